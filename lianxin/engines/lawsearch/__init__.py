@@ -1,0 +1,1 @@
+"""Engine placeholder: filled in by its own issue."""
