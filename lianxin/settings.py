@@ -26,7 +26,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "lianxin.core",
+    "lianxin.places",
+    "lianxin.people",
+    "lianxin.cases",
 ]
+
+AUTH_USER_MODEL = "core.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -95,3 +101,23 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
+
+# Key for personal data at rest (ID and phone numbers). The default is for the demo
+# only; production sets LIANXIN_PII_KEY and keeps it out of the database backups.
+LIANXIN_PII_KEY = os.environ.get("LIANXIN_PII_KEY", "lianxin-demo-pii-key-not-for-production")
+
+# Leaflet tile URL template; empty means no base map, so grids and points draw on a
+# blank background (offline deployments).
+LIANXIN_MAP_TILE_URL = os.environ.get("LIANXIN_MAP_TILE_URL", "")
+LIANXIN_MAP_ATTRIBUTION = os.environ.get("LIANXIN_MAP_ATTRIBUTION", "")
+
+# How long a finished-and-resolved case waits for a rating before it closes itself.
+LIANXIN_AUTO_CLOSE_DAYS = int(os.environ.get("LIANXIN_AUTO_CLOSE_DAYS", "7"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"jieba": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LIANXIN_LOG_LEVEL", "INFO")},
+}

@@ -1,8 +1,9 @@
-"""Top-level URL map."""
+"""Top-level URL map: pages, the JSON API, Open311 and the admin."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

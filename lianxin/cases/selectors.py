@@ -1,0 +1,199 @@
+"""Every read of cases that depends on who asks. The only place a user becomes a filter.
+
+A case outside the asker's scope does not exist for them: case_get_for raises Http404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from lianxin.cases.models import DUE_SOON_HOURS, OPEN_STATUSES, Case, CaseEvent, Category, Referral
+from lianxin.cases.transitions import RATEABLE, TRANSITION_ROLES, allowed_from
+from lianxin.core import pii
+from lianxin.core.models import Partner, Role, User
+from lianxin.core.roles import CASEWORKER_ROLES, GRID_ROLES, STATION_WIDE_ROLES, SUPERVISOR_ROLES, has_role
+from lianxin.people.models import TeamMembership
+from lianxin.places.selectors import grid_ids_owned_by
+
+CASE_NUMBER_RE = re.compile(r"^LX-\d{4}-\d{1,6}$", re.IGNORECASE)
+MOBILE_SEARCH_RE = re.compile(r"^\+?[\d\s-]{11,16}$")
+
+INBOX_BOXES = ("all", "mine", "grid", "overdue", "due_soon", "unassigned", "open")
+
+
+def case_scope_q(user: User) -> Q | None:
+    """Return the filter of cases user may see, or None for no case at all."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_superuser and user.station_id is None:
+        return Q()
+    station = Q(station_id=user.station_id)
+    if has_role(user, STATION_WIDE_ROLES):
+        return station
+    own = Q(assignee_id=user.pk) | Q(reporter_user_id=user.pk)
+    if user.role in GRID_ROLES:
+        team_ids = TeamMembership.objects.filter(user_id=user.pk).values("team_id")
+        return station & (Q(grid_id__in=grid_ids_owned_by(user=user)) | Q(team_id__in=team_ids) | own)
+    if user.role == Role.DEPARTMENT_LIAISON and user.partner_id:
+        referred = Referral.objects.filter(partner_id=user.partner_id).values("case_id")
+        return station & (Q(id__in=referred) | own)
+    return station & own
+
+
+def case_base_for(*, user: User) -> QuerySet[Case]:
+    """Return all cases user may see, with what lists need joined in."""
+    scope = case_scope_q(user)
+    if scope is None:
+        return Case.objects.none()
+    return (Case.objects.filter(scope)
+            .select_related("category", "grid", "assignee", "team", "reporter"))
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    box: str = "all"
+    status: str = ""
+    category: str = ""
+    channel: str = ""
+    grid: int | None = None
+    opened_from: dt.date | None = None
+    opened_to: dt.date | None = None
+    q: str = ""
+
+
+def case_list_for(*, user: User, filters: CaseFilters | None = None, now: dt.datetime | None = None
+                  ) -> QuerySet[Case]:
+    """Return user's cases for an inbox box and filters, newest first.
+
+    Boxes: mine (assigned to me), grid (my grids), overdue, due_soon (within
+    DUE_SOON_HOURS), unassigned, open, all. Search q matches a case number, an exact
+    mobile number (through its keyed digest), or part of a name.
+    """
+    filters = filters or CaseFilters()
+    now = now or timezone.now()
+    cases = case_base_for(user=user)
+    box = filters.box if filters.box in INBOX_BOXES else "all"
+    if box == "mine":
+        cases = cases.filter(assignee_id=user.pk)
+    elif box == "grid":
+        cases = cases.filter(grid_id__in=grid_ids_owned_by(user=user))
+    elif box == "overdue":
+        cases = cases.filter(status__in=OPEN_STATUSES, due_at__lt=now)
+    elif box == "due_soon":
+        cases = cases.filter(status__in=OPEN_STATUSES, due_at__gte=now,
+                             due_at__lt=now + dt.timedelta(hours=DUE_SOON_HOURS))
+    elif box == "unassigned":
+        cases = cases.filter(status__in=OPEN_STATUSES, assignee__isnull=True)
+    elif box == "open":
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.category:
+        cases = cases.filter(category__code=filters.category)
+    if filters.channel:
+        cases = cases.filter(channel=filters.channel)
+    if filters.grid:
+        cases = cases.filter(grid_id=filters.grid)
+    if filters.opened_from:
+        cases = cases.filter(opened_at__date__gte=filters.opened_from)
+    if filters.opened_to:
+        cases = cases.filter(opened_at__date__lte=filters.opened_to)
+    q = (filters.q or "").strip()
+    if q:
+        cases = cases.filter(_search_q(user, q))
+    return cases.order_by("-opened_at", "-id")
+
+
+def _search_q(user: User, q: str) -> Q:
+    if CASE_NUMBER_RE.match(q):
+        return Q(number__iexact=q)
+    if MOBILE_SEARCH_RE.match(q) and has_role(user, CASEWORKER_ROLES):
+        try:
+            pii.validate(pii.KIND_PHONE, q)
+        except Exception:
+            pass
+        else:
+            phone_digest = pii.digest(pii.KIND_PHONE, q)
+            return Q(contact_phone_digest=phone_digest) | Q(reporter__phone_digest=phone_digest)
+    by_text = Q(number__icontains=q) | Q(title__icontains=q)
+    if has_role(user, CASEWORKER_ROLES):
+        by_text |= Q(contact_name__icontains=q) | Q(reporter__name__icontains=q)
+    return by_text
+
+
+def case_get_for(*, user: User, pk: int | None = None, number: str | None = None) -> Case:
+    """Return one case user may see by id or number; Http404 otherwise (also for other stations)."""
+    cases = case_base_for(user=user).select_related("cart_stop", "merged_into", "reporter_user")
+    try:
+        if number is not None:
+            return cases.get(number__iexact=number)
+        return cases.get(pk=pk)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such case") from None
+
+
+def case_get_by_token(*, token: str) -> Case:
+    """Return a case by its public token (Open311 tokens and residents' share links)."""
+    try:
+        return Case.objects.select_related("category").get(public_token=token)
+    except Case.DoesNotExist:
+        raise Http404("no such request") from None
+
+
+def case_timeline_for(*, user: User, case: Case) -> list[CaseEvent]:
+    """Return the events of case that user may see: all for caseworkers, public ones for others."""
+    events = case.events.select_related("actor").order_by("at", "id")
+    if not has_role(user, CASEWORKER_ROLES):
+        events = events.filter(is_public=True)
+    return list(events)
+
+
+@dataclass(frozen=True)
+class CaseActions:
+    transitions: list[str]
+    may_assign: bool
+    may_take: bool
+    may_note: bool
+    may_note_internal: bool
+    may_rate: bool
+    may_refer: bool
+
+
+def case_actions_for(*, user: User, case: Case) -> CaseActions:
+    """Return what user may do to case now: only these are shown and accepted."""
+    transitions = [s for s in allowed_from(case.status) if has_role(user, TRANSITION_ROLES[s])]
+    if user.role == Role.RESIDENT:
+        transitions = []
+    is_caseworker = has_role(user, CASEWORKER_ROLES)
+    is_reporter = case.reporter_user_id is not None and case.reporter_user_id == user.pk
+    return CaseActions(
+        transitions=transitions,
+        may_assign=case.is_open and has_role(user, SUPERVISOR_ROLES),
+        may_take=case.is_open and is_caseworker and case.assignee_id != user.pk,
+        may_note=is_caseworker or is_reporter or case.assignee_id == user.pk,
+        may_note_internal=is_caseworker,
+        may_rate=is_reporter and case.status in RATEABLE and case.rating is None,
+        may_refer="referred" in transitions,
+    )
+
+
+def category_list_for(*, station_id: int, include_inactive: bool = False) -> QuerySet[Category]:
+    """Return a station's catalogue in display order (public: Open311 lists it)."""
+    categories = Category.objects.filter(station_id=station_id)
+    if not include_inactive:
+        categories = categories.filter(is_active=True)
+    return categories.order_by("sort_order", "code")
+
+
+def referral_list_for(*, user: User, case: Case) -> list[Referral]:
+    return list(case.referrals.select_related("partner", "replied_by"))
+
+
+def partner_departments_for(*, user: User) -> QuerySet[Partner]:
+    return Partner.objects.filter(station_id=user.station_id, kind="department").order_by("name")

@@ -1,0 +1,452 @@
+"""Every change to a case: opening, routing, transitions, assignment, notes, referrals, ratings.
+
+Each function is keyword-only, validates before it writes, runs in one transaction
+and appends CaseEvent rows, which are the timeline, the audit trail and the source
+of the dashboard figures. Scope ("may this user see this case") is the selectors'
+job: callers pass a case they fetched through cases.selectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lianxin.cases.models import (
+    CartStop, Case, CaseCounter, CaseEvent, Category, Channel, EventKind, Priority, Referral, Resolution, Status,
+)
+from lianxin.cases.transitions import RATEABLE, TRANSITION_ROLES, allowed_from, is_allowed
+from lianxin.core import pii
+from lianxin.core.errors import Conflict
+from lianxin.core.models import Partner, Role, Station, User
+from lianxin.core.roles import CASEWORKER_ROLES, INTAKE_ROLES, SUPERVISOR_ROLES, has_role
+from lianxin.people.models import Resident, Team, TeamKind
+from lianxin.places.geometry import grid_id_for_point
+
+DESCRIPTION_MAX_CHARS = 5000
+NOTE_MAX_CHARS = 5000
+CASE_NUMBER_PREFIX = "LX"
+# Channels a resident (or an anonymous Open311 client) may use on their own.
+SELF_SERVICE_CHANNELS = frozenset({Channel.ONLINE, Channel.OPEN311})
+CART_PEOPLE_SERVED_MAX = 500
+# Channels that the station's partners and volunteers use besides self-service.
+PARTNER_CHANNELS: dict[str, tuple[str, ...]] = {
+    Role.VOLUNTEER: (Channel.PATROL_FINDING,),
+    Role.LOOKOUT: (Channel.LOOKOUT_TIP,),
+    Role.BANK_LIAISON: (Channel.BANK_ALERT,),
+    Role.DEPARTMENT_LIAISON: (Channel.REFERRAL_IN,),
+    Role.MEDIATOR: (Channel.WALK_IN,),
+    Role.LAWYER: (Channel.WALK_IN,),
+}
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    value = now or timezone.now()
+    if timezone.is_naive(value):
+        raise ValueError("now must be timezone-aware")
+    return value
+
+
+def station_local_year(now: dt.datetime) -> int:
+    """Return the year in the station's zone (a case opened 2026-12-31 23:30 UTC is a 2027 case)."""
+    return now.astimezone(zoneinfo.ZoneInfo(settings.STATION_TIME_ZONE)).year
+
+
+def case_number_next(*, station: Station, now: dt.datetime) -> str:
+    """Return the next gap-free number of the station's local year, e.g. LX-2026-000123.
+
+    Must run inside a transaction: the counter row is locked until commit.
+    """
+    year = station_local_year(now)
+    CaseCounter.objects.get_or_create(station=station, year=year)
+    counter = CaseCounter.objects.select_for_update().get(station=station, year=year)
+    counter.last_value = F("last_value") + 1
+    counter.save(update_fields=["last_value"])
+    counter.refresh_from_db(fields=["last_value"])
+    return f"{CASE_NUMBER_PREFIX}-{year}-{counter.last_value:06d}"
+
+
+def _event(case: Case, *, kind: str, actor: User | None, now: dt.datetime, from_status: str = "",
+           to_status: str = "", is_public: bool = False, text: str = "", data: dict | None = None) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, kind=kind, actor=actor if actor is not None and actor.is_authenticated else None, at=now,
+        from_status=from_status, to_status=to_status, is_public=is_public, text=text, data=data or {})
+
+
+def _route_team(*, station: Station, grid_id: int | None, category: Category) -> Team | None:
+    """Pick the team for a new case: the grid's team, else the category's, else the duty desk."""
+    if grid_id is not None:
+        team = Team.objects.filter(station=station, kind=TeamKind.GRID_TEAM, grid_id=grid_id).order_by("id").first()
+        if team is not None:
+            return team
+    if category.default_team_id is not None:
+        return category.default_team
+    return Team.objects.filter(station=station, kind=TeamKind.DUTY_DESK).order_by("id").first()
+
+
+def _validate_open(*, station, actor, channel, category, description, lat, lon, contact_phone, priority,
+                   cart_stop, people_served, reporter) -> dict:
+    errors: dict[str, list[str]] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [_("Unknown channel.")]
+    if not isinstance(category, Category) or category.station_id != station.id or not category.is_active:
+        errors["category"] = [_("Choose a category of this station.")]
+    if not description or not description.strip():
+        errors["description"] = [_("Describe the request in a sentence or two.")]
+    elif len(description) > DESCRIPTION_MAX_CHARS:
+        errors["description"] = [_("The description is too long (at most %(n)d characters).")
+                                 % {"n": DESCRIPTION_MAX_CHARS}]
+    if (lat is None) != (lon is None):
+        errors["location"] = [_("Give both latitude and longitude, or neither.")]
+    elif lat is not None:
+        if not (-90 <= lat <= 90):
+            errors["lat"] = [_("Latitude must be between -90 and 90.")]
+        if not (-180 <= lon <= 180):
+            errors["lon"] = [_("Longitude must be between -180 and 180.")]
+    if contact_phone:
+        try:
+            pii.validate(pii.KIND_PHONE, contact_phone)
+        except ValidationError as exc:
+            errors["contact_phone"] = list(exc.messages)
+    if priority not in Priority.values:
+        errors["priority"] = [_("Priority must be 1 (low) to 4 (urgent).")]
+    if cart_stop is not None and cart_stop.station_id != station.id:
+        errors["cart_stop"] = [_("That cart stop belongs to another station.")]
+    if not (1 <= people_served <= CART_PEOPLE_SERVED_MAX):
+        errors["people_served"] = [_("People served must be between 1 and %(n)d.") % {"n": CART_PEOPLE_SERVED_MAX}]
+    if reporter is not None and reporter.station_id != station.id:
+        errors["reporter"] = [_("That resident belongs to another station.")]
+    return errors
+
+
+@transaction.atomic
+def case_open(*, station: Station, actor: User | None, channel: str, category: Category, description: str,
+              title: str = "", lat: float | None = None, lon: float | None = None, address: str = "",
+              reporter: Resident | None = None, is_anonymous: bool = False, contact_name: str = "",
+              contact_phone: str = "", subjects: list[Resident] | tuple = (), priority: int = Priority.NORMAL,
+              cart_stop: CartStop | None = None, people_served: int = 1,
+              now: dt.datetime | None = None) -> Case:
+    """Open a case, place it in its grid, route it to a team, refer it if its category says so.
+
+    actor None is an anonymous self-service filing (online or Open311). Raises
+    ValidationError naming fields, PermissionDenied if actor may not use channel.
+    """
+    now = _now(now)
+    if actor is None or not actor.is_authenticated:
+        if channel not in SELF_SERVICE_CHANNELS:
+            raise PermissionDenied(_("Sign in to file through this channel."))
+        actor = None
+    else:
+        if not actor.is_superuser and actor.station_id != station.id:
+            raise PermissionDenied(_("You may only open cases at your own station."))
+        if not has_role(actor, INTAKE_ROLES) and channel not in SELF_SERVICE_CHANNELS \
+                and channel not in PARTNER_CHANNELS.get(actor.role, ()):
+            raise PermissionDenied(_("Your role may not open cases through this channel."))
+    title = (title or "").strip()[:120]
+    description = (description or "").strip()
+    contact_name = (contact_name or "").strip()[:60]
+    errors = _validate_open(station=station, actor=actor, channel=channel, category=category,
+                            description=description, lat=lat, lon=lon, contact_phone=contact_phone,
+                            priority=priority, cart_stop=cart_stop, people_served=people_served, reporter=reporter)
+    if errors:
+        raise ValidationError(errors)
+    if actor is not None and actor.role == Role.RESIDENT and reporter is None:
+        reporter = Resident.objects.filter(user=actor).first()
+
+    grid_id = grid_id_for_point(station_id=station.id, lat=lat, lon=lon) if lat is not None else None
+    if grid_id is None and reporter is not None and lat is None:
+        grid_id = reporter.grid_id
+    team = _route_team(station=station, grid_id=grid_id, category=category)
+    case = Case.objects.create(
+        station=station, number=case_number_next(station=station, now=now), channel=channel, category=category,
+        title=title or description[:40], description=description, address=(address or "").strip()[:200],
+        lat=lat, lon=lon, grid_id=grid_id, reporter=reporter,
+        reporter_user=actor if actor is not None and actor.role == Role.RESIDENT else None,
+        is_anonymous=is_anonymous, contact_name="" if is_anonymous else contact_name,
+        contact_phone="" if is_anonymous else contact_phone, team=team, priority=priority,
+        status=Status.NEW, cart_stop=cart_stop, people_served=people_served,
+        is_public_order=category.is_public_order, opened_at=now,
+        due_at=now + dt.timedelta(hours=category.sla_hours))
+    if subjects:
+        case.subjects.set([s for s in subjects if s.station_id == station.id])
+    _event(case, kind=EventKind.OPENED, actor=actor, now=now, to_status=Status.NEW, is_public=True,
+           text=_("Request received."), data={"channel": channel, "category": category.code})
+    _event(case, kind=EventKind.ROUTED, actor=None, now=now,
+           data={"grid_id": grid_id, "team_id": team.id if team else None,
+                 "rule": "grid" if grid_id is not None and team is not None and team.grid_id == grid_id
+                 else ("category" if team is not None and team.id == category.default_team_id else "duty_desk")})
+    if category.referral_partner_id is not None:
+        _refer(case, actor=None, partner=category.referral_partner, note=_("Referred by the category's rule."),
+               now=now)
+    return case
+
+
+def _refer(case: Case, *, actor: User | None, partner: Partner, note: str, now: dt.datetime) -> Referral:
+    referral = Referral.objects.create(case=case, partner=partner, note=note, sent_at=now,
+                                       reply_due_at=now + dt.timedelta(hours=partner.reply_hours))
+    from_status = case.status
+    case.status = Status.REFERRED
+    case.save(update_fields=["status", "updated_at"])
+    _event(case, kind=EventKind.REFERRED, actor=actor, now=now, from_status=from_status, to_status=Status.REFERRED,
+           is_public=True, text=_("Referred to %(partner)s.") % {"partner": partner.name},
+           data={"partner_id": partner.id, "referral_id": referral.id, "note": note})
+    return referral
+
+
+def _require_role(actor: User | None, roles: frozenset, message: str) -> None:
+    if actor is None or not has_role(actor, roles):
+        raise PermissionDenied(message)
+
+
+@transaction.atomic
+def case_transition(*, case: Case, actor: User | None, to_status: str, note: str = "", resolution: str = "",
+                    reason: str = "", partner: Partner | None = None, merge_into: Case | None = None,
+                    now: dt.datetime | None = None) -> Case:
+    """Move case to to_status if the table allows it and actor may; write the event.
+
+    actor None is the system (auto-close sweep). Raises Conflict (with the allowed
+    statuses) for a move the table forbids, ValidationError for missing details.
+    """
+    now = _now(now)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if to_status not in Status.values:
+        raise ValidationError({"to_status": [_("Unknown status %(s)s.") % {"s": to_status}]})
+    if not is_allowed(case.status, to_status):
+        raise Conflict(_("A case that is %(frm)s cannot become %(to)s.")
+                       % {"frm": Status(case.status).label, "to": Status(to_status).label},
+                       allowed=allowed_from(case.status))
+    if actor is not None:
+        _require_role(actor, TRANSITION_ROLES[to_status], _("Your role may not make this change."))
+        if actor.role == Role.RESIDENT and case.reporter_user_id != actor.id:
+            raise PermissionDenied(_("Only the person who filed the request may close it."))
+    errors: dict[str, list[str]] = {}
+    if to_status == Status.RESOLVED and resolution not in Resolution.values:
+        errors["resolution"] = [_("Choose how the case was resolved.")]
+    if to_status == Status.REJECTED and not reason.strip():
+        errors["reason"] = [_("Say why the case is rejected.")]
+    if to_status == Status.REFERRED and (partner is None or partner.station_id != case.station_id
+                                         or partner.kind != "department"):
+        errors["partner"] = [_("Choose a partner department of this station.")]
+    if to_status == Status.MERGED:
+        if merge_into is None or merge_into.station_id != case.station_id or merge_into.pk == case.pk:
+            errors["merge_into"] = [_("Choose another case of this station to merge into.")]
+        elif merge_into.status == Status.MERGED:
+            errors["merge_into"] = [_("That case is itself merged; choose the case it was merged into.")]
+    if len(note) > NOTE_MAX_CHARS:
+        errors["note"] = [_("The note is too long.")]
+    if errors:
+        raise ValidationError(errors)
+
+    if to_status == Status.REFERRED:
+        _refer(case, actor=actor, partner=partner, note=note.strip(), now=now)
+        return case
+    from_status = case.status
+    fields = ["status", "updated_at"]
+    case.status = to_status
+    if to_status == Status.RESOLVED:
+        case.resolution, case.resolution_note, case.resolved_at = resolution, note.strip(), now
+        fields += ["resolution", "resolution_note", "resolved_at"]
+        if case.assignee_id is None and actor is not None and has_role(actor, CASEWORKER_ROLES):
+            case.assignee = actor
+            fields.append("assignee")
+    elif to_status == Status.CLOSED:
+        case.closed_at = now
+        fields.append("closed_at")
+    elif to_status == Status.IN_PROGRESS and from_status == Status.RESOLVED:
+        case.resolution, case.resolved_at = "", None
+        fields += ["resolution", "resolved_at"]
+    elif to_status == Status.REJECTED:
+        case.reject_reason, case.closed_at = reason.strip()[:200], now
+        fields += ["reject_reason", "closed_at"]
+    elif to_status == Status.MERGED:
+        case.merged_into, case.closed_at = merge_into, now
+        fields += ["merged_into", "closed_at"]
+    case.save(update_fields=fields)
+    data = {"resolution": resolution} if to_status == Status.RESOLVED else {}
+    if to_status == Status.MERGED:
+        data = {"merge_into": merge_into.number}
+        _event(merge_into, kind=EventKind.MERGED, actor=actor, now=now, data={"duplicate": case.number},
+               text=_("%(n)s was merged into this case.") % {"n": case.number})
+    _event(case, kind=EventKind.TRANSITION, actor=actor, now=now, from_status=from_status, to_status=to_status,
+           is_public=True, text=(reason or note).strip(), data=data)
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case: Case, actor: User, assignee: User | None = None, team: Team | None = None,
+                now: dt.datetime | None = None) -> Case:
+    """Give case to a person and/or a team of its station; a caseworker may take it themselves."""
+    now = _now(now)
+    taking_it = assignee is not None and assignee.pk == actor.pk and team is None
+    if taking_it:
+        _require_role(actor, CASEWORKER_ROLES, _("Your role may not take cases."))
+    else:
+        _require_role(actor, SUPERVISOR_ROLES, _("Your role may not assign cases to others."))
+    errors = {}
+    if assignee is None and team is None:
+        errors["assignee"] = [_("Choose a person or a team.")]
+    if assignee is not None and (assignee.station_id != case.station_id or not assignee.is_active
+                                 or assignee.role == Role.RESIDENT):
+        errors["assignee"] = [_("Choose an active member of this station.")]
+    if team is not None and team.station_id != case.station_id:
+        errors["team"] = [_("Choose a team of this station.")]
+    if not case.is_open:
+        errors["case"] = [_("Only open cases can be assigned.")]
+    if errors:
+        raise ValidationError(errors)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    fields = ["updated_at"]
+    if assignee is not None:
+        case.assignee = assignee
+        fields.append("assignee")
+    if team is not None:
+        case.team = team
+        fields.append("team")
+    case.save(update_fields=fields)
+    _event(case, kind=EventKind.ASSIGNED, actor=actor, now=now,
+           data={"assignee_id": assignee.pk if assignee else None, "team_id": team.pk if team else None,
+                 "assignee": str(assignee) if assignee else "", "team": str(team) if team else ""})
+    return case
+
+
+@transaction.atomic
+def case_note(*, case: Case, actor: User, text: str, is_public: bool = False,
+              now: dt.datetime | None = None) -> CaseEvent:
+    """Add a note; caseworkers may keep it internal, the reporter's notes are always public."""
+    now = _now(now)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [_("Write the note first.")]})
+    if len(text) > NOTE_MAX_CHARS:
+        raise ValidationError({"text": [_("The note is too long.")]})
+    if not has_role(actor, CASEWORKER_ROLES):
+        if case.reporter_user_id != actor.pk and case.assignee_id != actor.pk:
+            raise PermissionDenied(_("Your role may not add notes to this case."))
+        is_public = is_public or case.reporter_user_id == actor.pk
+    return _event(case, kind=EventKind.NOTE, actor=actor, now=now, is_public=is_public, text=text)
+
+
+@transaction.atomic
+def referral_reply(*, referral: Referral, actor: User, reply: str, now: dt.datetime | None = None) -> Referral:
+    """Record a department's reply to a referral on the case timeline."""
+    now = _now(now)
+    reply = (reply or "").strip()
+    if not reply:
+        raise ValidationError({"reply": [_("Write the department's reply.")]})
+    is_liaison = actor.role == Role.DEPARTMENT_LIAISON and actor.partner_id == referral.partner_id
+    if not is_liaison and not has_role(actor, CASEWORKER_ROLES):
+        raise PermissionDenied(_("Only the department or a caseworker may record the reply."))
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.state == Referral.State.REPLIED:
+        raise Conflict(_("This referral already has a reply."), allowed=[])
+    referral.state, referral.reply, referral.replied_at, referral.replied_by = (
+        Referral.State.REPLIED, reply[:NOTE_MAX_CHARS], now, actor)
+    referral.save(update_fields=["state", "reply", "replied_at", "replied_by"])
+    _event(referral.case, kind=EventKind.REFERRAL_REPLY, actor=actor, now=now, is_public=True, text=reply,
+           data={"referral_id": referral.pk, "partner_id": referral.partner_id,
+                 "late": now > referral.reply_due_at})
+    return referral
+
+
+@transaction.atomic
+def case_rate(*, case: Case, actor: User, rating: int, comment: str = "", now: dt.datetime | None = None) -> Case:
+    """Record the reporter's 1–5 satisfaction; a resolved case closes with it. Once per case."""
+    now = _now(now)
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.reporter_user_id is None or case.reporter_user_id != actor.pk:
+        raise PermissionDenied(_("Only the person who filed the request may rate it."))
+    if case.status not in RATEABLE:
+        raise Conflict(_("A case can be rated once it is resolved."), allowed=allowed_from(case.status))
+    if case.rating is not None:
+        raise Conflict(_("This case has already been rated."), allowed=[])
+    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+        raise ValidationError({"rating": [_("Give a rating from 1 to 5.")]})
+    comment = (comment or "").strip()[:300]
+    case.rating, case.rating_comment, case.rated_at = rating, comment, now
+    fields = ["rating", "rating_comment", "rated_at", "updated_at"]
+    from_status = case.status
+    if case.status == Status.RESOLVED:
+        case.status, case.closed_at = Status.CLOSED, now
+        fields += ["status", "closed_at"]
+    case.save(update_fields=fields)
+    _event(case, kind=EventKind.RATED, actor=actor, now=now, is_public=True, text=comment,
+           data={"rating": rating})
+    if from_status != case.status:
+        _event(case, kind=EventKind.TRANSITION, actor=actor, now=now, from_status=from_status,
+               to_status=case.status, is_public=True, text=_("Closed with the resident's rating."))
+    return case
+
+
+@transaction.atomic
+def cart_stop_start(*, actor: User, place: str, lat: float | None = None, lon: float | None = None,
+                    now: dt.datetime | None = None) -> CartStop:
+    """Start an outing of the service cart at place; an earlier open stop of actor ends now."""
+    now = _now(now)
+    _require_role(actor, INTAKE_ROLES, _("Your role may not run the service cart."))
+    place = (place or "").strip()
+    if not place:
+        raise ValidationError({"place": [_("Say where the cart is.")]})
+    if (lat is None) != (lon is None):
+        raise ValidationError({"location": [_("Give both latitude and longitude, or neither.")]})
+    CartStop.objects.filter(officer=actor, ended_at__isnull=True).update(ended_at=now)
+    return CartStop.objects.create(station_id=actor.station_id, place=place[:100], lat=lat, lon=lon, officer=actor,
+                                   started_at=now)
+
+
+def cart_stop_end(*, stop: CartStop, actor: User, now: dt.datetime | None = None) -> CartStop:
+    """End an outing of the cart."""
+    now = _now(now)
+    if stop.officer_id != actor.pk and not has_role(actor, SUPERVISOR_ROLES):
+        raise PermissionDenied(_("Only the officer at the cart may end this stop."))
+    if stop.ended_at is None:
+        stop.ended_at = now
+        stop.save(update_fields=["ended_at"])
+    return stop
+
+
+@transaction.atomic
+def cart_contact_record(*, actor: User, category: Category, description: str, solved_on_the_spot: bool,
+                        stop: CartStop | None = None, contact_name: str = "", contact_phone: str = "",
+                        people_served: int = 1, lat: float | None = None, lon: float | None = None,
+                        now: dt.datetime | None = None) -> Case:
+    """Record one contact at the service cart: solved on the spot (closed at once) or for follow-up."""
+    now = _now(now)
+    _require_role(actor, INTAKE_ROLES, _("Your role may not record cart contacts."))
+    if stop is not None:
+        if stop.station_id != actor.station_id:
+            raise ValidationError({"stop": [_("That cart stop belongs to another station.")]})
+        if lat is None and stop.lat is not None:
+            lat, lon = stop.lat, stop.lon
+    case = case_open(station=actor.station, actor=actor, channel=Channel.SERVICE_CART, category=category,
+                     description=description, contact_name=contact_name, contact_phone=contact_phone,
+                     people_served=people_served, cart_stop=stop, lat=lat, lon=lon,
+                     address=stop.place if stop is not None else "", now=now)
+    if solved_on_the_spot:
+        if case.status == Status.REFERRED:
+            raise ValidationError({"category": [_("This category goes to a department; submit it for follow-up.")]})
+        case_transition(case=case, actor=actor, to_status=Status.RESOLVED, resolution=Resolution.ON_THE_SPOT,
+                        note=_("Solved on the spot at the service cart."), now=now)
+        case_transition(case=case, actor=actor, to_status=Status.CLOSED, now=now)
+        case.refresh_from_db()
+    return case
+
+
+def cases_auto_close(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Close resolved cases that waited LIANXIN_AUTO_CLOSE_DAYS for a rating; return how many."""
+    now = _now(now)
+    cutoff = now - dt.timedelta(days=settings.LIANXIN_AUTO_CLOSE_DAYS)
+    closed = 0
+    for case in Case.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff).order_by("resolved_at")[:limit]:
+        try:
+            case_transition(case=case, actor=None, to_status=Status.CLOSED, now=now,
+                            note=_("Closed automatically after waiting for a rating."))
+        except Conflict:
+            continue  # another worker closed it first
+        closed += 1
+    return closed

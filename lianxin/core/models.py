@@ -1,0 +1,127 @@
+"""Stations, users and their roles, partner organisations, the audit log, API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lianxin.core.pii import KIND_PHONE, PersonalDataField
+
+
+class Station(models.Model):
+    """A police station: the top of every scope."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    # Map centre for pages that show the whole station (WGS84).
+    center_lat = models.FloatField(_("centre latitude"), default=0.0)
+    center_lon = models.FloatField(_("centre longitude"), default=0.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("station")
+        verbose_name_plural = _("stations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    STATION_CHIEF = "station_chief", _("Station chief")
+    COMMUNITY_OFFICER = "community_officer", _("Community officer")
+    REGISTRY_OFFICER = "registry_officer", _("Household-registration officer")
+    AUXILIARY = "auxiliary", _("Auxiliary police")
+    GRID_MEMBER = "grid_member", _("Grid member")
+    VOLUNTEER = "volunteer", _("Volunteer")
+    LOOKOUT = "lookout", _("Safety lookout")
+    MEDIATOR = "mediator", _("Mediator")
+    LAWYER = "lawyer", _("Lawyer")
+    BANK_LIAISON = "bank_liaison", _("Bank liaison")
+    DEPARTMENT_LIAISON = "department_liaison", _("Department liaison")
+    RESIDENT = "resident", _("Resident")
+
+
+class PartnerKind(models.TextChoices):
+    DEPARTMENT = "department", _("Government department")
+    BANK = "bank", _("Bank")
+    LAW_FIRM = "law_firm", _("Law firm")
+    OTHER = "other", _("Other")
+
+
+class Partner(models.Model):
+    """A partner organisation of a station: a department, a bank, a law firm."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="partners")
+    kind = models.CharField(_("kind"), max_length=20, choices=PartnerKind.choices)
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    contact = models.CharField(_("contact"), max_length=100, blank=True)
+    # How many hours a department has to reply to a referral.
+    reply_hours = models.PositiveIntegerField(_("reply within (hours)"), default=72)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        constraints = [models.UniqueConstraint(fields=["station", "code"], name="partner_code_unique_per_station")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person who signs in: staff, volunteers, partners and residents alike."""
+
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.RESIDENT)
+    display_name = models.CharField(_("name"), max_length=60, blank=True)
+    partner = models.ForeignKey(Partner, on_delete=models.SET_NULL, null=True, blank=True, related_name="users")
+    phone = PersonalDataField(_("mobile number"), kind=KIND_PHONE)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class AuditEntry(models.Model):
+    """One access to personal data or one sensitive action: who, what, when. Append-only."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, null=True, related_name="audit_entries")
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="audit_entries")
+    action = models.CharField(_("action"), max_length=40)
+    target_type = models.CharField(_("record type"), max_length=40)
+    target_id = models.CharField(_("record"), max_length=40)
+    field = models.CharField(_("field"), max_length=40, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_type}#{self.target_id}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for a system integration; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=60)
+    key_digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

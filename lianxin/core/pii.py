@@ -1,0 +1,232 @@
+"""Personal data: mainland ID-card and mobile numbers.
+
+One field type (`PersonalDataField`) carries both kinds. At rest the value is
+AES-GCM ciphertext under a key derived from settings.LIANXIN_PII_KEY; a sibling
+column `<name>_digest` holds a keyed HMAC of the normalised value so an officer can
+still find a resident by exact phone or ID number. In Python the value is a
+`PersonalData`, whose str() is the masked form, so lists, logs and exports are
+masked unless code asks for `.reveal()`; the only caller that shows a whole value
+to a person is core.services.personal_data_reveal, which writes the audit row.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from functools import lru_cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+KIND_PHONE = "phone"
+KIND_ID_CARD = "id_card"
+KINDS = (KIND_PHONE, KIND_ID_CARD)
+
+CIPHERTEXT_PREFIX = "v1:"
+AES_NONCE_BYTES = 12
+
+# GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
+ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CARD_CHECK_CHARS = "10X98765432"
+ID_CARD_RE = re.compile(r"^[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$")
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+SEPARATORS_RE = re.compile(r"[\s\-()（）]")
+
+
+def normalise(kind: str, raw: str) -> str:
+    """Return the canonical form: digits only for phones (+86 dropped), upper-case X for IDs."""
+    text = SEPARATORS_RE.sub("", str(raw)).upper()
+    text = text.translate(str.maketrans("０１２３４５６７８９Ｘ", "0123456789X"))
+    if kind == KIND_PHONE:
+        if text.startswith("+86"):
+            text = text[3:]
+        elif text.startswith("0086"):
+            text = text[4:]
+    return text
+
+
+def id_card_check_char(first17: str) -> str:
+    """Return the GB 11643 check character for the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, ID_CARD_WEIGHTS, strict=True))
+    return ID_CARD_CHECK_CHARS[total % 11]
+
+
+def validate(kind: str, raw: str) -> str:
+    """Return the normalised value, or raise ValidationError naming what is wrong."""
+    value = normalise(kind, raw)
+    if kind == KIND_PHONE:
+        if not MOBILE_RE.match(value):
+            raise ValidationError(_("Enter a mainland mobile number of 11 digits starting with 13–19."),
+                                  code="invalid_phone")
+        return value
+    if kind == KIND_ID_CARD:
+        if not ID_CARD_RE.match(value):
+            raise ValidationError(_("Enter an 18-character resident ID number."), code="invalid_id_card")
+        if id_card_check_char(value[:17]) != value[17]:
+            raise ValidationError(_("The ID number's check character does not match; please check it."),
+                                  code="invalid_id_card_checksum")
+        return value
+    raise ValueError(f"unknown personal data kind {kind!r}")
+
+
+def mask(kind: str, value: str) -> str:
+    """Return the masked form shown in lists, logs and exports (138****5678, 2101**********1234)."""
+    if not value:
+        return ""
+    if kind == KIND_PHONE:
+        return value[:3] + "****" + value[-4:] if len(value) >= 8 else "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)
+
+
+@lru_cache(maxsize=4)
+def _keys(secret: str) -> tuple[bytes, bytes]:
+    """Derive the encryption key and the digest key from the configured secret."""
+    material = HKDF(algorithm=hashes.SHA256(), length=64, salt=b"lianxin-pii", info=b"v1").derive(secret.encode())
+    return material[:32], material[32:]
+
+
+def _secret() -> str:
+    return settings.LIANXIN_PII_KEY
+
+
+def encrypt(plaintext: str) -> str:
+    """Return printable AES-GCM ciphertext of plaintext (a fresh nonce each call)."""
+    enc_key, _digest_key = _keys(_secret())
+    nonce = os.urandom(AES_NONCE_BYTES)
+    sealed = AESGCM(enc_key).encrypt(nonce, plaintext.encode(), None)
+    return CIPHERTEXT_PREFIX + base64.b64encode(nonce + sealed).decode()
+
+
+def decrypt(token: str) -> str:
+    """Return the plaintext of a token from encrypt(); raises ValueError if it was tampered with."""
+    if not token.startswith(CIPHERTEXT_PREFIX):
+        raise ValueError("not a Lianxin personal-data ciphertext")
+    enc_key, _digest_key = _keys(_secret())
+    raw = base64.b64decode(token[len(CIPHERTEXT_PREFIX):])
+    return AESGCM(enc_key).decrypt(raw[:AES_NONCE_BYTES], raw[AES_NONCE_BYTES:], None).decode()
+
+
+def digest(kind: str, raw: str) -> str:
+    """Return the keyed exact-match digest of a value (normalised first), hex."""
+    _enc_key, digest_key = _keys(_secret())
+    value = normalise(kind, raw)
+    return hmac.new(digest_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+class PersonalData:
+    """A whole personal-data value that prints masked.
+
+    str(), repr() and format() give the masked form; `.reveal()` gives the whole
+    value and must only be reached through an audited path.
+    """
+
+    __slots__ = ("kind", "_value")
+
+    def __init__(self, kind: str, value: str):
+        self.kind = kind
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    @property
+    def masked(self) -> str:
+        return mask(self.kind, self._value)
+
+    @property
+    def last4(self) -> str:
+        return self._value[-4:]
+
+    def __str__(self) -> str:
+        return self.masked
+
+    def __repr__(self) -> str:
+        return f"PersonalData({self.kind}, {self.masked!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PersonalData):
+            return self.kind == other.kind and self._value == other._value
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self._value))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+class PersonalDataField(models.TextField):
+    """Encrypted personal data with an indexed keyed digest column beside it.
+
+    Declaring `phone = PersonalDataField(kind="phone", blank=True)` adds
+    `phone_digest` (indexed) to the model; it is set on every save.
+    """
+
+    description = "Encrypted personal data (ID-card or mobile number)"
+
+    def __init__(self, *args, kind: str = KIND_PHONE, **kwargs):
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}")
+        self.kind = kind
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["kind"] = self.kind
+        return name, path, args, kwargs
+
+    def contribute_to_class(self, cls, name, private_only=False):
+        super().contribute_to_class(cls, name, private_only=private_only)
+        digest_name = f"{name}_digest"
+        # Migration state models ("__fake__") carry the digest column explicitly already.
+        if not cls._meta.abstract and cls.__module__ != "__fake__":
+            digest_field = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+            digest_field.creation_counter = self.creation_counter + 0.5
+            cls.add_to_class(digest_name, digest_field)
+
+    def _wrap(self, value):
+        if value is None or value == "":
+            return None
+        if isinstance(value, PersonalData):
+            return value
+        return PersonalData(self.kind, validate(self.kind, value))
+
+    def from_db_value(self, value, expression, connection):
+        if not value:
+            return None
+        return PersonalData(self.kind, decrypt(value))
+
+    def to_python(self, value):
+        return self._wrap(value)
+
+    def get_prep_value(self, value):
+        if value is None or value == "":
+            return ""
+        if isinstance(value, PersonalData):
+            return encrypt(value.reveal())
+        return encrypt(validate(self.kind, value))
+
+    def pre_save(self, model_instance, add):
+        value = self._wrap(getattr(model_instance, self.attname))
+        setattr(model_instance, self.attname, value)
+        setattr(model_instance, f"{self.name}_digest", digest(self.kind, value.reveal()) if value else "")
+        return value
+
+    def value_to_string(self, obj):
+        value = self.value_from_object(obj)
+        return str(value) if value else ""
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return forms.CharField(max_length=32, required=not self.blank, **kwargs)

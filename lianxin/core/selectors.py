@@ -1,0 +1,23 @@
+"""Reads of the core app that depend on who asks."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from lianxin.core.models import AuditEntry, User
+from lianxin.core.roles import AUDIT_READER_ROLES, has_role
+
+
+def audit_list_for(*, user: User) -> QuerySet[AuditEntry]:
+    """Return the audit log of user's station, newest first; only the station chief may read it."""
+    if not has_role(user, AUDIT_READER_ROLES):
+        raise PermissionDenied(_("Only the station chief may read the audit log."))
+    entries = AuditEntry.objects.select_related("actor")
+    return entries if user.is_superuser and user.station_id is None else entries.filter(station_id=user.station_id)
+
+
+def staff_list_for(*, user: User) -> QuerySet[User]:
+    """Return the active users of user's station (for assignment pickers)."""
+    return User.objects.filter(station_id=user.station_id, is_active=True).order_by("role", "display_name")

@@ -1,0 +1,84 @@
+"""Writes of the core app: audit rows, audited reveals of personal data, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lianxin.core.models import ApiToken, AuditEntry, User
+from lianxin.core.pii import PersonalData
+from lianxin.core.roles import may_see_masked, may_see_whole
+
+API_TOKEN_BYTES = 24
+
+
+def audit_record(*, actor: User | None, action: str, target, field: str = "", detail: str = "",
+                 now: dt.datetime | None = None) -> AuditEntry:
+    """Append one audit row about target (any model instance)."""
+    station_id = getattr(target, "station_id", None) or getattr(actor, "station_id", None)
+    return AuditEntry.objects.create(
+        station_id=station_id,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        target_type=target._meta.model_name,
+        target_id=str(target.pk),
+        field=field,
+        detail=detail[:200],
+        at=now or timezone.now(),
+    )
+
+
+def personal_data_reveal(*, actor: User, target, field: str, now: dt.datetime | None = None) -> str:
+    """Return the whole value of target.<field> for actor and write the audit row.
+
+    Raises PermissionDenied if actor's role may not see whole values of that kind.
+    Returns "" when the field is empty (nothing is revealed, nothing audited).
+    """
+    value = getattr(target, field)
+    if not value:
+        return ""
+    if not isinstance(value, PersonalData):
+        raise ValueError(f"{field} is not a personal-data field")
+    if not may_see_whole(actor, value.kind):
+        raise PermissionDenied(_("Your role may not see whole personal data of this kind."))
+    audit_record(actor=actor, action="pii_reveal", target=target, field=field, now=now)
+    return value.reveal()
+
+
+def personal_data_display(*, viewer: User, value: PersonalData | None) -> str:
+    """Return what viewer may see of value in a list: masked, or nothing at all."""
+    if not value:
+        return ""
+    return value.masked if may_see_masked(viewer, value.kind) else ""
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for user and return it with the secret key, shown only this once."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the token a name.")]})
+    key = secrets.token_urlsafe(API_TOKEN_BYTES)
+    token = ApiToken.objects.create(user=user, name=name[:60], key_digest=api_token_digest(key), prefix=key[:8])
+    return token, key
+
+
+def api_token_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_authenticate(*, key: str, now: dt.datetime | None = None) -> User | None:
+    """Return the active user owning key, or None; stamps last_used_at."""
+    if not key:
+        return None
+    token = (ApiToken.objects.select_related("user").filter(key_digest=api_token_digest(key), is_active=True)
+             .first())
+    if token is None or not token.user.is_active:
+        return None
+    token.last_used_at = now or timezone.now()
+    token.save(update_fields=["last_used_at"])
+    return token.user

@@ -1,0 +1,81 @@
+"""Point-in-grid lookups with shapely, cached per station.
+
+The cache holds prepared polygons for a short time (GRID_CACHE_SECONDS) so that an
+intake of thousands of cases does not re-read and re-parse every grid; a grid edit
+made through places.services clears it at once in this process, and other processes
+pick it up within the cache lifetime.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry import Point, shape
+
+GRID_CACHE_SECONDS = 60.0
+
+_lock = threading.Lock()
+_cache: dict[int, tuple[float, list["_PreparedGrid"]]] = {}
+
+
+@dataclass(frozen=True)
+class _PreparedGrid:
+    grid_id: int
+    geometry: object
+
+
+def boundary_error(geojson) -> str | None:
+    """Return why geojson is not a usable grid boundary, or None if it is."""
+    try:
+        geom = shape(geojson)
+    except Exception as exc:  # shapely raises several types for malformed GeoJSON
+        return f"not a GeoJSON geometry: {exc}"
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return f"expected a Polygon or MultiPolygon, got {geom.geom_type}"
+    if geom.is_empty or not geom.is_valid:
+        return "the polygon is empty or crosses itself"
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        return "coordinates must be WGS84 longitude, latitude"
+    return None
+
+
+def _load(station_id: int) -> list[_PreparedGrid]:
+    from lianxin.places.models import Grid
+
+    prepared = []
+    for grid_id, boundary in Grid.objects.filter(station_id=station_id).order_by("id").values_list("id", "boundary"):
+        geom = shape(boundary)
+        shapely.prepare(geom)
+        prepared.append(_PreparedGrid(grid_id, geom))
+    return prepared
+
+
+def grid_id_for_point(*, station_id: int, lat: float, lon: float) -> int | None:
+    """Return the id of the station's grid containing (lat, lon), or None outside every grid.
+
+    On a shared border the grid with the lowest id wins, so the answer is stable.
+    """
+    now = time.monotonic()
+    with _lock:
+        entry = _cache.get(station_id)
+    if entry is None or now - entry[0] > GRID_CACHE_SECONDS:
+        entry = (now, _load(station_id))
+        with _lock:
+            _cache[station_id] = entry
+    point = Point(lon, lat)
+    for grid in entry[1]:
+        if grid.geometry.covers(point):
+            return grid.grid_id
+    return None
+
+
+def grid_cache_clear(station_id: int | None = None) -> None:
+    with _lock:
+        if station_id is None:
+            _cache.clear()
+        else:
+            _cache.pop(station_id, None)

@@ -1,0 +1,33 @@
+"""Grids (community cells as polygons) and the geometry that places a point in one."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lianxin.core.models import Station
+
+
+class Grid(models.Model):
+    """A community grid: a polygon with its police chief and its grid members."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="grids")
+    code = models.SlugField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    # GeoJSON geometry (Polygon or MultiPolygon), WGS84 lon/lat order as GeoJSON requires.
+    boundary = models.JSONField(_("boundary"))
+    police_chief = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="grids_led", verbose_name=_("police chief"))
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="grids_served",
+                                     verbose_name=_("grid members"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        ordering = ["station", "code"]
+        constraints = [models.UniqueConstraint(fields=["station", "code"], name="grid_code_unique_per_station")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,40 @@
+"""Reads of the places app that depend on who asks."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from lianxin.core.models import Role, User
+from lianxin.places.models import Grid
+
+
+def grid_list_for(*, user: User) -> QuerySet[Grid]:
+    """Return the grids of user's station (every signed-in user of a station may see the map)."""
+    if not user.is_authenticated:
+        return Grid.objects.none()
+    grids = Grid.objects.select_related("police_chief").order_by("code")
+    if user.is_superuser and user.station_id is None:
+        return grids
+    return grids.filter(station_id=user.station_id)
+
+
+def grid_ids_owned_by(*, user: User) -> list[int]:
+    """Return ids of grids user leads (community officer) or serves in (grid member)."""
+    if user.role == Role.COMMUNITY_OFFICER:
+        return list(Grid.objects.filter(police_chief=user).values_list("id", flat=True))
+    if user.role == Role.GRID_MEMBER:
+        return list(user.grids_served.values_list("id", flat=True))
+    return []
+
+
+def grids_geojson(*, grids) -> dict:
+    """Return grids as a GeoJSON FeatureCollection (RFC 7946)."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": g.id, "geometry": g.boundary,
+             "properties": {"code": g.code, "name": g.name,
+                            "police_chief": str(g.police_chief) if g.police_chief_id else None}}
+            for g in grids
+        ],
+    }
