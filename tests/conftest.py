@@ -22,6 +22,12 @@ def square(x0: float, y0: float, size: float = 0.01) -> dict:
                                                 [x0, y0 + size], [x0, y0]]]}
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash test passwords with a cheap hasher; the real PBKDF2 cost is for production."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 class World:
     """Handles to the rows built by the `world` fixture."""
 

@@ -36,8 +36,8 @@ AES_NONCE_BYTES = 12
 # GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
 ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CARD_CHECK_CHARS = "10X98765432"
-ID_CARD_RE = re.compile(r"^[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dX]$")
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+ID_CARD_RE = re.compile(r"^[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9X]$")
+MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 SEPARATORS_RE = re.compile(r"[\s\-()（）]")
 
 
