@@ -37,6 +37,10 @@ GENERIC_BIGRAMS = {"应当", "或者", "规定", "本法", "有关", "人民", "
                    "处罚", "罚款", "拘留", "徒刑", "有期", "拘役", "并处", "单处", "罚金", "情节",
                    "严重", "法律", "法规", "国家", "单位", "个人", "组织", "行为", "权利", "义务"}
 
+# The station's six specialist mediation rooms, spelled as the mediation app names them.
+MEDIATION_ROOMS = {f"派出所{kind}纠纷调解室" for kind in ("涉外", "物业", "婚姻家庭", "商事", "邻里")} | {
+    "派出所劳动争议调解室"}
+
 # The statute data holds the 2012 public-security penalties law; the revision in force since
 # 2026-01-01 renumbers it. Each card ref into it is pinned to words its 2012 article contains, so
 # importing the new text fails here until the refs are re-mapped (cards/README.md, caveats).
@@ -153,6 +157,8 @@ def test_card_schema(card):
     assert all(isinstance(s, str) and len(s.strip()) >= 4 for s in card["steps"])
     assert card["where_to_go"] and all(isinstance(w, str) and w.strip() for w in card["where_to_go"])
     assert len(set(card["where_to_go"])) == len(card["where_to_go"])
+    rooms = [w for w in card["where_to_go"] if "调解室" in w]
+    assert set(rooms) <= MEDIATION_ROOMS, f"unknown mediation room: {set(rooms) - MEDIATION_ROOMS}"
     refs = card["refs"]
     assert REFS_MIN <= len(refs) <= REFS_MAX
     for ref in refs:
@@ -195,3 +201,8 @@ def test_refs_into_the_stale_law_still_point_at_the_pinned_wording():
     for article in cited:
         assert PINNED_STALE_REFS[article] in texts[(STALE_LAW, article)], (
             f"{STALE_LAW}{article} no longer says {PINNED_STALE_REFS[article]!r}: re-map the cards citing it")
+
+
+def test_every_mediation_room_is_used():
+    used = {w for card in CARDS for w in card["where_to_go"]}
+    assert MEDIATION_ROOMS <= used, f"no card sends residents to {sorted(MEDIATION_ROOMS - used)}"
