@@ -206,3 +206,45 @@ def test_refs_into_the_stale_law_still_point_at_the_pinned_wording():
 def test_every_mediation_room_is_used():
     used = {w for card in CARDS for w in card["where_to_go"]}
     assert MEDIATION_ROOMS <= used, f"no card sends residents to {sorted(MEDIATION_ROOMS - used)}"
+
+
+# Lay questions in residents' words (the issue's examples among them) and the card each must
+# reach through at least one of its phrases; a phrase edit that loses the everyday wording fails here.
+LAY_QUESTIONS = {
+    "老板拖欠工资三个月怎么办": "unpaid-wages",
+    "楼上广场舞音响太吵": "square-dance-noise",
+    "被骗的钱能追回吗": "fraud-loss-recovery",
+    "房东不退押金怎么办": "rental-deposit",
+    "在工地干活包工头跑了工钱没给": "migrant-construction-wages",
+    "干了半年公司一直不跟我签合同": "no-written-contract",
+    "公司突然把我开除了能要赔偿吗": "illegal-dismissal",
+    "上班路上被车撞了算工伤吗": "work-injury",
+    "楼上天天晚上跺脚吵得睡不着": "neighbour-noise",
+    "健身房关门了卡里的钱怎么办": "prepaid-card-closed",
+    "儿子不给我养老钱，不孝顺": "elder-support",
+    "老公喝醉了就打我": "domestic-violence",
+    "我爸去世没留遗嘱房子怎么分": "inheritance",
+    "酒驾被查了会怎么处罚": "drunk-driving",
+    "邻居的狗把我孩子咬了": "dog-bite",
+    "朋友借钱不还怎么办": "private-loan-iou",
+    "有人在业主群里造谣说我偷东西": "group-chat-defamation",
+    "孩子在学校被同学打了": "school-bullying",
+    "孩子偷偷充值游戏花了两万": "minor-game-refund",
+    "楼上卫生间漏水到我家": "upstairs-water-leak",
+    "高空扔下来的瓶子砸坏了我的车": "falling-objects",
+    "接到自称公安局的电话说我涉嫌洗钱": "fraud-report-96110",
+    "我的电动车在小区被偷了": "theft",
+    "请不起律师怎么办": "legal-aid",
+    "调解协议对方不执行": "mediation-judicial-confirmation",
+    "加班不给加班费": "overtime-pay",
+    "怀孕了公司要辞退我": "maternity-protection",
+    "老人被骗买保健品": "elder-health-product-scam",
+    "交通事故对方逃逸了": "hit-and-run",
+    "单位不给交社保": "social-insurance-unpaid",
+}
+
+
+@pytest.mark.parametrize("question", sorted(LAY_QUESTIONS))
+def test_lay_question_reaches_its_card_through_a_phrase(question):
+    card = next(c for c in CARDS if c["id"] == LAY_QUESTIONS[question])
+    assert any(phrase in question for phrase in card["phrases"]), (question, card["id"])
