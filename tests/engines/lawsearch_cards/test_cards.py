@@ -1,10 +1,14 @@
 """Validate the statute search engine's knowledge cards (lianxin/engines/lawsearch/cards).
 
-The search engine loads cards.jsonl as-is, so its schema is checked here field by field.
+The search engine loads cards.jsonl as-is, so its schema is checked here field by field, along
+with unique ids and phrases, the topics the issue requires, the station's mediation-room names,
+and golden lay questions that must reach their card through a phrase.
+
 Every statute reference must name an article that exists in the shared statute data
-(../shared/data relative to the repository root, or the nearest ancestor that holds shared/data); that part is skipped when the data is
-absent. A coarse relevance check compares each referenced article's wording with the
-card's own wording, so a renumbered or mistyped reference shows up as a failure.
+(../shared/data beside the repository, or the nearest ancestor holding shared/data); those
+tests skip when the data is absent. A coarse check that each cited article shares wording
+with its card, and pinned wording for refs into the one law known to be out of date, make a
+mistyped or renumbered reference fail.
 """
 
 import json
@@ -29,7 +33,6 @@ ARTICLE_LABEL = re.compile(r"^第[零一二三四五六七八九十百千]+条(?
 PHRASES_MIN, PHRASES_MAX = 6, 20
 SENTENCES_MIN, SENTENCES_MAX = 2, 5
 STEPS_MIN, STEPS_MAX = 3, 7
-
 REFS_MIN, REFS_MAX = 1, 6
 # Character bigrams too common in statute text to show that an article fits a card.
 GENERIC_BIGRAMS = {"应当", "或者", "规定", "本法", "有关", "人民", "依法", "可以", "不得", "以上",
@@ -37,7 +40,7 @@ GENERIC_BIGRAMS = {"应当", "或者", "规定", "本法", "有关", "人民", "
                    "处罚", "罚款", "拘留", "徒刑", "有期", "拘役", "并处", "单处", "罚金", "情节",
                    "严重", "法律", "法规", "国家", "单位", "个人", "组织", "行为", "权利", "义务"}
 
-# The station's six specialist mediation rooms, spelled as the mediation app names them.
+# The station's six specialist mediation rooms, spelled the same on every card.
 MEDIATION_ROOMS = {f"派出所{kind}纠纷调解室" for kind in ("涉外", "物业", "婚姻家庭", "商事", "邻里")} | {
     "派出所劳动争议调解室"}
 
@@ -54,7 +57,7 @@ PINNED_STALE_REFS = {
     "第七十五条": "饲养动物，干扰他人正常生活",
 }
 
-# Topics the issue names; each must have its card (the id is the contract with the engine's tests).
+# Topics the issue names; each must keep its card under this id (other code may link to it).
 REQUIRED_IDS = {
     "unpaid-wages", "migrant-construction-wages", "no-written-contract", "illegal-dismissal",
     "work-injury", "overtime-pay", "neighbour-noise", "square-dance-noise", "decoration-noise",
