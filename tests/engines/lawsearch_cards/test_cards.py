@@ -27,6 +27,7 @@ CORE_ARTICLES = DATA_ROOT / "laws" / "articles.jsonl"
 NATIONAL_CORPUS = DATA_ROOT / "legal" / "national_corpus.jsonl"
 
 MIN_CARDS = 80
+NATIONAL_PREFIX = "中华人民共和国"
 CARD_KEYS = {"id", "title", "phrases", "summary", "steps", "where_to_go", "refs"}
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARTICLE_LABEL = re.compile(r"^第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?$")
@@ -90,6 +91,15 @@ def _load_cards() -> list[dict]:
 
 CARDS = _load_cards()
 CARD_IDS = [card.get("id", f"line{i + 1}") for i, card in enumerate(CARDS)]
+
+
+@lru_cache(maxsize=1)
+def _national_keys() -> set:
+    """Return the (law, article) pairs of the national corpus; skip when it is absent."""
+    if not NATIONAL_CORPUS.exists():
+        pytest.skip("shared statute data not found at ../shared/data")
+    with NATIONAL_CORPUS.open(encoding="utf-8") as fh:
+        return {(row["law"], row["article"]) for row in map(json.loads, fh)}
 
 
 @lru_cache(maxsize=1)
@@ -185,6 +195,16 @@ def test_refs_resolve_to_real_articles(card):
         assert law in core_laws or law not in core_short, (
             f"{card['id']}: use the full title of {law} as in laws/articles.jsonl")
         assert (law, ref["article"]) in texts, f"{card['id']}: no such article {law}{ref['article']}"
+
+
+@pytest.mark.parametrize("card", CARDS, ids=CARD_IDS)
+def test_refs_resolve_in_the_national_corpus_too(card):
+    # The national corpus names laws without the 中华人民共和国 prefix; an index built from it
+    # must still resolve every card once the engine drops that prefix.
+    national = _national_keys()
+    for ref in card["refs"]:
+        key = (ref["law"].removeprefix(NATIONAL_PREFIX), ref["article"])
+        assert (ref["law"], ref["article"]) in national or key in national, (card["id"], ref)
 
 
 @pytest.mark.parametrize("card", CARDS, ids=CARD_IDS)
