@@ -152,7 +152,8 @@ class Case(models.Model):
     """Everything a resident needs, from any channel, worked to a resolution."""
 
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="cases")
-    number = models.CharField(_("number"), max_length=20, unique=True)
+    # Unique per station (each station counts its own year); see services.case_number_next.
+    number = models.CharField(_("number"), max_length=20)
     # Open311 token handed to a client before the number is known; also the resident's share link.
     public_token = models.CharField(max_length=24, unique=True, default=new_public_token, editable=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
@@ -211,6 +212,7 @@ class Case(models.Model):
             models.Index(fields=["station", "is_public_order", "opened_at"], name="case_public_order"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["station", "number"], name="case_number_unique_per_station"),
             models.CheckConstraint(condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                                    name="case_rating_1_to_5"),
         ]

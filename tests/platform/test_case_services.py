@@ -204,3 +204,10 @@ def test_auto_close_after_waiting_for_a_rating(world, open_case, settings):
     case.refresh_from_db()
     assert case.status == Status.CLOSED
     assert case.events.order_by("-id").first().actor is None
+
+
+def test_each_station_counts_its_own_numbers(world, open_case):
+    here = open_case()
+    there = case_open(station=world.b.station, actor=world.b.officer, channel="walk_in",
+                      category=world.b.cat_papers, description="补办证件", now=NOW)
+    assert here.number == there.number == "LX-2026-000001"
