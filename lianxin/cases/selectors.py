@@ -153,6 +153,11 @@ def case_requests_for(*, user: User) -> QuerySet[Case]:
             .prefetch_related(Prefetch("events", queryset=public, to_attr="public_events")))
 
 
+def case_public_timeline(*, case: Case) -> list[CaseEvent]:
+    """Return the events of case anyone holding its share link may see (public ones, no actor names)."""
+    return list(case.events.filter(is_public=True).order_by("at", "id"))
+
+
 def case_timeline_for(*, user: User, case: Case) -> list[CaseEvent]:
     """Return the events of case that user may see: all for caseworkers, public ones for others."""
     events = case.events.select_related("actor").order_by("at", "id")
@@ -199,6 +204,9 @@ def category_list_for(*, station_id: int, include_inactive: bool = False) -> Que
 
 
 def referral_list_for(*, user: User, case: Case) -> list[Referral]:
+    """Return case's referrals for caseworkers and department liaisons; others see the public events only."""
+    if not has_role(user, CASEWORKER_ROLES) and user.role != Role.DEPARTMENT_LIAISON:
+        return []
     return list(case.referrals.select_related("partner", "replied_by"))
 
 
