@@ -1,0 +1,22 @@
+"""Helpers for page tests: a signed-in client per persona."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+
+@pytest.fixture
+def client_for(db):
+    """Return a factory of test clients signed in as the given user (Chinese UI, the default)."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+def page_text(response) -> str:
+    return response.content.decode()
