@@ -39,6 +39,8 @@ FIELD_LABELS = {
     "reporter": _("Reporter"),
 }
 
+POSSIBLE_NOW = _("Possible now:")
+
 
 def error_lines(exc: Exception, *, status_labels: dict | None = None) -> list[str]:
     """Return one line per problem in exc, each naming its field when there is one."""
@@ -55,7 +57,7 @@ def error_lines(exc: Exception, *, status_labels: dict | None = None) -> list[st
         if not exc.allowed:
             return [exc.message]
         names = "、".join(str((status_labels or {}).get(s, s)) for s in exc.allowed)
-        return [f"{exc.message} {_('Possible now:')} {names}"]
+        return [f"{exc.message} {POSSIBLE_NOW} {names}"]
     if isinstance(exc, PermissionDenied):
         return [str(exc) or str(_("You may not do this."))]
     raise TypeError(f"not a user-facing error: {exc!r}")
