@@ -44,6 +44,8 @@ def lianxin(request) -> dict:
     return {
         "nav_links": nav_links(request.user),
         "vendor": vendor_available(),
+        # Times are stored in UTC and shown in the station's own zone.
+        "station_time_zone": settings.STATION_TIME_ZONE,
         "map_tile_url": settings.LIANXIN_MAP_TILE_URL,
         "map_attribution": settings.LIANXIN_MAP_ATTRIBUTION,
     }
