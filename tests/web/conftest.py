@@ -26,3 +26,12 @@ def page_text(response) -> str:
 def fast_password_hasher(settings):
     """Hash the personas' passwords cheaply: the world fixture creates 26 users per test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def with_vendor(monkeypatch):
+    """Pretend the browser libraries are installed (the default suite runs without `make static`)."""
+    from lianxin.core import context_processors
+
+    monkeypatch.setattr(context_processors, "vendor_available", lambda: {"htmx": True, "leaflet": True,
+                                                                        "echarts": True})

@@ -29,7 +29,7 @@ def test_wrong_station_and_wrong_grid_get_404(world, open_case, client_for):
     assert response.status_code == 404 and Case.objects.get(pk=case.pk).status == Status.NEW
 
 
-def test_officer_sees_header_timeline_and_allowed_actions(world, open_case, client_for):
+def test_officer_sees_header_timeline_and_allowed_actions(world, open_case, client_for, with_vendor):
     case = open_case(description="邻居家漏水")
     text = page_text(detail(client_for(world.officer), case))
     assert case.number in text and "邻居家漏水" in text and world.grid1.name in text

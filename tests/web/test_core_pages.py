@@ -83,3 +83,12 @@ def test_case_page_renders_without_vendor_files(world, open_case, client_for, mo
     case = open_case()
     text = page_text(client_for(world.officer).get(reverse("cases:detail", args=[case.pk])))
     assert case.number in text and "leaflet.js" not in text and "htmx.min.js" not in text
+
+
+def test_map_uses_the_configured_tile_url_or_none(world, open_case, client_for, settings, with_vendor):
+    case = open_case()
+    client = client_for(world.officer)
+    assert 'data-tile-url=""' in page_text(client.get(reverse("cases:detail", args=[case.pk])))
+    settings.LIANXIN_MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
+    assert 'data-tile-url="https://tiles.example.org/{z}/{x}/{y}.png"' in page_text(
+        client.get(reverse("cases:detail", args=[case.pk])))
