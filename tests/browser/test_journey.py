@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from lianxin.cases.models import Case, Channel, EventKind, Resolution, Status
+from lianxin.core.vendor import VENDOR_DIR
 from tests.conftest import DEMO_PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -43,12 +44,17 @@ def browser():
         chromium.close()
 
 
-def phone(browser, base_url: str):
-    """Return a new page in its own session on a 360×740 screen with a Chinese browser."""
+def phone(browser, base_url: str, errors: list[str]):
+    """Return a new page in its own session on a 360×740 screen with a Chinese browser.
+
+    Script errors on the page are appended to errors.
+    """
     context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", base_url=base_url,
                                   device_scale_factor=1, is_mobile=True, has_touch=True)
     context.set_default_timeout(15_000)
-    return context.new_page()
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page
 
 
 def sign_in(page, username: str) -> None:
@@ -66,7 +72,8 @@ def shot(page, name: str) -> None:
 
 def test_cart_online_request_resolve_and_rate(transactional_db, live_server, world, browser):
     # 1. The officer at the service cart, on a phone: start a stop, one contact solved on the spot.
-    officer = phone(browser, live_server.url)
+    script_errors: list[str] = []
+    officer = phone(browser, live_server.url, script_errors)
     sign_in(officer, "a_officer")
     officer.goto("/cases/cart/")
     officer.get_by_label("服务车在哪里？").fill("东市场广场")
@@ -83,7 +90,7 @@ def test_cart_online_request_resolve_and_rate(transactional_db, live_server, wor
     shot(officer, "1-cart-saved")
 
     # 2. A resident files a request online from their own phone.
-    resident = phone(browser, live_server.url)
+    resident = phone(browser, live_server.url, script_errors)
     sign_in(resident, "a_resident")
     resident.get_by_role("link", name="我要反映").first.click()
     resident.get_by_text("证件办理").click()
@@ -102,6 +109,8 @@ def test_cart_online_request_resolve_and_rate(transactional_db, live_server, wor
     officer.get_by_label("备注（可不填）").fill("已电话告知所需材料")
     officer.locator("details[open] button[type=submit]").click()
     officer.locator(".msg.success").wait_for()
+    if (VENDOR_DIR / "leaflet" / "leaflet.js").exists():  # installed by `make static`
+        officer.locator("#case-map path.leaflet-interactive").first.wait_for()  # grid and point are drawn
     shot(officer, "3-case-resolved")
 
     # 4. The resident rates it five stars.
@@ -111,6 +120,7 @@ def test_cart_online_request_resolve_and_rate(transactional_db, live_server, wor
     resident.locator(".msg.success").wait_for()
     shot(resident, "4-rated")
 
+    assert script_errors == []
     cart_case = Case.objects.get(number=cart_number)
     assert (cart_case.channel, cart_case.status, cart_case.resolution) == (
         Channel.SERVICE_CART, Status.CLOSED, Resolution.ON_THE_SPOT)

@@ -35,18 +35,18 @@
     if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, {maxZoom: 19, attribution: el.dataset.attribution || ""}).addTo(map);
     }
-    var bounds = null;
-    if (data.grid) {
-      var grid = L.geoJSON(data.grid, {style: {color: "#1d5fa8", weight: 2, fillOpacity: 0.08}}).addTo(map);
+    // Set the view before adding layers: Leaflet cannot draw a circle marker on a map without one.
+    var grid = data.grid ? L.geoJSON(data.grid, {style: {color: "#1d5fa8", weight: 2, fillOpacity: 0.08}}) : null;
+    var bounds = grid ? grid.getBounds() : L.latLngBounds([data.point, data.point]);
+    if (grid && data.point) bounds.extend(data.point);
+    map.fitBounds(bounds.pad(0.15), {maxZoom: 17});
+    if (grid) {
+      grid.addTo(map);
       if (data.grid_name) grid.bindTooltip(data.grid_name);
-      bounds = grid.getBounds();
     }
     if (data.point) {
       L.circleMarker(data.point, {radius: 9, color: "#b3261e", fillColor: "#e53935", fillOpacity: 0.9}).addTo(map);
-      if (!bounds) bounds = L.latLngBounds([data.point, data.point]);
-      else bounds.extend(data.point);
     }
-    if (bounds) map.fitBounds(bounds.pad(0.15), {maxZoom: 17});
   }
   document.addEventListener("DOMContentLoaded", drawCaseMap);
   document.addEventListener("htmx:afterSettle", drawCaseMap);
