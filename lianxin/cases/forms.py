@@ -89,10 +89,10 @@ class InboxFilterForm(forms.Form):
     opened_to = forms.DateField(label=_("Opened until"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, categories, grids, **kwargs):
+    def __init__(self, *args, categories, grids: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("Any category"))] + [(c.code, c.name) for c in categories]
-        self.fields["grid"].choices = [("", _("Any grid"))] + [(g.id, g.name) for g in grids]
+        self.fields["grid"].choices = [("", _("Any grid"))] + list(grids)
 
     def filters(self) -> CaseFilters:
         """Return the CaseFilters of the valid part of the query (bad values are ignored, and shown)."""

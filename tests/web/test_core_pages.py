@@ -56,9 +56,9 @@ def test_station_chief_reads_own_station_audit_log_paginated(world, client_for):
     audit_record(actor=world.b.chief, action="pii_reveal", target=world.b.resident, field="phone", detail="other")
     client = client_for(world.chief)
     first = page_text(client.get(reverse("core:audit")))
-    assert first.count("pii_reveal") == 50 and "other" not in first
+    assert first.count("查看完整号码") == 50 and "other" not in first
     second = page_text(client.get(reverse("core:audit"), {"page": 2}))
-    assert second.count("pii_reveal") == 10
+    assert second.count("查看完整号码") == 10
     assert AuditEntry.objects.count() == 61
 
 
