@@ -40,6 +40,11 @@ FIELD_LABELS = {
 }
 
 POSSIBLE_NOW = _("Possible now:")
+LIST_SEPARATOR = _(", ")
+
+
+def _named(label, message) -> str:
+    return str(_("%(field)s: %(message)s") % {"field": label, "message": message})
 
 
 def error_lines(exc: Exception, *, status_labels: dict | None = None) -> list[str]:
@@ -51,12 +56,12 @@ def error_lines(exc: Exception, *, status_labels: dict | None = None) -> list[st
         for field, errors in exc.message_dict.items():
             label = FIELD_LABELS.get(field)
             for message in errors:
-                lines.append(f"{label}：{message}" if label and field != NON_FIELD_ERRORS else message)
+                lines.append(_named(label, message) if label and field != NON_FIELD_ERRORS else message)
         return lines
     if isinstance(exc, Conflict):
         if not exc.allowed:
             return [exc.message]
-        names = "、".join(str((status_labels or {}).get(s, s)) for s in exc.allowed)
+        names = str(LIST_SEPARATOR).join(str((status_labels or {}).get(s, s)) for s in exc.allowed)
         return [f"{exc.message} {POSSIBLE_NOW} {names}"]
     if isinstance(exc, PermissionDenied):
         return [str(exc) or str(_("You may not do this."))]
@@ -79,7 +84,7 @@ def form_errors_from(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field, errors)
         else:
             label = FIELD_LABELS.get(field)
-            form.add_error(None, [f"{label}：{e}" if label else e for e in errors])
+            form.add_error(None, [_named(label, e) if label else e for e in errors])
 
 
 class BigRadioSelect(forms.RadioSelect):
