@@ -232,10 +232,29 @@ def referral_get_for(*, user: User, pk: int) -> Referral:
         raise Http404("no such referral") from None
 
 
+def _cart_stop_counts(stops: QuerySet[CartStop]) -> QuerySet[CartStop]:
+    return stops.annotate(contacts=Count("cases"), people_served=Sum("cases__people_served"),
+                          solved_on_the_spot=Count("cases", filter=Q(cases__resolution="on_the_spot")))
+
+
+def cart_stop_list_for(*, user: User, limit: int = 10) -> list[CartStop]:
+    """Return recent cart outings with their counts: the station's for station-wide roles, else user's own."""
+    if not has_role(user, CASEWORKER_ROLES):
+        return []
+    stops = CartStop.objects.filter(station_id=user.station_id).select_related("officer")
+    if not has_role(user, STATION_WIDE_ROLES):
+        stops = stops.filter(officer_id=user.pk)
+    return list(_cart_stop_counts(stops).order_by("-started_at", "-id")[:limit])
+
+
+def cart_stop_contacts_for(*, user: User, stop: CartStop, limit: int = 10) -> list[Case]:
+    """Return the latest contacts recorded at stop that user may see, newest first."""
+    return list(case_base_for(user=user).filter(cart_stop_id=stop.pk).order_by("-opened_at", "-id")[:limit])
+
+
 def cart_stop_open_for(*, user: User) -> CartStop | None:
     """Return user's open cart stop with `contacts` and `people_served` counted, or None."""
     if not user.is_authenticated:
         return None
-    return (CartStop.objects.filter(officer_id=user.pk, ended_at__isnull=True)
-            .annotate(contacts=Count("cases"), people_served=Sum("cases__people_served"))
-            .order_by("-started_at").first())
+    return _cart_stop_counts(CartStop.objects.filter(officer_id=user.pk, ended_at__isnull=True)
+                             ).order_by("-started_at").first()
