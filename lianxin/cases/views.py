@@ -30,7 +30,7 @@ from lianxin.cases.forms import (
 from lianxin.cases.models import Case, Channel, Resolution, Status
 from lianxin.cases.selectors import (
     CaseFilters, case_actions_for, case_get_by_token, case_get_for, case_list_for, case_public_timeline,
-    case_requests_for, case_timeline_for, cart_stop_open_for, category_list_for, partner_departments_for,
+    case_requests_for, case_timeline_for, cart_stop_contacts_for, cart_stop_list_for, cart_stop_open_for, category_list_for, partner_departments_for,
     referral_get_for, referral_inbox_for, referral_list_for,
 )
 from lianxin.cases.services import (
@@ -109,6 +109,8 @@ def _cart_page(request, *, stop, stop_form=None, contact_form=None):
     categories = category_list_for(station_id=request.user.station_id)
     return render(request, "cases/cart_intake.html", {
         "stop": stop,
+        "contacts": cart_stop_contacts_for(user=request.user, stop=stop) if stop is not None else [],
+        "outings": cart_stop_list_for(user=request.user) if stop is None else [],
         "stop_form": stop_form or CartStopForm(),
         "contact_form": contact_form or CartContactForm(categories=categories),
         "saved": saved,

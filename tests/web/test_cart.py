@@ -96,3 +96,14 @@ def test_start_without_place_is_a_message(world, client_for):
 
 def test_volunteer_may_not_run_the_cart(world, client_for):
     assert client_for(world.volunteer).get(reverse("cases:cart")).status_code == 403
+
+
+def test_stop_lists_its_contacts_and_past_outings_show_their_counts(world, cart):
+    contact(cart, contact_name="李大爷", people_served=2)
+    contact(cart, outcome="follow_up", description="楼道灯坏了")
+    numbers = list(Case.objects.values_list("number", flat=True))
+    text = page_text(cart.get(reverse("cases:cart")))
+    assert all(n in text for n in numbers) and "李大爷" in text
+    cart.post(reverse("cases:cart_end"))
+    text = page_text(cart.get(reverse("cases:cart")))
+    assert "<td>2</td><td>3</td><td>1</td>" in text  # contacts, people served, solved on the spot
