@@ -9,11 +9,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from lianxin.cases.models import DUE_SOON_HOURS, OPEN_STATUSES, Case, CaseEvent, Category, Referral
+from lianxin.cases.models import DUE_SOON_HOURS, OPEN_STATUSES, CartStop, Case, CaseEvent, Category, Referral
 from lianxin.cases.transitions import RATEABLE, TRANSITION_ROLES, allowed_from
 from lianxin.core import pii
 from lianxin.core.models import Partner, Role, User
@@ -146,6 +146,18 @@ def case_get_by_token(*, token: str) -> Case:
         raise Http404("no such request") from None
 
 
+def case_requests_for(*, user: User) -> QuerySet[Case]:
+    """Return the requests user filed, newest first, each with `public_events` (what a reporter may see)."""
+    public = CaseEvent.objects.filter(is_public=True).order_by("at", "id")
+    return (case_base_for(user=user).filter(reporter_user_id=user.pk).order_by("-opened_at", "-id")
+            .prefetch_related(Prefetch("events", queryset=public, to_attr="public_events")))
+
+
+def case_public_timeline(*, case: Case) -> list[CaseEvent]:
+    """Return the events of case anyone holding its share link may see (public ones, no actor names)."""
+    return list(case.events.filter(is_public=True).order_by("at", "id"))
+
+
 def case_timeline_for(*, user: User, case: Case) -> list[CaseEvent]:
     """Return the events of case that user may see: all for caseworkers, public ones for others."""
     events = case.events.select_related("actor").order_by("at", "id")
@@ -192,8 +204,57 @@ def category_list_for(*, station_id: int, include_inactive: bool = False) -> Que
 
 
 def referral_list_for(*, user: User, case: Case) -> list[Referral]:
+    """Return case's referrals for caseworkers and department liaisons; others see the public events only."""
+    if not has_role(user, CASEWORKER_ROLES) and user.role != Role.DEPARTMENT_LIAISON:
+        return []
     return list(case.referrals.select_related("partner", "replied_by"))
 
 
 def partner_departments_for(*, user: User) -> QuerySet[Partner]:
     return Partner.objects.filter(station_id=user.station_id, kind="department").order_by("name")
+
+
+def referral_inbox_for(*, user: User) -> QuerySet[Referral]:
+    """Return the referrals user answers: their department's (liaison) or their station's (caseworker)."""
+    referrals = Referral.objects.select_related("case", "case__category", "case__grid", "partner")
+    if user.is_authenticated and user.role == Role.DEPARTMENT_LIAISON and user.partner_id:
+        return referrals.filter(partner_id=user.partner_id, case__station_id=user.station_id)
+    if has_role(user, CASEWORKER_ROLES):
+        return referrals.filter(case__in=case_base_for(user=user).values("id"))
+    return referrals.none()
+
+
+def referral_get_for(*, user: User, pk: int) -> Referral:
+    """Return one referral user answers; Http404 otherwise."""
+    try:
+        return referral_inbox_for(user=user).get(pk=pk)
+    except (Referral.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such referral") from None
+
+
+def _cart_stop_counts(stops: QuerySet[CartStop]) -> QuerySet[CartStop]:
+    return stops.annotate(contacts=Count("cases"), people_served=Sum("cases__people_served"),
+                          solved_on_the_spot=Count("cases", filter=Q(cases__resolution="on_the_spot")))
+
+
+def cart_stop_list_for(*, user: User, limit: int = 10) -> list[CartStop]:
+    """Return recent cart outings with their counts: the station's for station-wide roles, else user's own."""
+    if not has_role(user, CASEWORKER_ROLES):
+        return []
+    stops = CartStop.objects.filter(station_id=user.station_id).select_related("officer")
+    if not has_role(user, STATION_WIDE_ROLES):
+        stops = stops.filter(officer_id=user.pk)
+    return list(_cart_stop_counts(stops).order_by("-started_at", "-id")[:limit])
+
+
+def cart_stop_contacts_for(*, user: User, stop: CartStop, limit: int = 10) -> list[Case]:
+    """Return the latest contacts recorded at stop that user may see, newest first."""
+    return list(case_base_for(user=user).filter(cart_stop_id=stop.pk).order_by("-opened_at", "-id")[:limit])
+
+
+def cart_stop_open_for(*, user: User) -> CartStop | None:
+    """Return user's open cart stop with `contacts` and `people_served` counted, or None."""
+    if not user.is_authenticated:
+        return None
+    return _cart_stop_counts(CartStop.objects.filter(officer_id=user.pk, ended_at__isnull=True)
+                             ).order_by("-started_at").first()

@@ -6,8 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from lianxin.core.models import AuditEntry, User
+from lianxin.core.models import AuditEntry, Station, User
 from lianxin.core.roles import AUDIT_READER_ROLES, has_role
+
+
+def station_list_public() -> QuerySet[Station]:
+    """Return the stations a visitor may file a request with (all of them; names are public)."""
+    return Station.objects.order_by("id")
 
 
 def audit_list_for(*, user: User) -> QuerySet[AuditEntry]:
@@ -18,6 +23,7 @@ def audit_list_for(*, user: User) -> QuerySet[AuditEntry]:
     return entries if user.is_superuser and user.station_id is None else entries.filter(station_id=user.station_id)
 
 
-def staff_list_for(*, user: User) -> QuerySet[User]:
-    """Return the active users of user's station (for assignment pickers)."""
-    return User.objects.filter(station_id=user.station_id, is_active=True).order_by("role", "display_name")
+def staff_list_for(*, user: User, roles: frozenset | None = None) -> QuerySet[User]:
+    """Return the active users of user's station (for assignment pickers), only of roles if given."""
+    staff = User.objects.filter(station_id=user.station_id, is_active=True).order_by("role", "display_name")
+    return staff.filter(role__in=roles) if roles is not None else staff

@@ -1,0 +1,35 @@
+"""Template filters of Lianxin's pages."""
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+RATING_MAX = 5
+# How the audit log names what happened, what to and which field; unknown codes show as they are.
+AUDIT_WORDS = {
+    "pii_reveal": _("Viewed a whole number"),
+    "case": _("Case"),
+    "resident": _("Resident"),
+    "user": _("User"),
+    "contact_phone": _("Contact mobile"),
+    "phone": _("Mobile number"),
+    "id_number": _("ID number"),
+}
+
+
+@register.filter
+def stars(rating) -> str:
+    """Return a 1–5 rating as filled and empty stars (★★★☆☆); empty for no rating."""
+    try:
+        n = int(rating)
+    except (TypeError, ValueError):
+        return ""
+    n = max(0, min(RATING_MAX, n))
+    return "★" * n + "☆" * (RATING_MAX - n)
+
+
+@register.filter
+def audit_word(code: str) -> str:
+    """Return the readable name of an audit action, record type or field code."""
+    return AUDIT_WORDS.get(code, code)
