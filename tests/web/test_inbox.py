@@ -20,8 +20,8 @@ def test_officer_sees_station_cases_not_other_stations(world, open_case, client_
     from lianxin.cases.services import case_open, station_local_year
 
     mine = open_case(contact_phone="13612345678")
-    # Case numbers are unique across stations but counted per station (reported to the lead):
-    # start station B's counter elsewhere so the two stations' first numbers do not collide.
+    # Each station counts its own numbers, so both first cases would read LX-…-000001:
+    # start station B's counter elsewhere so that "not in the page" means something.
     now = timezone.now()
     CaseCounter.objects.create(station=world.b.station, year=station_local_year(now), last_value=900000)
     lat, lon = world.b.in_grid1
