@@ -38,10 +38,10 @@ REJECTED_SHARE = 0.012
 MERGED_SHARE = 0.004
 LATE_SHARE = 0.05
 ACCEPTED_FIRST_SHARE = 0.4  # the others go straight to "in progress"
-STUCK_SHARE = 0.03  # of the last two months' cases: left in progress, so overdue now
-STUCK_AT_LEAST = 2
-FRESH_DAYS = 7
-FRESH_UNTOUCHED_SHARE = 0.3  # of the last week's cases: still new, waiting in the inboxes
+STUCK_SHARE = 0.05  # of the last two months' cases: left in progress, so overdue now
+STUCK_AT_LEAST = 6
+FRESH_DAYS = 10
+FRESH_UNTOUCHED_SHARE = 0.5  # of the last ten days' cases: still new, waiting in the inboxes
 RATED_SHARE = 0.85  # of resolved cases whose reporter signed in
 CASEWORKER_CLOSES_SHARE = 0.5  # of the others; the rest wait for the auto-close sweep
 AUTO_CLOSE_DAYS = 7
@@ -195,7 +195,8 @@ class History:
             # Every channel and every category at least once a year, whatever the scale.
             for code in (c[0] for c in regular):
                 plans.append(Plan(self._moment(year * 365, year * 365 + 365), Channel.WALK_IN, code))
-            for channel in [*channels, *rng.choices(channels, weights=channel_weights, k=max(0, per_year - len(regular)))]:
+            extra = rng.choices(channels, weights=channel_weights, k=max(0, per_year - len(regular) - len(channels)))
+            for channel in [*channels, *extra]:
                 allowed = CHANNEL_CATEGORIES.get(channel)
                 specs = [c for c in regular if allowed is None or c[0] in allowed]
                 code = rng.choices([c[0] for c in specs], weights=[c[8] for c in specs])[0]
