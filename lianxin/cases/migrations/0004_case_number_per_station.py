@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0002_initial'),
+        ('cases', '0003_case_grid_recent'),
         ('core', '0001_initial'),
         ('people', '0001_initial'),
         ('places', '0001_initial'),
