@@ -275,7 +275,9 @@ def case_create(request: HttpRequest, payload: CaseIn):
                      address=payload.address, reporter=reporter, is_anonymous=payload.is_anonymous,
                      contact_name=payload.contact_name, contact_phone=payload.contact_phone, subjects=subjects,
                      priority=payload.priority, people_served=payload.people_served)
-    return 201, case_get_for(user=user, pk=case.pk)
+    # Rendered as opened rather than re-read through the scope: a volunteer or lookout who
+    # files a finding is not its reporter or assignee, and may not see it afterwards.
+    return 201, case
 
 
 def _resident(user, pk: int, field: str):

@@ -36,3 +36,9 @@ def api_as(world):
         return ApiClient(key)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hash the personas' passwords cheaply: the world fixture creates about thirty users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
