@@ -188,6 +188,7 @@ class CaseIn(Schema):
     contact_phone: Text = ""
     priority: int = Field(2, description="1 low … 4 urgent.")
     people_served: int = 1
+    media_url: Text = Field("", description="An http(s) link to a photo or file, kept on the opening event.")
 
 
 class TransitionIn(Schema):
@@ -274,7 +275,7 @@ def case_create(request: HttpRequest, payload: CaseIn):
                      description=payload.description, title=payload.title, lat=payload.lat, lon=payload.lon,
                      address=payload.address, reporter=reporter, is_anonymous=payload.is_anonymous,
                      contact_name=payload.contact_name, contact_phone=payload.contact_phone, subjects=subjects,
-                     priority=payload.priority, people_served=payload.people_served)
+                     priority=payload.priority, people_served=payload.people_served, media_url=payload.media_url)
     # Rendered as opened rather than re-read through the scope: a volunteer or lookout who
     # files a finding is not its reporter or assignee, and may not see it afterwards.
     return 201, case

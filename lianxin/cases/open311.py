@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from lianxin.cases.models import OPEN_STATUSES, Case, CaseEvent, Channel, Referral
+from lianxin.cases.models import OPEN_STATUSES, Case, CaseEvent, Channel, EventKind, Referral
 from lianxin.cases.selectors import case_get_by_token, category_list_for
 from lianxin.cases.services import case_open
 from lianxin.core.api import is_storable
@@ -97,7 +97,8 @@ def _validation_text(exc: ValidationError) -> str:
 
 # Our service's field names → the GeoReport parameter a client sent.
 _SERVICE_TO_OPEN311_FIELD = {"lat": "lat", "lon": "long", "location": "lat/long", "contact_phone": "phone",
-                             "contact_name": "first_name", "category": "service_code", "address": "address_string"}
+                             "contact_name": "first_name", "category": "service_code", "address": "address_string",
+                             "media_url": "media_url"}
 
 
 # ---------------------------------------------------------------- parameters and reads
@@ -195,14 +196,10 @@ def request_public_filter(*, station: Station, data, now: dt.datetime) -> QueryS
 
 
 def _request_json(case: Case) -> dict:
-    """Return one service request in GeoReport field names (no personal data)."""
+    """Return one service request of request_public_list() in GeoReport field names (no personal data)."""
     published = case.channel in PUBLISHED_CHANNELS
-    notes = getattr(case, "public_events_newest_first", None)
-    if notes is None:
-        notes = list(case.events.filter(is_public=True).exclude(text="").order_by("-at", "-id")[:1])
-    referrals = getattr(case, "referrals_newest_first", None)
-    if referrals is None:
-        referrals = list(case.referrals.select_related("partner").order_by("-sent_at", "-id")[:1])
+    notes, referrals = case.public_events_newest_first, case.referrals_newest_first
+    opened = next((e for e in reversed(notes) if e.kind == EventKind.OPENED), None)
     agency = referrals[0].partner.name if referrals else (case.team.name if case.team_id else None)
     return {
         "service_request_id": case.number,
@@ -222,7 +219,7 @@ def _request_json(case: Case) -> dict:
         "zipcode": None,
         "lat": case.lat if published else None,
         "long": case.lon if published else None,
-        "media_url": None,
+        "media_url": (opened.data.get("media_url") if opened else None) if published else None,
     }
 
 
@@ -277,7 +274,7 @@ def _request_create(request: HttpRequest) -> JsonResponse:
     name = " ".join(part for part in (_param(data, "first_name"), _param(data, "last_name")) if part)
     case = case_open(station=station, actor=owner, channel=Channel.OPEN311, category=category,
                      description=_param(data, "description"), lat=lat, lon=lon, address=address,
-                     contact_name=name, contact_phone=_param(data, "phone"))
+                     contact_name=name, contact_phone=_param(data, "phone"), media_url=_param(data, "media_url"))
     return JsonResponse([{"token": case.public_token, "service_request_id": case.number, "service_notice": None,
                           "account_id": None}], status=201, safe=False)
 

@@ -55,7 +55,7 @@ def test_post_then_get_by_token_and_by_id(world, client, api_key):
     response = client.post("/open311/v2/requests.json", {
         "api_key": api_key, "jurisdiction_id": "a", "service_code": "id-papers", "lat": str(lat),
         "long": str(lon), "description": "路灯坏了，晚上看不见", "first_name": "三", "last_name": "张",
-        "phone": "13812345678", "email": "zhang@example.com"})
+        "phone": "13812345678", "email": "zhang@example.com", "media_url": "https://example.com/lamp.jpg"})
     assert response.status_code == 201, response.content
     [created] = response.json()
     case = Case.objects.get(number=created["service_request_id"])
@@ -74,6 +74,7 @@ def test_post_then_get_by_token_and_by_id(world, client, api_key):
     assert request["agency_responsible"] == world.team1.name
     assert request["requested_datetime"].endswith("+08:00")
     assert request["status_notes"]
+    assert request["media_url"] == "https://example.com/lamp.jpg"
     text = str(request)
     assert "13812345678" not in text and "张" not in text and "zhang@" not in text
 
@@ -97,6 +98,8 @@ def test_post_errors_name_the_parameter(world, client, api_key):
         ({"service_code": "noise", "address_string": "x", "description": ""}, 400, "description"),
         ({"service_code": "noise", "address_string": "x", "description": "x", "phone": "12"}, 400, "phone"),
         ({"service_code": "noise", "address_string": "x\x00", "description": "x"}, 400, "address_string"),
+        ({"service_code": "noise", "address_string": "x", "description": "x", "media_url": "file:///etc"}, 400,
+         "media_url"),
     ]
     for params, status, word in cases:
         response = client.post("/open311/v2/requests.json", {**base, **params})
