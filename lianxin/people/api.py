@@ -37,20 +37,11 @@ class ResidentOut(Schema):
 
     @staticmethod
     def resolve_phone(obj, context) -> str:
-        return _shown(obj, context)["phone"]
+        return resident_personal_data_for(viewer=viewer(context["request"]), resident=obj)["phone"]
 
     @staticmethod
     def resolve_id_number(obj, context) -> str:
-        return _shown(obj, context)["id_number"]
-
-
-def _shown(resident, context) -> dict[str, str]:
-    request = context["request"]
-    reveal = getattr(request, "lianxin_reveal", ())
-    cache = request.__dict__.setdefault("lianxin_shown", {})
-    if resident.pk not in cache:
-        cache[resident.pk] = resident_personal_data_for(viewer=viewer(request), resident=resident, reveal=reveal)
-    return cache[resident.pk]
+        return resident_personal_data_for(viewer=viewer(context["request"]), resident=obj)["id_number"]
 
 
 class ResidentFilters(Schema):
@@ -72,7 +63,6 @@ class RevealQuery(Schema):
 @router.get("/{resident_id}", response=ResidentOut, summary="One resident")
 def resident_get(request: HttpRequest, resident_id: DbId, query: Query[RevealQuery]):
     resident = resident_get_for(user=viewer(request), pk=resident_id)
-    # Reveal (and audit) before rendering, so a refusal is a 403 and not a half-rendered answer.
-    request.lianxin_reveal = tuple(query.reveal)
-    _shown(resident, {"request": request})
-    return resident
+    # Reveal (and audit) once, before rendering: a refusal is a 403, never half an answer.
+    shown = resident_personal_data_for(viewer=viewer(request), resident=resident, reveal=query.reveal)
+    return ResidentOut.from_orm(resident, context={"request": request}).model_copy(update=shown)
