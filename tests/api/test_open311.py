@@ -185,3 +185,34 @@ def test_list_query_count_does_not_grow(world, client, open_case, django_assert_
         open_case(now=NOW, category=world.cat_noise)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get("/open311/v2/requests.json", params).json()) == 9
+
+
+OPEN311_PARAMS = ("jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id", "description",
+                  "first_name", "last_name", "phone", "email", "media_url", "service_request_id", "start_date",
+                  "end_date", "status")
+
+
+@pytest.mark.slow
+def test_open311_never_answers_500(world, client, api_key):
+    """Property: any text in any GeoReport parameter gives a GeoReport answer below 500."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    values = st.one_of(st.text(max_size=30), st.sampled_from(["a", "noise", "40.125", "124.385", "1e309", "-0",
+                                                              "2026-06-15T10:00:00+08:00", "open,closed"]))
+    params = st.dictionaries(st.sampled_from(OPEN311_PARAMS), values, max_size=8)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(params=params, post=st.booleans())
+    def check(params, post):
+        if post:
+            response = client.post("/open311/v2/requests.json", {"api_key": api_key, **params})
+        else:
+            response = client.get("/open311/v2/requests.json", params)
+        assert response.status_code < 500, (params, response.content)
+        body = response.json()
+        assert isinstance(body, list)
+        if response.status_code >= 400:
+            assert body[0]["code"] == response.status_code
+
+    check()
