@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer, SessionAuth
-from django.utils.translation import gettext as _
 
 from lianxin.cases.api import categories_router, router as cases_router
 from lianxin.core.api import router as me_router

@@ -17,8 +17,8 @@ from ninja.pagination import paginate
 
 from lianxin.cases.models import Case, Channel, Resolution, Status
 from lianxin.cases.selectors import (
-    INBOX_BOXES, CaseActions, CaseFilters, case_actions_for, case_get_for, case_list_for, case_timeline_for, category_list_for,
-    partner_departments_for,
+    INBOX_BOXES, CaseActions, CaseFilters, case_actions_for, case_get_for, case_list_for, case_timeline_for,
+    category_list_for, partner_departments_for,
 )
 from lianxin.cases.services import case_assign, case_note, case_open, case_rate, case_transition
 from lianxin.core import pii
