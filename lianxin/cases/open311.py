@@ -11,20 +11,24 @@ Mapping:
 
 The public GET never shows personal data: no reporter, no contact name or phone, and
 description and location only for requests that were themselves filed through Open311
-(other channels were not filed in public). Only JSON is served; other formats answer
-400. Errors use the GeoReport shape: [{"code": 400, "description": "..."}].
+(other channels were not filed in public). Answers are JSON or XML by the path's
+suffix; errors use the GeoReport shape: [{"code": 400, "description": "..."}], or
+<errors><error><code>400</code><description>...</description></error></errors>.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import zoneinfo
+from dataclasses import dataclass
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -39,6 +43,10 @@ from lianxin.core.models import Station
 from lianxin.core.services import api_token_authenticate
 
 FORMAT_JSON = "json"
+FORMAT_XML = "xml"
+FORMATS = (FORMAT_JSON, FORMAT_XML)
+# Characters XML 1.0 cannot carry at all; dropped from text in XML answers.
+XML_FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # The spec's default window when neither start_date nor end_date is given.
 DEFAULT_WINDOW_DAYS = 90
 # Most requests one GET returns (the spec lets a server cap its answers).
@@ -57,29 +65,64 @@ class Open311Error(Exception):
         self.status, self.description = status, description
 
 
-def _error(status: int, description: str) -> JsonResponse:
-    return JsonResponse([{"code": status, "description": description}], status=status, safe=False)
+@dataclass(frozen=True)
+class Answer:
+    """What a GeoReport view answers, before it is rendered as JSON or XML.
+
+    In XML a list becomes <root><item>...</item>...</root> and a dict with item None
+    becomes <root>...</root>, as the GeoReport examples show.
+    """
+
+    data: list | dict
+    root: str = "service_requests"
+    item: str | None = "request"
+    status: int = 200
+
+
+def _error(status: int, description: str) -> Answer:
+    return Answer([{"code": status, "description": description}], root="errors", item="error", status=status)
+
+
+def _render(answer: Answer, fmt: str) -> HttpResponse:
+    if fmt == FORMAT_XML:
+        return HttpResponse(_xml(answer), content_type="text/xml; charset=utf-8", status=answer.status)
+    return JsonResponse(answer.data, status=answer.status, safe=False)
+
+
+def _xml(answer: Answer) -> bytes:
+    root = ElementTree.Element(answer.root)
+    for record in answer.data if isinstance(answer.data, list) else [answer.data]:
+        element = ElementTree.SubElement(root, answer.item) if answer.item else root
+        for key, value in record.items():
+            child = ElementTree.SubElement(element, key)
+            if isinstance(value, bool):
+                child.text = "true" if value else "false"
+            elif value is not None and not isinstance(value, list):
+                child.text = XML_FORBIDDEN_RE.sub("", str(value))
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def open311_view(methods: list[str]):
-    """Wrap a GeoReport view: check method and format, turn our errors into the spec's shape."""
+    """Wrap a GeoReport view: check method and format, render its Answer, our errors in the spec's shape."""
 
     def decorate(view):
         @csrf_exempt  # systems POST with an api_key, not a browser session
         @require_http_methods(methods)
         def wrapper(request: HttpRequest, *args, fmt: str, **kwargs):
-            if fmt != FORMAT_JSON:
-                return _error(400, _("Format %(fmt)s is not supported; use .json.") % {"fmt": fmt[:10]})
+            if fmt not in FORMATS:
+                return _render(_error(400, _("Format %(fmt)s is not supported; use .json or .xml.")
+                                      % {"fmt": fmt[:10]}), FORMAT_JSON)
             try:
-                return view(request, *args, **kwargs)
+                answer = view(request, *args, **kwargs)
             except Open311Error as exc:
-                return _error(exc.status, exc.description)
+                answer = _error(exc.status, exc.description)
             except Http404:
-                return _error(404, _("Not found."))
+                answer = _error(404, _("Not found."))
             except PermissionDenied as exc:
-                return _error(403, str(exc) or _("You may not do this."))
+                answer = _error(403, str(exc) or _("You may not do this."))
             except ValidationError as exc:
-                return _error(400, _validation_text(exc))
+                answer = _error(400, _validation_text(exc))
+            return _render(answer, fmt)
 
         wrapper.__name__ = view.__name__
         wrapper.__doc__ = view.__doc__
@@ -230,10 +273,10 @@ def _request_json(case: Case) -> dict:
 def service_list(request: HttpRequest):
     """services.json: the station's catalogue."""
     station = _station(request.GET)
-    return JsonResponse([
+    return Answer([
         {"service_code": c.code, "service_name": c.name, "description": c.description or c.name_en,
          "metadata": False, "type": "realtime", "keywords": c.keywords, "group": c.group}
-        for c in category_list_for(station_id=station.id)], safe=False)
+        for c in category_list_for(station_id=station.id)], root="services", item="service")
 
 
 @open311_view(["GET"])
@@ -242,7 +285,7 @@ def service_definition(request: HttpRequest, code: str):
     station = _station(request.GET)
     if not is_storable(code) or not category_list_for(station_id=station.id).filter(code=code).exists():
         raise Open311Error(404, _("service_code %(code)s is not served here.") % {"code": code[:40]})
-    return JsonResponse({"service_code": code, "attributes": []})
+    return Answer({"service_code": code, "attributes": []}, root="service_definition", item=None)
 
 
 @open311_view(["GET", "POST"])
@@ -252,10 +295,10 @@ def request_list(request: HttpRequest):
         return _request_create(request)
     station = _station(request.GET)
     cases = request_public_filter(station=station, data=request.GET, now=timezone.now())
-    return JsonResponse([_request_json(c) for c in cases[:MAX_REQUESTS_PER_QUERY]], safe=False)
+    return Answer([_request_json(c) for c in cases[:MAX_REQUESTS_PER_QUERY]])
 
 
-def _request_create(request: HttpRequest) -> JsonResponse:
+def _request_create(request: HttpRequest) -> Answer:
     data = request.POST
     owner = api_token_authenticate(key=_param(data, "api_key"))
     if owner is None:
@@ -275,8 +318,8 @@ def _request_create(request: HttpRequest) -> JsonResponse:
     case = case_open(station=station, actor=owner, channel=Channel.OPEN311, category=category,
                      description=_param(data, "description"), lat=lat, lon=lon, address=address,
                      contact_name=name, contact_phone=_param(data, "phone"), media_url=_param(data, "media_url"))
-    return JsonResponse([{"token": case.public_token, "service_request_id": case.number, "service_notice": None,
-                          "account_id": None}], status=201, safe=False)
+    return Answer([{"token": case.public_token, "service_request_id": case.number, "service_notice": None,
+                    "account_id": None}], status=201)
 
 
 def _coordinate(data, name: str, limit: float) -> float | None:
@@ -302,7 +345,7 @@ def request_get(request: HttpRequest, request_id: str):
     case = request_public_list(station=station).filter(number__iexact=request_id).first()
     if case is None:
         raise Open311Error(404, _("service_request_id %(id)s was not found.") % {"id": request_id[:40]})
-    return JsonResponse([_request_json(case)], safe=False)
+    return Answer([_request_json(case)])
 
 
 @open311_view(["GET"])
@@ -311,5 +354,5 @@ def token_get(request: HttpRequest, token: str):
     if not is_storable(token):
         raise Http404
     case = case_get_by_token(token=token)
-    return JsonResponse([{"service_request_id": case.number, "token": case.public_token}], safe=False)
+    return Answer([{"service_request_id": case.number, "token": case.public_token}])
 

@@ -44,8 +44,30 @@ def test_service_definition(world, client):
     assert missing.status_code == 404 and missing.json()[0]["code"] == 404
 
 
-def test_xml_is_refused_in_the_error_shape(world, client):
-    response = client.get("/open311/v2/services.xml", {"jurisdiction_id": "a"})
+def test_xml_answers(world, client, api_key):
+    from xml.etree import ElementTree
+
+    services = ElementTree.fromstring(client.get("/open311/v2/services.xml", {"jurisdiction_id": "a"}).content)
+    assert services.tag == "services"
+    assert [s.findtext("service_code") for s in services.findall("service")] == ["fight", "id-papers", "noise"]
+    assert services.find("service").findtext("metadata") == "false"
+    definition = ElementTree.fromstring(client.get("/open311/v2/services/noise.xml", {"jurisdiction_id": "a"}).content)
+    assert definition.tag == "service_definition" and definition.findtext("service_code") == "noise"
+    posted = client.post("/open311/v2/requests.xml", {"api_key": api_key, "jurisdiction_id": "a",
+                                                      "service_code": "id-papers", "address_string": "河堤路1号",
+                                                      "description": "路灯坏了"})
+    assert posted.status_code == 201 and posted["Content-Type"].startswith("text/xml")
+    number = ElementTree.fromstring(posted.content).find("request").findtext("service_request_id")
+    request = ElementTree.fromstring(client.get(f"/open311/v2/requests/{number}.xml",
+                                                {"jurisdiction_id": "a"}).content).find("request")
+    assert request.findtext("status") == "open" and request.findtext("address") == "河堤路1号"
+    missing = client.get("/open311/v2/requests/LX-2026-999999.xml", {"jurisdiction_id": "a"})
+    error = ElementTree.fromstring(missing.content).find("error")
+    assert missing.status_code == 404 and error.findtext("code") == "404"
+
+
+def test_other_formats_are_refused_in_the_error_shape(world, client):
+    response = client.get("/open311/v2/services.yaml", {"jurisdiction_id": "a"})
     assert response.status_code == 400
     assert response.json()[0]["code"] == 400
 
@@ -195,6 +217,8 @@ OPEN311_PARAMS = ("jurisdiction_id", "service_code", "lat", "long", "address_str
 @pytest.mark.slow
 def test_open311_never_answers_500(world, client, api_key):
     """Property: any text in any GeoReport parameter gives a GeoReport answer below 500."""
+    from xml.etree import ElementTree
+
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
@@ -203,13 +227,18 @@ def test_open311_never_answers_500(world, client, api_key):
     params = st.dictionaries(st.sampled_from(OPEN311_PARAMS), values, max_size=8)
 
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(params=params, post=st.booleans())
-    def check(params, post):
+    @given(params=params, post=st.booleans(), fmt=st.sampled_from(["json", "xml"]))
+    def check(params, post, fmt):
         if post:
-            response = client.post("/open311/v2/requests.json", {"api_key": api_key, **params})
+            response = client.post(f"/open311/v2/requests.{fmt}", {"api_key": api_key, **params})
         else:
-            response = client.get("/open311/v2/requests.json", params)
+            response = client.get(f"/open311/v2/requests.{fmt}", params)
         assert response.status_code < 500, (params, response.content)
+        if fmt == "xml":
+            root = ElementTree.fromstring(response.content)  # well-formed whatever the input
+            if response.status_code >= 400:
+                assert root.find("error").findtext("code") == str(response.status_code)
+            return
         body = response.json()
         assert isinstance(body, list)
         if response.status_code >= 400:
