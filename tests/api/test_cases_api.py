@@ -308,3 +308,14 @@ def test_openapi_document(world, client):
         assert path in paths
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"/static/ninja/swagger-ui-bundle.js" in docs.content  # no CDN
+
+
+def test_volunteer_follows_own_finding_only(world, api_as, open_case):
+    volunteer = api_as(world.volunteer)
+    filed = volunteer.post("/cases", {"category": "id-papers", "channel": "patrol_finding",
+                                      "description": "河堤护栏松动"}).json()
+    open_case()  # someone else's case
+    listed = volunteer.get("/cases").json()
+    assert [c["number"] for c in listed["items"]] == [filed["number"]]
+    assert volunteer.get(f"/cases/{filed['id']}").json()["actions"]["transitions"] == []
+    assert api_as(world.b.volunteer).get(f"/cases/{filed['id']}").status_code == 404
