@@ -22,7 +22,7 @@ from lianxin.cases.selectors import (
 )
 from lianxin.cases.services import case_assign, case_note, case_open, case_rate, case_transition
 from lianxin.core import pii
-from lianxin.core.api import DB_ID_MAX, DbId, Paging, Text, is_storable, viewer
+from lianxin.core.api import DB_ID_MAX, READ_ERRORS, WRITE_ERRORS, DbId, Paging, Text, is_storable, viewer
 from lianxin.core.roles import may_see_masked
 from lianxin.core.selectors import staff_list_for
 from lianxin.core.services import personal_data_display
@@ -215,24 +215,6 @@ class RatingIn(Schema):
     comment: Text = ""
 
 
-class ConflictOut(Schema):
-    detail: str
-    allowed: list[str]
-
-
-class FieldErrorOut(Schema):
-    field: str | None
-    message: str
-
-
-class ErrorsOut(Schema):
-    detail: list[FieldErrorOut]
-
-
-class DetailOut(Schema):
-    detail: str
-
-
 # ---------------------------------------------------------------- endpoints
 
 
@@ -254,8 +236,6 @@ def _own_station(request: HttpRequest):
         raise PermissionDenied(_("Your account belongs to no station."))
     return user.station
 
-
-WRITE_ERRORS = {403: DetailOut, 404: DetailOut, 409: ConflictOut, 422: ErrorsOut}
 
 
 @router.get("", response=list[CaseOut], summary="Cases I may see, newest first")
@@ -288,7 +268,7 @@ def _resident(user, pk: int, field: str):
         raise ValidationError({field: [_("No such resident.")]}) from None
 
 
-@router.get("/{ref}", response={200: CaseDetailOut, 404: DetailOut}, summary="One case, by id or number")
+@router.get("/{ref}", response={200: CaseDetailOut, **READ_ERRORS}, summary="One case, by id or number")
 def case_get(request: HttpRequest, ref: str):
     return _case(request, ref)
 
@@ -346,7 +326,7 @@ def case_rate_endpoint(request: HttpRequest, ref: str, payload: RatingIn):
     return case_get_for(user=user, pk=case.pk)
 
 
-@router.get("/{ref}/timeline", response={200: list[EventOut], 404: DetailOut},
+@router.get("/{ref}/timeline", response={200: list[EventOut], **READ_ERRORS},
             summary="The case's events, oldest first (public ones only for non-caseworkers)")
 def case_timeline(request: HttpRequest, ref: str):
     return case_timeline_for(user=viewer(request), case=_case(request, ref))

@@ -43,6 +43,30 @@ class Paging(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=PAGE_OFFSET_MAX)
 
 
+class DetailOut(Schema):
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    field: str | None = Field(description="The input field at fault; null when the whole input is.")
+    message: str
+
+
+class FieldErrorsOut(Schema):
+    detail: list[FieldErrorOut]
+
+
+class ConflictOut(Schema):
+    detail: str
+    allowed: list[str] = Field(description="The statuses the case may move to now.")
+
+
+# The error answers of lianxin.api's handlers, for the OpenAPI document.
+READ_ERRORS = {401: DetailOut, 404: DetailOut}
+WRITE_ERRORS = {400: FieldErrorsOut, 401: DetailOut, 403: DetailOut, 404: DetailOut, 409: ConflictOut,
+                422: FieldErrorsOut}
+
+
 def viewer(request: HttpRequest):
     """Return the authenticated user of an API request (token or session)."""
     return request.auth

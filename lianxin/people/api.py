@@ -7,7 +7,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from lianxin.core.api import DbId, Paging, Text, viewer
+from lianxin.core.api import READ_ERRORS, DbId, DetailOut, FieldErrorsOut, Paging, Text, viewer
 from lianxin.people.selectors import resident_get_for, resident_list_for, resident_personal_data_for
 
 router = Router(tags=["people"])
@@ -60,7 +60,8 @@ class RevealQuery(Schema):
         [], description="Fields to show whole; each is written to the audit log. 403 for roles that may not.")
 
 
-@router.get("/{resident_id}", response=ResidentOut, summary="One resident")
+@router.get("/{resident_id}", response={200: ResidentOut, 403: DetailOut, 422: FieldErrorsOut, **READ_ERRORS},
+            summary="One resident")
 def resident_get(request: HttpRequest, resident_id: DbId, query: Query[RevealQuery]):
     resident = resident_get_for(user=viewer(request), pk=resident_id)
     # Reveal (and audit) once, before rendering: a refusal is a 403, never half an answer.
