@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Serves the API docs page's Swagger UI from our static files, not a CDN (offline stations).
+    "ninja",
     "lianxin.core",
     "lianxin.places",
     "lianxin.people",

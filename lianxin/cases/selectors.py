@@ -13,7 +13,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from lianxin.cases.models import DUE_SOON_HOURS, OPEN_STATUSES, CartStop, Case, CaseEvent, Category, Referral
+from lianxin.cases.models import (
+    DUE_SOON_HOURS, OPEN_STATUSES, CartStop, Case, CaseEvent, Category, EventKind, Referral,
+)
 from lianxin.cases.transitions import RATEABLE, TRANSITION_ROLES, allowed_from
 from lianxin.core import pii
 from lianxin.core.models import Partner, Role, User
@@ -43,7 +45,10 @@ def case_scope_q(user: User) -> Q | None:
     if user.role == Role.DEPARTMENT_LIAISON and user.partner_id:
         referred = Referral.objects.filter(partner_id=user.partner_id).values("case_id")
         return station & (Q(id__in=referred) | own)
-    return station & own
+    # Volunteers, lookouts, bank liaisons…: also what they filed themselves (a patrol finding,
+    # a tip), so they can follow it. CaseEvent.actor is indexed as a foreign key.
+    opened_by_me = CaseEvent.objects.filter(kind=EventKind.OPENED, actor_id=user.pk).values("case_id")
+    return station & (own | Q(id__in=opened_by_me))
 
 
 def case_base_for(*, user: User) -> QuerySet[Case]:

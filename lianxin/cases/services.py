@@ -13,6 +13,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -35,6 +36,7 @@ CASE_NUMBER_PREFIX = "LX"
 # Channels a resident (or an anonymous Open311 client) may use on their own.
 SELF_SERVICE_CHANNELS = frozenset({Channel.ONLINE, Channel.OPEN311})
 CART_PEOPLE_SERVED_MAX = 500
+MEDIA_URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 # Channels that the station's partners and volunteers use besides self-service.
 PARTNER_CHANNELS: dict[str, tuple[str, ...]] = {
     Role.VOLUNTEER: (Channel.PATROL_FINDING,),
@@ -130,11 +132,12 @@ def case_open(*, station: Station, actor: User | None, channel: str, category: C
               title: str = "", lat: float | None = None, lon: float | None = None, address: str = "",
               reporter: Resident | None = None, is_anonymous: bool = False, contact_name: str = "",
               contact_phone: str = "", subjects: list[Resident] | tuple = (), priority: int = Priority.NORMAL,
-              cart_stop: CartStop | None = None, people_served: int = 1,
+              cart_stop: CartStop | None = None, people_served: int = 1, media_url: str = "",
               now: dt.datetime | None = None) -> Case:
     """Open a case, place it in its grid, route it to a team, refer it if its category says so.
 
-    actor None is an anonymous self-service filing (online or Open311). Raises
+    actor None is an anonymous self-service filing (online or Open311). media_url (a
+    photo link an Open311 client sent) is kept on the opening event. Raises
     ValidationError naming fields, PermissionDenied if actor may not use channel.
     """
     now = _now(now)
@@ -154,6 +157,12 @@ def case_open(*, station: Station, actor: User | None, channel: str, category: C
     errors = _validate_open(station=station, actor=actor, channel=channel, category=category,
                             description=description, lat=lat, lon=lon, contact_phone=contact_phone,
                             priority=priority, cart_stop=cart_stop, people_served=people_served, reporter=reporter)
+    media_url = (media_url or "").strip()
+    if media_url:
+        try:
+            MEDIA_URL_VALIDATOR(media_url)
+        except ValidationError:
+            errors["media_url"] = [_("Give the media as an http or https address.")]
     if errors:
         raise ValidationError(errors)
     if actor is not None and actor.role == Role.RESIDENT and reporter is None:
@@ -176,7 +185,8 @@ def case_open(*, station: Station, actor: User | None, channel: str, category: C
     if subjects:
         case.subjects.set([s for s in subjects if s.station_id == station.id])
     _event(case, kind=EventKind.OPENED, actor=actor, now=now, to_status=Status.NEW, is_public=True,
-           text=_("Request received."), data={"channel": channel, "category": category.code})
+           text=_("Request received."),
+           data={"channel": channel, "category": category.code, **({"media_url": media_url} if media_url else {})})
     _event(case, kind=EventKind.ROUTED, actor=None, now=now,
            data={"grid_id": grid_id, "team_id": team.id if team else None,
                  "rule": "grid" if grid_id is not None and team is not None and team.grid_id == grid_id

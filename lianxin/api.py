@@ -1,0 +1,106 @@
+"""The site's JSON API: one NinjaAPI under /api/v1/, its authentication and its error shapes.
+
+Systems authenticate with `Authorization: Bearer <key>` (an ApiToken, see the
+`create_api_token` command); the web pages use the Django session, with the CSRF
+check. Every error answers in one of three JSON shapes:
+
+- 400 (unparsable body) and 422 (invalid input): {"detail": [{"field": ..., "message": ...}]}
+- 409 (a state change the current state forbids): {"detail": message, "allowed": [...]}
+- 401, 403, 404: {"detail": message}
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from lianxin.cases.api import categories_router, router as cases_router
+from lianxin.core.api import router as me_router
+from lianxin.core.errors import Conflict
+from lianxin.core.services import api_token_authenticate
+from lianxin.people.api import router as people_router
+from lianxin.places.api import router as places_router
+
+# Where a ninja validation error's location names the parameter group, not a field.
+_PARAM_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <key>` with a key from `lianxin create_api_token`."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        return api_token_authenticate(key=token)
+
+
+api = NinjaAPI(
+    title="Lianxin API",
+    version="1",
+    description="Cases, categories, grids and people of a community police station.",
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth(csrf=True)],
+)
+api.add_router("", me_router)
+api.add_router("/cases", cases_router)
+api.add_router("/categories", categories_router)
+api.add_router("/grids", places_router)
+api.add_router("/people", people_router)
+
+
+def _field_errors(request, errors: list[dict], status: int):
+    return api.create_response(request, {"detail": errors}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        errors = [{"field": field, "message": str(message)}
+                  for field, messages in exc.message_dict.items() for message in messages]
+    else:
+        errors = [{"field": None, "message": str(message)} for message in exc.messages]
+    return _field_errors(request, errors, 422)
+
+
+@api.exception_handler(SchemaValidationError)
+def on_schema_error(request, exc: SchemaValidationError):
+    errors = []
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        source = loc[0] if loc and loc[0] in _PARAM_SOURCES else ""
+        path = loc[1:] if source else loc
+        # Body fields arrive under the payload parameter's name: drop it.
+        if source == "body" and path:
+            path = path[1:]
+        errors.append({"field": ".".join(path) or source or None, "message": error.get("msg", "")})
+    return _field_errors(request, errors, 422)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400:
+        return _field_errors(request, [{"field": "body", "message": _("The request body is not valid JSON.")}], 400)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return api.create_response(request, {"detail": _("Sign in or send an API token.")}, status=401)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc: PermissionDenied):
+    return api.create_response(request, {"detail": str(exc) or _("You may not do this.")}, status=403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(Conflict)
+def on_conflict(request, exc: Conflict):
+    return api.create_response(request, {"detail": exc.message, "allowed": exc.allowed}, status=409)
