@@ -103,6 +103,10 @@ STATION_TIME_ZONE = os.environ.get("LIANXIN_STATION_TIME_ZONE", "Asia/Shanghai")
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR.parent / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The demo and development servers (uvicorn) serve static files straight from the
+# source folders; production runs collectstatic and WhiteNoise serves STATIC_ROOT.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
