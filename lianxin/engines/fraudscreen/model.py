@@ -1,0 +1,80 @@
+"""The fitted model: vocabulary, linear weights, calibration and band thresholds.
+
+Features are character 1-3-grams of the normalised text (digits folded), each counted and
+scaled by 1/sqrt(number of n-grams in the message). One weight matrix holds the binary
+fraud head (column 0) and the fine typology/subtype head (the other columns), so one gather
+scores a message for both.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from lianxin.engines.fraudscreen.text import NormalBatch, ngram_keys
+
+MODEL_PATH = Path(__file__).resolve().parent / "model.npz"
+
+
+@dataclass
+class Model:
+    vocab: np.ndarray  # sorted int64 n-gram keys
+    weights: np.ndarray  # float32 (V, 1 + n_fine)
+    intercepts: np.ndarray  # float32 (1 + n_fine,)
+    fine_labels: list[str]  # "typology|subtype" per fine column
+    calibration: tuple[float, float]  # risk = sigmoid(a * score + b)
+    thresholds: dict[str, float]  # {"medium": ..., "high": ...} on risk
+    meta: dict = field(default_factory=dict)
+
+    def save(self, path: Path) -> None:
+        """Write the model as a compressed npz (weights stored as float16 to stay small)."""
+        header = {"fine_labels": self.fine_labels, "calibration": list(self.calibration),
+                  "thresholds": self.thresholds, "meta": self.meta}
+        with open(path, "wb") as handle:
+            np.savez_compressed(handle, vocab=self.vocab, weights=self.weights.astype(np.float16),
+                                intercepts=self.intercepts.astype(np.float32),
+                                header=np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> "Model":
+        """Read a model written by ``save``; raises FileNotFoundError or ValueError when unusable."""
+        with np.load(path, allow_pickle=False) as data:
+            header = json.loads(data["header"].tobytes().decode())
+            model = cls(vocab=data["vocab"], weights=data["weights"].astype(np.float32),
+                        intercepts=data["intercepts"], fine_labels=header["fine_labels"],
+                        calibration=tuple(header["calibration"]), thresholds=header["thresholds"],
+                        meta=header["meta"])
+        if model.weights.shape != (len(model.vocab), 1 + len(model.fine_labels)):
+            raise ValueError(f"{path}: weight matrix shape {model.weights.shape} does not match the vocabulary")
+        return model
+
+
+def feature_matrix(batch: NormalBatch, vocab: np.ndarray) -> sp.csr_matrix:
+    """Return the (n_messages, V) sparse feature matrix of a normalised batch."""
+    n = len(batch.starts) - 1
+    keys, msg = ngram_keys(batch)
+    per_message = np.bincount(msg, minlength=n).astype(np.float32)
+    scale = 1.0 / np.sqrt(np.maximum(per_message, 1.0))
+    if len(vocab) == 0 or len(keys) == 0:
+        return sp.csr_matrix((n, len(vocab)), dtype=np.float32)
+    idx = np.searchsorted(vocab, keys)
+    idx[idx == len(vocab)] = 0
+    hit = vocab[idx] == keys
+    rows, cols = msg[hit], idx[hit]
+    matrix = sp.csr_matrix((scale[rows], (rows, cols)), shape=(n, len(vocab)), dtype=np.float32)
+    matrix.sum_duplicates()
+    return matrix
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    shifted = x - x.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)

@@ -1,0 +1,139 @@
+"""Screen Chinese messages for fraud: verdict, calibrated risk, band, typology, cues, entities.
+
+Steps for a batch (``screen_many``; ``screen`` is a batch of one):
+1. Check the input: every item must be a ``str`` (TypeError names the position otherwise).
+2. Normalise all messages at once (text.normalize_batch) and build the n-gram matrix.
+3. Score the binary head, calibrate it to a risk, and pick the band from the thresholds.
+4. For messages that are fraud (band medium or high): score the fine head, sum it per
+   typology, nudge with typology cues, choose the subtype; find the cues that explain it.
+5. Extract entities for every message (so the platform can match its blacklist).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lianxin.engines.fraudscreen import entities as entity_mod
+from lianxin.engines.fraudscreen.lexicon import ADVICE, LOW_ADVICE, TYPOLOGIES, find_cues
+from lianxin.engines.fraudscreen.model import MODEL_PATH, Model, feature_matrix, sigmoid, softmax
+from lianxin.engines.fraudscreen.text import normalize_batch
+
+ENGINE_VERSION = "fraudscreen-1.0"
+CUE_TYPOLOGY_BONUS = 0.08  # added to a typology's probability per matching cue (tie-breaker)
+MAX_CUES = 6
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The screening result for one message; ``to_dict`` gives the JSON shape of the CLI."""
+
+    is_fraud: bool
+    risk: float
+    band: str
+    typology: str | None
+    subtype: str | None
+    cues: list[dict] = field(default_factory=list)
+    entities: dict[str, list] = field(default_factory=entity_mod.empty_entities)
+    advice: str = LOW_ADVICE
+    engine_version: str = ENGINE_VERSION
+
+    def to_dict(self) -> dict:
+        return {"is_fraud": self.is_fraud, "risk": self.risk, "band": self.band, "typology": self.typology,
+                "subtype": self.subtype, "cues": self.cues, "entities": self.entities,
+                "advice": self.advice, "engine_version": self.engine_version}
+
+
+class Screener:
+    """A loaded model plus the rules layer; thread-safe for reading (holds no mutable state)."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self._w_binary = np.ascontiguousarray(model.weights[:, 0])
+        self._w_fine = np.ascontiguousarray(model.weights[:, 1:])
+        self._fine_typology = np.array([TYPOLOGIES.index(label.split("|")[0]) for label in model.fine_labels])
+        self._fine_subtype = [label.split("|")[1] or None for label in model.fine_labels]
+        self._a, self._b = model.calibration
+        self._t_medium = model.thresholds["medium"]
+        self._t_high = model.thresholds["high"]
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "Screener":
+        """Load the shipped model (or the one at ``path``)."""
+        return cls(Model.load(Path(path) if path else MODEL_PATH))
+
+    def screen(self, text: str) -> Verdict:
+        """Screen one message; raises TypeError if ``text`` is not a str."""
+        return self.screen_many([text])[0]
+
+    def risk_many(self, texts: list[str]) -> np.ndarray:
+        """Return calibrated risks only (used by training and the benchmark)."""
+        batch = normalize_batch(self._checked(texts))
+        return self._risk(feature_matrix(batch, self.model.vocab))
+
+    def screen_many(self, texts: list[str]) -> list[Verdict]:
+        """Screen a batch of messages; same verdicts as calling ``screen`` on each."""
+        texts = self._checked(texts)
+        if not texts:
+            return []
+        batch = normalize_batch(texts)
+        matrix = feature_matrix(batch, self.model.vocab)
+        risk = self._risk(matrix)
+        fraud_rows = np.flatnonzero(risk >= self._t_medium)
+        typology_of: dict[int, tuple[int, np.ndarray]] = {}
+        if len(fraud_rows):
+            fine = softmax(matrix[fraud_rows] @ self._w_fine + self.model.intercepts[1:])
+            for row, probs in zip(fraud_rows.tolist(), fine):
+                typology_of[row] = probs
+        verdicts = []
+        starts = batch.starts
+        for i, text in enumerate(texts):
+            normal = batch.text(i)
+            base = int(starts[i])
+            found = entity_mod.extract(normal, batch.origin, text, base)
+            r = round(float(risk[i]), 4)
+            if i not in typology_of:
+                verdicts.append(Verdict(is_fraud=False, risk=r, band="low", typology=None, subtype=None,
+                                        entities=found))
+                continue
+            hits = find_cues(normal)
+            typology, subtype = self._typology(typology_of[i], hits)
+            cues = [{"start": int(batch.origin[base + s]), "end": int(batch.origin[base + e - 1]) + 1,
+                     "text": text[int(batch.origin[base + s]):int(batch.origin[base + e - 1]) + 1],
+                     "why": cue.why, "cue": cue.name} for s, e, cue in hits[:MAX_CUES]]
+            band = "high" if risk[i] >= self._t_high else "medium"
+            verdicts.append(Verdict(is_fraud=True, risk=r, band=band, typology=typology, subtype=subtype,
+                                    cues=cues, entities=found, advice=ADVICE.get(typology, ADVICE[None])))
+        return verdicts
+
+    def _risk(self, matrix) -> np.ndarray:
+        score = matrix @ self._w_binary + self.model.intercepts[0]
+        return sigmoid(self._a * score + self._b)
+
+    def _typology(self, fine_probs: np.ndarray, hits) -> tuple[str, str | None]:
+        per_typology = np.bincount(self._fine_typology, weights=fine_probs, minlength=len(TYPOLOGIES))
+        for _, _, cue in hits:
+            if cue.typology:
+                per_typology[TYPOLOGIES.index(cue.typology)] += CUE_TYPOLOGY_BONUS
+        chosen = int(per_typology.argmax())
+        in_class = np.flatnonzero(self._fine_typology == chosen)
+        subtype = self._fine_subtype[int(in_class[fine_probs[in_class].argmax()])]
+        if subtype is None:
+            for _, _, cue in hits:
+                if cue.subtype and cue.typology in (None, TYPOLOGIES[chosen]) and \
+                        f"{TYPOLOGIES[chosen]}|{cue.subtype}" in self.model.fine_labels:
+                    subtype = cue.subtype
+                    break
+        return TYPOLOGIES[chosen], subtype
+
+    @staticmethod
+    def _checked(texts) -> list[str]:
+        if isinstance(texts, str):
+            raise TypeError("screen_many expects a list of str, not a single str")
+        texts = list(texts)
+        for position, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"message {position} is {type(text).__name__}, expected str")
+        return texts
