@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from re import _constants as sre_constants  # noqa: the parser is stable across 3.11/3.12
+from re import _parser as sre_parser
+
+import numpy as np
 
 TYPOLOGIES = (
     "刷单返利类", "冒充电商物流客服类", "虚假网络投资理财类", "贷款、代办信用卡类", "虚假征信类",
@@ -66,13 +70,83 @@ CUES: tuple[Cue, ...] = (
     Cue("亲人出事", r"(?:出车祸|被打伤|住院|抢救|手术).{0,12}(?:押金|手术费|转)|(?:手术费|押金).{0,10}(?:马上|立即|急)", "说您的亲人出事急需用钱，先给本人打电话核实", "冒充领导、熟人类"),
     Cue("游戏交易", r"(?:账号|皮肤|装备|点券|代练|代充).{0,10}(?:出售|低价|交易|免费领|冻结)|游戏.{0,6}(?:交易平台|账号)|(?:王者荣耀|和平精英|原神|英雄联盟|梦幻西游|蛋仔派对).{0,10}(?:账号|皮肤|装备|点券)", "游戏账号、装备私下交易或“免费领皮肤”都是诈骗常见手法", "网络游戏产品虚假交易类"),
     Cue("杀猪盘", r"(?:亲爱的|宝贝|老婆|老公|宝宝).{0,30}(?:平台|投资|充值|漏洞|赚|提现)|(?:漏洞|规律).{0,10}(?:稳赚|赢)|婚房|奔着结婚|未来.{0,4}靠", "网恋对象带您投资或博彩，这是“杀猪盘”", "网络婚恋、交友类", "杀猪盘"),
-    Cue("网恋要钱", r"(?:机票|路费|清关费|关税|礼物|包裹).{0,10}(?:帮我|替我|付|交)|(?:视频|聊天记录|录屏).{0,10}(?:家人|通讯录|发出去)|裸聊", "网友以路费、礼物清关或裸聊视频要挟要钱", "网络婚恋、交友类"),
+    Cue("网恋要钱", r"(?:机票|路费|清关费|关税|礼物|包裹).{0,10}(?:帮我|替我|付|交)|(?:帮我|替我)(?:付|交|出|垫).{0,12}(?:路费|机票|清关费|关税|车费)|(?:视频|聊天记录|录屏).{0,10}(?:家人|通讯录|发出去)|裸聊", "网友以路费、礼物清关或裸聊视频要挟要钱", "网络婚恋、交友类"),
     Cue("网赌黑客", r"网赌|博彩|百家乐|彩金|返水|出款|追回.{0,6}(?:损失|赌资|被黑)|黑客|改分|改成绩|查开房|上门服务|同城.{0,4}(?:约|服务)", "网赌、找黑客、色情服务都是违法陷阱，钱只会越陷越深", "网黑案件"),
     Cue("冒充军警采购", r"(?:部队|武警|消防救援|后勤处|营区|司务长|军官证|军采|军用|特供)", "冒充部队、军警采购，让商家垫钱或交“保证金”", "冒充军警购物类"),
     Cue("冒充客服", r"(?:我是|这里是|这边是).{0,8}(?:客服|售后|理赔中心|退改中心)", "主动来电自称客服，要核实请自己拨打官方客服", "冒充电商物流客服类"),
 )
 
-_COMPILED = re.compile("|".join(f"(?P<c{i}>{cue.pattern})" for i, cue in enumerate(CUES)))
+_WILD = None  # stands for "any character" in a prefix
+_PREFIX_LENGTH = 2
+_MAX_CLASS = 64  # a character class larger than this counts as a wildcard
+
+
+def _prefixes(items, k: int) -> set[tuple]:
+    """Return every prefix (tuple of chars or _WILD, length <= k) a parsed regex can start with.
+
+    A prefix shorter than k means the pattern can end there.
+    """
+    if k == 0 or not items:
+        return {()}
+    (op, av), rest = items[0], items[1:]
+    heads: set[tuple]
+    if op is sre_constants.LITERAL:
+        heads = {(chr(av),)}
+    elif op is sre_constants.IN:
+        chars = set()
+        for sub_op, sub_av in av:
+            if sub_op is sre_constants.LITERAL:
+                chars.add(chr(sub_av))
+            elif sub_op is sre_constants.RANGE and sub_av[1] - sub_av[0] < _MAX_CLASS:
+                chars.update(chr(c) for c in range(sub_av[0], sub_av[1] + 1))
+            else:
+                chars = {_WILD}
+                break
+        heads = {(c,) for c in chars} if len(chars) <= _MAX_CLASS else {(_WILD,)}
+    elif op is sre_constants.SUBPATTERN:
+        heads = _prefixes(list(av[-1]), k)
+    elif op is sre_constants.BRANCH:
+        heads = set().union(*(_prefixes(list(branch), k) for branch in av[1]))
+    elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+        low, high, sub = av
+        heads = set()
+        for times in range(low, min(high, k) + 1):
+            heads |= _prefixes(list(sub) * times, k)
+    elif op is sre_constants.AT:
+        heads = {()}
+    else:
+        heads = {(_WILD,)}
+    out = set()
+    for head in heads:
+        head = head[:k]
+        if len(head) == k:
+            out.add(head)
+        else:
+            out |= {head + tail for tail in _prefixes(rest, k - len(head))}
+    return out
+
+
+def _triggers() -> tuple[dict[int, tuple[int, ...]], dict[int, tuple[int, ...]]]:
+    """Map bigram keys and single code points to the cues that can start with them."""
+    bigrams: dict[int, list[int]] = {}
+    unigrams: dict[int, list[int]] = {}
+    for index, cue in enumerate(CUES):
+        for prefix in _prefixes(list(sre_parser.parse(cue.pattern)), _PREFIX_LENGTH):
+            if not prefix or prefix[0] is _WILD:
+                raise ValueError(f"cue {cue.name} can start anywhere; give it a leading literal")
+            if len(prefix) == 1 or prefix[1] is _WILD:
+                unigrams.setdefault(ord(prefix[0]), []).append(index)
+            else:
+                bigrams.setdefault(ord(prefix[0]) | ord(prefix[1]) << 21, []).append(index)
+    return ({k: tuple(sorted(set(v))) for k, v in bigrams.items()},
+            {k: tuple(sorted(set(v))) for k, v in unigrams.items()})
+
+
+_BIGRAM_CUES, _UNIGRAM_CUES = _triggers()
+_BIGRAM_TRIGGERS = np.array(sorted(_BIGRAM_CUES), dtype=np.int64)
+_UNIGRAM_TRIGGERS = np.array(sorted(_UNIGRAM_CUES), dtype=np.int64)
+_CUE_REGEXES = [re.compile(cue.pattern) for cue in CUES]
+
 
 ADVICE: dict[str | None, str] = {
     "刷单返利类": "刷单返利都是诈骗：不垫付、不充值、不下载对方给的APP。已转账请立即拨打110或96110。",
@@ -92,13 +166,56 @@ ADVICE: dict[str | None, str] = {
 LOW_ADVICE = "未发现明显的诈骗特征。凡是要求转账、交费、报验证码的，仍请先核实；拿不准可拨打96110咨询。"
 
 
+def _try(text: str, pos: int, candidates, seen: set, hits: list) -> None:
+    for index in candidates:
+        if index not in seen:
+            match = _CUE_REGEXES[index].match(text, pos)
+            if match is not None and match.end() > match.start():
+                seen.add(index)
+                hits.append((match.start(), match.end(), CUES[index]))
+
+
 def find_cues(normal_text: str) -> list[tuple[int, int, Cue]]:
-    """Return (start, end, cue) in normalised coordinates, in text order, one per cue name."""
-    hits, seen = [], set()
-    for match in _COMPILED.finditer(normal_text):
-        cue = CUES[int(match.lastgroup[1:])]
-        if cue.name in seen or match.end() == match.start():
-            continue
-        seen.add(cue.name)
-        hits.append((match.start(), match.end(), cue))
+    """Return (start, end, cue) in normalised coordinates, in text order, one per cue."""
+    hits: list = []
+    seen: set = set()
+    for pos, char in enumerate(normal_text):
+        first = ord(char)
+        candidates = _UNIGRAM_CUES.get(first, ())
+        if pos + 1 < len(normal_text):
+            candidates = candidates + _BIGRAM_CUES.get(first | ord(normal_text[pos + 1]) << 21, ())
+        _try(normal_text, pos, candidates, seen, hits)
     return hits
+
+
+def find_cues_batch(codes: np.ndarray, starts: np.ndarray, texts: list[str], rows) -> dict[int, list]:
+    """Find cues for the messages ``rows`` of a normalised batch, trying only trigger positions.
+
+    ``codes``/``starts`` are the batch's code points and message starts, ``texts[i]`` the
+    normalised text of message i. Same result as ``find_cues`` on each text: a cue can only
+    begin where its first one or two characters are a trigger, found here with numpy.
+    """
+    codes = codes.astype(np.int64)
+    pair = np.zeros(len(codes), dtype=np.int64)
+    if len(codes) > 1:
+        pair[:-1] = codes[:-1] | codes[1:] << 21
+        pair[starts[1:-1] - 1] = 0  # no pair across the end of a message
+    idx = np.searchsorted(_BIGRAM_TRIGGERS, pair)
+    idx[idx == len(_BIGRAM_TRIGGERS)] = 0
+    candidate = _BIGRAM_TRIGGERS[idx] == pair
+    uidx = np.searchsorted(_UNIGRAM_TRIGGERS, codes)
+    uidx[uidx == len(_UNIGRAM_TRIGGERS)] = 0
+    candidate |= _UNIGRAM_TRIGGERS[uidx] == codes
+    positions = np.flatnonzero(candidate)
+    bounds = np.searchsorted(positions, starts).tolist()
+    pair_keys, firsts, where = pair[positions].tolist(), codes[positions].tolist(), positions.tolist()
+    start_list = starts.tolist()
+    out = {}
+    for row in rows:
+        hits: list = []
+        seen: set = set()
+        text, base = texts[row], start_list[row]
+        for j in range(bounds[row], bounds[row + 1]):
+            _try(text, where[j] - base, _UNIGRAM_CUES.get(firsts[j], ()) + _BIGRAM_CUES.get(pair_keys[j], ()), seen, hits)
+        out[row] = hits
+    return out

@@ -26,17 +26,20 @@ class Model:
     weights: np.ndarray  # float32 (V, 1 + n_fine)
     intercepts: np.ndarray  # float32 (1 + n_fine,)
     fine_labels: list[str]  # "typology|subtype" per fine column
+    cue_names: list[str]  # lexicon cues used as extra features of the fine head, in row order
+    cue_weights: np.ndarray  # float32 (n_cues, n_fine)
     calibration: tuple[float, float]  # risk = sigmoid(a * score + b)
     thresholds: dict[str, float]  # {"medium": ..., "high": ...} on risk
     meta: dict = field(default_factory=dict)
 
     def save(self, path: Path) -> None:
         """Write the model as a compressed npz (weights stored as float16 to stay small)."""
-        header = {"fine_labels": self.fine_labels, "calibration": list(self.calibration),
+        header = {"fine_labels": self.fine_labels, "cue_names": self.cue_names, "calibration": list(self.calibration),
                   "thresholds": self.thresholds, "meta": self.meta}
         with open(path, "wb") as handle:
             np.savez_compressed(handle, vocab=self.vocab, weights=self.weights.astype(np.float16),
                                 intercepts=self.intercepts.astype(np.float32),
+                                cue_weights=self.cue_weights.astype(np.float32),
                                 header=np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8))
 
     @classmethod
@@ -46,10 +49,13 @@ class Model:
             header = json.loads(data["header"].tobytes().decode())
             model = cls(vocab=data["vocab"], weights=data["weights"].astype(np.float32),
                         intercepts=data["intercepts"], fine_labels=header["fine_labels"],
+                        cue_names=header["cue_names"], cue_weights=data["cue_weights"],
                         calibration=tuple(header["calibration"]), thresholds=header["thresholds"],
                         meta=header["meta"])
         if model.weights.shape != (len(model.vocab), 1 + len(model.fine_labels)):
             raise ValueError(f"{path}: weight matrix shape {model.weights.shape} does not match the vocabulary")
+        if model.cue_weights.shape != (len(model.cue_names), len(model.fine_labels)):
+            raise ValueError(f"{path}: cue weight shape {model.cue_weights.shape} does not match the cue list")
         return model
 
 
@@ -67,6 +73,17 @@ def feature_matrix(batch: NormalBatch, vocab: np.ndarray) -> sp.csr_matrix:
     rows, cols = msg[hit], idx[hit]
     matrix = sp.csr_matrix((scale[rows], (rows, cols)), shape=(n, len(vocab)), dtype=np.float32)
     matrix.sum_duplicates()
+    return matrix
+
+
+def cue_matrix(hits_per_row: list[list], cue_names: list[str]) -> np.ndarray:
+    """Return a (rows, n_cues) 0/1 matrix of which cues fired in each row."""
+    column = {name: i for i, name in enumerate(cue_names)}
+    matrix = np.zeros((len(hits_per_row), len(cue_names)), dtype=np.float32)
+    for row, hits in enumerate(hits_per_row):
+        for _, _, cue in hits:
+            if cue.name in column:
+                matrix[row, column[cue.name]] = 1.0
     return matrix
 
 

@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from lianxin.engines.fraudscreen import entities as entity_mod
-from lianxin.engines.fraudscreen.lexicon import ADVICE, LOW_ADVICE, TYPOLOGIES, find_cues
-from lianxin.engines.fraudscreen.model import MODEL_PATH, Model, feature_matrix, sigmoid, softmax
+from lianxin.engines.fraudscreen.lexicon import ADVICE, CUES, LOW_ADVICE, TYPOLOGIES, find_cues_batch
+from lianxin.engines.fraudscreen.model import MODEL_PATH, Model, cue_matrix, feature_matrix, sigmoid, softmax
 from lianxin.engines.fraudscreen.text import normalize_batch
 
 ENGINE_VERSION = "fraudscreen-1.0"
 CUE_TYPOLOGY_BONUS = 0.08  # added to a typology's probability per matching cue (tie-breaker)
 MAX_CUES = 6
+MIN_EVIDENCE_CHARS = 6  # shorter normalised messages carry too little evidence to flag
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class Screener:
         self._a, self._b = model.calibration
         self._t_medium = model.thresholds["medium"]
         self._t_high = model.thresholds["high"]
+        unknown = set(model.cue_names) - {cue.name for cue in CUES}
+        if unknown:
+            raise ValueError(f"model uses cues the lexicon no longer has: {sorted(unknown)}")
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Screener":
@@ -71,7 +75,7 @@ class Screener:
     def risk_many(self, texts: list[str]) -> np.ndarray:
         """Return calibrated risks only (used by training and the benchmark)."""
         batch = normalize_batch(self._checked(texts))
-        return self._risk(feature_matrix(batch, self.model.vocab))
+        return self._risk(feature_matrix(batch, self.model.vocab), batch)
 
     def screen_many(self, texts: list[str]) -> list[Verdict]:
         """Screen a batch of messages; same verdicts as calling ``screen`` on each."""
@@ -80,37 +84,44 @@ class Screener:
             return []
         batch = normalize_batch(texts)
         matrix = feature_matrix(batch, self.model.vocab)
-        risk = self._risk(matrix)
-        fraud_rows = np.flatnonzero(risk >= self._t_medium)
-        typology_of: dict[int, tuple[int, np.ndarray]] = {}
-        if len(fraud_rows):
-            fine = softmax(matrix[fraud_rows] @ self._w_fine + self.model.intercepts[1:])
-            for row, probs in zip(fraud_rows.tolist(), fine):
-                typology_of[row] = probs
+        risk = self._risk(matrix, batch)
+        fraud_rows = np.flatnonzero(risk >= self._t_medium).tolist()
+        normal_texts = [batch.text(i) for i in range(len(texts))]
+        cue_hits = find_cues_batch(batch.codes, batch.starts, normal_texts, fraud_rows)
+        fine_of: dict[int, np.ndarray] = {}
+        if fraud_rows:
+            hits_list = [cue_hits[row] for row in fraud_rows]
+            scores = matrix[fraud_rows] @ self._w_fine + cue_matrix(hits_list, self.model.cue_names) @ self.model.cue_weights
+            for row, probs in zip(fraud_rows, softmax(scores + self.model.intercepts[1:])):
+                fine_of[row] = probs
         verdicts = []
-        starts = batch.starts
+        origin = batch.origin
+        starts = batch.starts.tolist()
         for i, text in enumerate(texts):
-            normal = batch.text(i)
-            base = int(starts[i])
-            found = entity_mod.extract(normal, batch.origin, text, base)
+            base = starts[i]
+            found = entity_mod.extract(normal_texts[i], origin, text, base)
             r = round(float(risk[i]), 4)
-            if i not in typology_of:
+            if i not in fine_of:
                 verdicts.append(Verdict(is_fraud=False, risk=r, band="low", typology=None, subtype=None,
                                         entities=found))
                 continue
-            hits = find_cues(normal)
-            typology, subtype = self._typology(typology_of[i], hits)
-            cues = [{"start": int(batch.origin[base + s]), "end": int(batch.origin[base + e - 1]) + 1,
-                     "text": text[int(batch.origin[base + s]):int(batch.origin[base + e - 1]) + 1],
-                     "why": cue.why, "cue": cue.name} for s, e, cue in hits[:MAX_CUES]]
+            hits = cue_hits[i]
+            typology, subtype = self._typology(fine_of[i], hits)
+            cues = []
+            for s, e, cue in hits[:MAX_CUES]:
+                start, end = int(origin[base + s]), int(origin[base + e - 1]) + 1
+                cues.append({"start": start, "end": end, "text": text[start:end], "why": cue.why, "cue": cue.name})
             band = "high" if risk[i] >= self._t_high else "medium"
             verdicts.append(Verdict(is_fraud=True, risk=r, band=band, typology=typology, subtype=subtype,
                                     cues=cues, entities=found, advice=ADVICE.get(typology, ADVICE[None])))
         return verdicts
 
-    def _risk(self, matrix) -> np.ndarray:
+    def _risk(self, matrix, batch) -> np.ndarray:
         score = matrix @ self._w_binary + self.model.intercepts[0]
-        return sigmoid(self._a * score + self._b)
+        risk = sigmoid(self._a * score + self._b)
+        too_short = np.diff(batch.starts) < MIN_EVIDENCE_CHARS
+        risk[too_short] = np.minimum(risk[too_short], self._t_medium / 2)
+        return risk
 
     def _typology(self, fine_probs: np.ndarray, hits) -> tuple[str, str | None]:
         per_typology = np.bincount(self._fine_typology, weights=fine_probs, minlength=len(TYPOLOGIES))

@@ -8,7 +8,10 @@ Steps (``train``):
 3. Fit the binary head (logistic regression, balanced classes) and the fine head
    (multinomial logistic regression over typology|subtype) on the training rows.
 4. Calibrate the binary score on the validation rows (Platt scaling, balanced weights) and
-   choose the medium/high thresholds from validation precision at equal class mass.
+   choose the medium/high thresholds from validation precision at equal class mass; measure
+   the validation figures of the model card with this model.
+5. Refit both heads on all rows (training + validation: more wording families for the real
+   world) with the same settings, keep the calibration and thresholds of step 4, and ship it.
 """
 
 from __future__ import annotations
@@ -23,15 +26,18 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
 from lianxin.engines.fraudscreen.corpus.generate import build_corpus
-from lianxin.engines.fraudscreen.model import Model, feature_matrix
+from lianxin.engines.fraudscreen.lexicon import CUES, find_cues_batch
+from lianxin.engines.fraudscreen.model import Model, cue_matrix, feature_matrix
 from lianxin.engines.fraudscreen.text import normalize_batch, ngram_keys
 
 TRAIN_SEED = 7
 MIN_NGRAM_COUNT = 3
 MAX_VOCAB = 120_000
-BINARY_C = 4.0
-FINE_C = 8.0
-MEDIUM_PRECISION = 0.95  # balanced validation precision a "medium" verdict must reach
+BINARY_C = 8.0
+FINE_C = 2.0
+CUE_FEATURE_SCALE = 1.0  # value of a fired cue in the fine head (n-gram rows sum to ~sqrt(n))
+TELE_WEIGHT = 0.5  # TeleAntiFraud rows count half: long simulated calls should not dominate short texts
+MEDIUM_PRECISION = 0.97  # balanced validation precision a "medium" verdict must reach
 HIGH_PRECISION = 0.99
 _REPO_ROOT = Path(__file__).resolve().parents[3]
 # shared/data sits beside the repository (CI, main checkout) or beside the worktrees folder.
@@ -79,6 +85,13 @@ def _features(texts: list[str], vocab: np.ndarray) -> sp.csr_matrix:
     return feature_matrix(normalize_batch(texts), vocab)
 
 
+def cue_features(texts: list[str]) -> np.ndarray:
+    batch = normalize_batch(texts)
+    normal = [batch.text(i) for i in range(len(texts))]
+    hits = find_cues_batch(batch.codes, batch.starts, normal, range(len(texts)))
+    return cue_matrix([hits[i] for i in range(len(texts))], [cue.name for cue in CUES]) * CUE_FEATURE_SCALE
+
+
 def _platt(score: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     lr = LogisticRegression(C=1e4, class_weight="balanced", solver="lbfgs", max_iter=1000)
     lr.fit(score.reshape(-1, 1), y)
@@ -109,29 +122,43 @@ def choose_thresholds(risk: np.ndarray, y: np.ndarray) -> dict[str, float]:
 
 def fit(train_rows: list[dict], val_rows: list[dict], *, meta: dict | None = None) -> Model:
     """Fit both heads on ``train_rows``; calibrate and set thresholds on ``val_rows``."""
+    model = fit_heads(train_rows, meta=meta)
+    val_texts = [r["text"] for r in val_rows]
+    val_y = np.array([r["label"] for r in val_rows])
+    score = _features(val_texts, model.vocab) @ model.weights[:, 0] + model.intercepts[0]
+    model.calibration = _platt(score, val_y)
+    a, b = model.calibration
+    risk = 1.0 / (1.0 + np.exp(-(a * score + b)))
+    # Bands are set on the short-register rows when there are any: they hold the hard
+    # negatives, whereas TeleAntiFraud's normal calls are easy and would loosen the bands.
+    short = np.array([r.get("source") != "teleantifraud" for r in val_rows])
+    pick = short if short.any() and len(set(val_y[short])) == 2 else np.ones(len(val_rows), dtype=bool)
+    model.thresholds = choose_thresholds(risk[pick], val_y[pick])
+    return model
+
+
+def fit_heads(train_rows: list[dict], *, meta: dict | None = None) -> Model:
+    """Fit the binary and fine heads on ``train_rows`` (identity calibration, default thresholds)."""
     texts = [r["text"] for r in train_rows]
     vocab = build_vocab(texts)
     x = _features(texts, vocab)
     y = np.array([r["label"] for r in train_rows])
     binary = LogisticRegression(C=BINARY_C, class_weight="balanced", solver="liblinear", random_state=TRAIN_SEED)
-    binary.fit(x, y)
+    binary.fit(x, y, sample_weight=np.array([TELE_WEIGHT if r.get("source") == "teleantifraud" else 1.0 for r in train_rows]))
     fine_rows = [i for i, r in enumerate(train_rows) if r["label"] == 1 and r["typology"]]
     fine_y = [f"{train_rows[i]['typology']}|{train_rows[i]['subtype'] or ''}" for i in fine_rows]
     fine = LogisticRegression(C=FINE_C, solver="lbfgs", max_iter=300, random_state=TRAIN_SEED)
-    fine.fit(x[fine_rows], fine_y)
-    weights = np.hstack([binary.coef_.T, fine.coef_.T]).astype(np.float32)
+    cues = cue_features([texts[i] for i in fine_rows])
+    fine.fit(sp.hstack([x[fine_rows], sp.csr_matrix(cues)]).tocsr(), fine_y)
+    n_vocab = len(vocab)
+    weights = np.hstack([binary.coef_.T, fine.coef_[:, :n_vocab].T]).astype(np.float32)
     intercepts = np.concatenate([binary.intercept_, fine.intercept_]).astype(np.float32)
-    model = Model(vocab=vocab, weights=weights, intercepts=intercepts, fine_labels=list(fine.classes_),
+    model = Model(vocab=vocab, weights=weights, intercepts=intercepts, fine_labels=[str(c) for c in fine.classes_],
+                  cue_names=[cue.name for cue in CUES],
+                  cue_weights=(fine.coef_[:, n_vocab:].T * CUE_FEATURE_SCALE).astype(np.float32),
                   calibration=(1.0, 0.0), thresholds={"medium": 0.5, "high": 0.9}, meta=dict(meta or {}))
-    # Round-trip through float16 first so calibration sees the weights that will ship.
+    # Round-trip through float16 so calibration sees the weights that will ship.
     model.weights = model.weights.astype(np.float16).astype(np.float32)
-    val_texts = [r["text"] for r in val_rows]
-    val_y = np.array([r["label"] for r in val_rows])
-    score = _features(val_texts, vocab) @ model.weights[:, 0] + model.intercepts[0]
-    model.calibration = _platt(score, val_y)
-    a, b = model.calibration
-    risk = 1.0 / (1.0 + np.exp(-(a * score + b)))
-    model.thresholds = choose_thresholds(risk, val_y)
     return model
 
 
@@ -214,16 +241,24 @@ real share of fraud among what residents bring is unknown and lower, so read ris
 relative, not as an absolute frequency.
 
 Rules layer (`lexicon.py`): named cues with plain-Chinese reasons. They explain every flagged
-verdict (offsets into the original text), choose the subtype when the statistical head picks
-a class's generic column, and add a small bonus (0.08 per cue) to the typology they name.
-They do not change `risk`: adding cue indicators as model features was not measured to help
-on held-out families in the time available (see the note in the lead's report), so the
-verdict stays purely statistical and the rules stay explanations.
+verdict (offsets into the original text), are extra features of the fine (typology) head,
+choose the subtype when the statistical head picks a class's generic column, and add a small
+bonus (0.08 per cue) to the typology they name. Measured on held-out families: as features of
+the typology head they lift macro-F1 from about 0.57 to 0.76; as features of the binary head
+they *lower* it (held-out ROC-AUC 0.993 → 0.985, recall at 2% hard-negative FPR 0.92 → 0.86),
+because genuine warnings use the same words. So `risk` stays purely statistical. Messages
+shorter than 6 normalised characters carry too little evidence and are capped below `medium`.
+
+The validation figures below come from the model fitted on the training rows only. The
+shipped file is then refitted on training + validation rows with the same settings (more
+wording families for real-world texts), keeping that model's calibration and thresholds.
 
 **Bands.** `medium` and `high` start at the lowest validation risk at which *balanced
-precision* TPR/(TPR+FPR) reaches 0.95 and 0.99 respectively (precision as if both classes
+precision* TPR/(TPR+FPR) reaches 0.97 and 0.99 respectively (precision as if both classes
 were equally common, so it does not depend on our corpus's class mix). `is_fraud` is
-`band != "low"`; `typology` is null exactly when `is_fraud` is false.
+`band != "low"`; `typology` is null exactly when `is_fraud` is false. Thresholds are chosen on
+the validation rows of our short-register corpus (where the hard negatives are); the easy
+TeleAntiFraud normal calls would loosen them.
 
 ## Known weaknesses
 
@@ -276,8 +311,10 @@ def train_and_write(data_root: Path = DEFAULT_DATA_ROOT, out_dir: Path | None = 
     figures = {}
     for source in ("lianxin_corpus", "teleantifraud"):
         figures[f"val {source}"] = evaluate_rows(screener, [r for r in val_rows if r["source"] == source])
+    shipped = fit_heads(rows, meta=model.meta)
+    shipped.calibration, shipped.thresholds = model.calibration, model.thresholds
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.save(out_dir / "model.npz")
+    shipped.save(out_dir / "model.npz")
     (out_dir / "MODEL_CARD.md").write_text(model_card(model, rows, figures), encoding="utf-8")
     summary = [f"wrote {out_dir / 'model.npz'} and {out_dir / 'MODEL_CARD.md'}"]
     for name, figs in figures.items():
