@@ -59,19 +59,27 @@ class Model:
         return model
 
 
-def feature_matrix(batch: NormalBatch, vocab: np.ndarray) -> sp.csr_matrix:
-    """Return the (n_messages, V) sparse feature matrix of a normalised batch."""
+def feature_entries(batch: NormalBatch, vocab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (rows, cols, scale): one entry per in-vocabulary n-gram occurrence.
+
+    The feature value of (row, col) is scale[row] times the number of entries; ``scale`` is
+    1/sqrt(number of n-grams in the message, in vocabulary or not).
+    """
     n = len(batch.starts) - 1
     keys, msg = ngram_keys(batch)
-    per_message = np.bincount(msg, minlength=n).astype(np.float32)
-    scale = 1.0 / np.sqrt(np.maximum(per_message, 1.0))
+    scale = 1.0 / np.sqrt(np.maximum(np.bincount(msg, minlength=n), 1.0))
     if len(vocab) == 0 or len(keys) == 0:
-        return sp.csr_matrix((n, len(vocab)), dtype=np.float32)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), scale
     idx = np.searchsorted(vocab, keys)
     idx[idx == len(vocab)] = 0
     hit = vocab[idx] == keys
-    rows, cols = msg[hit], idx[hit]
-    matrix = sp.csr_matrix((scale[rows], (rows, cols)), shape=(n, len(vocab)), dtype=np.float32)
+    return msg[hit], idx[hit], scale
+
+
+def feature_matrix(batch: NormalBatch, vocab: np.ndarray) -> sp.csr_matrix:
+    """Return the (n_messages, V) sparse feature matrix of a normalised batch (for training)."""
+    rows, cols, scale = feature_entries(batch, vocab)
+    matrix = sp.csr_matrix((scale[rows].astype(np.float32), (rows, cols)), shape=(len(scale), len(vocab)), dtype=np.float32)
     matrix.sum_duplicates()
     return matrix
 

@@ -2,7 +2,7 @@
 
 Steps for a batch (``screen_many``; ``screen`` is a batch of one):
 1. Check the input: every item must be a ``str`` (TypeError names the position otherwise).
-2. Normalise all messages at once (text.normalize_batch) and build the n-gram matrix.
+2. Normalise all messages at once (text.normalize_batch) and look up their n-grams.
 3. Score the binary head, calibrate it to a risk, and pick the band from the thresholds.
 4. For messages that are fraud (band medium or high): score the fine head, sum it per
    typology, nudge with typology cues, choose the subtype; find the cues that explain it.
@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from lianxin.engines.fraudscreen import entities as entity_mod
 from lianxin.engines.fraudscreen.lexicon import ADVICE, CUES, LOW_ADVICE, TYPOLOGIES, find_cues_batch
-from lianxin.engines.fraudscreen.model import MODEL_PATH, Model, cue_matrix, feature_matrix, sigmoid, softmax
+from lianxin.engines.fraudscreen.model import MODEL_PATH, Model, cue_matrix, feature_entries, sigmoid, softmax
 from lianxin.engines.fraudscreen.text import normalize_batch
 
 ENGINE_VERSION = "fraudscreen-1.0"
@@ -75,7 +76,8 @@ class Screener:
     def risk_many(self, texts: list[str]) -> np.ndarray:
         """Return calibrated risks only (used by training and the benchmark)."""
         batch = normalize_batch(self._checked(texts))
-        return self._risk(feature_matrix(batch, self.model.vocab), batch)
+        rows, cols, scale = feature_entries(batch, self.model.vocab)
+        return self._risk(rows, cols, scale, batch)
 
     def screen_many(self, texts: list[str]) -> list[Verdict]:
         """Screen a batch of messages; same verdicts as calling ``screen`` on each."""
@@ -83,23 +85,25 @@ class Screener:
         if not texts:
             return []
         batch = normalize_batch(texts)
-        matrix = feature_matrix(batch, self.model.vocab)
-        risk = self._risk(matrix, batch)
+        rows, cols, scale = feature_entries(batch, self.model.vocab)
+        risk = self._risk(rows, cols, scale, batch)
         fraud_rows = np.flatnonzero(risk >= self._t_medium).tolist()
         normal_texts = [batch.text(i) for i in range(len(texts))]
         cue_hits = find_cues_batch(batch.codes, batch.starts, normal_texts, fraud_rows)
         fine_of: dict[int, np.ndarray] = {}
         if fraud_rows:
             hits_list = [cue_hits[row] for row in fraud_rows]
-            scores = matrix[fraud_rows] @ self._w_fine + cue_matrix(hits_list, self.model.cue_names) @ self.model.cue_weights
+            scores = self._fine_scores(rows, cols, scale, fraud_rows, len(texts))
+            scores += cue_matrix(hits_list, self.model.cue_names) @ self.model.cue_weights
             for row, probs in zip(fraud_rows, softmax(scores + self.model.intercepts[1:])):
                 fine_of[row] = probs
+        starts = batch.starts.tolist()
+        found_all = entity_mod.extract_batch(batch.all_text(), starts, batch.origin, texts)
         verdicts = []
         origin = batch.origin
-        starts = batch.starts.tolist()
         for i, text in enumerate(texts):
             base = starts[i]
-            found = entity_mod.extract(normal_texts[i], origin, text, base)
+            found = found_all[i]
             r = round(float(risk[i]), 4)
             if i not in fine_of:
                 verdicts.append(Verdict(is_fraud=False, risk=r, band="low", typology=None, subtype=None,
@@ -116,8 +120,22 @@ class Screener:
                                     cues=cues, entities=found, advice=ADVICE.get(typology, ADVICE[None])))
         return verdicts
 
-    def _risk(self, matrix, batch) -> np.ndarray:
-        score = matrix @ self._w_binary + self.model.intercepts[0]
+    def _fine_scores(self, rows, cols, scale, fraud_rows: list[int], n: int) -> np.ndarray:
+        """Fine-head scores (before intercepts and cues) for ``fraud_rows``."""
+        if len(fraud_rows) == 1:
+            row = fraud_rows[0]
+            mine = cols[rows == row]
+            return (self._w_fine[mine].sum(axis=0) * scale[row])[None, :]
+        position = np.full(n, -1)
+        position[fraud_rows] = np.arange(len(fraud_rows))
+        keep = position[rows] >= 0
+        sub = sp.csr_matrix((scale[rows[keep]].astype(np.float32), (position[rows[keep]], cols[keep])),
+                            shape=(len(fraud_rows), len(self.model.vocab)))
+        return np.asarray(sub @ self._w_fine)
+
+    def _risk(self, rows, cols, scale, batch) -> np.ndarray:
+        n = len(scale)
+        score = np.bincount(rows, weights=self._w_binary[cols], minlength=n) * scale + self.model.intercepts[0]
         risk = sigmoid(self._a * score + self._b)
         too_short = np.diff(batch.starts) < MIN_EVIDENCE_CHARS
         risk[too_short] = np.minimum(risk[too_short], self._t_medium / 2)
