@@ -57,7 +57,7 @@ def _amount_fen(match: re.Match) -> int | None:
 
 
 def empty_entities() -> dict[str, list]:
-    return {kind: [] for kind in ENTITY_KINDS}
+    return {"phones": [], "urls": [], "accounts": [], "im_ids": [], "amounts_fen": []}
 
 
 def extract(normal_text: str, origin, original: str, base: int = 0) -> dict[str, list]:

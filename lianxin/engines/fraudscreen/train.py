@@ -151,11 +151,15 @@ def fit_heads(train_rows: list[dict], *, meta: dict | None = None) -> Model:
     cues = cue_features([texts[i] for i in fine_rows])
     fine.fit(sp.hstack([x[fine_rows], sp.csr_matrix(cues)]).tocsr(), fine_y)
     n_vocab = len(vocab)
-    weights = np.hstack([binary.coef_.T, fine.coef_[:, :n_vocab].T]).astype(np.float32)
-    intercepts = np.concatenate([binary.intercept_, fine.intercept_]).astype(np.float32)
+    fine_coef, fine_intercept = fine.coef_, fine.intercept_
+    if len(fine.classes_) == 2:  # sklearn keeps one row for two classes; split it so softmax matches
+        fine_coef = np.vstack([-fine_coef / 2, fine_coef / 2])
+        fine_intercept = np.concatenate([-fine_intercept / 2, fine_intercept / 2])
+    weights = np.hstack([binary.coef_.T, fine_coef[:, :n_vocab].T]).astype(np.float32)
+    intercepts = np.concatenate([binary.intercept_, fine_intercept]).astype(np.float32)
     model = Model(vocab=vocab, weights=weights, intercepts=intercepts, fine_labels=[str(c) for c in fine.classes_],
                   cue_names=[cue.name for cue in CUES],
-                  cue_weights=(fine.coef_[:, n_vocab:].T * CUE_FEATURE_SCALE).astype(np.float32),
+                  cue_weights=(fine_coef[:, n_vocab:].T * CUE_FEATURE_SCALE).astype(np.float32),
                   calibration=(1.0, 0.0), thresholds={"medium": 0.5, "high": 0.9}, meta=dict(meta or {}))
     # Round-trip through float16 so calibration sees the weights that will ship.
     model.weights = model.weights.astype(np.float16).astype(np.float32)

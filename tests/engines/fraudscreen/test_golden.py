@@ -75,3 +75,8 @@ def test_every_high_verdict_on_golden_cases_has_cue_and_advice(screener):
 def test_safe_account_advice_mentions_the_safe_account(screener):
     verdict = screener.screen(FRAUD_CASES[10][2])
     assert "安全账户" in verdict.advice and "96110" in verdict.advice
+
+
+def test_batch_and_single_paths_agree_on_all_golden_cases(screener):
+    texts = [c[2] for c in FRAUD_CASES] + [c[1] for c in LEGIT_CASES]
+    assert [v.to_dict() for v in screener.screen_many(texts)] == [screener.screen(t).to_dict() for t in texts]
