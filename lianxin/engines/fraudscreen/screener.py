@@ -1,0 +1,215 @@
+"""Screen Chinese messages for fraud: verdict, calibrated risk, band, typology, cues, entities.
+
+Steps for a batch (``screen_many``; ``screen`` is a batch of one):
+1. Check the input: every item must be a ``str`` (TypeError names the position otherwise).
+2. Normalise all messages at once (text.normalize_batch) and look up their n-grams.
+3. Score the binary head, calibrate it to a risk, and pick the band from the thresholds.
+4. For messages that are fraud (band medium or high): score the fine head, sum it per
+   typology, nudge with typology cues, choose the subtype; find the cues that explain it.
+5. Extract entities for every message (so the platform can match its blacklist).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from lianxin.engines.fraudscreen import entities as entity_mod
+from lianxin.engines.fraudscreen.lexicon import ADVICE, CUES, LOW_ADVICE, TYPOLOGIES, find_cues, find_cues_batch
+from lianxin.engines.fraudscreen.model import MODEL_PATH, Model, cue_matrix, feature_entries, sigmoid, softmax
+from lianxin.engines.fraudscreen.text import ngram_keys_one, normalize_batch, normalize_one
+
+ENGINE_VERSION = "fraudscreen-1.0"
+CUE_TYPOLOGY_BONUS = 0.08  # added to a typology's probability per matching cue (tie-breaker)
+MAX_CUES = 6
+MIN_EVIDENCE_CHARS = 6  # shorter normalised messages carry too little evidence to flag
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The screening result for one message; ``to_dict`` gives the JSON shape of the CLI."""
+
+    is_fraud: bool
+    risk: float
+    band: str
+    typology: str | None
+    subtype: str | None
+    cues: list[dict] = field(default_factory=list)
+    entities: dict[str, list] = field(default_factory=entity_mod.empty_entities)
+    advice: str = LOW_ADVICE
+    engine_version: str = ENGINE_VERSION
+
+    def to_dict(self) -> dict:
+        return {"is_fraud": self.is_fraud, "risk": self.risk, "band": self.band, "typology": self.typology,
+                "subtype": self.subtype, "cues": self.cues, "entities": self.entities,
+                "advice": self.advice, "engine_version": self.engine_version}
+
+
+class Screener:
+    """A loaded model plus the rules layer; thread-safe for reading (holds no mutable state)."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self._w_binary = np.ascontiguousarray(model.weights[:, 0])
+        self._w_fine = np.ascontiguousarray(model.weights[:, 1:])
+        self._fine_typology = np.array([TYPOLOGIES.index(label.split("|")[0]) for label in model.fine_labels])
+        self._fine_subtype = [label.split("|")[1] or None for label in model.fine_labels]
+        self._fine_set = frozenset(model.fine_labels)
+        self._typology_position = {name: i for i, name in enumerate(TYPOLOGIES)}
+        self._typology_onehot = np.zeros((len(model.fine_labels), len(TYPOLOGIES)))
+        self._typology_onehot[np.arange(len(model.fine_labels)), self._fine_typology] = 1.0
+        self._a, self._b = model.calibration
+        self._t_medium = model.thresholds["medium"]
+        self._t_high = model.thresholds["high"]
+        # Pure-Python lookups for the one-message path (screen): no array set-up per call.
+        self._vocab_index = dict(zip(model.vocab.tolist(), range(len(model.vocab))))
+        self._w_binary_list = self._w_binary.astype(np.float64).tolist()
+        unknown = set(model.cue_names) - {cue.name for cue in CUES}
+        if unknown:
+            raise ValueError(f"model uses cues the lexicon no longer has: {sorted(unknown)}")
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "Screener":
+        """Load the shipped model (or the one at ``path``)."""
+        return cls(Model.load(Path(path) if path else MODEL_PATH))
+
+    def screen(self, text: str) -> Verdict:
+        """Screen one message; raises TypeError if ``text`` is not a str.
+
+        Same steps as ``screen_many`` in pure Python (faster for one short message); the
+        verdict is the same as the batch path's.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"message 0 is {type(text).__name__}, expected str")
+        codes, origin = normalize_one(text)
+        keys = ngram_keys_one(codes)
+        get = self._vocab_index.get
+        cols = [c for c in map(get, keys) if c is not None]
+        weights = self._w_binary_list
+        total = 0.0
+        for col in cols:
+            total += weights[col]
+        scale = 1.0 / np.sqrt(max(len(keys), 1.0))
+        score = np.array([total * scale + float(self.model.intercepts[0])])
+        risk = self._calibrate(score, np.array([len(codes)]))[0]
+        normal = "".join(map(chr, codes))
+        found = entity_mod.extract(normal, origin, text, 0)
+        if risk < self._t_medium:
+            return self._verdict(text, risk, None, [], origin, 0, found)
+        hits = find_cues(normal)
+        fine = (self._w_fine[cols].sum(axis=0) * scale)[None, :]
+        fine += cue_matrix([hits], self.model.cue_names) @ self.model.cue_weights
+        choice = self._typologies(softmax(fine + self.model.intercepts[1:]), [hits])[0]
+        return self._verdict(text, risk, choice, hits, origin, 0, found)
+
+    def risk_many(self, texts: list[str]) -> np.ndarray:
+        """Return calibrated risks only (used by training and the benchmark)."""
+        batch = normalize_batch(self._checked(texts))
+        rows, cols, scale = feature_entries(batch, self.model.vocab)
+        return self._risk(rows, cols, scale, batch)
+
+    def screen_many(self, texts: list[str]) -> list[Verdict]:
+        """Screen a batch of messages; same verdicts as calling ``screen`` on each."""
+        texts = self._checked(texts)
+        if not texts:
+            return []
+        batch = normalize_batch(texts)
+        rows, cols, scale = feature_entries(batch, self.model.vocab)
+        risk = self._risk(rows, cols, scale, batch)
+        fraud_rows = np.flatnonzero(risk >= self._t_medium).tolist()
+        normal_texts = [batch.text(i) for i in range(len(texts))]
+        cue_hits = find_cues_batch(batch.codes, batch.starts, normal_texts, fraud_rows)
+        choice_of: dict[int, tuple[str, str | None]] = {}
+        if fraud_rows:
+            hits_list = [cue_hits[row] for row in fraud_rows]
+            scores = self._fine_scores(rows, cols, scale, fraud_rows, len(texts))
+            scores += cue_matrix(hits_list, self.model.cue_names) @ self.model.cue_weights
+            choices = self._typologies(softmax(scores + self.model.intercepts[1:]), hits_list)
+            choice_of = dict(zip(fraud_rows, choices))
+        starts = batch.starts.tolist()
+        found_all = entity_mod.extract_batch(batch.all_text(), starts, batch.origin, texts)
+        origin = batch.origin
+        return [self._verdict(text, risk[i], choice_of.get(i), cue_hits.get(i, []), origin, starts[i], found_all[i])
+                for i, text in enumerate(texts)]
+
+    def _verdict(self, text: str, risk: float, choice, hits, origin, base: int, found: dict) -> Verdict:
+        r = round(float(risk), 4)
+        if choice is None:
+            return Verdict(is_fraud=False, risk=r, band="low", typology=None, subtype=None, entities=found)
+        typology, subtype = choice
+        cues = []
+        for s, e, cue in hits[:MAX_CUES]:
+            start, end = int(origin[base + s]), int(origin[base + e - 1]) + 1
+            cues.append({"start": start, "end": end, "text": text[start:end], "why": cue.why, "cue": cue.name})
+        band = "high" if risk >= self._t_high else "medium"
+        return Verdict(is_fraud=True, risk=r, band=band, typology=typology, subtype=subtype, cues=cues,
+                       entities=found, advice=ADVICE.get(typology, ADVICE[None]))
+
+    def _fine_scores(self, rows, cols, scale, fraud_rows: list[int], n: int) -> np.ndarray:
+        """Fine-head scores (before intercepts and cues) for ``fraud_rows``."""
+        if len(fraud_rows) == 1:
+            row = fraud_rows[0]
+            mine = cols[rows == row]
+            return (self._w_fine[mine].sum(axis=0) * scale[row])[None, :]
+        position = np.full(n, -1)
+        position[fraud_rows] = np.arange(len(fraud_rows))
+        keep = position[rows] >= 0
+        sub = sp.csr_matrix((scale[rows[keep]].astype(np.float32), (position[rows[keep]], cols[keep])),
+                            shape=(len(fraud_rows), len(self.model.vocab)))
+        return np.asarray(sub @ self._w_fine)
+
+    def _risk(self, rows, cols, scale, batch) -> np.ndarray:
+        weights = self._w_binary[cols].astype(np.float64)
+        score = np.bincount(rows, weights=weights, minlength=len(scale)) * scale + float(self.model.intercepts[0])
+        return self._calibrate(score, np.diff(batch.starts))
+
+    def _calibrate(self, score: np.ndarray, n_chars: np.ndarray) -> np.ndarray:
+        risk = sigmoid(self._a * score + self._b)
+        too_short = n_chars < MIN_EVIDENCE_CHARS
+        risk[too_short] = np.minimum(risk[too_short], self._t_medium / 2)
+        return risk
+
+    def _typologies(self, fine_probs: np.ndarray, hits_per_row: list[list]) -> list[tuple[str, str | None]]:
+        """Choose (typology, subtype) for each row of fine probabilities.
+
+        Typology: fine probabilities summed per typology plus CUE_TYPOLOGY_BONUS per cue naming
+        it. Subtype: the most probable fine column inside that typology; when that is the
+        generic column, the first cue that names a subtype of the typology.
+        """
+        per_typology = fine_probs @ self._typology_onehot
+        per_typology += self._cue_bonus(hits_per_row)
+        chosen = per_typology.argmax(axis=1)
+        inside = np.where(self._typology_onehot[:, chosen].T > 0, fine_probs, -1.0)
+        best_fine = inside.argmax(axis=1).tolist()
+        out = []
+        for typology_index, fine_index, hits in zip(chosen.tolist(), best_fine, hits_per_row):
+            typology = TYPOLOGIES[typology_index]
+            subtype = self._fine_subtype[fine_index]
+            if subtype is None:
+                for _, _, cue in hits:
+                    if cue.subtype and cue.typology in (None, typology) and f"{typology}|{cue.subtype}" in self._fine_set:
+                        subtype = cue.subtype
+                        break
+            out.append((typology, subtype))
+        return out
+
+    def _cue_bonus(self, hits_per_row: list[list]) -> np.ndarray:
+        bonus = np.zeros((len(hits_per_row), len(TYPOLOGIES)))
+        for row, hits in enumerate(hits_per_row):
+            for _, _, cue in hits:
+                if cue.typology:
+                    bonus[row, self._typology_position[cue.typology]] += CUE_TYPOLOGY_BONUS
+        return bonus
+
+    @staticmethod
+    def _checked(texts) -> list[str]:
+        if isinstance(texts, str):
+            raise TypeError("screen_many expects a list of str, not a single str")
+        texts = list(texts)
+        for position, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"message {position} is {type(text).__name__}, expected str")
+        return texts

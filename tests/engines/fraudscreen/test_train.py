@@ -1,0 +1,79 @@
+"""Training: the pipeline on a small sample (fast), the full reproducible rebuild (slow)."""
+
+import numpy as np
+import pytest
+
+from lianxin.engines.fraudscreen import Screener
+from lianxin.engines.fraudscreen.corpus.generate import build_corpus
+from lianxin.engines.fraudscreen.model import MODEL_PATH, Model
+from lianxin.engines.fraudscreen.train import DEFAULT_DATA_ROOT, TELE_DIR, choose_thresholds, fit, split_rows
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return [{**row, "source": "lianxin_corpus"} for row in build_corpus()]
+
+
+def test_corpus_is_deterministic_and_holds_out_whole_families(corpus):
+    assert [r["text"] for r in corpus[:50]] == [r["text"] for r in build_corpus()[:50]]
+    split_of = {}
+    for row in corpus:
+        assert split_of.setdefault(row["family"], row["split"]) == row["split"]
+    legit = [r for r in corpus if r["label"] == 0]
+    assert len(legit) >= 1000
+    by_class = {}
+    for r in corpus:
+        if r["label"]:
+            by_class.setdefault((r["typology"], r["subtype"]), set()).add(r["split"])
+    assert len({t for t, _ in by_class}) == 12
+    assert all(splits == {"train", "val"} for splits in by_class.values())
+
+
+def test_fit_on_a_small_sample_learns_and_round_trips(corpus, tmp_path):
+    rng = np.random.default_rng(0)
+    sample = [corpus[i] for i in sorted(rng.choice(len(corpus), 1500, replace=False))]
+    train_rows, val_rows = split_rows(sample)
+    model = fit(train_rows, val_rows, meta={"note": "test"})
+    assert 0 < model.thresholds["medium"] <= model.thresholds["high"] < 1
+    model.save(tmp_path / "m.npz")
+    loaded = Model.load(tmp_path / "m.npz")
+    assert loaded.fine_labels == model.fine_labels and loaded.meta == {"note": "test"}
+    screener = Screener(loaded)
+    risk = screener.risk_many([r["text"] for r in val_rows])
+    y = np.array([r["label"] for r in val_rows])
+    assert risk[y == 1].mean() > risk[y == 0].mean() + 0.3
+
+
+def test_thresholds_follow_validation_precision():
+    risk = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.95, 0.97, 0.99])
+    y = np.array([0, 0, 1, 0, 1, 1, 1, 1])
+    thresholds = choose_thresholds(risk, y)
+    assert thresholds["medium"] == pytest.approx(0.7)
+    assert thresholds["high"] >= thresholds["medium"]
+
+
+def test_model_load_rejects_a_broken_file(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(Exception):
+        Model.load(bad)
+
+
+def test_shipped_model_is_small_and_loads():
+    assert MODEL_PATH.stat().st_size < 20_000_000
+    model = Model.load()
+    assert len(model.fine_labels) >= 20 and model.cue_names
+
+
+@pytest.mark.slow
+def test_screen_train_reproduces_the_shipped_model(tmp_path):
+    if not (DEFAULT_DATA_ROOT / TELE_DIR / "train.jsonl").exists():
+        pytest.skip("shared TeleAntiFraud data not available")
+    from lianxin.engines.fraudscreen.train import train_and_write
+
+    train_and_write(DEFAULT_DATA_ROOT, tmp_path)
+    rebuilt, shipped = Model.load(tmp_path / "model.npz"), Model.load(MODEL_PATH)
+    assert np.array_equal(rebuilt.vocab, shipped.vocab)
+    assert np.array_equal(rebuilt.weights, shipped.weights)
+    assert np.array_equal(rebuilt.cue_weights, shipped.cue_weights)
+    assert rebuilt.calibration == shipped.calibration and rebuilt.thresholds == shipped.thresholds
