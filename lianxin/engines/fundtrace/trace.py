@@ -1,0 +1,393 @@
+"""Follow victims' transfers forward through a ledger under four attribution policies.
+
+Steps of `trace`:
+1. Resolve the seed transfers; as_of is given or the ledger's latest transfer (said so in the
+   result). The window closes at min(as_of, latest seed + horizon).
+2. Discovery: time-respecting forward search from the seeds' payees (earliest taint position
+   and fewest hops per account). Hubs and cash/third-party outflows are not expanded; nor are
+   accounts at max_hops, transfers after the window, or transfers below min_amount.
+3. Attribution: every transfer touching a discovered account after its first taint is replayed
+   in position order (time, then txn_id) once, moving FIFO lots, LIFO lots, haircut shares
+   (labelled by seed) and the poison flag together. Tainted money leaving the traced set is
+   a sink with a reason.
+4. Results: accounts ranked by recoverable money and mule score, edges, sinks, totals and the
+   art. 8 refund plan.
+
+Money is integer fen throughout; haircut splits use largest remainders so no fen is created.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from .constants import (CASH_ACCOUNT_PREFIXES, CASH_CHANNELS, CONSERVING_POLICIES, DEFAULT_HORIZON_SECONDS,
+                        DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, DEFAULT_MIN_AMOUNT_FEN, ENGINE_VERSION, POLICIES,
+                        STOP_PAYMENT_HOLD_HOURS, THIRD_PARTY_CHANNELS)
+from .ingest import LedgerError
+from .refund import refund_plan
+
+CLEAN = -1  # lot label of money that is not any victim's
+MULE_FREEZE_SCORE = 0.5
+RANK_MULE_WEIGHT = 0.5
+
+
+def iso(ts: int) -> str:
+    """Format epoch seconds as ISO 8601 UTC."""
+    return datetime.fromtimestamp(int(ts), UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Trace:
+    """The result of one trace (plain values; `to_dict` is the JSON contract)."""
+
+    seeds: list[dict]
+    accounts: list[dict]
+    edges: list[dict]
+    sinks: list[dict]
+    recoverable_total_fen: dict[str, int]
+    refund_plan: dict
+    params: dict
+    as_of: str
+    as_of_source: str
+    policies: list[str]
+    elapsed_ms: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    engine_version: str = ENGINE_VERSION
+
+    def to_dict(self) -> dict:
+        return {
+            "engine_version": self.engine_version, "elapsed_ms": round(self.elapsed_ms, 3),
+            "as_of": self.as_of, "as_of_source": self.as_of_source, "policies": self.policies,
+            "params": self.params, "seeds": self.seeds, "accounts": self.accounts, "edges": self.edges,
+            "sinks": self.sinks, "recoverable_total_fen": self.recoverable_total_fen,
+            "refund_plan": self.refund_plan, "warnings": self.warnings,
+        }
+
+
+class _Account:
+    """Running state of one traced account under every policy at once."""
+
+    __slots__ = ("code", "taint_pos", "level", "bal", "fifo", "lifo", "hc", "poisoned",
+                 "t_in", "t_out", "credits")
+
+    def __init__(self, code: int, taint_pos: int, level: int, opening: int):
+        self.code = code
+        self.taint_pos = taint_pos
+        self.level = level
+        self.bal = max(0, opening)
+        self.fifo: deque = deque([[CLEAN, self.bal]] if self.bal else [])
+        self.lifo: list = [[CLEAN, self.bal]] if self.bal else []
+        self.hc: dict[int, int] = {CLEAN: self.bal}
+        self.poisoned = False
+        self.t_in = dict.fromkeys(POLICIES, 0)
+        self.t_out = dict.fromkeys(POLICIES, 0)
+        self.credits: list[tuple[int, tuple[int, ...]]] = []  # (ts, labels) of tainted FIFO credits
+
+
+def _take_lots(lots, amount: int, from_front: bool) -> list[list[int]]:
+    """Remove `amount` from a lot queue (front = FIFO, back = LIFO); return the lots taken."""
+    taken = []
+    while amount > 0 and lots:
+        lot = lots[0] if from_front else lots[-1]
+        part = min(amount, lot[1])
+        taken.append([lot[0], part])
+        lot[1] -= part
+        amount -= part
+        if lot[1] == 0:
+            lots.popleft() if from_front else lots.pop()
+    return taken
+
+
+def _take_haircut(hc: dict[int, int], bal: int, amount: int) -> dict[int, int]:
+    """Remove `amount` (<= bal) proportionally from labelled shares, largest remainder first."""
+    if amount <= 0 or bal <= 0:
+        return {}
+    shares = {}
+    rests = []
+    for label, held in hc.items():
+        if held <= 0:
+            continue
+        q, r = divmod(held * amount, bal)
+        shares[label] = q
+        rests.append((-r, label))
+    left = amount - sum(shares.values())
+    rests.sort()
+    for _, label in rests[:left]:
+        shares[label] += 1
+    for label, part in shares.items():
+        hc[label] -= part
+    return shares
+
+
+def _tainted(lots: list[list[int]]) -> int:
+    return sum(amount for label, amount in lots if label != CLEAN)
+
+
+def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int = DEFAULT_HORIZON_SECONDS,
+          max_hops: int = DEFAULT_MAX_HOPS, min_amount_fen: int = DEFAULT_MIN_AMOUNT_FEN,
+          as_of: int | None = None, hub_degree: int = DEFAULT_HUB_DEGREE, top: int | None = None) -> Trace:
+    """Trace `seeds` (txn ids of victims' transfers) forward; raise LedgerError on bad seeds.
+
+    Times are epoch seconds (UTC); amounts are fen. `policy` limits which policies are shown
+    ("all" shows the four side by side); all are computed in the same pass.
+    """
+    started = time.perf_counter()
+    if policy != "all" and policy not in POLICIES:
+        raise LedgerError(f"unknown policy {policy!r}; use all, {', '.join(POLICIES)}")
+    if not seeds:
+        raise LedgerError("at least one seed transfer is needed")
+    shown = list(POLICIES) if policy == "all" else [policy]
+    # 1. seeds and window
+    seed_pos = []
+    for txn in dict.fromkeys(seeds):
+        pos = ledger.position_of(txn)
+        if pos < 0:
+            raise LedgerError(f"seed {txn!r} is not a transfer in this ledger")
+        seed_pos.append(pos)
+    warnings = []
+    as_of_source = "given"
+    if as_of is None:
+        as_of = int(ledger.meta["ts_max"])
+        as_of_source = "latest transfer in the ledger (no --as-of given)"
+        warnings.append(f"as_of not given: using the latest transfer time {iso(as_of)}")
+    ts, src, dst, amount, channel = ledger.ts, ledger.src, ledger.dst, ledger.amount_fen, ledger.channel
+    for pos in seed_pos:
+        if ts[pos] > as_of:
+            raise LedgerError(f"seed {ledger.txn_id[pos]!r} happened after as_of {iso(as_of)}")
+    window_end = min(as_of, max(int(ts[p]) for p in seed_pos) + horizon_seconds)
+    channels = ledger.meta["channels"]
+    leaving = {i for i, name in enumerate(channels) if name in CASH_CHANNELS or name in THIRD_PARTY_CHANNELS}
+    out_ptr, out_pos, in_ptr, in_pos = ledger.out_ptr, ledger.out_pos, ledger.in_ptr, ledger.in_pos
+    sink_cache: dict[int, str | None] = {}
+
+    def account_sink(a: int) -> str | None:
+        if a not in sink_cache:
+            kind = None
+            if ledger.accounts.raw(a).decode("utf-8").upper().startswith(CASH_ACCOUNT_PREFIXES):
+                kind = "cash"
+            elif (out_ptr[a + 1] - out_ptr[a]) + (in_ptr[a + 1] - in_ptr[a]) > hub_degree:
+                kind = "platform"
+            sink_cache[a] = kind
+        return sink_cache[a]
+
+    # 2. discovery
+    best: dict[int, list[int]] = {}  # account -> [taint_pos, level]
+    expanded: dict[int, list[tuple[int, int]]] = {}
+    heap = [(p, int(dst[p]), 1) for p in seed_pos]
+    heapq.heapify(heap)
+    while heap:
+        p, a, hops = heapq.heappop(heap)
+        if a in best:
+            b = best[a]
+            b[0], b[1] = min(b[0], p), min(b[1], hops)
+        else:
+            best[a] = [p, hops]
+        if account_sink(a) is not None or hops >= max_hops:
+            continue
+        done = expanded.setdefault(a, [])
+        if any(q <= p and h <= hops for q, h in done):
+            continue
+        done.append((p, hops))
+        row = out_pos[out_ptr[a]: out_ptr[a + 1]]
+        lo = int(np.searchsorted(row, p, side="right"))
+        row = row[lo:]
+        hi = int(np.searchsorted(ts[row], window_end, side="right"))
+        row = row[:hi]
+        if len(row) == 0:
+            continue
+        keep = amount[row] >= min_amount_fen
+        if leaving:
+            keep &= ~np.isin(channel[row], list(leaving))
+        for q in row[keep].tolist():
+            b = int(dst[q])
+            cur = best.get(b)
+            if cur is None or q < cur[0] or hops + 1 < cur[1]:
+                heapq.heappush(heap, (q, b, hops + 1))
+    # 3. attribution
+    state: dict[int, _Account] = {}
+    pieces = []
+    for a, (p, hops) in best.items():
+        if account_sink(a) is not None:
+            continue
+        o_row = out_pos[out_ptr[a]: out_ptr[a + 1]]
+        i_row = in_pos[in_ptr[a]: in_ptr[a + 1]]
+        ko = int(np.searchsorted(o_row, p, side="right"))
+        ki = int(np.searchsorted(i_row, p, side="left"))
+        opening = int(ledger.opening_fen[a]) + int(amount[i_row[:ki]].sum()) - int(amount[o_row[:ko]].sum())
+        state[a] = _Account(a, p, hops, opening)
+        o_after, i_after = o_row[ko:], i_row[ki:]
+        pieces.append(o_after[: int(np.searchsorted(ts[o_after], as_of, side="right"))])
+        pieces.append(i_after[: int(np.searchsorted(ts[i_after], as_of, side="right"))])
+    events = np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, np.int64)
+    seed_label = {p: k for k, p in enumerate(seed_pos)}
+    edges, sinks = [], {}
+    ev_src, ev_dst, ev_amt, ev_ts, ev_ch = (src[events].tolist(), dst[events].tolist(), amount[events].tolist(),
+                                          ts[events].tolist(), channel[events].tolist())
+    for i, q in enumerate(events.tolist()):
+        s, d, amt = ev_src[i], ev_dst[i], ev_amt[i]
+        s_state = state.get(s)
+        if s_state is not None and q <= s_state.taint_pos:
+            s_state = None
+        d_state = state.get(d)
+        if d_state is not None and q < d_state.taint_pos:
+            d_state = None
+        if s_state is not None:
+            fifo_lots, lifo_lots, hc_parts, poison = _debit(s_state, amt)
+            out_carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
+            for pol in POLICIES:
+                s_state.t_out[pol] += out_carried[pol]
+        else:
+            fifo_lots = lifo_lots = [[CLEAN, amt]]
+            hc_parts, poison = {CLEAN: amt}, 0
+        if q in seed_label:  # the victim's own (clean) money becomes tainted under the seed's label
+            k = seed_label[q]
+            fifo_lots = [[k if lab == CLEAN else lab, v] for lab, v in fifo_lots]
+            lifo_lots = [[k if lab == CLEAN else lab, v] for lab, v in lifo_lots]
+            hc_parts = dict(hc_parts)
+            hc_parts[k] = hc_parts.get(k, 0) + hc_parts.pop(CLEAN, 0)
+            poison = amt
+        carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
+        if d_state is not None:
+            _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, poison, ev_ts[i])
+            for pol in POLICIES:
+                d_state.t_in[pol] += carried[pol]
+        elif carried["poison"]:
+            kind = _sink_kind(ledger, q, s_state, d, ev_ch[i], channels, account_sink, max_hops, window_end,
+                              min_amount_fen)
+            sink = sinks.setdefault((d, kind), {"account": ledger.accounts[d], "kind": kind,
+                                                "first_at": iso(ev_ts[i]), "transfers": 0,
+                                                "amount_fen": dict.fromkeys(POLICIES, 0)})
+            sink["transfers"] += 1
+            for pol in POLICIES:
+                sink["amount_fen"][pol] += carried[pol]
+        if carried["poison"]:
+            edges.append({"txn_id": ledger.txn_id[q], "from": ledger.accounts[s], "to": ledger.accounts[d],
+                          "amount_fen": amt, "at": iso(ev_ts[i]), "channel": ledger.channel_name(ev_ch[i]),
+                          "attributed_fen": {pol: carried[pol] for pol in shown}})
+    # 4. results
+    seeds_out = [{"txn_id": ledger.txn_id[p], "victim_account": ledger.accounts[int(src[p])],
+                  "first_account": ledger.accounts[int(dst[p])], "amount_fen": int(amount[p]),
+                  "at": iso(int(ts[p]))} for p in seed_pos]
+    accounts = _account_rows(ledger, state, shown, as_of, seeds_out)
+    if top is not None:
+        accounts = accounts[:top]
+    recoverable = {pol: sum(_held(st, pol) for st in state.values()) for pol in shown}
+    plan = refund_plan(state, seeds_out, ledger)
+    params = {"horizon_seconds": horizon_seconds, "max_hops": max_hops, "min_amount_fen": min_amount_fen,
+              "hub_degree": hub_degree, "window_end": iso(window_end)}
+    sink_rows = sorted(sinks.values(), key=lambda r: (-max(r["amount_fen"][p] for p in POLICIES), r["account"]))
+    for row in sink_rows:
+        row["amount_fen"] = {pol: row["amount_fen"][pol] for pol in shown}
+    return Trace(seeds=seeds_out, accounts=accounts, edges=edges, sinks=sink_rows,
+                 recoverable_total_fen=recoverable, refund_plan=plan, params=params, as_of=iso(as_of),
+                 as_of_source=as_of_source, policies=shown, warnings=warnings,
+                 elapsed_ms=(time.perf_counter() - started) * 1000.0)
+
+
+def _debit(st: _Account, amt: int):
+    """Take `amt` out of an account under every policy; return what each policy says left."""
+    take = min(amt, st.bal)
+    fifo_lots = _take_lots(st.fifo, take, True)
+    lifo_lots = _take_lots(st.lifo, take, False)
+    hc_parts = _take_haircut(st.hc, st.bal, take)
+    st.bal -= take
+    if amt > take:  # more left than the books hold: the excess is money of unknown (clean) origin
+        fifo_lots.append([CLEAN, amt - take])
+        lifo_lots.append([CLEAN, amt - take])
+        hc_parts[CLEAN] = hc_parts.get(CLEAN, 0) + amt - take
+    poison = amt if st.poisoned else 0
+    return fifo_lots, lifo_lots, hc_parts, poison
+
+
+def _carried(fifo_lots, lifo_lots, hc_parts, poison: int) -> dict[str, int]:
+    return {"fifo": _tainted(fifo_lots), "lifo": _tainted(lifo_lots),
+            "haircut": sum(v for lab, v in hc_parts.items() if lab != CLEAN), "poison": poison}
+
+
+def _credit(st: _Account, amt: int, fifo_lots, lifo_lots, hc_parts, poison: int, at: int) -> None:
+    st.bal += amt
+    st.fifo.extend([lab, v] for lab, v in fifo_lots if v)
+    st.lifo.extend([lab, v] for lab, v in lifo_lots if v)
+    for lab, v in hc_parts.items():
+        st.hc[lab] = st.hc.get(lab, 0) + v
+    if poison:
+        st.poisoned = True
+    labels = tuple(sorted({lab for lab, v in fifo_lots if lab != CLEAN and v}))
+    if labels:
+        st.credits.append((at, labels))
+
+
+def _held(st: _Account, pol: str) -> int:
+    if pol == "fifo":
+        return _tainted(st.fifo)
+    if pol == "lifo":
+        return _tainted(st.lifo)
+    if pol == "haircut":
+        return sum(v for lab, v in st.hc.items() if lab != CLEAN)
+    return st.bal if st.poisoned else 0
+
+
+def held_by_seed(st: _Account, pol: str) -> dict[int, int]:
+    """Return the tainted money held now per seed label under `pol` (fifo, lifo or haircut)."""
+    if pol == "haircut":
+        return {lab: v for lab, v in st.hc.items() if lab != CLEAN and v}
+    out: dict[int, int] = {}
+    for lab, v in (st.fifo if pol == "fifo" else st.lifo):
+        if lab != CLEAN and v:
+            out[lab] = out.get(lab, 0) + v
+    return out
+
+
+def _sink_kind(ledger, q, s_state, d, ch, channels, account_sink, max_hops, window_end, min_amount_fen) -> str:
+    name = channels[ch] if ch >= 0 else ""
+    if name in CASH_CHANNELS or account_sink(d) == "cash":
+        return "cash"
+    if name in THIRD_PARTY_CHANNELS:
+        return "third_party"
+    if account_sink(d) == "platform":
+        return "platform"
+    if s_state is not None and s_state.level >= max_hops:
+        return "max_hops"
+    if ledger.ts[q] > window_end:
+        return "beyond_horizon"
+    if ledger.amount_fen[q] < min_amount_fen:
+        return "below_min_amount"
+    return "unknown_outflow"
+
+
+def _account_rows(ledger, state: dict[int, _Account], shown: list[str], as_of: int, seeds: list[dict]) -> list[dict]:
+    from .mules import mule_reasons  # noqa: PLC0415 - keeps mules free of trace imports
+
+    total_seed = max(1, sum(s["amount_fen"] for s in seeds))
+    stop_deadline = iso(as_of + STOP_PAYMENT_HOLD_HOURS * 3600)
+    rows = []
+    for a, st in state.items():
+        held = {pol: _held(st, pol) for pol in POLICIES}
+        recoverable = max(held[p] for p in CONSERVING_POLICIES)
+        score, reasons = mule_reasons(ledger, a)
+        if recoverable > 0:
+            action, deadline = "止付", stop_deadline
+        elif held["poison"] > 0 and score >= MULE_FREEZE_SCORE:
+            action, deadline = "冻结", stop_deadline
+        elif st.t_out["poison"] > 0:
+            action, deadline = "调单查询", None
+        else:
+            action, deadline = "none", None
+        through = max(st.t_in[p] for p in CONSERVING_POLICIES)
+        rank = recoverable / total_seed + RANK_MULE_WEIGHT * score * min(1.0, 0.2 + through / total_seed)
+        rows.append({
+            "account": ledger.accounts[a], "holder_name": ledger.holder_name[a], "bank": ledger.bank[a],
+            "level": st.level, "first_taint_at": iso(int(ledger.ts[st.taint_pos])),
+            "tainted_in_fen": {p: st.t_in[p] for p in shown}, "tainted_out_fen": {p: st.t_out[p] for p in shown},
+            "tainted_held_now_fen": {p: held[p] for p in shown}, "balance_now_fen": st.bal,
+            "mule_score": round(score, 4), "reasons": reasons, "recommended_action": action,
+            "stop_deadline": deadline, "rank_score": round(rank, 6),
+        })
+    rows.sort(key=lambda r: (-r["rank_score"], r["account"]))
+    return rows
