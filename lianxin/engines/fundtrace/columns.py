@@ -78,5 +78,5 @@ class StringColumn:
 
     @classmethod
     def load(cls, directory: Path, name: str) -> StringColumn:
-        return cls(np.load(directory / f"{name}.offsets.npy", mmap_mode="r"),
-                   np.load(directory / f"{name}.data.npy", mmap_mode="r"))
+        return cls(np.load(directory / f"{name}.offsets.npy", mmap_mode="r").view(np.ndarray),
+                   np.load(directory / f"{name}.data.npy", mmap_mode="r").view(np.ndarray))

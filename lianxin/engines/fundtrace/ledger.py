@@ -25,9 +25,9 @@ from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
 from .mules import account_stream, compute_mule_features
 
-INDEX_FORMAT_VERSION = 1
+INDEX_FORMAT_VERSION = 2
 _ARRAYS = ("src", "dst", "amount_fen", "ts", "channel", "txn_order", "out_ptr", "out_pos", "in_ptr",
-           "in_pos", "opening_fen", "label")
+           "in_pos", "out_csum", "in_csum", "opening_fen", "label")
 _STRINGS = ("txn_id", "accounts", "holder_name", "bank")
 
 
@@ -49,6 +49,8 @@ class Ledger:
     out_pos: np.ndarray
     in_ptr: np.ndarray
     in_pos: np.ndarray
+    out_csum: np.ndarray  # running sum of amounts in out_pos order (n + 1): slice sums in O(1)
+    in_csum: np.ndarray
     opening_fen: np.ndarray
     label: np.ndarray  # 1 = known mule (AMLSim isFraud), 0 = not, -1 = no label
     meta: dict
@@ -114,8 +116,8 @@ class Ledger:
         in_ptr = np.zeros(n_acct + 1, np.int64)
         np.cumsum(np.bincount(dst_np, minlength=n_acct), out=in_ptr[1:])
         txn_ids = df["txn_id"]
-        holder, bank = _account_attributes(df, codes, n_acct)
         amount = df["amount_fen"].to_numpy().astype(np.int64)
+        holder, bank = _account_attributes(df, codes, n_acct)
         ts = df["ts"].to_numpy().astype(np.int64)
         label = np.full(n_acct, -1, np.int8)
         if labels is not None:
@@ -132,6 +134,7 @@ class Ledger:
                      txn_order=txn_ids.arg_sort().to_numpy().astype(np.int64),
                      accounts=StringColumn.from_series(accounts), holder_name=holder, bank=bank,
                      out_ptr=out_ptr, out_pos=out_order, in_ptr=in_ptr, in_pos=in_order,
+                     out_csum=_running_sum(amount[out_order]), in_csum=_running_sum(amount[in_order]),
                      opening_fen=np.zeros(n_acct, np.int64), label=label, meta=meta)
         stream = account_stream(ledger)
         net_min, net_before_as_of = _running_balance_stats(stream, n_acct, opening, codes)
@@ -168,9 +171,9 @@ class Ledger:
         if meta.get("index_format") != INDEX_FORMAT_VERSION:
             raise LedgerError(f"{directory}: index format {meta.get('index_format')} is not "
                               f"{INDEX_FORMAT_VERSION}; rebuild it with `lianxin ledger index`")
-        arrays = {name: np.load(directory / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+        arrays = {name: _mapped(directory / f"{name}.npy") for name in _ARRAYS}
         strings = {name: StringColumn.load(directory, name) for name in _STRINGS}
-        mule = {name: np.load(directory / f"mule.{name}.npy", mmap_mode="r") for name in meta["mule_columns"]}
+        mule = {name: _mapped(directory / f"mule.{name}.npy") for name in meta["mule_columns"]}
         return cls(**arrays, **strings, meta=meta, mule=mule)
 
     # -- lookups ------------------------------------------------------------------------
@@ -200,6 +203,17 @@ class Ledger:
         from .trace import trace  # noqa: PLC0415 - trace imports Ledger
 
         return trace(self, seeds, **options)
+
+
+def _running_sum(values: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(values) + 1, np.int64)
+    np.cumsum(values, out=out[1:])
+    return out
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """Memory-map an array as a plain ndarray (np.memmap's per-slice overhead is 10x a view's)."""
+    return np.load(path, mmap_mode="r").view(np.ndarray)
 
 
 def _account_attributes(df: pl.DataFrame, codes: pl.DataFrame, n_acct: int) -> tuple[StringColumn, StringColumn]:

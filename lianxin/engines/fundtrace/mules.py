@@ -4,7 +4,8 @@ Features are computed once per ledger (at index time) from the per-account event
 1. rapid pass-through: share of money sent out within RAPID_SECONDS of the last money in;
 2. fan-in: distinct payers; 3. fan-out split just under common transfer limits;
 4. near-zero resting balance; 5. new or long-dormant account suddenly busy;
-6. night-time activity (station zone); 7. commission-like skim (1–5% kept).
+6. night-time activity (station zone); 7. commission-like skim (1–5% kept);
+8. irregular amounts out (a habitual payer repeats amounts; a pass-through forwards whatever came).
 Each feature becomes a strength in [0, 1]; the score is a noisy-OR of weighted strengths,
 so every point of score is explained by a reason with its number.
 """
@@ -23,9 +24,11 @@ UNDER_LIMIT_BAND = 0.9  # an amount in [0.9 L, L) is "just under" limit L
 DORMANT_SECONDS = 30 * 86_400
 NEW_ACCOUNT_SECONDS = 7 * 86_400
 SKIM_RATIO_RANGE = (0.95, 0.995)
+BUSY_TRANSFERS_PER_DAY = 1.0
+UNUSUAL_AMOUNT_FACTOR = 5
 MIN_EVENTS = 3
 WEIGHTS = {"pass_through": 0.55, "fan_in": 0.3, "split_under_limit": 0.35, "near_zero_balance": 0.3,
-           "new_or_dormant": 0.2, "night_activity": 0.2, "commission_skim": 0.35}
+           "new_or_dormant": 0.2, "night_activity": 0.2, "commission_skim": 0.35, "irregular_amounts": 0.3}
 
 
 def account_stream(ledger) -> pl.DataFrame:
@@ -66,6 +69,9 @@ def compute_mule_features(ledger, stream: pl.DataFrame | None = None) -> dict[st
         (local_hour < NIGHT_END_HOUR).mean().alias("night"),
         pl.col("ts").min().alias("first_ts"),
         pl.col("gap").max().alias("max_gap"),
+        _unusual_amounts().alias("unusual"),
+        _unusual_amounts(incoming=True).alias("unusual_in"),
+        pl.col("ts").max().alias("last_ts"),
         pl.len().alias("n"),
     )
     idx = agg["acct"].to_numpy()
@@ -88,13 +94,23 @@ def compute_mule_features(ledger, stream: pl.DataFrame | None = None) -> dict[st
         "new_days": (col("first_ts") - ts_min) / 86_400.0,
         "dormant_days": col("max_gap") / 86_400.0,
         "out_in_ratio": np.divide(sum_out, sum_in, out=np.zeros(n_acct), where=sum_in > 0),
-        "n_events": n, "n_in": n_in, "n_out": n_out,
+        "n_events": n, "n_in": n_in, "n_out": n_out, "unusual_share": col("unusual"), "unusual_in_share": col("unusual_in"),
+        "rate_per_day": n / ((col("last_ts") - col("first_ts") - col("max_gap") * (col("max_gap") >= DORMANT_SECONDS))
+                             / 86_400.0 + 1.0),
     }
     strengths = mule_strengths(feats)
     score = 1.0 - np.prod([1.0 - WEIGHTS[k] * s for k, s in strengths.items()], axis=0)
     result = {k: v.astype(np.float32) for k, v in feats.items()}
     result["score"] = np.where(n >= MIN_EVENTS, score, 0.0).astype(np.float32)
     return result
+
+
+def _unusual_amounts(incoming: bool = False) -> pl.Expr:
+    """Share of transfers (out, or in) over 5x or under 1/5 of the account's median amount that way."""
+    way = pl.col("is_in") if incoming else ~pl.col("is_in")
+    med = pl.col("amt").filter(way).median()
+    amt = pl.col("amt").filter(way)
+    return ((amt > med * UNUSUAL_AMOUNT_FACTOR) | (amt * UNUSUAL_AMOUNT_FACTOR < med)).mean()
 
 
 def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -106,11 +122,16 @@ def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "pass_through": np.where(active, f["rapid_share"] * balanced, 0.0),
         "fan_in": np.where(active, np.clip((f["payers"] - 2.0) / 8.0, 0.0, 1.0) * balanced, 0.0),
         "split_under_limit": np.where(f["n_out"] >= 2, np.clip(f["under_limit_share"] * 2.0, 0.0, 1.0), 0.0),
-        "near_zero_balance": np.where(active & (f["n_in"] >= 2), np.clip(1.0 - f["rest_ratio"] / 0.05, 0.0, 1.0),
-                                      0.0),
+        # only meaningful once money has passed through: a spender also ends near zero
+        "near_zero_balance": np.where(active & (f["n_in"] >= 2), np.clip(1.0 - f["rest_ratio"] / 0.05, 0.0, 1.0)
+                                      * np.clip(f["rapid_share"] * 2.0, 0.0, 1.0), 0.0),
         "new_or_dormant": np.where(busy & ((f["new_days"] * 86_400 >= NEW_ACCOUNT_SECONDS)
-                                           | (f["dormant_days"] * 86_400 >= DORMANT_SECONDS)), 1.0, 0.0),
+                                           | (f["dormant_days"] * 86_400 >= DORMANT_SECONDS)),
+                                   np.clip(f["rate_per_day"] / BUSY_TRANSFERS_PER_DAY - 1.0, 0.0, 1.0), 0.0),
         "night_activity": np.clip((f["night_share"] - 0.25) / 0.5, 0.0, 1.0),
+        "irregular_amounts": np.maximum(
+            np.where(f["n_out"] >= 3, np.clip(f["unusual_share"] * 3.0, 0.0, 1.0), 0.0),
+            np.where(f["n_in"] >= 3, np.clip(f["unusual_in_share"] * 3.0, 0.0, 1.0), 0.0)),
         "commission_skim": np.where(active & (f["out_in_ratio"] >= SKIM_RATIO_RANGE[0])
                                     & (f["out_in_ratio"] <= SKIM_RATIO_RANGE[1]), f["rapid_share"], 0.0),
     }
@@ -124,26 +145,43 @@ _REASON_TEXT = {
                          "just below 5k/10k/20k/50k yuan",
     "near_zero_balance": "near-zero resting balance: {rest_ratio:.1%} of money in still held",
     "new_or_dormant": "new or long-dormant account suddenly busy: first seen day {new_days:.0f}, "
-                      "longest quiet spell {dormant_days:.0f} days, {n_events:.0f} transfers",
+                      "longest quiet spell {dormant_days:.0f} days, {rate_per_day:.1f} transfers a day when active",
     "night_activity": "night-time activity: {night_share:.0%} of transfers 00:00–06:00 Beijing time",
+    "irregular_amounts": "amounts unlike the account's usual ones: {unusual_share:.0%} of {n_out:.0f} transfers "
+                         "out and {unusual_in_share:.0%} of {n_in:.0f} in are over 5x or under 1/5 of its median",
     "commission_skim": "commission-like skim: passed on {out_in_ratio:.1%} of money in, keeping 0.5–5%",
 }
 
 
-def mule_reasons(ledger, a: int) -> tuple[float, list[dict]]:
-    """Return (score, reasons) for account code `a`; each reason has its code, weight and numbers."""
-    mule = ledger.mule
-    f = {k: np.asarray(float(v[a])) for k, v in mule.items() if k != "score"}
+def mule_reasons_many(ledger, codes: list[int]) -> list[tuple[float, list[dict]]]:
+    """Return (score, reasons) per account code; each reason has its code, weight, strength and text."""
+    if not codes:
+        return []
+    idx = np.asarray(codes, dtype=np.int64)
+    f = {k: np.asarray(v[idx], dtype=np.float64) for k, v in ledger.mule.items() if k != "score"}
     strengths = mule_strengths(f)
-    reasons = []
-    values = {k: float(v) for k, v in f.items()}
-    for code, s in strengths.items():
-        s = float(s)
-        if s > 0.05:
-            reasons.append({"code": code, "strength": round(s, 3), "weight": WEIGHTS[code],
-                            "text": _REASON_TEXT[code].format(**values)})
-    reasons.sort(key=lambda r: -r["strength"] * r["weight"])
-    return float(mule["score"][a]), reasons
+    scores = np.asarray(ledger.mule["score"][idx], dtype=np.float64).tolist()
+    names = list(f)
+    columns = [f[k].tolist() for k in names]
+    fired = {code: s.tolist() for code, s in strengths.items()}
+    out = []
+    for i, score in enumerate(scores):
+        values = None
+        reasons = []
+        for code, s in fired.items():
+            if s[i] > 0.05:
+                if values is None:
+                    values = {k: col[i] for k, col in zip(names, columns)}
+                reasons.append({"code": code, "strength": round(s[i], 3), "weight": WEIGHTS[code],
+                                "text": _REASON_TEXT[code].format(**values)})
+        reasons.sort(key=lambda r: -r["strength"] * r["weight"])
+        out.append((score, reasons))
+    return out
+
+
+def mule_reasons(ledger, a: int) -> tuple[float, list[dict]]:
+    """Return (score, reasons) for one account code."""
+    return mule_reasons_many(ledger, [a])[0]
 
 
 def rank_accounts(ledger, top: int) -> list[dict]:

@@ -3,14 +3,15 @@
 Steps of `trace`:
 1. Resolve the seed transfers; as_of is given or the ledger's latest transfer (said so in the
    result). The window closes at min(as_of, latest seed + horizon).
-2. Discovery: time-respecting forward search from the seeds' payees (earliest taint position
-   and fewest hops per account). Hubs and cash/third-party outflows are not expanded; nor are
-   accounts at max_hops, transfers after the window, or transfers below min_amount.
-3. Attribution: every transfer touching a discovered account after its first taint is replayed
-   in position order (time, then txn_id) once, moving FIFO lots, LIFO lots, haircut shares
-   (labelled by seed) and the poison flag together. Tainted money leaving the traced set is
-   a sink with a reason.
-4. Results: accounts ranked by recoverable money and mule score, edges, sinks, totals and the
+2. One pass over transfers in position order (time, then txn_id), driven by a heap of the
+   positions of traced accounts' transfers: each transfer moves FIFO lots, LIFO lots, haircut
+   shares (all labelled by seed) and the poison flag together, so no money can leave before it
+   arrived. An account joins the trace when a transfer brings it at least min_amount of victim
+   money (by some conserving policy) within the window from an account below max_hops;
+   otherwise tainted money leaving the traced set is a sink with its reason (cash,
+   third_party, platform = high-degree hub, max_hops, beyond_horizon, below_min_amount).
+   Poison is therefore the upper bound over the followed accounts.
+3. Results: accounts ranked by recoverable money and mule score, edges, sinks, totals and the
    art. 8 refund plan.
 
 Money is integer fen throughout; haircut splits use largest remainders so no fen is created.
@@ -70,6 +71,20 @@ class Trace:
         }
 
 
+class _Names:
+    """Decode account ids once per trace."""
+
+    def __init__(self, ledger):
+        self.accounts = ledger.accounts
+        self.cache: dict[int, str] = {}
+
+    def __call__(self, code: int) -> str:
+        got = self.cache.get(code)
+        if got is None:
+            got = self.cache[code] = self.accounts[code]
+        return got
+
+
 class _Account:
     """Running state of one traced account under every policy at once."""
 
@@ -125,8 +140,12 @@ def _take_haircut(hc: dict[int, int], bal: int, amount: int) -> dict[int, int]:
     return shares
 
 
-def _tainted(lots: list[list[int]]) -> int:
-    return sum(amount for label, amount in lots if label != CLEAN)
+def _tainted(lots) -> int:
+    total = 0
+    for label, amount in lots:
+        if label != CLEAN:
+            total += amount
+    return total
 
 
 def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int = DEFAULT_HORIZON_SECONDS,
@@ -162,7 +181,6 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
             raise LedgerError(f"seed {ledger.txn_id[pos]!r} happened after as_of {iso(as_of)}")
     window_end = min(as_of, max(int(ts[p]) for p in seed_pos) + horizon_seconds)
     channels = ledger.meta["channels"]
-    leaving = {i for i, name in enumerate(channels) if name in CASH_CHANNELS or name in THIRD_PARTY_CHANNELS}
     out_ptr, out_pos, in_ptr, in_pos = ledger.out_ptr, ledger.out_pos, ledger.in_ptr, ledger.in_pos
     sink_cache: dict[int, str | None] = {}
 
@@ -176,67 +194,48 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
             sink_cache[a] = kind
         return sink_cache[a]
 
-    # 2. discovery
-    best: dict[int, list[int]] = {}  # account -> [taint_pos, level]
-    expanded: dict[int, list[tuple[int, int]]] = {}
-    heap = [(p, int(dst[p]), 1) for p in seed_pos]
-    heapq.heapify(heap)
-    while heap:
-        p, a, hops = heapq.heappop(heap)
-        if a in best:
-            b = best[a]
-            b[0], b[1] = min(b[0], p), min(b[1], hops)
-        else:
-            best[a] = [p, hops]
-        if account_sink(a) is not None or hops >= max_hops:
-            continue
-        done = expanded.setdefault(a, [])
-        if any(q <= p and h <= hops for q, h in done):
-            continue
-        done.append((p, hops))
-        row = out_pos[out_ptr[a]: out_ptr[a + 1]]
-        lo = int(np.searchsorted(row, p, side="right"))
-        row = row[lo:]
-        hi = int(np.searchsorted(ts[row], window_end, side="right"))
-        row = row[:hi]
-        if len(row) == 0:
-            continue
-        keep = amount[row] >= min_amount_fen
-        if leaving:
-            keep &= ~np.isin(channel[row], list(leaving))
-        for q in row[keep].tolist():
-            b = int(dst[q])
-            cur = best.get(b)
-            if cur is None or q < cur[0] or hops + 1 < cur[1]:
-                heapq.heappush(heap, (q, b, hops + 1))
-    # 3. attribution
+    # 2. one pass in position order: an account joins the trace when a followed transfer
+    # brings it victim money; from then on every transfer in or out of it is replayed.
     state: dict[int, _Account] = {}
-    pieces = []
-    for a, (p, hops) in best.items():
-        if account_sink(a) is not None:
-            continue
-        o_row = out_pos[out_ptr[a]: out_ptr[a + 1]]
-        i_row = in_pos[in_ptr[a]: in_ptr[a + 1]]
-        ko = int(np.searchsorted(o_row, p, side="right"))
-        ki = int(np.searchsorted(i_row, p, side="left"))
-        opening = int(ledger.opening_fen[a]) + int(amount[i_row[:ki]].sum()) - int(amount[o_row[:ko]].sum())
-        state[a] = _Account(a, p, hops, opening)
-        o_after, i_after = o_row[ko:], i_row[ki:]
-        pieces.append(o_after[: int(np.searchsorted(ts[o_after], as_of, side="right"))])
-        pieces.append(i_after[: int(np.searchsorted(ts[i_after], as_of, side="right"))])
-    events = np.unique(np.concatenate(pieces)) if pieces else np.zeros(0, np.int64)
-    seed_label = {p: k for k, p in enumerate(seed_pos)}
+    heap: list[int] = []
+    opening_fen = ledger.opening_fen
+
+    out_csum, in_csum = ledger.out_csum, ledger.in_csum
+    end_pos = int(ts.searchsorted(as_of, side="right"))  # positions are time-sorted
+
+    def activate(a: int, p: int, hops: int) -> _Account:
+        lo_o, lo_i = int(out_ptr[a]), int(in_ptr[a])
+        o_row = out_pos[lo_o: out_ptr[a + 1]]
+        i_row = in_pos[lo_i: in_ptr[a + 1]]
+        ko, eo = o_row.searchsorted((p, end_pos)).tolist()
+        ki, ei = i_row.searchsorted((p, end_pos)).tolist()
+        opening = (int(opening_fen[a]) + int(in_csum[lo_i + ki]) - int(in_csum[lo_i])
+                   - int(out_csum[lo_o + ko]) + int(out_csum[lo_o]))
+        st = state[a] = _Account(a, p, hops, opening)
+        for q in o_row[ko:eo].tolist():
+            heapq.heappush(heap, q)
+        for q in i_row[ki + 1: ei].tolist():
+            heapq.heappush(heap, q)
+        return st
+
+    seed_label = {}
+    for k, p in enumerate(seed_pos):
+        seed_label[p] = k
+        heapq.heappush(heap, p)
     edges, sinks = [], {}
-    ev_src, ev_dst, ev_amt, ev_ts, ev_ch = (src[events].tolist(), dst[events].tolist(), amount[events].tolist(),
-                                          ts[events].tolist(), channel[events].tolist())
-    for i, q in enumerate(events.tolist()):
-        s, d, amt = ev_src[i], ev_dst[i], ev_amt[i]
+    last = -1
+    while heap:
+        q = heapq.heappop(heap)
+        if q == last:  # pushed by both of its accounts
+            continue
+        last = q
+        s, d, amt = int(src[q]), int(dst[q]), int(amount[q])
         s_state = state.get(s)
-        if s_state is not None and q <= s_state.taint_pos:
-            s_state = None
         d_state = state.get(d)
-        if d_state is not None and q < d_state.taint_pos:
-            d_state = None
+        is_seed = q in seed_label
+        if s_state is None and not is_seed:  # clean money into a traced account: the common case
+            _credit_clean(d_state, amt)
+            continue
         if s_state is not None:
             fifo_lots, lifo_lots, hc_parts, poison = _debit(s_state, amt)
             out_carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
@@ -245,7 +244,7 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
         else:
             fifo_lots = lifo_lots = [[CLEAN, amt]]
             hc_parts, poison = {CLEAN: amt}, 0
-        if q in seed_label:  # the victim's own (clean) money becomes tainted under the seed's label
+        if is_seed:  # the victim's own (clean) money becomes tainted under the seed's label
             k = seed_label[q]
             fifo_lots = [[k if lab == CLEAN else lab, v] for lab, v in fifo_lots]
             lifo_lots = [[k if lab == CLEAN else lab, v] for lab, v in lifo_lots]
@@ -253,24 +252,33 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
             hc_parts[k] = hc_parts.get(k, 0) + hc_parts.pop(CLEAN, 0)
             poison = amt
         carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
+        if not carried["poison"]:
+            if d_state is not None:
+                _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, 0, 0)
+            continue
+        t_q = int(ts[q])
+        ch = int(channel[q])
+        if d_state is None:
+            kind = _sink_kind(q, s_state, d, ch, channels, account_sink, max_hops, window_end, min_amount_fen,
+                              t_q, carried, is_seed)
+            if kind is None:
+                d_state = activate(d, q, 1 if is_seed else s_state.level + 1)
         if d_state is not None:
-            _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, poison, ev_ts[i])
+            _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, poison, t_q)
             for pol in POLICIES:
                 d_state.t_in[pol] += carried[pol]
-        elif carried["poison"]:
-            kind = _sink_kind(ledger, q, s_state, d, ev_ch[i], channels, account_sink, max_hops, window_end,
-                              min_amount_fen)
-            sink = sinks.setdefault((d, kind), {"account": ledger.accounts[d], "kind": kind,
-                                                "first_at": iso(ev_ts[i]), "transfers": 0,
-                                                "amount_fen": dict.fromkeys(POLICIES, 0)})
+        else:
+            sink = sinks.setdefault((d, kind), {"account": ledger.accounts[d], "kind": kind, "first_at": iso(t_q),
+                                                "transfers": 0, "amount_fen": dict.fromkeys(POLICIES, 0)})
             sink["transfers"] += 1
             for pol in POLICIES:
                 sink["amount_fen"][pol] += carried[pol]
-        if carried["poison"]:
-            edges.append({"txn_id": ledger.txn_id[q], "from": ledger.accounts[s], "to": ledger.accounts[d],
-                          "amount_fen": amt, "at": iso(ev_ts[i]), "channel": ledger.channel_name(ev_ch[i]),
-                          "attributed_fen": {pol: carried[pol] for pol in shown}})
-    # 4. results
+        edges.append((q, carried))
+    name = _Names(ledger)
+    edges = [{"txn_id": ledger.txn_id[q], "from": name(int(src[q])), "to": name(int(dst[q])),
+              "amount_fen": int(amount[q]), "at": iso(int(ts[q])), "channel": ledger.channel_name(int(channel[q])),
+              "attributed_fen": {pol: carried[pol] for pol in shown}} for q, carried in edges]
+    # 3. results
     seeds_out = [{"txn_id": ledger.txn_id[p], "victim_account": ledger.accounts[int(src[p])],
                   "first_account": ledger.accounts[int(dst[p])], "amount_fen": int(amount[p]),
                   "at": iso(int(ts[p]))} for p in seed_pos]
@@ -306,14 +314,38 @@ def _debit(st: _Account, amt: int):
 
 
 def _carried(fifo_lots, lifo_lots, hc_parts, poison: int) -> dict[str, int]:
-    return {"fifo": _tainted(fifo_lots), "lifo": _tainted(lifo_lots),
-            "haircut": sum(v for lab, v in hc_parts.items() if lab != CLEAN), "poison": poison}
+    hc = 0
+    for lab, v in hc_parts.items():
+        if lab != CLEAN:
+            hc += v
+    return {"fifo": _tainted(fifo_lots), "lifo": _tainted(lifo_lots), "haircut": hc, "poison": poison}
+
+
+def _append_lots(lots, new) -> None:
+    """Append lots, merging with the last lot of the same label (order within a label is moot)."""
+    for lab, v in new:
+        if not v:
+            continue
+        if lots and lots[-1][0] == lab:
+            lots[-1][1] += v
+        else:
+            lots.append([lab, v])
+
+
+def _credit_clean(st: _Account, amt: int) -> None:
+    st.bal += amt
+    for lots in (st.fifo, st.lifo):
+        if lots and lots[-1][0] == CLEAN:
+            lots[-1][1] += amt
+        else:
+            lots.append([CLEAN, amt])
+    st.hc[CLEAN] = st.hc.get(CLEAN, 0) + amt
 
 
 def _credit(st: _Account, amt: int, fifo_lots, lifo_lots, hc_parts, poison: int, at: int) -> None:
     st.bal += amt
-    st.fifo.extend([lab, v] for lab, v in fifo_lots if v)
-    st.lifo.extend([lab, v] for lab, v in lifo_lots if v)
+    _append_lots(st.fifo, fifo_lots)
+    _append_lots(st.lifo, lifo_lots)
     for lab, v in hc_parts.items():
         st.hc[lab] = st.hc.get(lab, 0) + v
     if poison:
@@ -344,7 +376,9 @@ def held_by_seed(st: _Account, pol: str) -> dict[int, int]:
     return out
 
 
-def _sink_kind(ledger, q, s_state, d, ch, channels, account_sink, max_hops, window_end, min_amount_fen) -> str:
+def _sink_kind(q, s_state, d, ch, channels, account_sink, max_hops, window_end, min_amount_fen, t_q, carried,
+               is_seed) -> str | None:
+    """Say why tainted money leaving for account `d` is not followed, or None to follow it."""
     name = channels[ch] if ch >= 0 else ""
     if name in CASH_CHANNELS or account_sink(d) == "cash":
         return "cash"
@@ -352,25 +386,29 @@ def _sink_kind(ledger, q, s_state, d, ch, channels, account_sink, max_hops, wind
         return "third_party"
     if account_sink(d) == "platform":
         return "platform"
-    if s_state is not None and s_state.level >= max_hops:
+    if is_seed:
+        return None
+    if s_state.level >= max_hops:
         return "max_hops"
-    if ledger.ts[q] > window_end:
+    if t_q > window_end:
         return "beyond_horizon"
-    if ledger.amount_fen[q] < min_amount_fen:
+    if max(carried[p] for p in CONSERVING_POLICIES) < min_amount_fen:
         return "below_min_amount"
-    return "unknown_outflow"
+    return None
 
 
 def _account_rows(ledger, state: dict[int, _Account], shown: list[str], as_of: int, seeds: list[dict]) -> list[dict]:
-    from .mules import mule_reasons  # noqa: PLC0415 - keeps mules free of trace imports
+    from .mules import mule_reasons_many  # noqa: PLC0415 - keeps mules free of trace imports
 
+    codes = list(state)
+    scored = mule_reasons_many(ledger, codes)
     total_seed = max(1, sum(s["amount_fen"] for s in seeds))
     stop_deadline = iso(as_of + STOP_PAYMENT_HOLD_HOURS * 3600)
     rows = []
-    for a, st in state.items():
+    for a, (score, reasons) in zip(codes, scored):
+        st = state[a]
         held = {pol: _held(st, pol) for pol in POLICIES}
         recoverable = max(held[p] for p in CONSERVING_POLICIES)
-        score, reasons = mule_reasons(ledger, a)
         if recoverable > 0:
             action, deadline = "止付", stop_deadline
         elif held["poison"] > 0 and score >= MULE_FREEZE_SCORE:
