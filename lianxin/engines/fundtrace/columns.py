@@ -52,25 +52,9 @@ class StringColumn:
         offs = self.offsets.tolist()
         return [blob[offs[i]: offs[i + 1]].decode("utf-8") for i in range(len(offs) - 1)]
 
-    def search(self, value: str, order: np.ndarray | None = None) -> int:
-        """Return the position of `value` (via `order` if the column is sorted through it), or -1.
-
-        The column (or column[order]) must be sorted by raw UTF-8 bytes.
-        """
-        key = value.encode("utf-8")
-        lo, hi = 0, len(self)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            pos = int(order[mid]) if order is not None else mid
-            if self.raw(pos) < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < len(self):
-            pos = int(order[lo]) if order is not None else lo
-            if self.raw(pos) == key:
-                return pos
-        return -1
+    def hashes(self) -> np.ndarray:
+        """Return a stable 64-bit hash of every value (polynomial over the UTF-8 bytes, then mixed)."""
+        return string_hashes(self.offsets, self.data)
 
     def save(self, directory: Path, name: str) -> None:
         np.save(directory / f"{name}.offsets.npy", self.offsets)
@@ -80,3 +64,88 @@ class StringColumn:
     def load(cls, directory: Path, name: str) -> StringColumn:
         return cls(np.load(directory / f"{name}.offsets.npy", mmap_mode="r").view(np.ndarray),
                    np.load(directory / f"{name}.data.npy", mmap_mode="r").view(np.ndarray))
+
+
+_HASH_BASE = np.uint64(1_099_511_628_211)  # FNV prime, as a polynomial base
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """Spread the bits of a polynomial hash (splitmix64 finaliser); uint64 arithmetic wraps."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * np.uint64(0xBF58476D1CE4E5B9)
+    h = h ^ (h >> np.uint64(27))
+    h = h * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def string_hashes(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """Hash each string data[offsets[i]:offsets[i+1]]; equal strings give equal hashes on any machine."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    n = len(lengths)
+    if n == 0:
+        return np.zeros(0, np.uint64)
+    max_len = int(lengths.max())
+    powers = np.ones(max_len + 1, np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(1, max_len + 1):
+            powers[i] = powers[i - 1] * _HASH_BASE
+        total = int(offsets[-1] - offsets[0])
+        byte_values = np.asarray(data[offsets[0]: offsets[-1]], dtype=np.uint64) + np.uint64(1)
+        ends = np.repeat(offsets[1:] - offsets[0], lengths)
+        exponent = ends - np.arange(total, dtype=np.int64) - 1
+        terms = byte_values * powers[exponent]
+        nonempty = lengths > 0
+        h = np.zeros(n, np.uint64)
+        if total:
+            h[nonempty] = np.add.reduceat(terms, (offsets[:-1] - offsets[0])[nonempty])
+        h = h + lengths.astype(np.uint64)
+        return _mix(h)
+
+
+class HashLookup:
+    """Find a string's row in a StringColumn through one sorted int64 array of (hash prefix, row).
+
+    Each key packs the top bits of the value's hash above its row number, so a plain (SIMD)
+    sort builds the table and rows sharing a hash prefix are checked byte for byte.
+    """
+
+    def __init__(self, column: StringColumn, keys: np.ndarray):
+        self.column, self.keys = column, keys
+        self.row_bits = max(1, len(column).bit_length())
+        self.hash_bits = 63 - self.row_bits
+
+    @staticmethod
+    def build_keys(hashes: np.ndarray) -> np.ndarray:
+        row_bits = max(1, len(hashes).bit_length())
+        prefix = (hashes >> np.uint64(64 - (63 - row_bits))).astype(np.int64)
+        return np.sort((prefix << row_bits) | np.arange(len(hashes), dtype=np.int64))
+
+    def _rows(self, h: int):
+        prefix = h >> (64 - self.hash_bits)
+        i = int(self.keys.searchsorted(prefix << self.row_bits))
+        mask = (1 << self.row_bits) - 1
+        while i < len(self.keys) and (int(self.keys[i]) >> self.row_bits) == prefix:
+            yield int(self.keys[i]) & mask
+            i += 1
+
+    def find(self, value: str) -> int:
+        """Return the row holding `value`, or -1."""
+        raw = value.encode("utf-8")
+        h = int(string_hashes(np.array([0, len(raw)], np.int64), np.frombuffer(raw, dtype=np.uint8))[0])
+        for row in self._rows(h):
+            if self.column.raw(row) == raw:
+                return row
+        return -1
+
+    def find_many(self, values: pl.Series) -> np.ndarray:
+        """Return the row of each value (-1 where absent)."""
+        col = StringColumn.from_series(values)
+        out = np.full(len(col), -1, np.int64)
+        for i, h in enumerate(col.hashes().tolist()):
+            raw = col.raw(i)
+            for row in self._rows(h):
+                if self.column.raw(row) == raw:
+                    out[i] = row
+                    break
+        return out

@@ -136,8 +136,13 @@ def _epoch_seconds(df: pl.DataFrame, name: str = "timestamp") -> tuple[pl.Expr, 
     return value, value.is_null() & ~naive, naive
 
 
-def _blank(name: str) -> pl.Expr:
-    return pl.col(name).is_null() | (pl.col(name).cast(pl.String).str.strip_chars() == "")
+def _text(name: str, strip: bool) -> pl.Expr:
+    col = pl.col(name).cast(pl.String)
+    return col.str.strip_chars() if strip else col
+
+
+def _blank(name: str, strip: bool = True) -> pl.Expr:
+    return pl.col(name).is_null() | (_text(name, strip) == "")
 
 
 def read_transfers(path: Path, fmt: str | None = None) -> tuple[pl.DataFrame, RowProblems]:
@@ -156,18 +161,21 @@ def read_transfers(path: Path, fmt: str | None = None) -> tuple[pl.DataFrame, Ro
 
 
 def _validate(raw: pl.DataFrame, first_line: int, unit: str) -> tuple[pl.DataFrame, RowProblems]:
+    """Flag bad rows (first problem per row), report them, return the good rows.
+
+    Text read from CSV is stripped of surrounding blanks; typed Parquet strings are taken as is.
+    """
+    strip = unit == "line"
     fen, bad_amount, negative = _amount_fen(raw)
     ts, bad_time, naive = _epoch_seconds(raw)
-    optional = [pl.col(c).cast(pl.String).str.strip_chars().alias(c) if c in raw.columns
+    optional = [_text(c, strip).alias(c) if c in raw.columns
                 else pl.lit(None, pl.String).alias(c) for c in OPTIONAL_COLUMNS]
     df = raw.with_row_index("line", offset=first_line).select(
         pl.col("line").cast(pl.Int64),
-        pl.col("txn_id").cast(pl.String).str.strip_chars(),
-        pl.col("from_account").cast(pl.String).str.strip_chars(),
-        pl.col("to_account").cast(pl.String).str.strip_chars(),
+        _text("txn_id", strip), _text("from_account", strip), _text("to_account", strip),
         fen.alias("amount_fen"), ts.alias("ts"), *optional,
-        (_blank("txn_id")).alias("_no_id"),
-        (_blank("from_account") | _blank("to_account")).alias("_no_account"),
+        (_blank("txn_id", strip)).alias("_no_id"),
+        (_blank("from_account", strip) | _blank("to_account", strip)).alias("_no_account"),
         bad_amount.fill_null(True).alias("_bad_amount"),
         negative.fill_null(False).alias("_negative"),
         bad_time.fill_null(True).alias("_bad_time"),
@@ -177,12 +185,15 @@ def _validate(raw: pl.DataFrame, first_line: int, unit: str) -> tuple[pl.DataFra
     checks = [("missing txn_id", "_no_id"), ("missing account", "_no_account"),
               ("unparsable amount", "_bad_amount"), ("negative amount", "_negative"),
               ("unparsable time", "_bad_time"), ("time without zone", "_naive")]
-    flagged = pl.lit(False)
-    for kind, flag in checks:
-        hit = df.filter(pl.col(flag) & ~flagged)
-        problems.add(kind, hit["line"].to_list())
-        flagged = flagged | pl.col(flag)
-    good = df.filter(~flagged).drop([c for _, c in checks])
+    flags = [c for _, c in checks]
+    if df.select(pl.any_horizontal(flags).any()).item():
+        flagged = pl.lit(False)
+        for kind, flag in checks:
+            hit = df.filter(pl.col(flag) & ~flagged)
+            problems.add(kind, hit["line"].to_list())
+            flagged = flagged | pl.col(flag)
+        df = df.filter(~flagged)
+    good = df.drop(flags)
     good, dup_problems = _drop_duplicates(good)
     for kind, lines in dup_problems:
         problems.add(kind, lines)
@@ -191,9 +202,9 @@ def _validate(raw: pl.DataFrame, first_line: int, unit: str) -> tuple[pl.DataFra
 
 def _drop_duplicates(df: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[str, list[int]]]]:
     """Keep one copy of identical repeats; drop every row of a txn_id whose rows disagree."""
-    counts = df.group_by("txn_id").len()
-    if counts["len"].max() is None or counts["len"].max() <= 1:
+    if not df["txn_id"].is_duplicated().any():
         return df, []
+    counts = df.group_by("txn_id").len()
     repeated = counts.filter(pl.col("len") > 1)["txn_id"]
     dup = df.filter(pl.col("txn_id").is_in(repeated.implode()))
     content = [c for c in df.columns if c != "line"]
@@ -211,8 +222,9 @@ def _drop_duplicates(df: pl.DataFrame) -> tuple[pl.DataFrame, list[tuple[str, li
 def read_amlsim(directory: Path) -> tuple[pl.DataFrame, RowProblems]:
     """Read AMLSim `transactions.csv` (sourceNodeId,targetNodeId,value,time).
 
-    Steps become days from the epoch (step s -> s * 86400 s); txn_id is the data line number,
-    so rows that share a step keep AMLSim's order (the README's tie-break).
+    Steps become days from the epoch (step s -> s * 86400 s), plus one second per earlier row
+    of the same step, so rows that share a step keep AMLSim's order (the README's tie-break);
+    txn_id is the data line number.
     """
     path = directory / "transactions.csv" if directory.is_dir() else directory
     raw, first_line, unit = _read_raw(path, "csv")
@@ -224,10 +236,17 @@ def read_amlsim(directory: Path) -> tuple[pl.DataFrame, RowProblems]:
     frame = pl.DataFrame({
         "txn_id": pl.int_range(first_line, first_line + raw.height, eager=True).cast(pl.String).str.zfill(9),
         "from_account": raw["sourceNodeId"], "to_account": raw["targetNodeId"], "amount": raw["value"],
-        "timestamp": step * SECONDS_PER_AMLSIM_STEP,
+        "timestamp": _step_seconds(step),
         "channel": pl.Series(["amlsim"] * raw.height, dtype=pl.String),
     })
     return _validate(frame, first_line, unit)
+
+
+def _step_seconds(step: pl.Series) -> pl.Series:
+    """Return step * 86400 + the row's rank within its step (file order); null steps stay null."""
+    frame = pl.DataFrame({"step": step})
+    rank = frame.select(pl.int_range(pl.len()).over("step").alias("r"))["r"]
+    return step * SECONDS_PER_AMLSIM_STEP + rank
 
 
 def read_amlsim_nodes(directory: Path) -> pl.DataFrame:

@@ -1,9 +1,10 @@
 """The ledger as numpy columns, its on-disk index, and `Ledger.open`.
 
 Layout (all arrays memory-mapped when opened from an index directory):
-1. Transfers are stored in *position* order: sorted by (timestamp, txn_id), so a position is
-   a total order consistent with time that does not depend on row order in the file.
-2. Accounts are dictionary-encoded: code = rank of the account id in byte order.
+1. Transfers are stored in *position* order: sorted by timestamp, same-second ties by a stable
+   hash of txn_id, so a position is a total order consistent with time that does not depend
+   on row order in the file (AMLSim steps keep the file's order: see ingest.read_amlsim).
+2. Accounts are dictionary-encoded; ids and txn ids are found through sorted 64-bit hashes.
 3. Out- and in-adjacency are CSR: `out_pos[out_ptr[a]:out_ptr[a+1]]` are the positions of
    account a's outgoing transfers, ascending (so also time-sorted); likewise `in_*`.
 4. `opening_fen[a]` is the balance before the ledger's first transfer: from an opening
@@ -19,15 +20,16 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from .columns import StringColumn
+from .columns import HashLookup, StringColumn
 from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
-from .mules import account_stream, compute_mule_features
+from .mules import account_statistics
 
-INDEX_FORMAT_VERSION = 2
-_ARRAYS = ("src", "dst", "amount_fen", "ts", "channel", "txn_order", "out_ptr", "out_pos", "in_ptr",
-           "in_pos", "out_csum", "in_csum", "opening_fen", "label")
+INDEX_FORMAT_VERSION = 4
+_ARRAYS = ("src", "dst", "amount_fen", "ts", "channel", "txn_keys", "acct_keys", "out_ptr", "out_pos", "in_ptr", "in_pos", "out_csum", "in_csum", "opening_fen", "label")
 _STRINGS = ("txn_id", "accounts", "holder_name", "bank")
 
 
@@ -41,8 +43,9 @@ class Ledger:
     ts: np.ndarray
     channel: np.ndarray
     txn_id: StringColumn
-    txn_order: np.ndarray
+    txn_keys: np.ndarray  # sorted (hash prefix, position) keys: see columns.HashLookup
     accounts: StringColumn
+    acct_keys: np.ndarray
     holder_name: StringColumn
     bank: StringColumn
     out_ptr: np.ndarray
@@ -85,7 +88,13 @@ class Ledger:
     def from_frame(cls, df: pl.DataFrame, *, problems: RowProblems | None = None,
                    opening: pl.DataFrame | None = None, labels: pl.DataFrame | None = None,
                    source: str = "", fmt: str = "frame") -> Ledger:
-        """Build from clean columns (txn_id, from_account, to_account, amount_fen, ts, optional names)."""
+        """Build from clean columns (txn_id, from_account, to_account, amount_fen, ts, optional names).
+
+        Steps: 1. position order = (ts, hash of txn_id), so it never depends on row order;
+        2. accounts dictionary-encoded; 3. CSR adjacency; 4. hash lookups for txn ids and
+        accounts; 5. holder name and bank from each account's first transfer; 6. opening
+        balances and mule features from one pass over the per-account event stream.
+        """
         problems = problems or RowProblems()
         for c in ("from_name", "to_name", "from_bank", "to_bank", "channel"):
             if c not in df.columns:
@@ -93,57 +102,66 @@ class Ledger:
         if df.height == 0:
             raise LedgerError(f"{source or 'ledger'}: no readable transfers"
                               + (f" ({problems.total} bad rows)" if problems.total else ""))
-        df = df.sort(["ts", "txn_id"])
-        accounts = pl.concat([df["from_account"], df["to_account"]]).unique().sort()
-        codes = pl.DataFrame({"account": accounts, "code": pl.int_range(0, len(accounts), eager=True,
-                                                                          dtype=pl.Int32)})
-        src = df.select(pl.col("from_account").alias("account")).join(codes, on="account", how="left",
-                                                                       maintain_order="left")["code"]
-        dst = df.select(pl.col("to_account").alias("account")).join(codes, on="account", how="left",
-                                                                     maintain_order="left")["code"]
-        src_np = src.to_numpy().astype(np.int32)
-        dst_np = dst.to_numpy().astype(np.int32)
+        n = df.height
+        txn_rows = StringColumn.from_series(df["txn_id"])
+        txn_hash_rows = txn_rows.hashes()
+        ts_rows = df["ts"].to_numpy().astype(np.int64)
+        order = _position_order(ts_rows, txn_hash_rows)
+        # 2. accounts, encoded in row order (codes never reach the output; ids do)
+        encoded = pc.dictionary_encode(pa.concat_arrays([_arrow(df["from_account"]), _arrow(df["to_account"])]))
+        codes_rows = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+        accounts = StringColumn.from_series(pl.Series(encoded.dictionary))
         n_acct = len(accounts)
-        channels = sorted(df["channel"].drop_nulls().unique().to_list())
-        channel_codes = pl.DataFrame({"channel": channels, "cc": list(range(len(channels)))},
-                                     schema={"channel": pl.String, "cc": pl.Int16})
-        channel = (df.select("channel").join(channel_codes, on="channel", how="left", maintain_order="left")
-                   ["cc"].fill_null(-1).to_numpy().astype(np.int16))
-        out_order = np.argsort(src_np, kind="stable").astype(np.int32)
-        in_order = np.argsort(dst_np, kind="stable").astype(np.int32)
+        src, dst = codes_rows[:n][order], codes_rows[n:][order]
+        ch_encoded = pc.dictionary_encode(_arrow(df["channel"]))
+        channels = [str(x) for x in ch_encoded.dictionary.to_pylist()]
+        channel = (ch_encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int16)[order])
+        amount = df["amount_fen"].to_numpy().astype(np.int64)[order]
+        ts = ts_rows[order]
+        # 3. CSR: positions of each account's transfers, ascending (sort of account * n + position)
+        positions = np.arange(n, dtype=np.int64)
+        out_pos = (np.sort(src.astype(np.int64) * n + positions) % n).astype(np.int32)
+        in_pos = (np.sort(dst.astype(np.int64) * n + positions) % n).astype(np.int32)
+        del positions
         out_ptr = np.zeros(n_acct + 1, np.int64)
-        np.cumsum(np.bincount(src_np, minlength=n_acct), out=out_ptr[1:])
+        np.cumsum(np.bincount(src, minlength=n_acct), out=out_ptr[1:])
         in_ptr = np.zeros(n_acct + 1, np.int64)
-        np.cumsum(np.bincount(dst_np, minlength=n_acct), out=in_ptr[1:])
-        txn_ids = df["txn_id"]
-        amount = df["amount_fen"].to_numpy().astype(np.int64)
-        holder, bank = _account_attributes(df, codes, n_acct)
-        ts = df["ts"].to_numpy().astype(np.int64)
-        label = np.full(n_acct, -1, np.int8)
-        if labels is not None:
-            lab = codes.join(labels, on="account", how="left", maintain_order="left")["is_fraud"]
-            label = lab.cast(pl.Int8).fill_null(0).to_numpy().astype(np.int8)
+        np.cumsum(np.bincount(dst, minlength=n_acct), out=in_ptr[1:])
+        # 4. lookups
+        txn_keys = HashLookup.build_keys(txn_hash_rows[order])
+        acct_keys = HashLookup.build_keys(accounts.hashes())
+        # 5. holder name and bank: as named on the account's first transfer out (else in)
+        first_out = np.where(np.diff(out_ptr) > 0, out_pos[np.minimum(out_ptr[:-1], max(n - 1, 0))], -1)
+        first_in = in_pos[np.minimum(in_ptr[:-1], max(n - 1, 0))]
+        rows_out = np.where(first_out >= 0, order[np.maximum(first_out, 0)], 0)
+        rows_in = order[first_in]
+        use_out = first_out >= 0
+        holder = _pick(df["from_name"], df["to_name"], rows_out, rows_in, use_out)
+        bank = _pick(df["from_bank"], df["to_bank"], rows_out, rows_in, use_out)
         meta = {
             "engine_version": ENGINE_VERSION, "index_format": INDEX_FORMAT_VERSION, "source": source,
-            "format": fmt, "n_transfers": int(df.height), "n_accounts": int(n_acct),
+            "format": fmt, "n_transfers": int(n), "n_accounts": int(n_acct),
             "ts_min": int(ts[0]), "ts_max": int(ts[-1]), "channels": channels,
             "problems": problems.as_dict(), "has_opening_balances": opening is not None,
         }
-        ledger = cls(src=src_np, dst=dst_np, amount_fen=amount, ts=ts, channel=channel,
-                     txn_id=StringColumn.from_series(txn_ids),
-                     txn_order=txn_ids.arg_sort().to_numpy().astype(np.int64),
-                     accounts=StringColumn.from_series(accounts), holder_name=holder, bank=bank,
-                     out_ptr=out_ptr, out_pos=out_order, in_ptr=in_ptr, in_pos=in_order,
-                     out_csum=_running_sum(amount[out_order]), in_csum=_running_sum(amount[in_order]),
-                     opening_fen=np.zeros(n_acct, np.int64), label=label, meta=meta)
-        stream = account_stream(ledger)
-        net_min, net_before_as_of = _running_balance_stats(stream, n_acct, opening, codes)
-        ledger.opening_fen = np.maximum(0, -net_min)
+        ledger = cls(src=src, dst=dst, amount_fen=amount, ts=ts, channel=channel,
+                     txn_id=StringColumn.from_series(df["txn_id"].gather(order)),
+                     txn_keys=txn_keys, accounts=accounts, acct_keys=acct_keys,
+                     holder_name=holder, bank=bank,
+                     out_ptr=out_ptr, out_pos=out_pos, in_ptr=in_ptr, in_pos=in_pos,
+                     out_csum=_running_sum(amount[out_pos]), in_csum=_running_sum(amount[in_pos]),
+                     opening_fen=np.zeros(n_acct, np.int64), label=np.full(n_acct, -1, np.int8), meta=meta)
+        if labels is not None:
+            rows = ledger.account_codes(labels["account"])
+            known = rows >= 0
+            ledger.label[:] = 0
+            ledger.label[rows[known]] = labels["is_fraud"].cast(pl.Int8).to_numpy()[known]
+        given = None
         if opening is not None:
-            known = codes.join(opening, on="account", how="inner")
-            idx = known["code"].to_numpy()
-            ledger.opening_fen[idx] = known["balance_fen"].to_numpy() - net_before_as_of[idx]
-        ledger.mule = compute_mule_features(ledger, stream)
+            rows = ledger.account_codes(opening["account"])
+            known = rows >= 0
+            given = (rows[known], opening["balance_fen"].to_numpy()[known], opening["as_of"].to_numpy()[known])
+        ledger.opening_fen, ledger.mule = account_statistics(ledger, given)
         return ledger
 
     # -- persistence --------------------------------------------------------------------
@@ -187,10 +205,14 @@ class Ledger:
 
     def position_of(self, txn_id: str) -> int:
         """Return the position of a transfer by its id, or -1."""
-        return self.txn_id.search(txn_id, self.txn_order)
+        return HashLookup(self.txn_id, self.txn_keys).find(txn_id)
 
     def account_code(self, account: str) -> int:
-        return self.accounts.search(account)
+        """Return the code of an account id, or -1."""
+        return HashLookup(self.accounts, self.acct_keys).find(account)
+
+    def account_codes(self, accounts: pl.Series) -> np.ndarray:
+        return HashLookup(self.accounts, self.acct_keys).find_many(accounts)
 
     def degree(self) -> np.ndarray:
         return np.diff(self.out_ptr) + np.diff(self.in_ptr)
@@ -216,40 +238,27 @@ def _mapped(path: Path) -> np.ndarray:
     return np.load(path, mmap_mode="r").view(np.ndarray)
 
 
-def _account_attributes(df: pl.DataFrame, codes: pl.DataFrame, n_acct: int) -> tuple[StringColumn, StringColumn]:
-    """Holder name and bank per account: the most frequent value named for it in the ledger."""
-    sides = pl.concat([
-        df.select(pl.col("from_account").alias("account"), pl.col("from_name").alias("name"),
-                  pl.col("from_bank").alias("bank")),
-        df.select(pl.col("to_account").alias("account"), pl.col("to_name").alias("name"),
-                  pl.col("to_bank").alias("bank")),
-    ])
-    out = []
-    for col in ("name", "bank"):
-        if sides[col].null_count() == sides.height:
-            out.append(StringColumn.from_series(pl.Series([""] * n_acct, dtype=pl.String)))
-            continue
-        mode = (sides.drop_nulls(col).group_by("account", col).len()
-                .sort(["account", "len", col], descending=[False, True, False])
-                .unique("account", keep="first"))
-        joined = codes.join(mode, on="account", how="left", maintain_order="left")[col]
-        out.append(StringColumn.from_series(joined))
-    return out[0], out[1]
+def _arrow(series: pl.Series) -> pa.Array:
+    arr = series.cast(pl.String).to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
 
 
-def _running_balance_stats(stream: pl.DataFrame, n_acct: int, opening: pl.DataFrame | None,
-                           codes: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Return per account (least running net flow, net flow up to its balance's as_of)."""
-    run = stream.select("acct", pl.when(pl.col("is_in")).then(pl.col("amt")).otherwise(-pl.col("amt"))
-                        .alias("delta"), "ts")
-    run = run.with_columns(pl.col("delta").cum_sum().over("acct").alias("run"))
-    net_min = np.zeros(n_acct, np.int64)
-    low = run.group_by("acct").agg(pl.col("run").min())
-    net_min[low["acct"].to_numpy()] = np.minimum(0, low["run"].to_numpy())
-    before = np.zeros(n_acct, np.int64)
-    if opening is not None:
-        as_of = codes.join(opening.select("account", "as_of"), on="account", how="inner")
-        upto = (run.join(as_of.select(pl.col("code").alias("acct"), "as_of"), on="acct", how="inner")
-                .filter(pl.col("ts") <= pl.col("as_of")).group_by("acct").agg(pl.col("delta").sum()))
-        before[upto["acct"].to_numpy()] = upto["delta"].to_numpy()
-    return net_min, before
+def _position_order(ts: np.ndarray, txn_hash: np.ndarray) -> np.ndarray:
+    """Order rows by time, ties by txn id hash: one int64 key when the time span allows."""
+    span = int(ts.max() - ts.min()) if len(ts) else 0
+    hash_bits = 62 - max(1, span.bit_length())
+    if hash_bits >= 20:
+        key = ((ts - ts.min()) << hash_bits) | (txn_hash >> np.uint64(64 - hash_bits)).astype(np.int64)
+        return np.argsort(key)  # keys are unique but for full 64-bit hash collisions
+    return np.lexsort((txn_hash, ts))
+
+
+def _pick(out_col: pl.Series, in_col: pl.Series, rows_out, rows_in, use_out) -> StringColumn:
+    if out_col.null_count() == len(out_col) and in_col.null_count() == len(in_col):
+        return StringColumn.from_series(pl.Series([""] * len(use_out), dtype=pl.String))
+    a = out_col.gather(rows_out)
+    b = in_col.gather(rows_in)
+    picked = pl.select(pl.when(pl.Series(use_out) & a.is_not_null()).then(a).otherwise(b)).to_series()
+    return StringColumn.from_series(picked)

@@ -13,7 +13,6 @@ so every point of score is explained by a reason with its number.
 from __future__ import annotations
 
 import numpy as np
-import polars as pl
 
 from .constants import STATION_UTC_OFFSET_SECONDS
 
@@ -31,86 +30,103 @@ WEIGHTS = {"pass_through": 0.55, "fan_in": 0.3, "split_under_limit": 0.35, "near
            "new_or_dormant": 0.2, "night_activity": 0.2, "commission_skim": 0.35, "irregular_amounts": 0.3}
 
 
-def account_stream(ledger) -> pl.DataFrame:
-    """Return every transfer twice (payer side out, payee side in), sorted by (account, position)."""
-    n = ledger.n_transfers
-    pos = np.arange(n, dtype=np.int64)
-    return pl.DataFrame({
-        "acct": np.concatenate([ledger.src, ledger.dst]),
-        "pos": np.concatenate([pos, pos]),
-        "is_in": np.concatenate([np.zeros(n, bool), np.ones(n, bool)]),
-        "amt": np.concatenate([ledger.amount_fen, ledger.amount_fen]),
-        "ts": np.concatenate([ledger.ts, ledger.ts]),
-        "other": np.concatenate([ledger.dst, ledger.src]),
-    }).sort(["acct", "pos"])
+def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Return (opening_fen, mule features incl. `score`) for every account.
 
-
-def compute_mule_features(ledger, stream: pl.DataFrame | None = None) -> dict[str, np.ndarray]:
-    """Return per-account feature arrays and `score` (float32, 0..1)."""
-    stream = account_stream(ledger) if stream is None else stream
-    n_acct = ledger.n_accounts
-    ts_min = int(ledger.meta["ts_min"])
-    local_hour = ((pl.col("ts") + STATION_UTC_OFFSET_SECONDS) % 86_400) // 3600
-    last_in_ts = pl.when(pl.col("is_in")).then(pl.col("ts")).forward_fill().over("acct")
-    under = pl.lit(False)
+    `given` = (codes, balance_fen, as_of) of known balances; other accounts get the least
+    opening balance that never lets them go below zero. Steps:
+    1. merge each account's out- and in-transfers into one stream in position order;
+    2. running balance per account -> opening balances;
+    3. per-account sums, counts, timing and amount statistics -> features -> score.
+    """
+    n, n_acct = ledger.n_transfers, ledger.n_accounts
+    src, dst = np.asarray(ledger.src), np.asarray(ledger.dst)
+    amount, ts = np.asarray(ledger.amount_fen), np.asarray(ledger.ts)
+    out_ptr, in_ptr = np.asarray(ledger.out_ptr), np.asarray(ledger.in_ptr)
+    # 1. stream sorted by (account, position): two sorted runs, merged by a stable sort
+    positions = np.arange(n, dtype=np.int64)
+    key = np.sort(np.concatenate([(src.astype(np.int64) * n + positions) * 2,
+                                  (dst.astype(np.int64) * n + positions) * 2 + 1]))
+    is_in = (key & 1).astype(bool)
+    key >>= 1
+    acct, pos = key // n, key % n
+    del key, positions
+    amt, t = amount[pos], ts[pos]
+    start = out_ptr[:-1] + in_ptr[:-1]  # every account has at least one event
+    counts = np.diff(out_ptr) + np.diff(in_ptr)
+    # 2. running balance and opening
+    delta = np.where(is_in, amt, -amt)
+    run = np.cumsum(delta)
+    base = np.concatenate([[0], run])[start]
+    run -= np.repeat(base, counts)
+    net_min = np.minimum(0, np.minimum.reduceat(run, start))
+    opening = -net_min
+    if given is not None:
+        codes, balance, as_of = given
+        as_of_acct = np.full(n_acct, np.iinfo(np.int64).min, np.int64)
+        as_of_acct[codes] = as_of
+        before = np.bincount(acct, weights=delta * (t <= as_of_acct[acct]), minlength=n_acct).astype(np.int64)
+        opening[codes] = balance - before[codes]
+    # 3. features
+    first = np.zeros(len(acct), bool)
+    first[start] = True
+    idx = np.arange(len(acct))
+    last_in = np.maximum.accumulate(np.where(is_in, idx, -1))
+    has_in = (last_in >= np.repeat(start, counts)) & ~is_in
+    since_in = np.where(has_in, t - t[np.maximum(last_in, 0)], np.iinfo(np.int64).max)
+    out_ev = ~is_in
+    rapid = np.bincount(acct, weights=amt * (out_ev & (since_in <= RAPID_SECONDS)), minlength=n_acct)
+    under = np.zeros(len(acct), bool)
     for limit in TRANSFER_LIMITS_FEN:
-        under = under | ((pl.col("amt") >= int(limit * UNDER_LIMIT_BAND)) & (pl.col("amt") < limit))
-    gap = (pl.col("ts") - pl.col("ts").shift(1).over("acct")).fill_null(0)
-    out = ~pl.col("is_in")
-    agg = stream.with_columns(last_in_ts.alias("last_in_ts"), gap.alias("gap")).group_by("acct").agg(
-        pl.col("amt").filter(pl.col("is_in")).sum().alias("sum_in"),
-        pl.col("amt").filter(out).sum().alias("sum_out"),
-        pl.col("is_in").sum().alias("n_in"),
-        out.sum().alias("n_out"),
-        pl.col("other").filter(pl.col("is_in")).n_unique().alias("payers"),
-        pl.col("other").filter(out).n_unique().alias("payees"),
-        pl.col("amt").filter(out & ((pl.col("ts") - pl.col("last_in_ts")) <= RAPID_SECONDS)).sum().alias("rapid"),
-        (out & under).sum().alias("n_under"),
-        (local_hour < NIGHT_END_HOUR).mean().alias("night"),
-        pl.col("ts").min().alias("first_ts"),
-        pl.col("gap").max().alias("max_gap"),
-        _unusual_amounts().alias("unusual"),
-        _unusual_amounts(incoming=True).alias("unusual_in"),
-        pl.col("ts").max().alias("last_ts"),
-        pl.len().alias("n"),
-    )
-    idx = agg["acct"].to_numpy()
+        under |= (amt >= int(limit * UNDER_LIMIT_BAND)) & (amt < limit)
+    local_hour = ((t + STATION_UTC_OFFSET_SECONDS) % 86_400) // 3600
+    gap = np.where(first, 0, t - np.concatenate([[0], t[:-1]]))
+    log_amt = np.log(np.maximum(amt, 1))
+    n_in, n_out = np.diff(in_ptr).astype(np.float64), np.diff(out_ptr).astype(np.float64)
+    mean_log_in = np.bincount(acct, weights=log_amt * is_in, minlength=n_acct) / np.maximum(n_in, 1)
+    mean_log_out = np.bincount(acct, weights=log_amt * out_ev, minlength=n_acct) / np.maximum(n_out, 1)
+    typical = np.where(is_in, mean_log_in[acct], mean_log_out[acct])
+    unusual = np.abs(log_amt - typical) > np.log(UNUSUAL_AMOUNT_FACTOR)
+    sum_in = np.bincount(dst, weights=amount, minlength=n_acct)
+    sum_out = np.bincount(src, weights=amount, minlength=n_acct)
+    payers = _distinct_partners(dst, src, n_acct)
+    payees = _distinct_partners(src, dst, n_acct)
+    n_events = counts.astype(np.float64)
+    first_ts, last_ts = t[start], t[start + counts - 1]
+    max_gap = np.maximum.reduceat(gap, start)
+    opening_f = opening.astype(np.float64)
+    rest = np.maximum(0.0, opening_f + sum_in - sum_out)
 
-    def col(name, dtype=np.float64):
-        arr = np.zeros(n_acct, dtype)
-        arr[idx] = agg[name].fill_null(0).to_numpy()
-        return arr
+    def share(num, den, empty=0.0):
+        return np.divide(num, den, out=np.full(n_acct, empty), where=den > 0)
 
-    sum_in, sum_out = col("sum_in"), col("sum_out")
-    n_in, n_out, n = col("n_in"), col("n_out"), col("n")
-    opening = ledger.opening_fen.astype(np.float64)
-    rest = np.maximum(0.0, opening + sum_in - sum_out)
     feats = {
-        "rapid_share": np.divide(col("rapid"), sum_out, out=np.zeros(n_acct), where=sum_out > 0),
-        "payers": col("payers"), "payees": col("payees"),
-        "under_limit_share": np.divide(col("n_under"), n_out, out=np.zeros(n_acct), where=n_out > 0),
-        "rest_ratio": np.divide(rest, opening + sum_in, out=np.ones(n_acct), where=(opening + sum_in) > 0),
-        "night_share": col("night"),
-        "new_days": (col("first_ts") - ts_min) / 86_400.0,
-        "dormant_days": col("max_gap") / 86_400.0,
-        "out_in_ratio": np.divide(sum_out, sum_in, out=np.zeros(n_acct), where=sum_in > 0),
-        "n_events": n, "n_in": n_in, "n_out": n_out, "unusual_share": col("unusual"), "unusual_in_share": col("unusual_in"),
-        "rate_per_day": n / ((col("last_ts") - col("first_ts") - col("max_gap") * (col("max_gap") >= DORMANT_SECONDS))
-                             / 86_400.0 + 1.0),
+        "rapid_share": share(rapid, sum_out),
+        "payers": payers, "payees": payees,
+        "under_limit_share": share(np.bincount(acct, weights=under & out_ev, minlength=n_acct), n_out),
+        "rest_ratio": share(rest, opening_f + sum_in, 1.0),
+        "night_share": np.bincount(acct, weights=local_hour < NIGHT_END_HOUR, minlength=n_acct) / n_events,
+        "new_days": (first_ts - int(ledger.meta["ts_min"])) / 86_400.0,
+        "dormant_days": max_gap / 86_400.0,
+        "out_in_ratio": share(sum_out, sum_in),
+        "n_events": n_events, "n_in": n_in, "n_out": n_out,
+        "unusual_share": share(np.bincount(acct, weights=unusual & out_ev, minlength=n_acct), n_out),
+        "unusual_in_share": share(np.bincount(acct, weights=unusual & is_in, minlength=n_acct), n_in),
+        "rate_per_day": n_events / ((last_ts - first_ts - max_gap * (max_gap >= DORMANT_SECONDS)) / 86_400.0 + 1.0),
     }
     strengths = mule_strengths(feats)
     score = 1.0 - np.prod([1.0 - WEIGHTS[k] * s for k, s in strengths.items()], axis=0)
     result = {k: v.astype(np.float32) for k, v in feats.items()}
-    result["score"] = np.where(n >= MIN_EVENTS, score, 0.0).astype(np.float32)
-    return result
+    result["score"] = np.where(n_events >= MIN_EVENTS, score, 0.0).astype(np.float32)
+    return opening.astype(np.int64), result
 
 
-def _unusual_amounts(incoming: bool = False) -> pl.Expr:
-    """Share of transfers (out, or in) over 5x or under 1/5 of the account's median amount that way."""
-    way = pl.col("is_in") if incoming else ~pl.col("is_in")
-    med = pl.col("amt").filter(way).median()
-    amt = pl.col("amt").filter(way)
-    return ((amt > med * UNUSUAL_AMOUNT_FACTOR) | (amt * UNUSUAL_AMOUNT_FACTOR < med)).mean()
+def _distinct_partners(owner: np.ndarray, partner: np.ndarray, n_acct: int) -> np.ndarray:
+    """Count distinct partners per owner account (sorted pair keys; a SIMD sort, no hashing)."""
+    keys = np.sort(owner.astype(np.int64) * n_acct + partner)
+    fresh = np.ones(len(keys), bool)
+    fresh[1:] = keys[1:] != keys[:-1]
+    return np.bincount(keys[fresh] // n_acct, minlength=n_acct).astype(np.float64)
 
 
 def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -148,7 +164,8 @@ _REASON_TEXT = {
                       "longest quiet spell {dormant_days:.0f} days, {rate_per_day:.1f} transfers a day when active",
     "night_activity": "night-time activity: {night_share:.0%} of transfers 00:00–06:00 Beijing time",
     "irregular_amounts": "amounts unlike the account's usual ones: {unusual_share:.0%} of {n_out:.0f} transfers "
-                         "out and {unusual_in_share:.0%} of {n_in:.0f} in are over 5x or under 1/5 of its median",
+                         "out and {unusual_in_share:.0%} of {n_in:.0f} in are over 5x or under 1/5 of its typical "
+                         "(geometric mean) amount",
     "commission_skim": "commission-like skim: passed on {out_in_ratio:.1%} of money in, keeping 0.5–5%",
 }
 
