@@ -23,7 +23,6 @@ import heapq
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import numpy as np
 
@@ -39,8 +38,8 @@ RANK_MULE_WEIGHT = 0.5
 
 
 def iso(ts: int) -> str:
-    """Format epoch seconds as ISO 8601 UTC."""
-    return datetime.fromtimestamp(int(ts), UTC).isoformat().replace("+00:00", "Z")
+    """Format epoch seconds as ISO 8601 UTC (converts the given value; reads no clock)."""
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % time.gmtime(int(ts))[:6]
 
 
 @dataclass
@@ -89,7 +88,7 @@ class _Account:
     """Running state of one traced account under every policy at once."""
 
     __slots__ = ("code", "taint_pos", "level", "bal", "fifo", "lifo", "hc", "poisoned",
-                 "t_in", "t_out", "credits")
+                 "t_in", "t_out", "credits", "stale")
 
     def __init__(self, code: int, taint_pos: int, level: int, opening: int):
         self.code = code
@@ -103,6 +102,19 @@ class _Account:
         self.t_in = dict.fromkeys(POLICIES, 0)
         self.t_out = dict.fromkeys(POLICIES, 0)
         self.credits: list[tuple[int, tuple[int, ...]]] = []  # (ts, labels) of tainted FIFO credits
+        self.stale = False  # lots not kept while all money is clean; rebuilt from bal when needed
+
+    def holds_no_victim_money(self) -> bool:
+        """True when no conserving policy says the account holds victim money (held = in - out)."""
+        t_in, t_out = self.t_in, self.t_out
+        return t_in["fifo"] == t_out["fifo"] and t_in["lifo"] == t_out["lifo"] and t_in["haircut"] == t_out["haircut"]
+
+    def refresh(self) -> None:
+        if self.stale:
+            self.fifo = deque([[CLEAN, self.bal]] if self.bal else [])
+            self.lifo = [[CLEAN, self.bal]] if self.bal else []
+            self.hc = {CLEAN: self.bal}
+            self.stale = False
 
 
 def _take_lots(lots, amount: int, from_front: bool) -> list[list[int]]:
@@ -236,6 +248,27 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
         if s_state is None and not is_seed:  # clean money into a traced account: the common case
             _credit_clean(d_state, amt)
             continue
+        if s_state is not None and not is_seed and s_state.holds_no_victim_money():
+            # fast path: only the balance and the poison bound move
+            s_state.bal -= min(amt, s_state.bal)
+            s_state.stale = True
+            poison = amt if s_state.poisoned else 0
+            if d_state is not None:
+                _credit_clean(d_state, amt)
+            if not poison:
+                continue
+            s_state.t_out["poison"] += poison
+            carried = {"fifo": 0, "lifo": 0, "haircut": 0, "poison": poison}
+            if d_state is not None:
+                d_state.poisoned = True
+                d_state.t_in["poison"] += poison
+                edges.append((q, carried))
+            else:
+                t_q = int(ts[q])
+                kind = _sink_kind(q, s_state, d, int(channel[q]), channels, account_sink, max_hops, window_end,
+                                  min_amount_fen, t_q, carried, False)
+                _add_sink(sinks, ledger, d, kind or "below_min_amount", t_q, carried)
+            continue
         if s_state is not None:
             fifo_lots, lifo_lots, hc_parts, poison = _debit(s_state, amt)
             out_carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
@@ -268,11 +301,9 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
             for pol in POLICIES:
                 d_state.t_in[pol] += carried[pol]
         else:
-            sink = sinks.setdefault((d, kind), {"account": ledger.accounts[d], "kind": kind, "first_at": iso(t_q),
-                                                "transfers": 0, "amount_fen": dict.fromkeys(POLICIES, 0)})
-            sink["transfers"] += 1
-            for pol in POLICIES:
-                sink["amount_fen"][pol] += carried[pol]
+            _add_sink(sinks, ledger, d, kind, t_q, carried)
+            if not (carried["fifo"] or carried["lifo"] or carried["haircut"]):
+                continue  # poison-only money leaving the traced set: in sinks, not listed as an edge
         edges.append((q, carried))
     name = _Names(ledger)
     edges = [{"txn_id": ledger.txn_id[q], "from": name(int(src[q])), "to": name(int(dst[q])),
@@ -282,10 +313,9 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
     seeds_out = [{"txn_id": ledger.txn_id[p], "victim_account": ledger.accounts[int(src[p])],
                   "first_account": ledger.accounts[int(dst[p])], "amount_fen": int(amount[p]),
                   "at": iso(int(ts[p]))} for p in seed_pos]
-    accounts = _account_rows(ledger, state, shown, as_of, seeds_out)
-    if top is not None:
-        accounts = accounts[:top]
-    recoverable = {pol: sum(_held(st, pol) for st in state.values()) for pol in shown}
+    accounts_all = _account_rows(ledger, state, shown, as_of, seeds_out)
+    accounts = accounts_all[:top] if top is not None else accounts_all
+    recoverable = {pol: sum(row["tainted_held_now_fen"][pol] for row in accounts_all) for pol in shown}
     plan = refund_plan(state, seeds_out, ledger)
     params = {"horizon_seconds": horizon_seconds, "max_hops": max_hops, "min_amount_fen": min_amount_fen,
               "hub_degree": hub_degree, "window_end": iso(window_end)}
@@ -300,6 +330,7 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
 
 def _debit(st: _Account, amt: int):
     """Take `amt` out of an account under every policy; return what each policy says left."""
+    st.refresh()
     take = min(amt, st.bal)
     fifo_lots = _take_lots(st.fifo, take, True)
     lifo_lots = _take_lots(st.lifo, take, False)
@@ -332,8 +363,20 @@ def _append_lots(lots, new) -> None:
             lots.append([lab, v])
 
 
+def _add_sink(sinks: dict, ledger, d: int, kind: str, t_q: int, carried: dict) -> None:
+    sink = sinks.get((d, kind))
+    if sink is None:
+        sink = sinks[(d, kind)] = {"account": ledger.accounts[d], "kind": kind, "first_at": iso(t_q),
+                                   "transfers": 0, "amount_fen": dict.fromkeys(POLICIES, 0)}
+    sink["transfers"] += 1
+    for pol in POLICIES:
+        sink["amount_fen"][pol] += carried[pol]
+
+
 def _credit_clean(st: _Account, amt: int) -> None:
     st.bal += amt
+    if st.stale:
+        return
     for lots in (st.fifo, st.lifo):
         if lots and lots[-1][0] == CLEAN:
             lots[-1][1] += amt
@@ -343,6 +386,7 @@ def _credit_clean(st: _Account, amt: int) -> None:
 
 
 def _credit(st: _Account, amt: int, fifo_lots, lifo_lots, hc_parts, poison: int, at: int) -> None:
+    st.refresh()
     st.bal += amt
     _append_lots(st.fifo, fifo_lots)
     _append_lots(st.lifo, lifo_lots)
