@@ -48,7 +48,7 @@ def _run_stage(*args: str) -> dict:
 
 # -- stages (each in its own process) ----------------------------------------------------------
 def stage_generate(out: str, accounts: int, transfers: int, flows: int, csv: str) -> dict:
-    from lianxin.engines.fundtrace.generate import GeneratorConfig, generate_ledger
+    from lianxin.engines.fundtrace.generate import GeneratorConfig, generate_ledger, write_ledger_csv
 
     t = time.perf_counter()
     paths = generate_ledger(GeneratorConfig(n_accounts=int(accounts), days=30, n_flows=int(flows),
@@ -56,13 +56,7 @@ def stage_generate(out: str, accounts: int, transfers: int, flows: int, csv: str
     if csv == "yes":
         import polars as pl
 
-        df = pl.read_parquet(paths["ledger"])
-        yuan = (pl.col("amount_fen") // 100).cast(pl.String) + "." + (pl.col("amount_fen") % 100).cast(
-            pl.String).str.zfill(2)
-        iso = (pl.from_epoch(pl.col("timestamp"), "s").dt.replace_time_zone("UTC")
-               .dt.convert_time_zone("Asia/Shanghai").dt.to_string("%Y-%m-%dT%H:%M:%S%:z"))
-        df.with_columns(yuan.alias("amount_fen"), iso.alias("timestamp")).rename(
-            {"amount_fen": "amount"}).write_csv(Path(out) / "ledger.csv")
+        write_ledger_csv(pl.read_parquet(paths["ledger"]), Path(out) / "ledger.csv")
     return {"seconds": time.perf_counter() - t}
 
 

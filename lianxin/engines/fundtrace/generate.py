@@ -355,12 +355,7 @@ def generate_ledger(cfg: GeneratorConfig, out_dir: Path, fmt: str = "parquet") -
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"ledger": out_dir / f"ledger.{fmt}", "truth": out_dir / "truth.json"}
     if fmt == "csv":
-        yuan = (pl.col("amount_fen") // 100).cast(pl.String) + "." + (pl.col("amount_fen") % 100).cast(
-            pl.String).str.zfill(2)
-        iso = (pl.from_epoch(pl.col("timestamp"), "s").dt.replace_time_zone("UTC")
-               .dt.convert_time_zone("Asia/Shanghai").dt.to_string("%Y-%m-%dT%H:%M:%S%:z"))
-        df.with_columns(yuan.alias("amount_fen"), iso.alias("timestamp")).rename(
-            {"amount_fen": "amount"}).write_csv(paths["ledger"])
+        write_ledger_csv(df, paths["ledger"])
     else:
         df.write_parquet(paths["ledger"])
     n_bg = len(bg["src"])
@@ -391,6 +386,15 @@ def generate_ledger(cfg: GeneratorConfig, out_dir: Path, fmt: str = "parquet") -
                                     - set(acc.gather(np.concatenate([roles.merchants, roles.platforms])).to_list()))
     paths["truth"].write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return paths
+
+
+def write_ledger_csv(df: pl.DataFrame, path: Path) -> None:
+    """Write a generated ledger as CSV the way banks export it: yuan with 2 decimals, +08:00 times."""
+    yuan = (pl.col("amount_fen") // 100).cast(pl.String) + "." + (pl.col("amount_fen") % 100).cast(
+        pl.String).str.zfill(2)
+    iso = (pl.from_epoch(pl.col("timestamp"), "s").dt.replace_time_zone("UTC")
+           .dt.convert_time_zone("Asia/Shanghai").dt.to_string("%Y-%m-%dT%H:%M:%S%:z"))
+    df.with_columns(yuan.alias("amount_fen"), iso.alias("timestamp")).rename({"amount_fen": "amount"}).write_csv(path)
 
 
 def _channel_series(kind: np.ndarray, rng: np.random.Generator) -> pl.Series:

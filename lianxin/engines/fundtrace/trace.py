@@ -28,7 +28,7 @@ import numpy as np
 
 from .constants import (CASH_ACCOUNT_PREFIXES, CASH_CHANNELS, CONSERVING_POLICIES, DEFAULT_HORIZON_SECONDS,
                         DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, DEFAULT_MIN_AMOUNT_FEN, ENGINE_VERSION, POLICIES,
-                        STOP_PAYMENT_HOLD_HOURS, THIRD_PARTY_CHANNELS)
+                        STOP_PAYMENT_HOLD_HOURS, STOP_PAYMENT_MAX_TIMES, THIRD_PARTY_CHANNELS)
 from .ingest import LedgerError
 from .refund import refund_plan
 
@@ -162,8 +162,11 @@ def _tainted(lots) -> int:
 
 def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int = DEFAULT_HORIZON_SECONDS,
           max_hops: int = DEFAULT_MAX_HOPS, min_amount_fen: int = DEFAULT_MIN_AMOUNT_FEN,
-          as_of: int | None = None, hub_degree: int = DEFAULT_HUB_DEGREE, top: int | None = None) -> Trace:
+          as_of: int | None = None, hub_degree: int = DEFAULT_HUB_DEGREE, top: int | None = None,
+          prior_stops: dict[str, int] | None = None) -> Trace:
     """Trace `seeds` (txn ids of victims' transfers) forward; raise LedgerError on bad seeds.
+
+    `prior_stops` maps account id -> stop-payments already placed on it (the caller's records).
 
     Times are epoch seconds (UTC); amounts are fen. `policy` limits which policies are shown
     ("all" shows the four side by side); all are computed in the same pass.
@@ -313,7 +316,7 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
     seeds_out = [{"txn_id": ledger.txn_id[p], "victim_account": ledger.accounts[int(src[p])],
                   "first_account": ledger.accounts[int(dst[p])], "amount_fen": int(amount[p]),
                   "at": iso(int(ts[p]))} for p in seed_pos]
-    accounts_all = _account_rows(ledger, state, shown, as_of, seeds_out)
+    accounts_all = _account_rows(ledger, state, shown, as_of, seeds_out, prior_stops or {})
     accounts = accounts_all[:top] if top is not None else accounts_all
     recoverable = {pol: sum(row["tainted_held_now_fen"][pol] for row in accounts_all) for pol in shown}
     plan = refund_plan(state, seeds_out, ledger)
@@ -441,35 +444,50 @@ def _sink_kind(q, s_state, d, ch, channels, account_sink, max_hops, window_end, 
     return None
 
 
-def _account_rows(ledger, state: dict[int, _Account], shown: list[str], as_of: int, seeds: list[dict]) -> list[dict]:
+def recommend(*, recoverable_fen: int, poison_held_fen: int, passed_on_fen: int, mule_score: float,
+              stops_so_far: int, as_of: int) -> tuple[str, str | None, str]:
+    """Return (action, stop_deadline, why) for one traced account.
+
+    止付 holds 48 h and at most twice per account (银发〔2016〕86号): a third request must be a
+    freeze (冻结) through the case. A mule still holding money may be frozen outright.
+    """
+    deadline = iso(as_of + STOP_PAYMENT_HOLD_HOURS * 3600)
+    if recoverable_fen > 0 and stops_so_far < STOP_PAYMENT_MAX_TIMES:
+        return "止付", deadline, f"holds victim money now; a stop placed now holds until {deadline}"
+    if recoverable_fen > 0:
+        return "冻结", None, f"holds victim money but was already stopped {stops_so_far} times (limit 2)"
+    if poison_held_fen > 0 and mule_score >= MULE_FREEZE_SCORE:
+        return "冻结", None, "likely card farmer whose balance may still include victim money (upper bound)"
+    if passed_on_fen > 0:
+        return "调单查询", None, "passed victim money on: request statements to confirm the next hops"
+    return "none", None, "no victim money held or passed on"
+
+
+def _account_rows(ledger, state: dict[int, _Account], shown: list[str], as_of: int, seeds: list[dict],
+                  prior_stops: dict[str, int]) -> list[dict]:
     from .mules import mule_reasons_many  # noqa: PLC0415 - keeps mules free of trace imports
 
     codes = list(state)
     scored = mule_reasons_many(ledger, codes)
     total_seed = max(1, sum(s["amount_fen"] for s in seeds))
-    stop_deadline = iso(as_of + STOP_PAYMENT_HOLD_HOURS * 3600)
     rows = []
     for a, (score, reasons) in zip(codes, scored):
         st = state[a]
+        account = ledger.accounts[a]
         held = {pol: _held(st, pol) for pol in POLICIES}
         recoverable = max(held[p] for p in CONSERVING_POLICIES)
-        if recoverable > 0:
-            action, deadline = "止付", stop_deadline
-        elif held["poison"] > 0 and score >= MULE_FREEZE_SCORE:
-            action, deadline = "冻结", stop_deadline
-        elif st.t_out["poison"] > 0:
-            action, deadline = "调单查询", None
-        else:
-            action, deadline = "none", None
+        action, deadline, why = recommend(recoverable_fen=recoverable, poison_held_fen=held["poison"],
+                                          passed_on_fen=st.t_out["poison"], mule_score=score,
+                                          stops_so_far=prior_stops.get(account, 0), as_of=as_of)
         through = max(st.t_in[p] for p in CONSERVING_POLICIES)
         rank = recoverable / total_seed + RANK_MULE_WEIGHT * score * min(1.0, 0.2 + through / total_seed)
         rows.append({
-            "account": ledger.accounts[a], "holder_name": ledger.holder_name[a], "bank": ledger.bank[a],
+            "account": account, "holder_name": ledger.holder_name[a], "bank": ledger.bank[a],
             "level": st.level, "first_taint_at": iso(int(ledger.ts[st.taint_pos])),
             "tainted_in_fen": {p: st.t_in[p] for p in shown}, "tainted_out_fen": {p: st.t_out[p] for p in shown},
             "tainted_held_now_fen": {p: held[p] for p in shown}, "balance_now_fen": st.bal,
             "mule_score": round(score, 4), "reasons": reasons, "recommended_action": action,
-            "stop_deadline": deadline, "rank_score": round(rank, 6),
+            "stop_deadline": deadline, "action_reason": why, "rank_score": round(rank, 6),
         })
     rows.sort(key=lambda r: (-r["rank_score"], r["account"]))
     return rows

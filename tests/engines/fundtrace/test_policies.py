@@ -117,3 +117,14 @@ def test_unknown_seed_and_bad_policy_are_clear_errors():
         led.trace(["T1"], policy="random")
     with pytest.raises(LedgerError, match="after as_of"):
         led.trace(["T1"], as_of=BASE_TS)
+
+
+def test_an_account_stopped_twice_must_be_frozen_instead():
+    led = hand_example()
+    first = led.trace(["T1"], min_amount_fen=0)
+    again = led.trace(["T1"], min_amount_fen=0, prior_stops={"M2": 2})
+    action = {r["account"]: r["recommended_action"] for r in first.accounts}
+    assert action == {"M1": "调单查询", "M2": "止付", "M3": "止付"}
+    row = next(r for r in again.accounts if r["account"] == "M2")
+    assert row["recommended_action"] == "冻结" and row["stop_deadline"] is None
+    assert "stopped 2 times" in row["action_reason"]
