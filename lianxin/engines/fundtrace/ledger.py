@@ -28,7 +28,7 @@ from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
 from .mules import account_statistics
 
-INDEX_FORMAT_VERSION = 4
+INDEX_FORMAT_VERSION = 5
 _ARRAYS = ("src", "dst", "amount_fen", "ts", "channel", "txn_keys", "acct_keys", "out_ptr", "out_pos", "in_ptr", "in_pos", "out_csum", "in_csum", "opening_fen", "label")
 _STRINGS = ("txn_id", "accounts", "holder_name", "bank")
 
@@ -161,7 +161,7 @@ class Ledger:
             rows = ledger.account_codes(opening["account"])
             known = rows >= 0
             given = (rows[known], opening["balance_fen"].to_numpy()[known], opening["as_of"].to_numpy()[known])
-        ledger.opening_fen, ledger.mule = account_statistics(ledger, given)
+        ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(ledger, given)
         return ledger
 
     # -- persistence --------------------------------------------------------------------

@@ -75,7 +75,9 @@ def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.nda
     has_in = (last_in >= np.repeat(start, counts)) & ~is_in
     since_in = np.where(has_in, t - t[np.maximum(last_in, 0)], np.iinfo(np.int64).max)
     out_ev = ~is_in
-    rapid = np.bincount(acct, weights=amt * (out_ev & (since_in <= RAPID_SECONDS)), minlength=n_acct)
+    rapid_ev = out_ev & (since_in <= RAPID_SECONDS)
+    rapid = np.bincount(acct, weights=amt * rapid_ev, minlength=n_acct)
+    n_rapid = np.bincount(acct, weights=rapid_ev, minlength=n_acct)
     under = np.zeros(len(acct), bool)
     for limit in TRANSFER_LIMITS_FEN:
         under |= (amt >= int(limit * UNDER_LIMIT_BAND)) & (amt < limit)
@@ -101,7 +103,7 @@ def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.nda
         return np.divide(num, den, out=np.full(n_acct, empty), where=den > 0)
 
     feats = {
-        "rapid_share": share(rapid, sum_out),
+        "rapid_share": share(rapid, sum_out), "n_rapid": n_rapid,
         "payers": payers, "payees": payees,
         "under_limit_share": share(np.bincount(acct, weights=under & out_ev, minlength=n_acct), n_out),
         "rest_ratio": share(rest, opening_f + sum_in, 1.0),
@@ -115,10 +117,25 @@ def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.nda
         "rate_per_day": n_events / ((last_ts - first_ts - max_gap * (max_gap >= DORMANT_SECONDS)) / 86_400.0 + 1.0),
     }
     strengths = mule_strengths(feats)
-    score = 1.0 - np.prod([1.0 - WEIGHTS[k] * s for k, s in strengths.items()], axis=0)
+    active = n_events >= MIN_EVENTS
+    weights = ledger_weights(strengths, active)
+    score = 1.0 - np.prod([1.0 - weights[k] * s for k, s in strengths.items()], axis=0)
     result = {k: v.astype(np.float32) for k, v in feats.items()}
-    result["score"] = np.where(n_events >= MIN_EVENTS, score, 0.0).astype(np.float32)
-    return opening.astype(np.int64), result
+    result["score"] = np.where(active, score, 0.0).astype(np.float32)
+    return opening.astype(np.int64), result, weights
+
+
+def ledger_weights(strengths: dict[str, np.ndarray], active: np.ndarray) -> dict[str, float]:
+    """Weight each reason down by how common it is in this ledger: w * (1 - mean strength)^2.
+
+    A sign that most accounts show (varied amounts among shoppers, say) says little about any
+    one of them; a rare one keeps its full weight.
+    """
+    out = {}
+    for code, s in strengths.items():
+        prevalence = float(s[active].mean()) if active.any() else 0.0
+        out[code] = round(WEIGHTS[code] * (1.0 - prevalence) ** 2, 4)
+    return out
 
 
 def _distinct_partners(owner: np.ndarray, partner: np.ndarray, n_acct: int) -> np.ndarray:
@@ -135,7 +152,9 @@ def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     balanced = np.clip(1.0 - np.abs(1.0 - f["out_in_ratio"]) * 2.0, 0.0, 1.0)
     busy = f["n_events"] >= 6
     return {
-        "pass_through": np.where(active, f["rapid_share"] * balanced, 0.0),
+        # one quick forward (pay day, then rent) is ordinary; a card farmer does it again and again
+        "pass_through": np.where(active, f["rapid_share"] * balanced * np.clip((f["n_rapid"] - 1.0) / 2.0, 0.0, 1.0),
+                                 0.0),
         "fan_in": np.where(active, np.clip((f["payers"] - 2.0) / 8.0, 0.0, 1.0) * balanced, 0.0),
         "split_under_limit": np.where(f["n_out"] >= 2, np.clip(f["under_limit_share"] * 2.0, 0.0, 1.0), 0.0),
         # only meaningful once money has passed through: a spender also ends near zero
@@ -154,8 +173,8 @@ def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 _REASON_TEXT = {
-    "pass_through": ("rapid pass-through: {rapid_share:.0%} of money out left within 2 h of money in "
-                     "(out/in {out_in_ratio:.2f})"),
+    "pass_through": ("rapid pass-through: {rapid_share:.0%} of money out ({n_rapid:.0f} transfers) left within "
+                     "2 h of money in (out/in {out_in_ratio:.2f})"),
     "fan_in": "fan-in: {payers:.0f} distinct payers",
     "split_under_limit": "split under transfer limits: {under_limit_share:.0%} of {n_out:.0f} transfers out "
                          "just below 5k/10k/20k/50k yuan",
@@ -174,6 +193,7 @@ def mule_reasons_many(ledger, codes: list[int]) -> list[tuple[float, list[dict]]
     """Return (score, reasons) per account code; each reason has its code, weight, strength and text."""
     if not codes:
         return []
+    weights = ledger.meta.get("mule_weights", WEIGHTS)
     idx = np.asarray(codes, dtype=np.int64)
     f = {k: np.asarray(v[idx], dtype=np.float64) for k, v in ledger.mule.items() if k != "score"}
     strengths = mule_strengths(f)
@@ -189,7 +209,7 @@ def mule_reasons_many(ledger, codes: list[int]) -> list[tuple[float, list[dict]]
             if s[i] > 0.05:
                 if values is None:
                     values = {k: col[i] for k, col in zip(names, columns)}
-                reasons.append({"code": code, "strength": round(s[i], 3), "weight": WEIGHTS[code],
+                reasons.append({"code": code, "strength": round(s[i], 3), "weight": weights[code],
                                 "text": _REASON_TEXT[code].format(**values)})
         reasons.sort(key=lambda r: -r["strength"] * r["weight"])
         out.append((score, reasons))
