@@ -88,7 +88,7 @@ class _Account:
     """Running state of one traced account under every policy at once."""
 
     __slots__ = ("code", "taint_pos", "level", "bal", "fifo", "lifo", "hc", "poisoned",
-                 "t_in", "t_out", "credits", "stale")
+                 "t_in", "t_out", "credits", "stale", "i_row", "lo_i", "k_synced", "heap_in")
 
     def __init__(self, code: int, taint_pos: int, level: int, opening: int):
         self.code = code
@@ -103,6 +103,9 @@ class _Account:
         self.t_out = dict.fromkeys(POLICIES, 0)
         self.credits: list[tuple[int, tuple[int, ...]]] = []  # (ts, labels) of tainted FIFO credits
         self.stale = False  # lots not kept while all money is clean; rebuilt from bal when needed
+        self.i_row = None  # positions of its transfers in; k_synced of them are on the books
+        self.lo_i = self.k_synced = 0
+        self.heap_in = 0  # money in since the last sync that came through the event heap
 
     def holds_no_victim_money(self) -> bool:
         """True when no conserving policy says the account holds victim money (held = in - out)."""
@@ -223,15 +226,25 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
         o_row = out_pos[lo_o: out_ptr[a + 1]]
         i_row = in_pos[lo_i: in_ptr[a + 1]]
         ko, eo = o_row.searchsorted((p, end_pos)).tolist()
-        ki, ei = i_row.searchsorted((p, end_pos)).tolist()
+        ki = int(i_row.searchsorted(p))
         opening = (int(opening_fen[a]) + int(in_csum[lo_i + ki]) - int(in_csum[lo_i])
                    - int(out_csum[lo_o + ko]) + int(out_csum[lo_o]))
         st = state[a] = _Account(a, p, hops, opening)
-        for q in o_row[ko:eo].tolist():
-            heapq.heappush(heap, q)
-        for q in i_row[ki + 1: ei].tolist():
+        st.i_row, st.lo_i, st.k_synced = i_row, lo_i, ki
+        for q in o_row[ko:eo].tolist():  # money in from untraced accounts is clean: synced lazily
             heapq.heappush(heap, q)
         return st
+
+    def sync(st: _Account, q: int) -> None:
+        """Credit, as one clean lot, money that reached `st` from untraced accounts before position q."""
+        k = int(st.i_row.searchsorted(q))
+        if k == st.k_synced:
+            return
+        total = int(in_csum[st.lo_i + k]) - int(in_csum[st.lo_i + st.k_synced])
+        clean = total - st.heap_in
+        st.k_synced, st.heap_in = k, 0
+        if clean:
+            _credit_clean(st, clean)
 
     seed_label = {}
     for k, p in enumerate(seed_pos):
@@ -248,9 +261,11 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
         s_state = state.get(s)
         d_state = state.get(d)
         is_seed = q in seed_label
-        if s_state is None and not is_seed:  # clean money into a traced account: the common case
-            _credit_clean(d_state, amt)
-            continue
+        if s_state is not None:
+            sync(s_state, q)
+        if d_state is not None:
+            sync(d_state, q)
+            d_state.heap_in += amt
         if s_state is not None and not is_seed and s_state.holds_no_victim_money():
             # fast path: only the balance and the poison bound move
             s_state.bal -= min(amt, s_state.bal)
@@ -299,6 +314,7 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
                               t_q, carried, is_seed)
             if kind is None:
                 d_state = activate(d, q, 1 if is_seed else s_state.level + 1)
+                d_state.heap_in += amt
         if d_state is not None:
             _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, poison, t_q)
             for pol in POLICIES:
@@ -308,6 +324,8 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
             if not (carried["fifo"] or carried["lifo"] or carried["haircut"]):
                 continue  # poison-only money leaving the traced set: in sinks, not listed as an edge
         edges.append((q, carried))
+    for st in state.values():
+        sync(st, end_pos)
     name = _Names(ledger)
     edges = [{"txn_id": ledger.txn_id[q], "from": name(int(src[q])), "to": name(int(dst[q])),
               "amount_fen": int(amount[q]), "at": iso(int(ts[q])), "channel": ledger.channel_name(int(channel[q])),
