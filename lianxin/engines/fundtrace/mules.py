@@ -25,7 +25,7 @@ NEW_ACCOUNT_SECONDS = 7 * 86_400
 SKIM_RATIO_RANGE = (0.95, 0.995)
 BUSY_TRANSFERS_PER_DAY = 1.0
 UNUSUAL_AMOUNT_FACTOR = 5
-MIN_EVENTS = 3
+MIN_EVENTS = 2
 WEIGHTS = {"pass_through": 0.55, "fan_in": 0.3, "split_under_limit": 0.35, "near_zero_balance": 0.3,
            "new_or_dormant": 0.2, "night_activity": 0.2, "commission_skim": 0.35, "irregular_amounts": 0.3}
 
@@ -150,16 +150,18 @@ def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Map raw features to strengths in [0, 1] (works on arrays or 0-d arrays)."""
     active = (f["n_in"] >= 1) & (f["n_out"] >= 1)
     balanced = np.clip(1.0 - np.abs(1.0 - f["out_in_ratio"]) * 2.0, 0.0, 1.0)
-    busy = f["n_events"] >= 6
+    busy = f["n_events"] >= MIN_EVENTS
+    # a pass-through counts when repeated, or when nearly all money in left at once (a card used once)
+    repeated = np.maximum(np.clip((f["n_rapid"] - 1.0) / 2.0, 0.0, 1.0),
+                          ((f["rapid_share"] >= 0.9) & (f["out_in_ratio"] >= 0.9)).astype(np.float64))
     return {
         # one quick forward (pay day, then rent) is ordinary; a card farmer does it again and again
-        "pass_through": np.where(active, f["rapid_share"] * balanced * np.clip((f["n_rapid"] - 1.0) / 2.0, 0.0, 1.0),
-                                 0.0),
+        "pass_through": np.where(active, f["rapid_share"] * balanced * repeated, 0.0),
         "fan_in": np.where(active, np.clip((f["payers"] - 2.0) / 8.0, 0.0, 1.0) * balanced, 0.0),
         "split_under_limit": np.where(f["n_out"] >= 2, np.clip(f["under_limit_share"] * 2.0, 0.0, 1.0), 0.0),
-        # only meaningful once money has passed through: a spender also ends near zero
+        # only meaningful once money has passed through again and again: a spender also ends near zero
         "near_zero_balance": np.where(active & (f["n_in"] >= 2), np.clip(1.0 - f["rest_ratio"] / 0.05, 0.0, 1.0)
-                                      * np.clip(f["rapid_share"] * 2.0, 0.0, 1.0), 0.0),
+                                      * np.clip(f["rapid_share"] * 2.0, 0.0, 1.0) * repeated, 0.0),
         "new_or_dormant": np.where(busy & ((f["new_days"] * 86_400 >= NEW_ACCOUNT_SECONDS)
                                            | (f["dormant_days"] * 86_400 >= DORMANT_SECONDS)),
                                    np.clip(f["rate_per_day"] / BUSY_TRANSFERS_PER_DAY - 1.0, 0.0, 1.0), 0.0),
