@@ -3,10 +3,11 @@
 Steps of `trace`:
 1. Resolve the seed transfers; as_of is given or the ledger's latest transfer (said so in the
    result). The window closes at min(as_of, latest seed + horizon).
-2. One pass over transfers in position order (time, then txn_id), driven by a heap of the
-   positions of traced accounts' transfers: each transfer moves FIFO lots, LIFO lots, haircut
-   shares (all labelled by seed) and the poison flag together, so no money can leave before it
-   arrived. An account joins the trace when a transfer brings it at least min_amount of victim
+2. One pass over transfers in position order (time; same-second ties by txn_id hash), driven
+   by a heap of the positions of traced accounts' outgoing transfers; money reaching a traced
+   account from untraced ones is clean and is booked from prefix sums as one lot at the
+   account's next event. Each transfer moves FIFO lots, LIFO lots, haircut shares (all
+   labelled by seed) and the poison flag together, so no money can leave before it arrived. An account joins the trace when a transfer brings it at least min_amount of victim
    money (by some conserving policy) within the window from an account below max_hops;
    otherwise tainted money leaving the traced set is a sink with its reason (cash,
    third_party, platform = high-degree hub, max_hops, beyond_horizon, below_min_amount).
