@@ -79,26 +79,27 @@ def _mix(h: np.ndarray) -> np.ndarray:
 
 
 def string_hashes(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """Hash each string data[offsets[i]:offsets[i+1]]; equal strings give equal hashes on any machine."""
+    """Hash each string data[offsets[i]:offsets[i+1]]; equal strings give equal hashes on any machine.
+
+    Horner's rule over the bytes (+1 each), one byte column at a time, so temporaries stay the
+    size of the number of strings rather than the number of bytes; then the length and a mixer.
+    """
     offsets = np.asarray(offsets, dtype=np.int64)
     lengths = np.diff(offsets)
     n = len(lengths)
     if n == 0:
         return np.zeros(0, np.uint64)
-    max_len = int(lengths.max())
-    powers = np.ones(max_len + 1, np.uint64)
+    data = np.asarray(data)
+    last = max(len(data) - 1, 0)
+    starts = offsets[:-1]
+    h = np.zeros(n, np.uint64)
     with np.errstate(over="ignore"):
-        for i in range(1, max_len + 1):
-            powers[i] = powers[i - 1] * _HASH_BASE
-        total = int(offsets[-1] - offsets[0])
-        byte_values = np.asarray(data[offsets[0]: offsets[-1]], dtype=np.uint64) + np.uint64(1)
-        ends = np.repeat(offsets[1:] - offsets[0], lengths)
-        exponent = ends - np.arange(total, dtype=np.int64) - 1
-        terms = byte_values * powers[exponent]
-        nonempty = lengths > 0
-        h = np.zeros(n, np.uint64)
-        if total:
-            h[nonempty] = np.add.reduceat(terms, (offsets[:-1] - offsets[0])[nonempty])
+        for j in range(int(lengths.max())):
+            live = np.flatnonzero(lengths > j)
+            if len(live) == n:
+                live = slice(None)
+            b = data[np.minimum(starts[live] + j, last)].astype(np.uint64) + np.uint64(1)
+            h[live] = h[live] * _HASH_BASE + b
         h = h + lengths.astype(np.uint64)
         return _mix(h)
 

@@ -113,9 +113,9 @@ class Ledger:
         accounts = StringColumn.from_series(pl.Series(encoded.dictionary))
         n_acct = len(accounts)
         src, dst = codes_rows[:n][order], codes_rows[n:][order]
-        ch_encoded = pc.dictionary_encode(_arrow(df["channel"]))
-        channels = [str(x) for x in ch_encoded.dictionary.to_pylist()]
-        channel = (ch_encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int16)[order])
+        channels = sorted(df["channel"].drop_nulls().unique().to_list())
+        channel = (df["channel"].cast(pl.Enum(channels)).to_physical().cast(pl.Int16).fill_null(-1)
+                   .to_numpy()[order])
         amount = df["amount_fen"].to_numpy().astype(np.int64)[order]
         ts = ts_rows[order]
         # 3. CSR: positions of each account's transfers, ascending (sort of account * n + position)
