@@ -11,6 +11,7 @@ import re
 import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
@@ -109,7 +110,7 @@ def _cmd_trace(args) -> int:
     result = ledger.trace(args.seed, policy=args.policy, horizon_seconds=parse_duration(args.horizon),
                           max_hops=args.max_hops, min_amount_fen=parse_yuan(args.min_amount),
                           as_of=parse_time(args.as_of) if args.as_of else None, hub_degree=args.hub_degree,
-                          top=args.top)
+                          top=args.top, prior_stops=dict(Counter(args.stopped)))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return 0
@@ -190,6 +191,8 @@ def build_parser(word: str) -> argparse.ArgumentParser:
         p.add_argument("--as-of", default=None, help="ISO 8601 with zone or epoch seconds (default: latest transfer)")
         p.add_argument("--hub-degree", type=int, default=DEFAULT_HUB_DEGREE)
         p.add_argument("--top", type=int, default=None)
+        p.add_argument("--stopped", action="append", default=[], metavar="ACCOUNT",
+                       help="an earlier stop-payment on ACCOUNT (repeat per stop; a third is refused by law)")
         p.add_argument("--json", action="store_true")
         return p
     p = _Parser(prog="lianxin mules")

@@ -70,3 +70,12 @@ def test_mules_lists_accounts_with_reasons(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["accounts"][0]["account"] == "M1"
     assert {r["code"] for r in out["accounts"][0]["reasons"]} >= {"pass_through"}
+
+
+def test_earlier_stops_turn_a_third_stop_into_a_freeze(tmp_path, capsys):
+    path = _ledger(tmp_path)
+    assert main(["trace", "--ledger", str(path), "--seed", "T1", "--min-amount", "0", "--json",
+                 "--stopped", "M3", "--stopped", "M3"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    action = {r["account"]: r["recommended_action"] for r in out["accounts"]}
+    assert action["M3"] == "冻结" and action["M2"] == "止付"
