@@ -34,10 +34,6 @@ class StringColumn:
         start = int(offsets[0]) if len(offsets) else 0
         return cls((offsets - start).copy(), data[start: int(offsets[-1]) if len(offsets) else 0].copy())
 
-    @classmethod
-    def from_list(cls, values: list[str]) -> StringColumn:
-        return cls.from_series(pl.Series(values, dtype=pl.String))
-
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
@@ -46,11 +42,6 @@ class StringColumn:
 
     def __getitem__(self, i: int) -> str:
         return self.raw(int(i)).decode("utf-8")
-
-    def to_list(self) -> list[str]:
-        blob = self.data.tobytes()
-        offs = self.offsets.tolist()
-        return [blob[offs[i]: offs[i + 1]].decode("utf-8") for i in range(len(offs) - 1)]
 
     def hashes(self) -> np.ndarray:
         """Return a stable 64-bit hash of every value (polynomial over the UTF-8 bytes, then mixed)."""

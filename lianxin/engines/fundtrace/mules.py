@@ -218,11 +218,6 @@ def mule_reasons_many(ledger, codes: list[int]) -> list[tuple[float, list[dict]]
     return out
 
 
-def mule_reasons(ledger, a: int) -> tuple[float, list[dict]]:
-    """Return (score, reasons) for one account code."""
-    return mule_reasons_many(ledger, [a])[0]
-
-
 def rank_accounts(ledger, top: int) -> list[dict]:
     """Return the `top` accounts by mule score with reasons (ties by account id)."""
     score = np.asarray(ledger.mule["score"])
@@ -230,8 +225,7 @@ def rank_accounts(ledger, top: int) -> list[dict]:
     cand = np.argpartition(-score, top - 1)[:top] if top < len(score) else np.arange(len(score))
     order = sorted(cand.tolist(), key=lambda a: (-float(score[a]), ledger.accounts[a]))
     rows = []
-    for a in order:
-        s, reasons = mule_reasons(ledger, a)
+    for a, (s, reasons) in zip(order, mule_reasons_many(ledger, order)):
         rows.append({"account": ledger.accounts[a], "holder_name": ledger.holder_name[a], "bank": ledger.bank[a],
                      "mule_score": round(s, 4), "reasons": reasons,
                      "label": int(ledger.label[a]) if ledger.label[a] >= 0 else None})
