@@ -100,8 +100,8 @@ class _Account:
         self.lifo: list = [[CLEAN, self.bal]] if self.bal else []
         self.hc: dict[int, int] = {CLEAN: self.bal}
         self.poisoned = False
-        self.t_in = dict.fromkeys(POLICIES, 0)
-        self.t_out = dict.fromkeys(POLICIES, 0)
+        self.t_in = {"fifo": 0, "lifo": 0, "haircut": 0, "poison": 0}
+        self.t_out = {"fifo": 0, "lifo": 0, "haircut": 0, "poison": 0}
         self.credits: list[tuple[int, tuple[int, ...]]] = []  # (ts, labels) of tainted FIFO credits
         self.stale = False  # lots not kept while all money is clean; rebuilt from bal when needed
         self.i_row = None  # positions of its transfers in; k_synced of them are on the books
