@@ -78,3 +78,20 @@ def test_result_does_not_depend_on_row_order(case, random):
     for d in (a, b):
         d.pop("elapsed_ms")
     assert a == b
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledgers(), st.integers(0, 3_000_000), st.integers(1, 4), st.integers(60, 5 * 86_400), st.integers(2, 12))
+def test_invariants_hold_under_every_option(case, min_amount, hops, horizon, hub):
+    rows, seeds = case
+    result = Ledger.from_frame(_frame(rows)).trace(seeds, min_amount_fen=min_amount, max_hops=hops,
+                                                   horizon_seconds=horizon, hub_degree=hub)
+    victim_out = sum(s["amount_fen"] for s in result.seeds)
+    for pol in ("fifo", "lifo", "haircut"):
+        held = sum(r["tainted_held_now_fen"][pol] for r in result.accounts)
+        assert held + sum(s["amount_fen"][pol] for s in result.sinks) <= victim_out
+        for r in result.accounts:
+            assert r["tainted_held_now_fen"][pol] + r["tainted_out_fen"][pol] == r["tainted_in_fen"][pol]
+            assert 0 <= r["tainted_held_now_fen"][pol] <= r["balance_now_fen"]
+            assert r["level"] <= hops
+    assert all(v["refund_fen"] <= v["loss_fen"] for v in result.refund_plan["victims"])
