@@ -83,7 +83,9 @@ def _read_raw(path: Path, fmt: str) -> tuple[pl.DataFrame, int, str]:
         separator = "\t" if path.suffix.lower() == ".tsv" else ","
         return pl.read_csv(path, infer_schema=False, separator=separator), 2, "line"
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise LedgerError(f"{path}: cannot be read as {fmt}: {exc}") from exc
+        hint = ("; bank exports are often GBK: convert with `iconv -f GBK -t UTF-8`"
+                if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower() else "")
+        raise LedgerError(f"{path}: cannot be read as {fmt}: {exc}{hint}") from exc
 
 
 def _amount_fen(df: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:

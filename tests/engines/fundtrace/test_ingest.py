@@ -108,3 +108,10 @@ def test_amlsim_reader_and_mule_average_precision():
     ap = average_precision(ledger.mule["score"], ledger.label)
     base = float((ledger.label == 1).mean())
     assert ap > 3 * base  # well above a random ranking
+
+
+def test_a_gbk_export_is_refused_with_a_hint(tmp_path):
+    path = tmp_path / "gbk.csv"
+    path.write_bytes((HEADER.rstrip("\n") + ",from_name\nT1,A,B,1,1772330400,张三\n").encode("gbk"))
+    with pytest.raises(LedgerError, match="iconv -f GBK"):
+        read_transfers(path)
