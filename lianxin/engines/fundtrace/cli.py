@@ -1,0 +1,218 @@
+"""`lianxin ledger index|generate`, `lianxin trace`, `lianxin mules`.
+
+Exit codes: 0 ok, 2 bad input (message on stderr, no traceback, nothing half-written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import polars as pl
+
+from .constants import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, POLICIES
+from .ingest import FEN_PER_YUAN, LedgerError
+from .ledger import Ledger
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # exit 2 with a one-line message, as argparse does, but no usage dump
+        raise LedgerError(f"{self.prog}: {message}")
+
+
+def parse_duration(text: str) -> int:
+    """Parse '72h', '30m', '3d', '3600s' or '3600' into seconds."""
+    m = _DURATION.match(text)
+    if not m:
+        raise LedgerError(f"cannot read duration {text!r} (use e.g. 72h, 30m, 3d)")
+    return int(float(m.group(1)) * _UNIT_SECONDS[m.group(2)])
+
+
+def parse_time(text: str) -> int:
+    """Parse ISO 8601 with zone or integer epoch seconds into epoch seconds."""
+    text = text.strip()
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    value = (pl.Series([text]).str.replace(" ", "T", literal=True).str.replace("Z$", "+00:00")
+             .str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.f%z", strict=False).dt.epoch("s"))[0]
+    if value is None:
+        raise LedgerError(f"cannot read time {text!r}: use ISO 8601 with a zone (e.g. 2026-03-01T10:00:00+08:00)"
+                          " or epoch seconds")
+    return int(value)
+
+
+def parse_yuan(text: str) -> int:
+    m = re.fullmatch(r"\s*(\d+)(?:\.(\d{1,2}))?\s*", text)
+    if not m:
+        raise LedgerError(f"cannot read amount {text!r} (yuan, up to 2 decimals)")
+    return int(m.group(1)) * FEN_PER_YUAN + int((m.group(2) or "0").ljust(2, "0"))
+
+
+def _print_problems(ledger: Ledger) -> None:
+    problems = ledger.meta["problems"]
+    if problems["total"]:
+        print(f"warning: {problems['total']} bad rows left out of the ledger:", file=sys.stderr)
+        for kind, count in problems["counts"].items():
+            lines = ", ".join(map(str, problems["first_lines"].get(kind, [])))
+            print(f"  {kind}: {count} ({problems['unit']}s {lines}{', …' if count > 20 else ''})", file=sys.stderr)
+
+
+def _fen(v: int) -> str:
+    return f"{v / FEN_PER_YUAN:,.2f}"
+
+
+def _cmd_index(args) -> int:
+    out = Path(args.output)
+    if out.exists() and not (out / "meta.json").exists() and any(out.iterdir()):
+        raise LedgerError(f"{out}: exists and is not a ledger index; refusing to overwrite")
+    started = time.perf_counter()
+    ledger = Ledger.open(args.ledger, fmt=args.format, balances=args.balances)
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    ledger.save(tmp)
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.rename(out)
+    _print_problems(ledger)
+    print(f"indexed {ledger.n_transfers:,} transfers, {ledger.n_accounts:,} accounts into {out} "
+          f"in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _cmd_generate(args) -> int:
+    from .generate import GeneratorConfig, generate_ledger  # noqa: PLC0415 - only this command needs it
+
+    cfg = GeneratorConfig(n_accounts=args.accounts, days=args.days, seed=args.seed, n_flows=args.flows,
+                          target_transfers=args.transfers)
+    paths = generate_ledger(cfg, Path(args.output), fmt=args.format)
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    return 0
+
+
+def _open(args) -> Ledger:
+    ledger = Ledger.open(args.ledger, fmt=args.format, balances=getattr(args, "balances", None))
+    _print_problems(ledger)
+    return ledger
+
+
+def _cmd_trace(args) -> int:
+    ledger = _open(args)
+    result = ledger.trace(args.seed, policy=args.policy, horizon_seconds=parse_duration(args.horizon),
+                          max_hops=args.max_hops, min_amount_fen=parse_yuan(args.min_amount),
+                          as_of=parse_time(args.as_of) if args.as_of else None, hub_degree=args.hub_degree,
+                          top=args.top, prior_stops=dict(Counter(args.stopped)))
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    for w in result.warnings:
+        print(f"note: {w}")
+    print(f"trace of {', '.join(s['txn_id'] for s in result.seeds)} as of {result.as_of} "
+          f"({result.elapsed_ms:.1f} ms, {len(result.accounts)} accounts, {len(result.edges)} transfers)")
+    pols = result.policies
+    print("recoverable now: " + ", ".join(f"{p} {_fen(result.recoverable_total_fen[p])}" for p in pols))
+    print(f"{'level':>5} {'account':<22} {'holder':<10} " + " ".join(f"{p + ' held':>14}" for p in pols)
+          + f" {'mule':>5}  action")
+    for row in result.accounts[: args.top or 30]:
+        held = " ".join(f"{_fen(row['tainted_held_now_fen'][p]):>14}" for p in pols)
+        print(f"{row['level']:>5} {row['account']:<22} {row['holder_name'][:10]:<10} {held} "
+              f"{row['mule_score']:>5.2f}  {row['recommended_action']}"
+              + (f" (until {row['stop_deadline']})" if row["stop_deadline"] else ""))
+        for reason in row["reasons"][:2]:
+            print(f"{'':>29}- {reason['text']}")
+    for sink in result.sinks[:10]:
+        print(f"sink {sink['kind']:<16} {sink['account']:<22} "
+              + ", ".join(f"{p} {_fen(sink['amount_fen'][p])}" for p in pols))
+    return 0
+
+
+def _cmd_mules(args) -> int:
+    from .mules import average_precision, rank_accounts  # noqa: PLC0415
+
+    ledger = _open(args)
+    rows = rank_accounts(ledger, args.top)
+    labelled = ledger.label >= 0
+    ap = float(average_precision(ledger.mule["score"][labelled], ledger.label[labelled])) if labelled.any() else None
+    if args.json:
+        print(json.dumps({"engine_version": ledger.meta["engine_version"], "accounts": rows,
+                          "average_precision": ap}, ensure_ascii=False, indent=1))
+        return 0
+    for row in rows:
+        tag = "" if row["label"] is None else f" label={row['label']}"
+        print(f"{row['mule_score']:.3f} {row['account']:<22} {row['holder_name'][:10]}{tag}")
+        for reason in row["reasons"]:
+            print(f"      - {reason['text']}")
+    if ap is not None:
+        print(f"mule-score average precision against the ledger's labels: {ap:.3f}")
+    return 0
+
+
+def _ledger_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ledger", required=True, help="CSV/Parquet ledger, AMLSim directory or index directory")
+    p.add_argument("--format", choices=["csv", "parquet", "amlsim", "index"], default=None)
+    p.add_argument("--balances", default=None, help="opening balances file (account, balance, as_of)")
+
+
+def build_parser(word: str) -> argparse.ArgumentParser:
+    if word == "ledger":
+        p = _Parser(prog="lianxin ledger")
+        sub = p.add_subparsers(dest="sub", required=True)
+        ix = sub.add_parser("index", help="build a reusable on-disk index")
+        ix.add_argument("ledger")
+        ix.add_argument("-o", "--output", required=True)
+        ix.add_argument("--format", choices=["csv", "parquet", "amlsim"], default=None)
+        ix.add_argument("--balances", default=None)
+        gen = sub.add_parser("generate", help="write a synthetic ledger with planted fraud flows and a truth file")
+        gen.add_argument("-o", "--output", required=True, help="directory for ledger + truth")
+        gen.add_argument("--accounts", type=int, default=20_000)
+        gen.add_argument("--days", type=int, default=30)
+        gen.add_argument("--transfers", type=int, default=None, help="target number of background transfers")
+        gen.add_argument("--flows", type=int, default=40, help="planted fraud flows")
+        gen.add_argument("--seed", type=int, default=20260301)
+        gen.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+        return p
+    if word == "trace":
+        p = _Parser(prog="lianxin trace")
+        _ledger_args(p)
+        p.add_argument("--seed", action="append", required=True, help="txn_id of a victim's transfer (repeatable)")
+        p.add_argument("--policy", choices=["all", *POLICIES], default="all")
+        p.add_argument("--horizon", default="72h")
+        p.add_argument("--max-hops", type=int, default=DEFAULT_MAX_HOPS)
+        p.add_argument("--min-amount", default="100", help="yuan; smaller transfers are not followed")
+        p.add_argument("--as-of", default=None, help="ISO 8601 with zone or epoch seconds (default: latest transfer)")
+        p.add_argument("--hub-degree", type=int, default=DEFAULT_HUB_DEGREE)
+        p.add_argument("--top", type=int, default=None)
+        p.add_argument("--stopped", action="append", default=[], metavar="ACCOUNT",
+                       help="an earlier stop-payment on ACCOUNT (repeat per stop; a third is refused by law)")
+        p.add_argument("--json", action="store_true")
+        return p
+    p = _Parser(prog="lianxin mules")
+    _ledger_args(p)
+    p.add_argument("--top", type=int, default=100)
+    p.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    word, rest = argv[0], argv[1:]
+    try:
+        args = build_parser(word).parse_args(rest)
+        if word == "ledger":
+            return _cmd_index(args) if args.sub == "index" else _cmd_generate(args)
+        return _cmd_trace(args) if word == "trace" else _cmd_mules(args)
+    except LedgerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head`: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -1,0 +1,143 @@
+"""String columns stored as Arrow-style offsets + bytes, so an index can memory-map them.
+
+A column of n strings is two arrays: `offsets` (int64, n + 1) and `data` (uint8). Reading
+one value slices the bytes; nothing is decoded until asked, which keeps index open time
+independent of the number of accounts or transfers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+
+class StringColumn:
+    """Read-only column of UTF-8 strings backed by two numpy arrays."""
+
+    def __init__(self, offsets: np.ndarray, data: np.ndarray):
+        self.offsets = offsets
+        self.data = data
+
+    @classmethod
+    def from_series(cls, series: pl.Series) -> StringColumn:
+        """Build from a polars string Series (nulls become empty strings)."""
+        arr = series.fill_null("").cast(pl.String).to_arrow()
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        arr = arr.cast(pa.large_string())
+        _, offsets_buf, data_buf = arr.buffers()
+        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        start = int(offsets[0]) if len(offsets) else 0
+        return cls((offsets - start).copy(), data[start: int(offsets[-1]) if len(offsets) else 0].copy())
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def raw(self, i: int) -> bytes:
+        return self.data[self.offsets[i]: self.offsets[i + 1]].tobytes()
+
+    def __getitem__(self, i: int) -> str:
+        return self.raw(int(i)).decode("utf-8")
+
+    def hashes(self) -> np.ndarray:
+        """Return a stable 64-bit hash of every value (polynomial over the UTF-8 bytes, then mixed)."""
+        return string_hashes(self.offsets, self.data)
+
+    def save(self, directory: Path, name: str) -> None:
+        np.save(directory / f"{name}.offsets.npy", self.offsets)
+        np.save(directory / f"{name}.data.npy", self.data)
+
+    @classmethod
+    def load(cls, directory: Path, name: str) -> StringColumn:
+        return cls(np.load(directory / f"{name}.offsets.npy", mmap_mode="r").view(np.ndarray),
+                   np.load(directory / f"{name}.data.npy", mmap_mode="r").view(np.ndarray))
+
+
+_HASH_BASE = np.uint64(1_099_511_628_211)  # FNV prime, as a polynomial base
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """Spread the bits of a polynomial hash (splitmix64 finaliser); uint64 arithmetic wraps."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * np.uint64(0xBF58476D1CE4E5B9)
+    h = h ^ (h >> np.uint64(27))
+    h = h * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def string_hashes(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """Hash each string data[offsets[i]:offsets[i+1]]; equal strings give equal hashes on any machine.
+
+    Horner's rule over the bytes (+1 each), one byte column at a time, so temporaries stay the
+    size of the number of strings rather than the number of bytes; then the length and a mixer.
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    n = len(lengths)
+    if n == 0:
+        return np.zeros(0, np.uint64)
+    data = np.asarray(data)
+    last = max(len(data) - 1, 0)
+    starts = offsets[:-1]
+    h = np.zeros(n, np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(int(lengths.max())):
+            live = np.flatnonzero(lengths > j)
+            if len(live) == n:
+                live = slice(None)
+            b = data[np.minimum(starts[live] + j, last)].astype(np.uint64) + np.uint64(1)
+            h[live] = h[live] * _HASH_BASE + b
+        h = h + lengths.astype(np.uint64)
+        return _mix(h)
+
+
+class HashLookup:
+    """Find a string's row in a StringColumn through one sorted int64 array of (hash prefix, row).
+
+    Each key packs the top bits of the value's hash above its row number, so a plain (SIMD)
+    sort builds the table and rows sharing a hash prefix are checked byte for byte.
+    """
+
+    def __init__(self, column: StringColumn, keys: np.ndarray):
+        self.column, self.keys = column, keys
+        self.row_bits = max(1, len(column).bit_length())
+        self.hash_bits = 63 - self.row_bits
+
+    @staticmethod
+    def build_keys(hashes: np.ndarray) -> np.ndarray:
+        row_bits = max(1, len(hashes).bit_length())
+        prefix = (hashes >> np.uint64(64 - (63 - row_bits))).astype(np.int64)
+        return np.sort((prefix << row_bits) | np.arange(len(hashes), dtype=np.int64))
+
+    def _rows(self, h: int):
+        prefix = h >> (64 - self.hash_bits)
+        i = int(self.keys.searchsorted(prefix << self.row_bits))
+        mask = (1 << self.row_bits) - 1
+        while i < len(self.keys) and (int(self.keys[i]) >> self.row_bits) == prefix:
+            yield int(self.keys[i]) & mask
+            i += 1
+
+    def find(self, value: str) -> int:
+        """Return the row holding `value`, or -1."""
+        raw = value.encode("utf-8")
+        h = int(string_hashes(np.array([0, len(raw)], np.int64), np.frombuffer(raw, dtype=np.uint8))[0])
+        for row in self._rows(h):
+            if self.column.raw(row) == raw:
+                return row
+        return -1
+
+    def find_many(self, values: pl.Series) -> np.ndarray:
+        """Return the row of each value (-1 where absent)."""
+        col = StringColumn.from_series(values)
+        out = np.full(len(col), -1, np.int64)
+        for i, h in enumerate(col.hashes().tolist()):
+            raw = col.raw(i)
+            for row in self._rows(h):
+                if self.column.raw(row) == raw:
+                    out[i] = row
+                    break
+        return out

@@ -1,0 +1,264 @@
+"""The ledger as numpy columns, its on-disk index, and `Ledger.open`.
+
+Layout (all arrays memory-mapped when opened from an index directory):
+1. Transfers are stored in *position* order: sorted by timestamp, same-second ties by a stable
+   hash of txn_id, so a position is a total order consistent with time that does not depend
+   on row order in the file (AMLSim steps keep the file's order: see ingest.read_amlsim).
+2. Accounts are dictionary-encoded; ids and txn ids are found through sorted 64-bit hashes.
+3. Out- and in-adjacency are CSR: `out_pos[out_ptr[a]:out_ptr[a+1]]` are the positions of
+   account a's outgoing transfers, ascending (so also time-sorted); likewise `in_*`.
+4. `opening_fen[a]` is the balance before the ledger's first transfer: from an opening
+   balances file when given, else the least balance that keeps the account non-negative.
+5. Mule features and scores for every account are computed once at build time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .columns import HashLookup, StringColumn
+from .constants import ENGINE_VERSION
+from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
+from .mules import account_statistics
+
+INDEX_FORMAT_VERSION = 5
+_ARRAYS = ("src", "dst", "amount_fen", "ts", "channel", "txn_keys", "acct_keys", "out_ptr", "out_pos", "in_ptr", "in_pos", "out_csum", "in_csum", "opening_fen", "label")
+_STRINGS = ("txn_id", "accounts", "holder_name", "bank")
+
+
+@dataclass
+class Ledger:
+    """Columns of a ledger plus adjacency; build with `Ledger.open` or `Ledger.from_frame`."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    amount_fen: np.ndarray
+    ts: np.ndarray
+    channel: np.ndarray
+    txn_id: StringColumn
+    txn_keys: np.ndarray  # sorted (hash prefix, position) keys: see columns.HashLookup
+    accounts: StringColumn
+    acct_keys: np.ndarray
+    holder_name: StringColumn
+    bank: StringColumn
+    out_ptr: np.ndarray
+    out_pos: np.ndarray
+    in_ptr: np.ndarray
+    in_pos: np.ndarray
+    out_csum: np.ndarray  # running sum of amounts in out_pos order (n + 1): slice sums in O(1)
+    in_csum: np.ndarray
+    opening_fen: np.ndarray
+    label: np.ndarray  # 1 = known mule (AMLSim isFraud), 0 = not, -1 = no label
+    meta: dict
+    mule: dict[str, np.ndarray] = field(default_factory=dict)
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, *, fmt: str | None = None, balances: str | Path | None = None) -> Ledger:
+        """Open an index directory, a CSV/Parquet ledger or an AMLSim output directory.
+
+        Raises LedgerError with a message naming the problem.
+        """
+        path = Path(path)
+        fmt = fmt or detect_format(path)
+        if fmt == "index":
+            return cls.load(path)
+        df, problems = read_transfers(path, fmt)
+        opening = labels = None
+        if fmt == "amlsim":
+            nodes = read_amlsim_nodes(path if path.is_dir() else path.parent)
+            opening = nodes.select("account", "balance_fen", pl.lit(0, pl.Int64).alias("as_of"))
+            labels = nodes.select("account", "is_fraud")
+        if balances is not None:
+            opening, balance_problems = read_balances(Path(balances))
+            for kind, count in balance_problems.counts.items():
+                problems.counts[f"balances: {kind}"] = count
+                problems.lines[f"balances: {kind}"] = balance_problems.lines[kind]
+        return cls.from_frame(df, problems=problems, opening=opening, labels=labels,
+                              source=str(path), fmt=fmt)
+
+    @classmethod
+    def from_frame(cls, df: pl.DataFrame, *, problems: RowProblems | None = None,
+                   opening: pl.DataFrame | None = None, labels: pl.DataFrame | None = None,
+                   source: str = "", fmt: str = "frame") -> Ledger:
+        """Build from clean columns (txn_id, from_account, to_account, amount_fen, ts, optional names).
+
+        Steps: 1. position order = (ts, hash of txn_id), so it never depends on row order;
+        2. accounts dictionary-encoded; 3. CSR adjacency; 4. hash lookups for txn ids and
+        accounts; 5. holder name and bank from each account's first transfer; 6. opening
+        balances and mule features from one pass over the per-account event stream.
+        """
+        problems = problems or RowProblems()
+        for c in ("from_name", "to_name", "from_bank", "to_bank", "channel"):
+            if c not in df.columns:
+                df = df.with_columns(pl.lit(None, pl.String).alias(c))
+        if df.height == 0:
+            raise LedgerError(f"{source or 'ledger'}: no readable transfers"
+                              + (f" ({problems.total} bad rows)" if problems.total else ""))
+        n = df.height
+        txn_rows = StringColumn.from_series(df["txn_id"])
+        txn_hash_rows = txn_rows.hashes()
+        ts_rows = df["ts"].to_numpy().astype(np.int64)
+        order = _position_order(ts_rows, txn_hash_rows)
+        # 2. accounts, encoded in row order (codes never reach the output; ids do)
+        encoded = pc.dictionary_encode(pa.concat_arrays([_arrow(df["from_account"]), _arrow(df["to_account"])]))
+        codes_rows = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+        accounts = StringColumn.from_series(pl.Series(encoded.dictionary))
+        n_acct = len(accounts)
+        src, dst = codes_rows[:n][order], codes_rows[n:][order]
+        channels = sorted(df["channel"].drop_nulls().unique().to_list())
+        channel = (df["channel"].cast(pl.Enum(channels)).to_physical().cast(pl.Int16).fill_null(-1)
+                   .to_numpy()[order])
+        amount = df["amount_fen"].to_numpy().astype(np.int64)[order]
+        ts = ts_rows[order]
+        # 3. CSR: positions of each account's transfers, ascending (sort of account * n + position)
+        positions = np.arange(n, dtype=np.int64)
+        out_pos = (np.sort(src.astype(np.int64) * n + positions) % n).astype(np.int32)
+        in_pos = (np.sort(dst.astype(np.int64) * n + positions) % n).astype(np.int32)
+        del positions
+        out_ptr = np.zeros(n_acct + 1, np.int64)
+        np.cumsum(np.bincount(src, minlength=n_acct), out=out_ptr[1:])
+        in_ptr = np.zeros(n_acct + 1, np.int64)
+        np.cumsum(np.bincount(dst, minlength=n_acct), out=in_ptr[1:])
+        # 4. lookups
+        txn_keys = HashLookup.build_keys(txn_hash_rows[order])
+        acct_keys = HashLookup.build_keys(accounts.hashes())
+        # 5. holder name and bank: as named on the account's first transfer out (else in)
+        first_out = np.where(np.diff(out_ptr) > 0, out_pos[np.minimum(out_ptr[:-1], max(n - 1, 0))], -1)
+        first_in = in_pos[np.minimum(in_ptr[:-1], max(n - 1, 0))]
+        rows_out = np.where(first_out >= 0, order[np.maximum(first_out, 0)], 0)
+        rows_in = order[first_in]
+        use_out = first_out >= 0
+        holder = _pick(df["from_name"], df["to_name"], rows_out, rows_in, use_out)
+        bank = _pick(df["from_bank"], df["to_bank"], rows_out, rows_in, use_out)
+        meta = {
+            "engine_version": ENGINE_VERSION, "index_format": INDEX_FORMAT_VERSION, "source": source,
+            "format": fmt, "n_transfers": int(n), "n_accounts": int(n_acct),
+            "ts_min": int(ts[0]), "ts_max": int(ts[-1]), "channels": channels,
+            "problems": problems.as_dict(), "has_opening_balances": opening is not None,
+        }
+        ledger = cls(src=src, dst=dst, amount_fen=amount, ts=ts, channel=channel,
+                     txn_id=StringColumn.from_series(df["txn_id"].gather(order)),
+                     txn_keys=txn_keys, accounts=accounts, acct_keys=acct_keys,
+                     holder_name=holder, bank=bank,
+                     out_ptr=out_ptr, out_pos=out_pos, in_ptr=in_ptr, in_pos=in_pos,
+                     out_csum=_running_sum(amount[out_pos]), in_csum=_running_sum(amount[in_pos]),
+                     opening_fen=np.zeros(n_acct, np.int64), label=np.full(n_acct, -1, np.int8), meta=meta)
+        if labels is not None:
+            rows = ledger.account_codes(labels["account"])
+            known = rows >= 0
+            ledger.label[:] = 0
+            ledger.label[rows[known]] = labels["is_fraud"].cast(pl.Int8).to_numpy()[known]
+        given = None
+        if opening is not None:
+            rows = ledger.account_codes(opening["account"])
+            known = rows >= 0
+            given = (rows[known], opening["balance_fen"].to_numpy()[known], opening["as_of"].to_numpy()[known])
+        ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(ledger, given)
+        return ledger
+
+    # -- persistence --------------------------------------------------------------------
+    def save(self, directory: str | Path) -> None:
+        """Write the index into `directory` (created; meta.json is written last)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "meta.json").unlink(missing_ok=True)
+        for name in _ARRAYS:
+            np.save(directory / f"{name}.npy", np.ascontiguousarray(getattr(self, name)))
+        for name in _STRINGS:
+            getattr(self, name).save(directory, name)
+        for name, arr in self.mule.items():
+            np.save(directory / f"mule.{name}.npy", arr)
+        meta = dict(self.meta, mule_columns=sorted(self.mule))
+        (directory / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Ledger:
+        directory = Path(directory)
+        meta_path = directory / "meta.json"
+        if not meta_path.exists():
+            raise LedgerError(f"{directory}: not a ledger index (no meta.json; was `ledger index` interrupted?)")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("index_format") != INDEX_FORMAT_VERSION:
+            raise LedgerError(f"{directory}: index format {meta.get('index_format')} is not "
+                              f"{INDEX_FORMAT_VERSION}; rebuild it with `lianxin ledger index`")
+        arrays = {name: _mapped(directory / f"{name}.npy") for name in _ARRAYS}
+        strings = {name: StringColumn.load(directory, name) for name in _STRINGS}
+        mule = {name: _mapped(directory / f"mule.{name}.npy") for name in meta["mule_columns"]}
+        return cls(**arrays, **strings, meta=meta, mule=mule)
+
+    # -- lookups ------------------------------------------------------------------------
+    @property
+    def n_accounts(self) -> int:
+        return len(self.out_ptr) - 1
+
+    @property
+    def n_transfers(self) -> int:
+        return len(self.src)
+
+    def position_of(self, txn_id: str) -> int:
+        """Return the position of a transfer by its id, or -1."""
+        return HashLookup(self.txn_id, self.txn_keys).find(txn_id)
+
+    def account_code(self, account: str) -> int:
+        """Return the code of an account id, or -1."""
+        return HashLookup(self.accounts, self.acct_keys).find(account)
+
+    def account_codes(self, accounts: pl.Series) -> np.ndarray:
+        return HashLookup(self.accounts, self.acct_keys).find_many(accounts)
+
+    def degree(self) -> np.ndarray:
+        return np.diff(self.out_ptr) + np.diff(self.in_ptr)
+
+    def channel_name(self, code: int) -> str | None:
+        return self.meta["channels"][code] if code >= 0 else None
+
+    def trace(self, seeds: list[str], **options):
+        """Trace seed transfers forward; see `trace.trace` for the options."""
+        from .trace import trace  # noqa: PLC0415 - trace imports Ledger
+
+        return trace(self, seeds, **options)
+
+
+def _running_sum(values: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(values) + 1, np.int64)
+    np.cumsum(values, out=out[1:])
+    return out
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """Memory-map an array as a plain ndarray (np.memmap's per-slice overhead is 10x a view's)."""
+    return np.load(path, mmap_mode="r").view(np.ndarray)
+
+
+def _arrow(series: pl.Series) -> pa.Array:
+    arr = series.cast(pl.String).to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.large_string())
+
+
+def _position_order(ts: np.ndarray, txn_hash: np.ndarray) -> np.ndarray:
+    """Order rows by time, ties by txn id hash: one int64 key when the time span allows."""
+    span = int(ts.max() - ts.min()) if len(ts) else 0
+    hash_bits = 62 - max(1, span.bit_length())
+    if hash_bits >= 20:
+        key = ((ts - ts.min()) << hash_bits) | (txn_hash >> np.uint64(64 - hash_bits)).astype(np.int64)
+        return np.argsort(key)  # keys are unique but for full 64-bit hash collisions
+    return np.lexsort((txn_hash, ts))
+
+
+def _pick(out_col: pl.Series, in_col: pl.Series, rows_out, rows_in, use_out) -> StringColumn:
+    if out_col.null_count() == len(out_col) and in_col.null_count() == len(in_col):
+        return StringColumn.from_series(pl.Series([""] * len(use_out), dtype=pl.String))
+    a = out_col.gather(rows_out)
+    b = in_col.gather(rows_in)
+    picked = pl.select(pl.when(pl.Series(use_out) & a.is_not_null()).then(a).otherwise(b)).to_series()
+    return StringColumn.from_series(picked)

@@ -1,0 +1,243 @@
+"""Card-farmer (卡农) behaviour scores for every account, each with its reasons and numbers.
+
+Features are computed once per ledger (at index time) from the per-account event stream:
+1. rapid pass-through: share of money sent out within RAPID_SECONDS of the last money in;
+2. fan-in: distinct payers; 3. fan-out split just under common transfer limits;
+4. near-zero resting balance; 5. new or long-dormant account suddenly busy;
+6. night-time activity (station zone); 7. commission-like skim (1–5% kept);
+8. irregular amounts out (a habitual payer repeats amounts; a pass-through forwards whatever came).
+Each feature becomes a strength in [0, 1]; the score is a noisy-OR of weighted strengths,
+so every point of score is explained by a reason with its number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .constants import STATION_UTC_OFFSET_SECONDS
+
+RAPID_SECONDS = 2 * 3600
+NIGHT_END_HOUR = 6  # 00:00–06:00 local is night
+TRANSFER_LIMITS_FEN = (5_000_00, 10_000_00, 20_000_00, 50_000_00)
+UNDER_LIMIT_BAND = 0.9  # an amount in [0.9 L, L) is "just under" limit L
+DORMANT_SECONDS = 30 * 86_400
+NEW_ACCOUNT_SECONDS = 7 * 86_400
+SKIM_RATIO_RANGE = (0.95, 0.995)
+BUSY_TRANSFERS_PER_DAY = 1.0
+UNUSUAL_AMOUNT_FACTOR = 5
+MIN_EVENTS = 2
+WEIGHTS = {"pass_through": 0.55, "fan_in": 0.3, "split_under_limit": 0.35, "near_zero_balance": 0.3,
+           "new_or_dormant": 0.2, "night_activity": 0.2, "commission_skim": 0.35, "irregular_amounts": 0.3}
+
+
+def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Return (opening_fen, mule features incl. `score`) for every account.
+
+    `given` = (codes, balance_fen, as_of) of known balances; other accounts get the least
+    opening balance that never lets them go below zero. Steps:
+    1. merge each account's out- and in-transfers into one stream in position order;
+    2. running balance per account -> opening balances;
+    3. per-account sums, counts, timing and amount statistics -> features -> score.
+    """
+    n, n_acct = ledger.n_transfers, ledger.n_accounts
+    src, dst = np.asarray(ledger.src), np.asarray(ledger.dst)
+    amount, ts = np.asarray(ledger.amount_fen), np.asarray(ledger.ts)
+    out_ptr, in_ptr = np.asarray(ledger.out_ptr), np.asarray(ledger.in_ptr)
+    # 1. stream sorted by (account, position): two sorted runs, merged by a stable sort
+    positions = np.arange(n, dtype=np.int64)
+    key = np.sort(np.concatenate([(src.astype(np.int64) * n + positions) * 2,
+                                  (dst.astype(np.int64) * n + positions) * 2 + 1]))
+    is_in = (key & 1).astype(bool)
+    key >>= 1
+    acct, pos = key // n, key % n
+    del key, positions
+    amt, t = amount[pos], ts[pos]
+    start = out_ptr[:-1] + in_ptr[:-1]  # every account has at least one event
+    counts = np.diff(out_ptr) + np.diff(in_ptr)
+    # 2. running balance and opening
+    delta = np.where(is_in, amt, -amt)
+    run = np.cumsum(delta)
+    base = np.concatenate([[0], run])[start]
+    run -= np.repeat(base, counts)
+    net_min = np.minimum(0, np.minimum.reduceat(run, start))
+    opening = -net_min
+    if given is not None:
+        codes, balance, as_of = given
+        as_of_acct = np.full(n_acct, np.iinfo(np.int64).min, np.int64)
+        as_of_acct[codes] = as_of
+        before = np.bincount(acct, weights=delta * (t <= as_of_acct[acct]), minlength=n_acct).astype(np.int64)
+        opening[codes] = balance - before[codes]
+    # 3. features
+    first = np.zeros(len(acct), bool)
+    first[start] = True
+    idx = np.arange(len(acct))
+    last_in = np.maximum.accumulate(np.where(is_in, idx, -1))
+    has_in = (last_in >= np.repeat(start, counts)) & ~is_in
+    since_in = np.where(has_in, t - t[np.maximum(last_in, 0)], np.iinfo(np.int64).max)
+    out_ev = ~is_in
+    rapid_ev = out_ev & (since_in <= RAPID_SECONDS)
+    rapid = np.bincount(acct, weights=amt * rapid_ev, minlength=n_acct)
+    n_rapid = np.bincount(acct, weights=rapid_ev, minlength=n_acct)
+    under = np.zeros(len(acct), bool)
+    for limit in TRANSFER_LIMITS_FEN:
+        under |= (amt >= int(limit * UNDER_LIMIT_BAND)) & (amt < limit)
+    local_hour = ((t + STATION_UTC_OFFSET_SECONDS) % 86_400) // 3600
+    gap = np.where(first, 0, t - np.concatenate([[0], t[:-1]]))
+    log_amt = np.log(np.maximum(amt, 1))
+    n_in, n_out = np.diff(in_ptr).astype(np.float64), np.diff(out_ptr).astype(np.float64)
+    mean_log_in = np.bincount(acct, weights=log_amt * is_in, minlength=n_acct) / np.maximum(n_in, 1)
+    mean_log_out = np.bincount(acct, weights=log_amt * out_ev, minlength=n_acct) / np.maximum(n_out, 1)
+    typical = np.where(is_in, mean_log_in[acct], mean_log_out[acct])
+    unusual = np.abs(log_amt - typical) > np.log(UNUSUAL_AMOUNT_FACTOR)
+    sum_in = np.bincount(dst, weights=amount, minlength=n_acct)
+    sum_out = np.bincount(src, weights=amount, minlength=n_acct)
+    payers = _distinct_partners(dst, src, n_acct)
+    payees = _distinct_partners(src, dst, n_acct)
+    n_events = counts.astype(np.float64)
+    first_ts, last_ts = t[start], t[start + counts - 1]
+    max_gap = np.maximum.reduceat(gap, start)
+    opening_f = opening.astype(np.float64)
+    rest = np.maximum(0.0, opening_f + sum_in - sum_out)
+
+    def share(num, den, empty=0.0):
+        return np.divide(num, den, out=np.full(n_acct, empty), where=den > 0)
+
+    feats = {
+        "rapid_share": share(rapid, sum_out), "n_rapid": n_rapid,
+        "payers": payers, "payees": payees,
+        "under_limit_share": share(np.bincount(acct, weights=under & out_ev, minlength=n_acct), n_out),
+        "rest_ratio": share(rest, opening_f + sum_in, 1.0),
+        "night_share": np.bincount(acct, weights=local_hour < NIGHT_END_HOUR, minlength=n_acct) / n_events,
+        "new_days": (first_ts - int(ledger.meta["ts_min"])) / 86_400.0,
+        "dormant_days": max_gap / 86_400.0,
+        "out_in_ratio": share(sum_out, sum_in),
+        "n_events": n_events, "n_in": n_in, "n_out": n_out,
+        "unusual_share": share(np.bincount(acct, weights=unusual & out_ev, minlength=n_acct), n_out),
+        "unusual_in_share": share(np.bincount(acct, weights=unusual & is_in, minlength=n_acct), n_in),
+        "rate_per_day": n_events / ((last_ts - first_ts - max_gap * (max_gap >= DORMANT_SECONDS)) / 86_400.0 + 1.0),
+    }
+    strengths = mule_strengths(feats)
+    active = n_events >= MIN_EVENTS
+    weights = ledger_weights(strengths, active)
+    score = 1.0 - np.prod([1.0 - weights[k] * s for k, s in strengths.items()], axis=0)
+    result = {k: v.astype(np.float32) for k, v in feats.items()}
+    result["score"] = np.where(active, score, 0.0).astype(np.float32)
+    return opening.astype(np.int64), result, weights
+
+
+def ledger_weights(strengths: dict[str, np.ndarray], active: np.ndarray) -> dict[str, float]:
+    """Weight each reason down by how common it is in this ledger: w * (1 - mean strength)^2.
+
+    A sign that most accounts show (varied amounts among shoppers, say) says little about any
+    one of them; a rare one keeps its full weight.
+    """
+    out = {}
+    for code, s in strengths.items():
+        prevalence = float(s[active].mean()) if active.any() else 0.0
+        out[code] = round(WEIGHTS[code] * (1.0 - prevalence) ** 2, 4)
+    return out
+
+
+def _distinct_partners(owner: np.ndarray, partner: np.ndarray, n_acct: int) -> np.ndarray:
+    """Count distinct partners per owner account (sorted pair keys; a SIMD sort, no hashing)."""
+    keys = np.sort(owner.astype(np.int64) * n_acct + partner)
+    fresh = np.ones(len(keys), bool)
+    fresh[1:] = keys[1:] != keys[:-1]
+    return np.bincount(keys[fresh] // n_acct, minlength=n_acct).astype(np.float64)
+
+
+def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Map raw features to strengths in [0, 1] (works on arrays or 0-d arrays)."""
+    active = (f["n_in"] >= 1) & (f["n_out"] >= 1)
+    balanced = np.clip(1.0 - np.abs(1.0 - f["out_in_ratio"]) * 2.0, 0.0, 1.0)
+    busy = f["n_events"] >= MIN_EVENTS
+    # a pass-through counts when repeated, or when nearly all money in left at once (a card used once)
+    repeated = np.maximum(np.clip((f["n_rapid"] - 1.0) / 2.0, 0.0, 1.0),
+                          ((f["rapid_share"] >= 0.9) & (f["out_in_ratio"] >= 0.9)).astype(np.float64))
+    return {
+        # one quick forward (pay day, then rent) is ordinary; a card farmer does it again and again
+        "pass_through": np.where(active, f["rapid_share"] * balanced * repeated, 0.0),
+        "fan_in": np.where(active, np.clip((f["payers"] - 2.0) / 8.0, 0.0, 1.0) * balanced, 0.0),
+        "split_under_limit": np.where(f["n_out"] >= 2, np.clip(f["under_limit_share"] * 2.0, 0.0, 1.0), 0.0),
+        # only meaningful once money has passed through again and again: a spender also ends near zero
+        "near_zero_balance": np.where(active & (f["n_in"] >= 2), np.clip(1.0 - f["rest_ratio"] / 0.05, 0.0, 1.0)
+                                      * np.clip(f["rapid_share"] * 2.0, 0.0, 1.0) * repeated, 0.0),
+        "new_or_dormant": np.where(busy & ((f["new_days"] * 86_400 >= NEW_ACCOUNT_SECONDS)
+                                           | (f["dormant_days"] * 86_400 >= DORMANT_SECONDS)),
+                                   np.clip(f["rate_per_day"] / BUSY_TRANSFERS_PER_DAY - 1.0, 0.0, 1.0), 0.0),
+        "night_activity": np.clip((f["night_share"] - 0.25) / 0.5, 0.0, 1.0),
+        "irregular_amounts": np.maximum(
+            np.where(f["n_out"] >= 3, np.clip(f["unusual_share"] * 3.0, 0.0, 1.0), 0.0),
+            np.where(f["n_in"] >= 3, np.clip(f["unusual_in_share"] * 3.0, 0.0, 1.0), 0.0)),
+        "commission_skim": np.where(active & (f["out_in_ratio"] >= SKIM_RATIO_RANGE[0])
+                                    & (f["out_in_ratio"] <= SKIM_RATIO_RANGE[1]), f["rapid_share"], 0.0),
+    }
+
+
+_REASON_TEXT = {
+    "pass_through": ("rapid pass-through: {rapid_share:.0%} of money out ({n_rapid:.0f} transfers) left within "
+                     "2 h of money in (out/in {out_in_ratio:.2f})"),
+    "fan_in": "fan-in: {payers:.0f} distinct payers",
+    "split_under_limit": "split under transfer limits: {under_limit_share:.0%} of {n_out:.0f} transfers out "
+                         "just below 5k/10k/20k/50k yuan",
+    "near_zero_balance": "near-zero resting balance: {rest_ratio:.1%} of money in still held",
+    "new_or_dormant": "new or long-dormant account suddenly busy: first seen day {new_days:.0f}, "
+                      "longest quiet spell {dormant_days:.0f} days, {rate_per_day:.1f} transfers a day when active",
+    "night_activity": "night-time activity: {night_share:.0%} of transfers 00:00–06:00 Beijing time",
+    "irregular_amounts": "amounts unlike the account's usual ones: {unusual_share:.0%} of {n_out:.0f} transfers "
+                         "out and {unusual_in_share:.0%} of {n_in:.0f} in are over 5x or under 1/5 of its typical "
+                         "(geometric mean) amount",
+    "commission_skim": "commission-like skim: passed on {out_in_ratio:.1%} of money in, keeping 0.5–5%",
+}
+
+
+def mule_reasons_many(ledger, codes: list[int]) -> list[tuple[float, list[dict]]]:
+    """Return (score, reasons) per account code; each reason has its code, weight, strength and text."""
+    if not codes:
+        return []
+    weights = ledger.meta.get("mule_weights", WEIGHTS)
+    idx = np.asarray(codes, dtype=np.int64)
+    f = {k: np.asarray(v[idx], dtype=np.float64) for k, v in ledger.mule.items() if k != "score"}
+    strengths = mule_strengths(f)
+    scores = np.asarray(ledger.mule["score"][idx], dtype=np.float64).tolist()
+    names = list(f)
+    columns = [f[k].tolist() for k in names]
+    fired = {code: s.tolist() for code, s in strengths.items()}
+    out = []
+    for i, score in enumerate(scores):
+        values = None
+        reasons = []
+        for code, s in fired.items():
+            if s[i] > 0.05:
+                if values is None:
+                    values = {k: col[i] for k, col in zip(names, columns)}
+                reasons.append({"code": code, "strength": round(s[i], 3), "weight": weights[code],
+                                "text": _REASON_TEXT[code].format(**values)})
+        reasons.sort(key=lambda r: -r["strength"] * r["weight"])
+        out.append((score, reasons))
+    return out
+
+
+def rank_accounts(ledger, top: int) -> list[dict]:
+    """Return the `top` accounts by mule score with reasons (ties by account id)."""
+    score = np.asarray(ledger.mule["score"])
+    top = min(top, len(score))
+    cand = np.argpartition(-score, top - 1)[:top] if top < len(score) else np.arange(len(score))
+    order = sorted(cand.tolist(), key=lambda a: (-float(score[a]), ledger.accounts[a]))
+    rows = []
+    for a, (s, reasons) in zip(order, mule_reasons_many(ledger, order)):
+        rows.append({"account": ledger.accounts[a], "holder_name": ledger.holder_name[a], "bank": ledger.bank[a],
+                     "mule_score": round(s, 4), "reasons": reasons,
+                     "label": int(ledger.label[a]) if ledger.label[a] >= 0 else None})
+    return rows
+
+
+def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Average precision of ranking by `scores` against 0/1 `labels` (ties broken pessimistically)."""
+    labels = np.asarray(labels).astype(bool)
+    if labels.sum() == 0:
+        return 0.0
+    order = np.lexsort((labels, -np.asarray(scores, dtype=np.float64)))
+    hits = labels[order]
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    return float(precision[hits].mean())
