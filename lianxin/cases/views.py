@@ -66,6 +66,7 @@ TRANSITIONS_WITH_INPUT = frozenset({Status.RESOLVED, Status.REJECTED, Status.REF
 INBOX_BOX_LABELS = (
     ("mine", gettext_lazy("Mine")),
     ("grid", gettext_lazy("My grid")),
+    ("open", gettext_lazy("Not yet done")),
     ("overdue", gettext_lazy("Overdue")),
     ("due_soon", gettext_lazy("Due soon")),
     ("unassigned", gettext_lazy("Unassigned")),
