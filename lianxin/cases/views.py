@@ -14,6 +14,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case as SqlCase
+from django.db.models import When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +29,7 @@ from lianxin.cases.forms import (
     AssignForm, CartContactForm, CartStopForm, InboxFilterForm, NoteForm, OnlineRequestForm, RateForm, ReplyForm,
     TransitionForm,
 )
-from lianxin.cases.models import Case, Channel, Resolution, Status
+from lianxin.cases.models import Case, Channel, Referral, Resolution, Status
 from lianxin.cases.selectors import (
     CaseFilters, case_actions_for, case_get_by_token, case_get_for, case_list_for, case_public_timeline,
     case_requests_for, case_timeline_for, cart_stop_contacts_for, cart_stop_list_for, cart_stop_open_for, category_list_for, partner_departments_for,
@@ -408,7 +410,10 @@ def request_list(request):
 @login_required
 def referral_list(request):
     """Referrals to my department (or my station's, for caseworkers), open ones first."""
-    referrals = referral_inbox_for(user=request.user).order_by("-state", "reply_due_at", "id")
+    # Waiting ones first, soonest due first; then the answered ones, latest first (not two years back).
+    waiting_due = SqlCase(When(state=Referral.State.SENT, then="reply_due_at"))
+    referrals = referral_inbox_for(user=request.user).order_by(
+        "-state", waiting_due.asc(nulls_last=True), "-sent_at", "-id")
     page = Paginator(referrals, REFERRALS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/referral_list.html", {"page": page, "now": timezone.now()})
 
