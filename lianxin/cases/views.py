@@ -74,6 +74,13 @@ INBOX_BOX_LABELS = (
     ("unassigned", gettext_lazy("Unassigned")),
     ("all", gettext_lazy("All")),
 )
+# The filing page files under the role's own channel for the station's partners (a volunteer's report
+# is a patrol finding, not an online request); residents and visitors file online.
+REPORTING_CHANNELS = {
+    Role.VOLUNTEER: Channel.PATROL_FINDING,
+    Role.LOOKOUT: Channel.LOOKOUT_TIP,
+    Role.BANK_LIAISON: Channel.BANK_ALERT,
+}
 # Personal data a case page can show: key → (label, where it lives on the case).
 PERSONAL_FIELDS = {
     "contact_phone": (gettext_lazy("Contact mobile"), lambda case: (case, "contact_phone")),
@@ -377,7 +384,8 @@ def request_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            case = case_open(station=station, actor=user if user.is_authenticated else None, channel=Channel.ONLINE,
+            channel = REPORTING_CHANNELS.get(getattr(user, "role", None), Channel.ONLINE)
+            case = case_open(station=station, actor=user if user.is_authenticated else None, channel=channel,
                              category=data["category"], description=data["description"], address=data["address"],
                              lat=data["lat"], lon=data["lon"], is_anonymous=data.get("is_anonymous", False),
                              contact_name=data.get("contact_name", ""), contact_phone=data.get("contact_phone", ""))
