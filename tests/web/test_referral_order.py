@@ -22,3 +22,16 @@ def test_waiting_referrals_come_first_and_answers_newest_first(world, open_case,
     text = page_text(client_for(world.dept_liaison).get("/cases/referrals/"))
     order = sorted([later_due, sooner_due, new_answered, old_answered], key=lambda c: text.index(c.number))
     assert order == [sooner_due, later_due, new_answered, old_answered]
+
+
+def test_latest_update_and_reply_read_without_a_dangling_colon(world, open_case, client_for):
+    """The update's text sits on its own line, not after an ASCII colon in a Chinese sentence."""
+    from lianxin.cases.services import case_note
+
+    case = open_case(actor=world.resident_user, channel="online", category=world.cat_noise, description="广场舞太吵")
+    referral_reply(referral=Referral.objects.get(case=case), actor=world.dept_liaison, reply="已责令整改")
+    case_note(case=case, actor=world.officer, text="已联系广场管理方", is_public=True)
+    mine = page_text(client_for(world.resident_user).get("/cases/mine/"))
+    assert '<p class="update">已联系广场管理方</p>' in mine
+    referrals = page_text(client_for(world.dept_liaison).get("/cases/referrals/"))
+    assert "<br>已责令整改</p>" in referrals and "): 已责令整改" not in referrals
