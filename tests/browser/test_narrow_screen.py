@@ -1,4 +1,7 @@
-"""At 360 px nothing sticks out sideways, every inbox tab is in sight and numbers stay in one piece."""
+"""At 360 px nothing sticks out sideways, every inbox tab is in sight and numbers stay in one piece.
+
+Pages: inbox, case page, cart (officer) and the audit log (chief).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ OVERFLOWING = """() => [...document.querySelectorAll('main *')]
 
 def test_inbox_case_page_and_cart_fit_a_phone(transactional_db, live_server, world, open_case, browser):  # noqa: F811
     from lianxin.cases.services import case_transition, cart_contact_record, cart_stop_end, cart_stop_start
+    from lianxin.core.services import personal_data_reveal
 
     case = open_case(reporter=world.resident, contact_phone="13812345678", subjects=[world.resident])
     stop = cart_stop_start(actor=world.officer, place="东市场广场")
@@ -38,4 +42,12 @@ def test_inbox_case_page_and_cart_fit_a_phone(transactional_db, live_server, wor
     page.goto("/cases/cart/")
     assert page.evaluate(OVERFLOWING) == []
     assert page.locator("table.list td.nowrap").first.inner_text().startswith(stop.started_at.strftime("%Y-"))
+
+    personal_data_reveal(actor=world.chief, target=world.resident, field="id_number")
+    page = phone(browser, live_server.url, errors)
+    sign_in(page, world.chief.username)
+    page.goto("/audit/")
+    assert page.evaluate(OVERFLOWING) == []
+    record = page.locator("table.list td.nowrap").first
+    assert record.bounding_box()["height"] < 1.5 * record.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
     assert errors == []
