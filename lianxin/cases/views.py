@@ -14,6 +14,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case as SqlCase
+from django.db.models import When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,7 +29,7 @@ from lianxin.cases.forms import (
     AssignForm, CartContactForm, CartStopForm, InboxFilterForm, NoteForm, OnlineRequestForm, RateForm, ReplyForm,
     TransitionForm,
 )
-from lianxin.cases.models import Case, Channel, Resolution, Status
+from lianxin.cases.models import Case, Channel, Referral, Resolution, Status
 from lianxin.cases.selectors import (
     CaseFilters, case_actions_for, case_get_by_token, case_get_for, case_list_for, case_public_timeline,
     case_requests_for, case_timeline_for, cart_stop_contacts_for, cart_stop_list_for, cart_stop_open_for, category_list_for, partner_departments_for,
@@ -66,11 +68,19 @@ TRANSITIONS_WITH_INPUT = frozenset({Status.RESOLVED, Status.REJECTED, Status.REF
 INBOX_BOX_LABELS = (
     ("mine", gettext_lazy("Mine")),
     ("grid", gettext_lazy("My grid")),
+    ("open", gettext_lazy("Not yet done")),
     ("overdue", gettext_lazy("Overdue")),
     ("due_soon", gettext_lazy("Due soon")),
     ("unassigned", gettext_lazy("Unassigned")),
     ("all", gettext_lazy("All")),
 )
+# The filing page files under the role's own channel for the station's partners (a volunteer's report
+# is a patrol finding, not an online request); residents and visitors file online.
+REPORTING_CHANNELS = {
+    Role.VOLUNTEER: Channel.PATROL_FINDING,
+    Role.LOOKOUT: Channel.LOOKOUT_TIP,
+    Role.BANK_LIAISON: Channel.BANK_ALERT,
+}
 # Personal data a case page can show: key → (label, where it lives on the case).
 PERSONAL_FIELDS = {
     "contact_phone": (gettext_lazy("Contact mobile"), lambda case: (case, "contact_phone")),
@@ -374,7 +384,8 @@ def request_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            case = case_open(station=station, actor=user if user.is_authenticated else None, channel=Channel.ONLINE,
+            channel = REPORTING_CHANNELS.get(getattr(user, "role", None), Channel.ONLINE)
+            case = case_open(station=station, actor=user if user.is_authenticated else None, channel=channel,
                              category=data["category"], description=data["description"], address=data["address"],
                              lat=data["lat"], lon=data["lon"], is_anonymous=data.get("is_anonymous", False),
                              contact_name=data.get("contact_name", ""), contact_phone=data.get("contact_phone", ""))
@@ -407,7 +418,10 @@ def request_list(request):
 @login_required
 def referral_list(request):
     """Referrals to my department (or my station's, for caseworkers), open ones first."""
-    referrals = referral_inbox_for(user=request.user).order_by("-state", "reply_due_at", "id")
+    # Waiting ones first, soonest due first; then the answered ones, latest first (not two years back).
+    waiting_due = SqlCase(When(state=Referral.State.SENT, then="reply_due_at"))
+    referrals = referral_inbox_for(user=request.user).order_by(
+        "-state", waiting_due.asc(nulls_last=True), "-sent_at", "-id")
     page = Paginator(referrals, REFERRALS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/referral_list.html", {"page": page, "now": timezone.now()})
 

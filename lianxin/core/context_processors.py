@@ -31,6 +31,8 @@ def nav_links(user) -> list[tuple[str, str]]:
         links += [("cases:mine", _("My requests")), ("cases:file", _("File a request"))]
     else:
         links.append(("cases:inbox", _("Cases")))
+    if user.role in (Role.VOLUNTEER, Role.LOOKOUT, Role.BANK_LIAISON):
+        links.append(("cases:file", _("Report something")))
     if has_role(user, INTAKE_ROLES):
         links.append(("cases:cart", _("Service cart")))
     if has_role(user, CASEWORKER_ROLES) or user.role == Role.DEPARTMENT_LIAISON:

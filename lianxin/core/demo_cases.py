@@ -166,7 +166,9 @@ class History:
         self.demo = demo
         self.rng = demo.rng
         self.now = demo.now
-        self.start = demo.now - dt.timedelta(days=HISTORY_DAYS)
+        # Midnight UTC, so that _moment's hour offsets land on the intended local hours whatever time it is now.
+        self.start = (demo.now - dt.timedelta(days=HISTORY_DAYS)).astimezone(dt.UTC).replace(
+            hour=0, minute=0, second=0, microsecond=0)
         self.shapes = {g.id: shape(g.boundary) for g in demo.grids}
         self.by_group = {spec[0]: spec for spec in CATALOGUE}
         self.elders_alone = [r for r in demo.residents if r.is_living_alone] or demo.residents
