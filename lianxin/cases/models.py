@@ -11,7 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language, gettext_lazy as _
 
 from lianxin.core.models import Partner, Station
 from lianxin.core.pii import KIND_PHONE, PersonalDataField
@@ -107,6 +107,10 @@ class Category(models.Model):
         constraints = [models.UniqueConstraint(fields=["station", "code"], name="category_code_unique_per_station")]
 
     def __str__(self) -> str:
+        # The catalogue carries its own English names; pages follow the active language.
+        language = get_language() or ""
+        if language.startswith("en") and self.name_en:
+            return self.name_en
         return self.name
 
 

@@ -211,3 +211,12 @@ def test_each_station_counts_its_own_numbers(world, open_case):
     there = case_open(station=world.b.station, actor=world.b.officer, channel="walk_in",
                       category=world.b.cat_papers, description="补办证件", now=NOW)
     assert here.number == there.number == "LX-2026-000001"
+
+
+def test_category_names_follow_the_active_language(world):
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert str(world.cat_papers) == "ID papers"
+    with translation.override("zh-hans"):
+        assert str(world.cat_papers) == "证件办理"
