@@ -1,0 +1,172 @@
+"""The lay->legal bridge, learned from question-article pairs and a reviewed lexicon.
+
+Three things are learned from pairs of (lay question, gold articles):
+
+1. question words per article: the bigrams of the questions that cite an article, kept as
+   counts under the article's key (law + label). Indexed as a second field, they let a new
+   question match an article through how people asked about it before (document expansion).
+2. a term map: for each lay word, the statute words that appear in the gold articles of
+   questions containing it far more often than in gold articles generally (老板 -> 用人单位).
+3. priors: how often each law and each article is the answer, smoothed.
+
+Keys are law titles and article labels, not corpus ids, so a bridge learned on one corpus
+applies to any imported corpus that uses the official titles.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .text import article_key, char_bigrams, law_key, normalise, strip_fillers, words
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_BRIDGE_PATH = PACKAGE_DIR / "learned" / "bridge.json.gz"
+LEXICON_PATH = PACKAGE_DIR / "lexicon.json"
+
+MIN_WORD_QUESTIONS = 2       # a lay word must occur in this many training questions to be mapped
+MIN_PAIR_COUNT = 2           # ... and co-occur with the statute word in this many pairs
+MIN_CONDITIONAL = 0.25       # P(statute word in gold | lay word in question)
+MIN_LIFT = 3.0               # that probability over the statute word's base rate
+MAX_TARGETS_PER_WORD = 4
+LEXICON_WEIGHT = 1.0         # weight of a reviewed lexicon mapping, against learned ones in (0, 1]
+
+
+@dataclass
+class Bridge:
+    """What the engine learned; see the module docstring. Empty means "nothing learned"."""
+
+    article_terms: dict[str, dict[str, int]] = field(default_factory=dict)
+    term_map: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    law_counts: dict[str, int] = field(default_factory=dict)
+    article_counts: dict[str, int] = field(default_factory=dict)
+    n_questions: int = 0
+    source: str = ""
+    lexicon: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def learn(cls, pairs: Iterable[tuple[str, list[tuple[str, str]]]], article_texts: Mapping[str, str],
+              *, lexicon: Mapping[str, list[str]] | None = None, source: str = "") -> Bridge:
+        """Learn from (question, [(law, article label), …]) pairs; `article_texts` maps article keys to text.
+
+        Gold articles missing from `article_texts` still count for the priors and the
+        question-words field; they just teach no statute words.
+        """
+        article_terms: dict[str, Counter] = defaultdict(Counter)
+        law_counts: Counter = Counter()
+        article_counts: Counter = Counter()
+        word_questions: Counter = Counter()
+        pair_counts: dict[str, Counter] = defaultdict(Counter)
+        target_base: Counter = Counter()
+        n_gold = 0
+        n_questions = 0
+        article_words_cache: dict[str, frozenset[str]] = {}
+        for question, golds in pairs:
+            n_questions += 1
+            q_norm = strip_fillers(normalise(question))
+            q_bigrams = char_bigrams(q_norm)
+            q_words = set(words(q_norm))
+            for w in q_words:
+                word_questions[w] += 1
+            for law, label in golds:
+                key = article_key(law, label)
+                article_terms[key].update(q_bigrams)
+                article_counts[key] += 1
+                law_counts[law_key(law)] += 1
+                text = article_texts.get(key)
+                if text is None:
+                    continue
+                if key not in article_words_cache:
+                    article_words_cache[key] = frozenset(words(normalise(text)))
+                a_words = article_words_cache[key]
+                n_gold += 1
+                target_base.update(a_words)
+                for w in q_words:
+                    pair_counts[w].update(a_words - q_words)
+        term_map: dict[str, list[tuple[str, float]]] = {}
+        for w, targets in pair_counts.items():
+            n_w = word_questions[w]
+            if n_w < MIN_WORD_QUESTIONS:
+                continue
+            scored = []
+            for v, c in targets.items():
+                if c < MIN_PAIR_COUNT:
+                    continue
+                conditional = c / n_w
+                lift = conditional / (target_base[v] / max(n_gold, 1))
+                if conditional >= MIN_CONDITIONAL and lift >= MIN_LIFT:
+                    scored.append((v, round(min(conditional, 1.0), 3)))
+            scored.sort(key=lambda vw: (-vw[1], vw[0]))
+            if scored:
+                term_map[w] = scored[:MAX_TARGETS_PER_WORD]
+        return cls(
+            article_terms={k: dict(c) for k, c in article_terms.items()},
+            term_map=term_map, law_counts=dict(law_counts), article_counts=dict(article_counts),
+            n_questions=n_questions, source=source,
+            lexicon={normalise(k): [normalise(v) for v in vs] for k, vs in (lexicon or {}).items()},
+        )
+
+    def expand(self, question: str, question_words: Iterable[str]) -> dict[str, float]:
+        """Return statute words (with weights) that the bridge maps a normalised question to.
+
+        Learned mappings apply to the question's jieba words; lexicon entries apply
+        wherever their lay phrase occurs in the text, since jieba may cut a phrase apart.
+        """
+        out: dict[str, float] = {}
+        for w in dict.fromkeys(question_words):
+            for v, weight in self.term_map.get(w, ()):
+                if v not in question:
+                    out[v] = max(out.get(v, 0.0), weight)
+        for lay, legal in self.lexicon.items():
+            if lay in question:
+                for v in legal:
+                    if v not in question:
+                        out[v] = LEXICON_WEIGHT
+        # Ordered by weight then word: the same question gives the same expansion in any process.
+        return dict(sorted(out.items(), key=lambda vw: (-vw[1], vw[0])))
+
+    def to_json(self) -> dict:
+        return {
+            "source": self.source, "n_questions": self.n_questions, "lexicon": self.lexicon,
+            "law_counts": self.law_counts, "article_counts": self.article_counts,
+            "term_map": {w: [[v, x] for v, x in vs] for w, vs in sorted(self.term_map.items())},
+            "article_terms": {k: self.article_terms[k] for k in sorted(self.article_terms)},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Bridge:
+        return cls(
+            article_terms={k: dict(v) for k, v in data.get("article_terms", {}).items()},
+            term_map={w: [(v, float(x)) for v, x in vs] for w, vs in data.get("term_map", {}).items()},
+            law_counts=dict(data.get("law_counts", {})), article_counts=dict(data.get("article_counts", {})),
+            n_questions=int(data.get("n_questions", 0)), source=str(data.get("source", "")),
+            lexicon={k: list(v) for k, v in data.get("lexicon", {}).items()},
+        )
+
+    def save(self, path: Path) -> None:
+        payload = json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+        # mtime=0 keeps the file byte-identical across rebuilds of the same data.
+        with gzip.GzipFile(path, "wb", mtime=0) as fh:
+            fh.write(payload)
+
+    @classmethod
+    def load(cls, path: Path) -> Bridge:
+        with gzip.open(path, "rb") as fh:
+            return cls.from_json(json.loads(fh.read().decode("utf-8")))
+
+
+def load_lexicon(path: Path = LEXICON_PATH) -> dict[str, list[str]]:
+    """Read the reviewed lay->statute lexicon ({"lay word": ["statute word", …]}; "_" keys are notes)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: list(v) for k, v in data.items() if not k.startswith("_")}
+
+
+def default_bridge() -> Bridge:
+    """Return the committed bridge, or a lexicon-only one if none has been learned yet."""
+    if DEFAULT_BRIDGE_PATH.exists():
+        return Bridge.load(DEFAULT_BRIDGE_PATH)
+    return Bridge.learn([], {}, lexicon=load_lexicon(), source="reviewed lexicon only")

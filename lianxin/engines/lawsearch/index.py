@@ -1,0 +1,383 @@
+"""The statute index: build, save, open and search.
+
+Scoring (the weights are `SearchParams`, tuned by 5-fold cross-validation in
+bench/lawsearch.py):
+
+1. body: BM25 of the question's character bigrams over law name + chapter + text;
+2. bridge: BM25 of the statute words the lay->legal bridge maps the question to;
+3. asked: BM25 of the question's bigrams over the questions previously asked of each article;
+4. priors: how often the article, and its law, answered earlier questions;
+5. named law: the question names the article's law.
+
+Each BM25 part is divided by its best score, so weights mean the same for a three-character
+question and a 2,000-character story. A citation (民法典1165条, 劳动合同法第三十条) puts the
+cited articles first. The top of the list is then re-ordered so that one law does not fill
+it when other laws score close (`diversity`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from .articles import Article, article_from_record
+from .bm25 import BM25Field
+from .bridge import Bridge, default_bridge
+from .cards import Card, load_cards, match_cards
+from .text import (
+    CN_NUMERAL_CHARS,
+    article_key,
+    char_bigrams,
+    law_key,
+    normalise,
+    strip_fillers,
+    strip_symbols,
+    words,
+)
+
+ENGINE_VERSION = "lawsearch-1.0"
+INDEX_FORMAT = 1
+CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit
+MIN_CANDIDATES = 50
+MAX_MATCHED_SHOWN = 12
+_LABEL_RE = re.compile(rf"第[{CN_NUMERAL_CHARS}]+条(?:之[{CN_NUMERAL_CHARS}]+)?")
+
+
+class EmptyQueryError(ValueError):
+    """The question has no searchable characters."""
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """Weights of the score parts (see the module docstring); tuned in bench/lawsearch.py."""
+
+    w_body: float = 1.0
+    w_bridge: float = 0.3
+    w_asked: float = 0.6
+    w_law_prior: float = 0.3
+    w_article_prior: float = 0.2
+    w_law_named: float = 0.5
+    w_label: float = 0.5
+    diversity: float = 0.9          # score factor per earlier hit from the same law (1 = off)
+    max_query_terms: int = 96       # longest questions keep their rarest bigrams
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str | int
+    law: str
+    article: str
+    score: float
+    text: str
+    matched: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "law": self.law, "article": self.article, "score": round(self.score, 4),
+                "text": self.text, "matched": list(self.matched)}
+
+
+@dataclass(frozen=True)
+class CardHit:
+    card: Card
+    score: float
+    refs: tuple[dict, ...]   # each: law, article, resolved, and id + text when resolved
+
+    def to_dict(self) -> dict:
+        out = self.card.to_dict()
+        out["score"] = round(self.score, 4)
+        out["refs"] = [dict(r) for r in self.refs]
+        return out
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    question: str
+    cards: tuple[CardHit, ...]
+    hits: tuple[Hit, ...]
+    reasons: tuple[str, ...]
+    engine_version: str = ENGINE_VERSION
+
+    def to_dict(self) -> dict:
+        return {"engine_version": self.engine_version, "question": self.question,
+                "cards": [c.to_dict() for c in self.cards], "hits": [h.to_dict() for h in self.hits],
+                "reasons": list(self.reasons)}
+
+
+@dataclass
+class _LawNames:
+    """Every name a law is cited by, longest first, mapped to the law's key."""
+
+    names: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_articles(cls, articles: Sequence[Article]) -> _LawNames:
+        by_name: dict[str, str] = {}
+        for a in articles:
+            key = law_key(a.law)
+            for name in (key, normalise(a.law), normalise(a.law_short) if a.law_short else ""):
+                name = name.replace(" ", "")
+                if len(name) >= 2:
+                    by_name.setdefault(name, key)
+        return cls(sorted(by_name.items(), key=lambda nk: (-len(nk[0]), nk[0])))
+
+    def find(self, text: str) -> list[tuple[str, int, int]]:
+        """Return (law key, start, end) of each law named in `text`, longest names winning overlaps."""
+        taken = [False] * len(text)
+        found = []
+        for name, key in self.names:
+            start = text.find(name)
+            while start != -1:
+                end = start + len(name)
+                if not any(taken[start:end]):
+                    taken[start:end] = [True] * len(name)
+                    found.append((key, start, end))
+                start = text.find(name, start + 1)
+        return found
+
+
+class LawIndex:
+    """A searchable statute index. Build with `LawIndex.build`, persist with `save`, reopen with `open`."""
+
+    def __init__(self, articles: list[Article], body: BM25Field, asked: BM25Field, bridge: Bridge,
+                 params: SearchParams, cards: list[Card] | None = None):
+        self.articles = articles
+        self.body = body
+        self.asked = asked
+        self.bridge = bridge
+        self.params = params
+        self.cards = load_cards() if cards is None else cards
+        self._law_keys = [law_key(a.law) for a in articles]
+        law_ids = {k: i for i, k in enumerate(dict.fromkeys(self._law_keys))}
+        self._law_of_doc = np.asarray([law_ids[k] for k in self._law_keys], dtype=np.int32)
+        self._law_ids = law_ids
+        self._by_key: dict[str, int] = {}
+        self._by_label: dict[str, list[int]] = {}
+        for i, a in enumerate(articles):
+            key = article_key(a.law, a.article)
+            self._by_key.setdefault(key, i)
+            self._by_label.setdefault(key.split("|", 1)[1], []).append(i)
+        self._names = _LawNames.from_articles(articles)
+        self._law_prior = _log_share([bridge.law_counts.get(k, 0) for k in self._law_keys])
+        self._article_prior = _log_share([bridge.article_counts.get(article_key(a.law, a.article), 0)
+                                          for a in articles])
+        self._body_df = np.diff(body.weights.indptr)
+
+    # -- building and persistence -------------------------------------------------------
+
+    @classmethod
+    def build(cls, articles: Iterable[Article | dict], *, bridge: Bridge | None = None,
+              params: SearchParams | None = None, cards: list[Card] | None = None) -> LawIndex:
+        """Index articles (Article objects or dicts with id, law, article, text, …).
+
+        Raises ValueError naming the record on a bad record or a repeated id. `bridge`
+        defaults to the committed one learned from lay questions; `cards` to the package's.
+        """
+        records: list[Article] = []
+        seen: set = set()
+        for n, item in enumerate(articles, start=1):
+            try:
+                art = item if isinstance(item, Article) else article_from_record(item)
+            except ValueError as exc:
+                raise ValueError(f"article {n}: {exc}") from None
+            if art.id in seen:
+                raise ValueError(f"article {n}: id {art.id!r} repeats")
+            seen.add(art.id)
+            records.append(art)
+        if not records:
+            raise ValueError("no articles to index")
+        bridge = default_bridge() if bridge is None else bridge
+        body = BM25Field.build([char_bigrams(_body_text(a)) for a in records])
+        asked = cls._asked_field(records, bridge)
+        return cls(records, body, asked, bridge, params or SearchParams(), cards)
+
+    @staticmethod
+    def _asked_field(records: Sequence[Article], bridge: Bridge) -> BM25Field:
+        docs = []
+        for a in records:
+            counts = bridge.article_terms.get(article_key(a.law, a.article), {})
+            docs.append([t for t, c in sorted(counts.items()) for _ in range(c)])
+        return BM25Field.build(docs)
+
+    def with_bridge(self, bridge: Bridge, params: SearchParams | None = None) -> LawIndex:
+        """Return an index over the same articles and body field with another bridge (for tuning)."""
+        return LawIndex(self.articles, self.body, self._asked_field(self.articles, bridge), bridge,
+                        params or self.params, self.cards)
+
+    def save(self, directory: str | Path) -> None:
+        """Write the index to `directory`, replacing what was there only once all files are written."""
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        try:
+            with gzip.open(tmp / "articles.jsonl.gz", "wt", encoding="utf-8") as fh:
+                for a in self.articles:
+                    fh.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
+            self.body.save(tmp, "body")
+            self.asked.save(tmp, "asked")
+            self.bridge.save(tmp / "bridge.json.gz")
+            meta = {"format": INDEX_FORMAT, "engine_version": ENGINE_VERSION, "articles": len(self.articles),
+                    "laws": len(self._law_ids), "params": asdict(self.params), "bridge_source": self.bridge.source}
+            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+            old = None
+            if directory.exists():
+                old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
+                directory.rename(old)
+            tmp.rename(directory)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    @classmethod
+    def open(cls, directory: str | Path, *, cards: list[Card] | None = None) -> LawIndex:
+        """Open a saved index; raise FileNotFoundError or ValueError with a clear message if unusable."""
+        directory = Path(directory)
+        meta_path = directory / "meta.json"
+        if not meta_path.exists():
+            raise FileNotFoundError(f"no statute index at {directory} (run 'lianxin laws import FILE.jsonl' first)")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") != INDEX_FORMAT:
+            raise ValueError(f"index at {directory} has format {meta.get('format')}, this engine reads "
+                             f"{INDEX_FORMAT}: re-import with --replace")
+        with gzip.open(directory / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
+            articles = [Article(**json.loads(line)) for line in fh if line.strip()]
+        known = {f.name for f in fields(SearchParams)}
+        params = SearchParams(**{k: v for k, v in meta.get("params", {}).items() if k in known})
+        return cls(articles, BM25Field.load(directory, "body"), BM25Field.load(directory, "asked"),
+                   Bridge.load(directory / "bridge.json.gz"), params, cards)
+
+    # -- searching ------------------------------------------------------------------------
+
+    def search(self, question: str, k: int = 10) -> SearchResult:
+        """Return the k best articles for a question (and the knowledge cards that fit it).
+
+        Raises EmptyQueryError when the question has no letters, digits or CJK characters.
+        """
+        if not isinstance(question, str) or not strip_symbols(normalise(question)):
+            raise EmptyQueryError("empty question: type a few words about the problem")
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        q = normalise(question)
+        order, scores, reasons, terms = self._rank(q, k)
+        hits = tuple(self._hit(i, float(scores[i]), terms) for i in order)
+        cards = tuple(self._card_hit(card, score) for card, score in match_cards(self.cards, q))
+        if cards:
+            reasons = reasons + (f"knowledge cards matched: {', '.join(c.card.id for c in cards)}",)
+        return SearchResult(question=question, cards=cards, hits=hits, reasons=reasons)
+
+    def search_ids(self, question: str, k: int = 10) -> list[str | int]:
+        """Return only the ranked article ids (the batch mode's fast path: no cards, no texts)."""
+        if not isinstance(question, str) or not strip_symbols(normalise(question)):
+            return []
+        order, _, _, _ = self._rank(normalise(question), k)
+        return [self.articles[i].id for i in order]
+
+    def score_all(self, question: str) -> np.ndarray:
+        """Return the combined score of every article for a question (before citation and diversity)."""
+        return self._scores(normalise(question))[0]
+
+    def _scores(self, q: str) -> tuple[np.ndarray, list[str], list[str], list[tuple[str, int, int]]]:
+        p = self.params
+        named = self._names.find(q)
+        text = q
+        for _, start, end in named:   # a law's name says which law, not what the question is about
+            text = text[:start] + " " * (end - start) + text[end:]
+        text = strip_fillers(_LABEL_RE.sub(" ", text))
+        terms = Counter(char_bigrams(text))
+        if len(terms) > p.max_query_terms:
+            df = {t: self._body_df[self.body.vocab[t]] if t in self.body.vocab else 0 for t in terms}
+            keep = sorted(terms, key=lambda t: (df[t] == 0, df[t], t))[:p.max_query_terms]
+            terms = Counter({t: terms[t] for t in keep})
+        q_words = words(text)
+        expansions = self.bridge.expand(text, q_words)
+        bridge_terms: dict[str, float] = {}
+        for word, weight in expansions.items():
+            for b in char_bigrams(word):
+                if b not in terms:
+                    bridge_terms[b] = max(bridge_terms.get(b, 0.0), weight)
+        score = np.zeros(len(self.articles), dtype=np.float32)
+        for weight, part in ((p.w_body, self.body.score(terms)), (p.w_bridge, self.body.score(bridge_terms)),
+                             (p.w_asked, self.asked.score(terms))):
+            top = float(part.max()) if part.size else 0.0
+            if weight and top > 0:
+                score += (weight / top) * part
+        score += p.w_law_prior * self._law_prior + p.w_article_prior * self._article_prior
+        for key, _, _ in named:
+            score[self._law_of_doc == self._law_ids[key]] += p.w_law_named
+        matched_words = list(dict.fromkeys([*q_words, *expansions]))
+        return score, matched_words, list(terms), named
+
+    def _rank(self, q: str, k: int) -> tuple[list[int], np.ndarray, tuple[str, ...], list[str]]:
+        p = self.params
+        score, matched_words, terms, named = self._scores(q)
+        reasons: list[str] = []
+        labels = [m.group(0) for m in _LABEL_RE.finditer(q)]
+        cited: list[int] = []
+        for label in labels:
+            docs = self._by_label.get(label, [])
+            if named:
+                for key, _, _ in named:
+                    i = self._by_key.get(f"{key}|{label}")
+                    if i is not None and i not in cited:
+                        cited.append(i)
+            elif docs:
+                score[docs] += p.w_label
+        if cited:
+            reasons.append("cited: " + ", ".join(f"{self.articles[i].law}{self.articles[i].article}" for i in cited))
+        elif labels:
+            reasons.append(f"article label without a law name: {', '.join(labels)}")
+        if named:
+            reasons.append("laws named: " + ", ".join(dict.fromkeys(key for key, _, _ in named)))
+        n_cand = min(len(score), max(MIN_CANDIDATES, CANDIDATES_PER_HIT * k))
+        cand = np.argpartition(-score, n_cand - 1)[:n_cand]
+        cand = cand[np.lexsort((cand, -score[cand]))]      # by score, ties by position: deterministic
+        order = [i for i in cited][:k]
+        per_law: Counter = Counter(self._law_of_doc[i] for i in order)
+        pool = [int(i) for i in cand if int(i) not in set(cited)]
+        while len(order) < k and pool:
+            best = max(range(len(pool)), key=lambda j: (score[pool[j]] * p.diversity ** per_law[self._law_of_doc[pool[j]]], -j))
+            i = pool.pop(best)
+            order.append(i)
+            per_law[self._law_of_doc[i]] += 1
+        spread = len({self._law_of_doc[i] for i in order})
+        reasons.append(f"{len(order)} articles from {spread} laws")
+        return order, score, tuple(reasons), matched_words + terms
+
+    def _hit(self, i: int, score: float, terms: list[str]) -> Hit:
+        a = self.articles[i]
+        doc = normalise(_body_text(a))
+        matched = [t for t in dict.fromkeys(terms) if t in doc][:MAX_MATCHED_SHOWN]
+        return Hit(id=a.id, law=a.law, article=a.article, score=score, text=a.text, matched=tuple(matched))
+
+    def _card_hit(self, card: Card, score: float) -> CardHit:
+        refs = []
+        for ref in card.refs:
+            i = self._by_key.get(article_key(ref.law, ref.article))
+            if i is None:
+                refs.append({"law": ref.law, "article": ref.article, "resolved": False})
+            else:
+                a = self.articles[i]
+                refs.append({"law": ref.law, "article": ref.article, "resolved": True, "id": a.id, "text": a.text})
+        return CardHit(card=card, score=score, refs=tuple(refs))
+
+
+def _body_text(a: Article) -> str:
+    return normalise(f"{law_key(a.law)} {a.chapter} {a.text}")
+
+
+def _log_share(counts: Sequence[int]) -> np.ndarray:
+    """Map counts to [0, 1] on a log scale (0 -> 0, the largest -> 1)."""
+    arr = np.log1p(np.asarray(counts, dtype=np.float64))
+    top = arr.max() if arr.size else 0.0
+    return (arr / top if top > 0 else arr).astype(np.float32)
