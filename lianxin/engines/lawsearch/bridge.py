@@ -3,8 +3,10 @@
 Three things are learned from pairs of (lay question, gold articles):
 
 1. question words per article: the bigrams of the questions that cite an article, kept as
-   counts under the article's key (law + label). Indexed as a second field, they let a new
-   question match an article through how people asked about it before (document expansion).
+   counts under the article's key (law + label), and per question with its gold keys. They let
+   a new question reach an article through how people asked about it before: as a second
+   field (document expansion) and as votes of the most similar earlier questions, spread to
+   the neighbouring articles of the same law (statutes group articles by topic).
 2. a term map: for each lay word, the statute words that appear in the gold articles of
    questions containing it far more often than in gold articles generally (老板 -> 用人单位).
 3. priors: how often each law and each article is the answer, smoothed.
@@ -41,6 +43,8 @@ class Bridge:
     """What the engine learned; see the module docstring. Empty means "nothing learned"."""
 
     article_terms: dict[str, dict[str, int]] = field(default_factory=dict)
+    # one entry per training question: its bigrams (sorted, with repeats) and its gold article keys
+    asked: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
     term_map: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     law_counts: dict[str, int] = field(default_factory=dict)
     article_counts: dict[str, int] = field(default_factory=dict)
@@ -64,6 +68,7 @@ class Bridge:
         target_base: Counter = Counter()
         n_gold = 0
         n_questions = 0
+        asked: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
         article_words_cache: dict[str, frozenset[str]] = {}
         for question, golds in pairs:
             n_questions += 1
@@ -72,6 +77,7 @@ class Bridge:
             q_words = set(words(q_norm))
             for w in q_words:
                 word_questions[w] += 1
+            asked.append((tuple(sorted(q_bigrams)), tuple(article_key(law, label) for law, label in golds)))
             for law, label in golds:
                 key = article_key(law, label)
                 article_terms[key].update(q_bigrams)
@@ -99,12 +105,12 @@ class Bridge:
                 conditional = c / n_w
                 lift = conditional / (target_base[v] / max(n_gold, 1))
                 if conditional >= MIN_CONDITIONAL and lift >= MIN_LIFT:
-                    scored.append((v, round(min(conditional, 1.0), 3)))
-            scored.sort(key=lambda vw: (-vw[1], vw[0]))
+                    scored.append((v, round(min(conditional, 1.0), 3), lift))
+            scored.sort(key=lambda vwl: (-vwl[1], -vwl[2], vwl[0]))
             if scored:
-                term_map[w] = scored[:MAX_TARGETS_PER_WORD]
+                term_map[w] = [(v, weight) for v, weight, _ in scored[:MAX_TARGETS_PER_WORD]]
         return cls(
-            article_terms={k: dict(c) for k, c in article_terms.items()},
+            article_terms={k: dict(c) for k, c in article_terms.items()}, asked=asked,
             term_map=term_map, law_counts=dict(law_counts), article_counts=dict(article_counts),
             n_questions=n_questions, source=source,
             lexicon={normalise(k): [normalise(v) for v in vs] for k, vs in (lexicon or {}).items()},
@@ -135,12 +141,14 @@ class Bridge:
             "law_counts": self.law_counts, "article_counts": self.article_counts,
             "term_map": {w: [[v, x] for v, x in vs] for w, vs in sorted(self.term_map.items())},
             "article_terms": {k: self.article_terms[k] for k in sorted(self.article_terms)},
+            "asked": [[" ".join(terms), list(keys)] for terms, keys in self.asked],
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Bridge:
         return cls(
             article_terms={k: dict(v) for k, v in data.get("article_terms", {}).items()},
+            asked=[(tuple(terms.split()), tuple(keys)) for terms, keys in data.get("asked", [])],
             term_map={w: [(v, float(x)) for v, x in vs] for w, vs in data.get("term_map", {}).items()},
             law_counts=dict(data.get("law_counts", {})), article_counts=dict(data.get("article_counts", {})),
             n_questions=int(data.get("n_questions", 0)), source=str(data.get("source", "")),
@@ -150,7 +158,7 @@ class Bridge:
     def save(self, path: Path) -> None:
         payload = json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True).encode("utf-8")
         # mtime=0 keeps the file byte-identical across rebuilds of the same data.
-        with gzip.GzipFile(path, "wb", mtime=0) as fh:
+        with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as fh:
             fh.write(payload)
 
     @classmethod

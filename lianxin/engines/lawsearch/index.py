@@ -38,6 +38,7 @@ from .text import (
     CN_NUMERAL_CHARS,
     article_key,
     char_bigrams,
+    chinese_to_int,
     law_key,
     normalise,
     strip_fillers,
@@ -50,6 +51,10 @@ INDEX_FORMAT = 1
 CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit
 MIN_CANDIDATES = 50
 MAX_MATCHED_SHOWN = 12
+NEIGHBOUR_QUESTIONS = 20        # earlier questions that vote for their gold articles
+NEAR_ARTICLE_DECAY = 0.5        # vote share of the article 1 number away (squared for 2 away)
+NEAR_ARTICLE_SPAN = 2
+DIVERSITY_MAX_STEPS = 3         # the diversity factor stops growing after this many hits of a law
 _LABEL_RE = re.compile(rf"第[{CN_NUMERAL_CHARS}]+条(?:之[{CN_NUMERAL_CHARS}]+)?")
 
 
@@ -62,11 +67,13 @@ class SearchParams:
     """Weights of the score parts (see the module docstring); tuned in bench/lawsearch.py."""
 
     w_body: float = 1.0
-    w_bridge: float = 0.3
-    w_asked: float = 0.6
-    w_law_prior: float = 0.3
-    w_article_prior: float = 0.2
+    w_bridge: float = 0.2
+    w_asked: float = 0.0
+    w_law_prior: float = 0.5
+    w_article_prior: float = 0.4
     w_law_named: float = 0.5
+    w_law_asked: float = 0.3
+    w_near: float = 0.3
     w_label: float = 0.5
     diversity: float = 0.9          # score factor per earlier hit from the same law (1 = off)
     max_query_terms: int = 96       # longest questions keep their rarest bigrams
@@ -171,6 +178,34 @@ class LawIndex:
         self._article_prior = _log_share([bridge.article_counts.get(article_key(a.law, a.article), 0)
                                           for a in articles])
         self._body_df = np.diff(body.weights.indptr)
+        # Law-level field: every question asked of any article of a law, as one document per law.
+        law_terms: dict[str, Counter] = {k: Counter() for k in law_ids}
+        for akey, counts in bridge.article_terms.items():
+            lk = akey.split("|", 1)[0]
+            if lk in law_terms:
+                law_terms[lk].update(counts)
+        self.law_asked = BM25Field.build([[t for t, c in sorted(law_terms[k].items()) for _ in range(c)]
+                                          for k in law_ids])
+        self._neighbours = BM25Field.build([list(terms) for terms, _ in bridge.asked])
+        by_number: dict[tuple[int, int, int], int] = {}
+        for i, a in enumerate(articles):
+            number = _article_number(a.article)
+            if number is not None:
+                by_number.setdefault((int(self._law_of_doc[i]), *number), i)
+        self._near_docs: list[list[tuple[int, float]]] = []
+        for _, keys in bridge.asked:
+            votes: dict[int, float] = {}
+            for key in keys:
+                i = self._by_key.get(key)
+                if i is None:
+                    continue
+                number = _article_number(articles[i].article)
+                law = int(self._law_of_doc[i])
+                for delta in range(-NEAR_ARTICLE_SPAN, NEAR_ARTICLE_SPAN + 1):
+                    j = i if delta == 0 else by_number.get((law, number[0] + delta, 0)) if number else None
+                    if j is not None:
+                        votes[j] = max(votes.get(j, 0.0), NEAR_ARTICLE_DECAY ** abs(delta))
+            self._near_docs.append(sorted(votes.items()))
 
     # -- building and persistence -------------------------------------------------------
 
@@ -283,11 +318,25 @@ class LawIndex:
         order, _, _, _ = self._rank(normalise(question), k)
         return [self.articles[i].id for i in order]
 
-    def score_all(self, question: str) -> np.ndarray:
-        """Return the combined score of every article for a question (before citation and diversity)."""
-        return self._scores(normalise(question))[0]
+    def parts(self, question: str) -> dict[str, np.ndarray]:
+        """Return each score part for every article (BM25 parts divided by their best score).
 
-    def _scores(self, q: str) -> tuple[np.ndarray, list[str], list[str], list[tuple[str, int, int]]]:
+        The combined score is the `SearchParams`-weighted sum of these (see `combine`);
+        bench/lawsearch.py uses them to tune the weights.
+        """
+        return self._parts(normalise(question))[0]
+
+    def combine(self, parts: dict[str, np.ndarray], params: SearchParams | None = None) -> np.ndarray:
+        """Return the weighted sum of score parts (before citations and the diversity re-ordering)."""
+        p = params or self.params
+        score = np.zeros(len(self.articles), dtype=np.float32)
+        for name, weight in (("body", p.w_body), ("bridge", p.w_bridge), ("asked", p.w_asked),
+                             ("law_asked", p.w_law_asked), ("law_named", p.w_law_named), ("near", p.w_near)):
+            if weight and name in parts:
+                score += weight * parts[name]
+        return score + p.w_law_prior * self._law_prior + p.w_article_prior * self._article_prior
+
+    def _parts(self, q: str) -> tuple[dict[str, np.ndarray], list[str], list[str], list[tuple[str, int, int]]]:
         p = self.params
         named = self._names.find(q)
         text = q
@@ -306,21 +355,41 @@ class LawIndex:
             for b in char_bigrams(word):
                 if b not in terms:
                     bridge_terms[b] = max(bridge_terms.get(b, 0.0), weight)
-        score = np.zeros(len(self.articles), dtype=np.float32)
-        for weight, part in ((p.w_body, self.body.score(terms)), (p.w_bridge, self.body.score(bridge_terms)),
-                             (p.w_asked, self.asked.score(terms))):
-            top = float(part.max()) if part.size else 0.0
-            if weight and top > 0:
-                score += (weight / top) * part
-        score += p.w_law_prior * self._law_prior + p.w_article_prior * self._article_prior
-        for key, _, _ in named:
-            score[self._law_of_doc == self._law_ids[key]] += p.w_law_named
+        parts = {"body": _scaled(self.body.score(terms)), "bridge": _scaled(self.body.score(bridge_terms)),
+                 "asked": _scaled(self.asked.score(terms)),
+                 "law_asked": _scaled(self.law_asked.score(terms))[self._law_of_doc],
+                 "near": self._near(terms)}
+        if named:
+            law_named = np.zeros(len(self.articles), dtype=np.float32)
+            for key, _, _ in named:
+                law_named[self._law_of_doc == self._law_ids[key]] = 1.0
+            parts["law_named"] = law_named
         matched_words = list(dict.fromkeys([*q_words, *expansions]))
-        return score, matched_words, list(terms), named
+        return parts, matched_words, list(terms), named
+
+    def _near(self, terms: Counter) -> np.ndarray:
+        """Votes of the most similar earlier questions for their gold articles and those next to them."""
+        votes = np.zeros(len(self.articles), dtype=np.float32)
+        if not self._near_docs:
+            return votes
+        sim = self._neighbours.score(terms)
+        n = min(NEIGHBOUR_QUESTIONS, len(sim))
+        top = np.argpartition(-sim, n - 1)[:n]
+        best = float(sim[top].max()) if n else 0.0
+        if best <= 0:
+            return votes
+        for qi in top[np.lexsort((top, -sim[top]))]:
+            weight = float(sim[qi]) / best
+            if weight <= 0:
+                break
+            for i, share in self._near_docs[qi]:
+                votes[i] += weight * share
+        return _scaled(votes)
 
     def _rank(self, q: str, k: int) -> tuple[list[int], np.ndarray, tuple[str, ...], list[str]]:
         p = self.params
-        score, matched_words, terms, named = self._scores(q)
+        parts, matched_words, terms, named = self._parts(q)
+        score = self.combine(parts)
         reasons: list[str] = []
         labels = [m.group(0) for m in _LABEL_RE.finditer(q)]
         cited: list[int] = []
@@ -339,20 +408,36 @@ class LawIndex:
             reasons.append(f"article label without a law name: {', '.join(labels)}")
         if named:
             reasons.append("laws named: " + ", ".join(dict.fromkeys(key for key, _, _ in named)))
-        n_cand = min(len(score), max(MIN_CANDIDATES, CANDIDATES_PER_HIT * k))
-        cand = np.argpartition(-score, n_cand - 1)[:n_cand]
-        cand = cand[np.lexsort((cand, -score[cand]))]      # by score, ties by position: deterministic
-        order = [i for i in cited][:k]
-        per_law: Counter = Counter(self._law_of_doc[i] for i in order)
-        pool = [int(i) for i in cand if int(i) not in set(cited)]
-        while len(order) < k and pool:
-            best = max(range(len(pool)), key=lambda j: (score[pool[j]] * p.diversity ** per_law[self._law_of_doc[pool[j]]], -j))
-            i = pool.pop(best)
-            order.append(i)
-            per_law[self._law_of_doc[i]] += 1
+        order = self.top_order(score, k, cited=cited)
         spread = len({self._law_of_doc[i] for i in order})
         reasons.append(f"{len(order)} articles from {spread} laws")
         return order, score, tuple(reasons), matched_words + terms
+
+    def top_order(self, score: np.ndarray, k: int, *, cited: Sequence[int] = (),
+                  diversity: float | None = None) -> list[int]:
+        """Return the k best article positions: cited ones first, then by score with law diversity.
+
+        The j-th candidate of a law (in score order, counting cited articles of that law)
+        has its score multiplied by `diversity` ** min(j, DIVERSITY_MAX_STEPS), so a second law close behind moves up
+        past near-copies. This equals picking greedily by the decayed score, since a law's
+        candidates are always picked in their score order.
+        """
+        decay = self.params.diversity if diversity is None else diversity
+        n_cand = min(len(score), max(MIN_CANDIDATES, CANDIDATES_PER_HIT * k))
+        cand = np.argpartition(-score, n_cand - 1)[:n_cand]
+        cited = list(dict.fromkeys(int(i) for i in cited))[:k]
+        cand = np.asarray([i for i in cand[np.lexsort((cand, -score[cand]))] if int(i) not in set(cited)],
+                          dtype=np.int64)
+        if decay != 1.0 and cand.size:
+            laws = self._law_of_doc[cand]
+            seen = Counter(int(self._law_of_doc[i]) for i in cited)
+            nth = np.empty(cand.size, dtype=np.float64)
+            for j, law in enumerate(laws.tolist()):
+                nth[j] = min(seen[law], DIVERSITY_MAX_STEPS)
+                seen[law] += 1
+            adjusted = score[cand] * np.power(decay, nth)
+            cand = cand[np.lexsort((np.arange(cand.size), -adjusted))]
+        return cited + [int(i) for i in cand[: k - len(cited)]]
 
     def _hit(self, i: int, score: float, terms: list[str]) -> Hit:
         a = self.articles[i]
@@ -370,6 +455,22 @@ class LawIndex:
                 a = self.articles[i]
                 refs.append({"law": ref.law, "article": ref.article, "resolved": True, "id": a.id, "text": a.text})
         return CardHit(card=card, score=score, refs=tuple(refs))
+
+
+def _article_number(label: str) -> tuple[int, int] | None:
+    """Return (number, sub-number) of a label such as 第二百九十三条之一 -> (293, 1); None if unreadable."""
+    m = re.fullmatch(rf"第([{CN_NUMERAL_CHARS}0-9]+)条(?:之([{CN_NUMERAL_CHARS}0-9]+))?", normalise(label).replace(" ", ""))
+    if not m:
+        return None
+    number = chinese_to_int(m.group(1))
+    sub = chinese_to_int(m.group(2)) if m.group(2) else 0
+    return None if number is None or sub is None else (number, sub)
+
+
+def _scaled(part: np.ndarray) -> np.ndarray:
+    """Divide a BM25 part by its best score (all zeros stay zeros)."""
+    top = float(part.max()) if part.size else 0.0
+    return part / top if top > 0 else part
 
 
 def _body_text(a: Article) -> str:
