@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from lianxin.engines.lawsearch import Article, Bridge, LawIndex, SearchParams  # noqa: E402
 from lianxin.engines.lawsearch.bridge import DEFAULT_BRIDGE_PATH, load_lexicon  # noqa: E402
+from lianxin.engines.lawsearch.index import PART_WEIGHTS  # noqa: E402
 from lianxin.engines.lawsearch.text import article_key, char_bigrams, law_key, normalise  # noqa: E402
 
 DATA = next((p for p in (ROOT / ".." / "shared" / "data", ROOT / ".." / ".." / "shared" / "data") if p.exists()),
@@ -144,8 +145,7 @@ def cached_ranking(cache, fold_index, params: SearchParams, k: int = 100):
         idx = fold_index[f]
         score = idx.combine(empty, params)
         for name, (ids, vals) in kept.items():
-            w = {"body": params.w_body, "bridge": params.w_bridge, "asked": params.w_asked,
-                 "law_asked": params.w_law_asked, "law_named": params.w_law_named, "near": params.w_near}[name]
+            w = getattr(params, PART_WEIGHTS[name])
             if w:
                 np.add.at(score, ids, w * vals)
         order = idx.top_order(score, k, diversity=params.diversity)
@@ -154,8 +154,9 @@ def cached_ranking(cache, fold_index, params: SearchParams, k: int = 100):
 
 
 def tune(base, questions, by_id, folds, golds, params: SearchParams) -> SearchParams:
-    """Coordinate search of the weights on the CV folds; the objective is R@10 + MRR@10 + R@100 / 2."""
+    """Coordinate search of the weights on the CV folds; the objective is R@10 + R@100 + MRR@10 / 2."""
     grid = {
+        "w_words": [0.0, 0.25, 0.5, 0.75, 1.0, 1.5],
         "w_bridge": [0.0, 0.1, 0.2, 0.3, 0.5],
         "w_asked": [0.0, 0.2, 0.4, 0.6, 1.0, 1.5],
         "w_law_asked": [0.0, 0.1, 0.2, 0.3, 0.5, 0.8],
@@ -163,6 +164,7 @@ def tune(base, questions, by_id, folds, golds, params: SearchParams) -> SearchPa
         "w_law_prior": [0.0, 0.2, 0.35, 0.5, 0.7, 1.0],
         "w_article_prior": [0.0, 0.1, 0.2, 0.4, 0.6, 0.9],
         "diversity": [0.8, 0.9, 0.95, 1.0],
+        "term_weight_power": [0.0, 0.5, 1.0, 1.5],
     }
     t0 = time.perf_counter()
     cache, fold_index = cache_parts(base, questions, by_id, folds)
@@ -170,7 +172,7 @@ def tune(base, questions, by_id, folds, golds, params: SearchParams) -> SearchPa
 
     def objective(p):
         m = metrics(cached_ranking(cache, fold_index, p), golds)
-        return m["R@10"] + m["MRR@10"] + m["R@100"] / 2, m
+        return m["R@10"] + m["R@100"] + m["MRR@10"] / 2, m
 
     best_val, best_m = objective(params)
     print(f"tune start {fmt(best_m)}", flush=True)

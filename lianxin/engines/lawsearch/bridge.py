@@ -10,6 +10,8 @@ Three things are learned from pairs of (lay question, gold articles):
 2. a term map: for each lay word, the statute words that appear in the gold articles of
    questions containing it far more often than in gold articles generally (老板 -> 用人单位).
 3. priors: how often each law and each article is the answer, smoothed.
+4. term weights: how often a question bigram also occurs in the gold articles, against the
+   average (question-style bigrams such as 是否 or 怎样 fall, statute terms rise).
 
 Keys are law titles and article labels, not corpus ids, so a bridge learned on one corpus
 applies to any imported corpus that uses the official titles.
@@ -35,6 +37,11 @@ MIN_PAIR_COUNT = 2           # ... and co-occur with the statute word in this ma
 MIN_CONDITIONAL = 0.25       # P(statute word in gold | lay word in question)
 MIN_LIFT = 3.0               # that probability over the statute word's base rate
 MAX_TARGETS_PER_WORD = 4
+# Learned weight of a question bigram: its rate of occurring in the gold articles, shrunk
+# towards the average rate as if seen in TERM_PRIOR_QUESTIONS more questions, over that average.
+MIN_TERM_QUESTIONS = 2
+TERM_PRIOR_QUESTIONS = 3.0
+MIN_TERM_WEIGHT, MAX_TERM_WEIGHT = 0.1, 2.5
 LEXICON_WEIGHT = 1.0         # weight of a reviewed lexicon mapping, against learned ones in (0, 1]
 
 
@@ -45,6 +52,8 @@ class Bridge:
     article_terms: dict[str, dict[str, int]] = field(default_factory=dict)
     # one entry per training question: its bigrams (sorted, with repeats) and its gold article keys
     asked: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    # question bigram -> how much more (or less) often than usual it occurs in the gold articles
+    term_weights: dict[str, float] = field(default_factory=dict)
     term_map: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     law_counts: dict[str, int] = field(default_factory=dict)
     article_counts: dict[str, int] = field(default_factory=dict)
@@ -70,6 +79,8 @@ class Bridge:
         n_questions = 0
         asked: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
         article_words_cache: dict[str, frozenset[str]] = {}
+        term_asked: Counter = Counter()
+        term_found: Counter = Counter()
         for question, golds in pairs:
             n_questions += 1
             q_norm = strip_fillers(normalise(question))
@@ -78,6 +89,15 @@ class Bridge:
             for w in q_words:
                 word_questions[w] += 1
             asked.append((tuple(sorted(q_bigrams)), tuple(article_key(law, label) for law, label in golds)))
+            gold_bigrams: set[str] = set()
+            for law, label in golds:
+                text = article_texts.get(article_key(law, label))
+                if text is not None:
+                    gold_bigrams.update(char_bigrams(normalise(f"{law_key(law)} {text}")))
+            if gold_bigrams:
+                for t in set(q_bigrams):
+                    term_asked[t] += 1
+                    term_found[t] += t in gold_bigrams
             for law, label in golds:
                 key = article_key(law, label)
                 article_terms[key].update(q_bigrams)
@@ -109,7 +129,14 @@ class Bridge:
             scored.sort(key=lambda vwl: (-vwl[1], -vwl[2], vwl[0]))
             if scored:
                 term_map[w] = [(v, weight) for v, weight, _ in scored[:MAX_TARGETS_PER_WORD]]
+        base_rate = sum(term_found.values()) / max(sum(term_asked.values()), 1)
+        term_weights = {}
+        for t, n in term_asked.items():
+            if n >= MIN_TERM_QUESTIONS and base_rate > 0:
+                rate = (term_found[t] + TERM_PRIOR_QUESTIONS * base_rate) / (n + TERM_PRIOR_QUESTIONS)
+                term_weights[t] = round(min(max(rate / base_rate, MIN_TERM_WEIGHT), MAX_TERM_WEIGHT), 3)
         return cls(
+            term_weights=term_weights,
             article_terms={k: dict(c) for k, c in article_terms.items()}, asked=asked,
             term_map=term_map, law_counts=dict(law_counts), article_counts=dict(article_counts),
             n_questions=n_questions, source=source,
@@ -142,6 +169,7 @@ class Bridge:
             "term_map": {w: [[v, x] for v, x in vs] for w, vs in sorted(self.term_map.items())},
             "article_terms": {k: self.article_terms[k] for k in sorted(self.article_terms)},
             "asked": [[" ".join(terms), list(keys)] for terms, keys in self.asked],
+            "term_weights": dict(sorted(self.term_weights.items())),
         }
 
     @classmethod
@@ -149,6 +177,7 @@ class Bridge:
         return cls(
             article_terms={k: dict(v) for k, v in data.get("article_terms", {}).items()},
             asked=[(tuple(terms.split()), tuple(keys)) for terms, keys in data.get("asked", [])],
+            term_weights={k: float(v) for k, v in data.get("term_weights", {}).items()},
             term_map={w: [(v, float(x)) for v, x in vs] for w, vs in data.get("term_map", {}).items()},
             law_counts=dict(data.get("law_counts", {})), article_counts=dict(data.get("article_counts", {})),
             n_questions=int(data.get("n_questions", 0)), source=str(data.get("source", "")),

@@ -3,7 +3,8 @@
 Scoring (the weights are `SearchParams`, tuned by 5-fold cross-validation in
 bench/lawsearch.py):
 
-1. body: BM25 of the question's character bigrams over law name + chapter + text;
+1. body: BM25 of the question's character bigrams over law name + chapter + text, and of its
+   jieba words over the same text;
 2. bridge: BM25 of the statute words the lay->legal bridge maps the question to;
 3. asked: BM25 of the question's bigrams over the questions previously asked of each article;
 4. priors: how often the article, and its law, answered earlier questions;
@@ -39,6 +40,8 @@ from .text import (
     article_key,
     char_bigrams,
     chinese_to_int,
+    index_words,
+    label_key,
     law_key,
     normalise,
     strip_fillers,
@@ -47,15 +50,21 @@ from .text import (
 )
 
 ENGINE_VERSION = "lawsearch-1.0"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit
 MIN_CANDIDATES = 50
 MAX_MATCHED_SHOWN = 12
+ARTICLE_FIELDS = [f.name for f in fields(Article)]
 NEIGHBOUR_QUESTIONS = 20        # earlier questions that vote for their gold articles
 NEAR_ARTICLE_DECAY = 0.5        # vote share of the article 1 number away (squared for 2 away)
 NEAR_ARTICLE_SPAN = 2
 DIVERSITY_MAX_STEPS = 3         # the diversity factor stops growing after this many hits of a law
 _LABEL_RE = re.compile(rf"第[{CN_NUMERAL_CHARS}]+条(?:之[{CN_NUMERAL_CHARS}]+)?")
+
+
+# score part -> the SearchParams field that weights it
+PART_WEIGHTS = {"body": "w_body", "words": "w_words", "bridge": "w_bridge", "asked": "w_asked",
+                "law_asked": "w_law_asked", "law_named": "w_law_named", "near": "w_near"}
 
 
 class EmptyQueryError(ValueError):
@@ -67,16 +76,18 @@ class SearchParams:
     """Weights of the score parts (see the module docstring); tuned in bench/lawsearch.py."""
 
     w_body: float = 1.0
-    w_bridge: float = 0.2
+    w_bridge: float = 0.1
     w_asked: float = 0.0
     w_law_prior: float = 0.5
-    w_article_prior: float = 0.4
+    w_article_prior: float = 0.1
     w_law_named: float = 0.5
     w_law_asked: float = 0.3
-    w_near: float = 0.3
+    w_near: float = 0.2
+    w_words: float = 0.5
     w_label: float = 0.5
-    diversity: float = 0.9          # score factor per earlier hit from the same law (1 = off)
-    max_query_terms: int = 96       # longest questions keep their rarest bigrams
+    diversity: float = 1.0          # score factor per earlier hit from the same law (1 = off)
+    max_query_terms: int = 96
+    term_weight_power: float = 1.0  # exponent on the learned question-term weights (0 = off)       # longest questions keep their rarest bigrams
 
 
 @dataclass(frozen=True)
@@ -129,9 +140,9 @@ class _LawNames:
     @classmethod
     def from_articles(cls, articles: Sequence[Article]) -> _LawNames:
         by_name: dict[str, str] = {}
-        for a in articles:
-            key = law_key(a.law)
-            for name in (key, normalise(a.law), normalise(a.law_short) if a.law_short else ""):
+        for law, short in dict.fromkeys((a.law, a.law_short) for a in articles):
+            key = law_key(law)
+            for name in (key, normalise(law), normalise(short) if short else ""):
                 name = name.replace(" ", "")
                 if len(name) >= 2:
                     by_name.setdefault(name, key)
@@ -155,10 +166,11 @@ class _LawNames:
 class LawIndex:
     """A searchable statute index. Build with `LawIndex.build`, persist with `save`, reopen with `open`."""
 
-    def __init__(self, articles: list[Article], body: BM25Field, asked: BM25Field, bridge: Bridge,
-                 params: SearchParams, cards: list[Card] | None = None):
+    def __init__(self, articles: list[Article], body: BM25Field, body_words: BM25Field, asked: BM25Field,
+                 bridge: Bridge, params: SearchParams, cards: list[Card] | None = None):
         self.articles = articles
         self.body = body
+        self.body_words = body_words
         self.asked = asked
         self.bridge = bridge
         self.params = params
@@ -231,9 +243,11 @@ class LawIndex:
         if not records:
             raise ValueError("no articles to index")
         bridge = default_bridge() if bridge is None else bridge
-        body = BM25Field.build([char_bigrams(_body_text(a)) for a in records])
+        texts = [_body_text(a) for a in records]
+        body = BM25Field.build([char_bigrams(t) for t in texts])
+        body_words = BM25Field.build([index_words(t) for t in texts])
         asked = cls._asked_field(records, bridge)
-        return cls(records, body, asked, bridge, params or SearchParams(), cards)
+        return cls(records, body, body_words, asked, bridge, params or SearchParams(), cards)
 
     @staticmethod
     def _asked_field(records: Sequence[Article], bridge: Bridge) -> BM25Field:
@@ -245,8 +259,8 @@ class LawIndex:
 
     def with_bridge(self, bridge: Bridge, params: SearchParams | None = None) -> LawIndex:
         """Return an index over the same articles and body field with another bridge (for tuning)."""
-        return LawIndex(self.articles, self.body, self._asked_field(self.articles, bridge), bridge,
-                        params or self.params, self.cards)
+        return LawIndex(self.articles, self.body, self.body_words, self._asked_field(self.articles, bridge),
+                        bridge, params or self.params, self.cards)
 
     def save(self, directory: str | Path) -> None:
         """Write the index to `directory`, replacing what was there only once all files are written."""
@@ -254,10 +268,11 @@ class LawIndex:
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
         try:
-            with gzip.open(tmp / "articles.jsonl.gz", "wt", encoding="utf-8") as fh:
-                for a in self.articles:
-                    fh.write(json.dumps(a.to_dict(), ensure_ascii=False) + "\n")
+            rows = [[getattr(a, f) for f in ARTICLE_FIELDS] for a in self.articles]
+            with gzip.open(tmp / "articles.json.gz", "wt", encoding="utf-8") as fh:
+                json.dump({"fields": ARTICLE_FIELDS, "rows": rows}, fh, ensure_ascii=False)
             self.body.save(tmp, "body")
+            self.body_words.save(tmp, "words")
             self.asked.save(tmp, "asked")
             self.bridge.save(tmp / "bridge.json.gz")
             meta = {"format": INDEX_FORMAT, "engine_version": ENGINE_VERSION, "articles": len(self.articles),
@@ -285,11 +300,13 @@ class LawIndex:
         if meta.get("format") != INDEX_FORMAT:
             raise ValueError(f"index at {directory} has format {meta.get('format')}, this engine reads "
                              f"{INDEX_FORMAT}: re-import with --replace")
-        with gzip.open(directory / "articles.jsonl.gz", "rt", encoding="utf-8") as fh:
-            articles = [Article(**json.loads(line)) for line in fh if line.strip()]
+        with gzip.open(directory / "articles.json.gz", "rt", encoding="utf-8") as fh:
+            stored = json.load(fh)
+        articles = [Article(**dict(zip(stored["fields"], row))) for row in stored["rows"]]
         known = {f.name for f in fields(SearchParams)}
         params = SearchParams(**{k: v for k, v in meta.get("params", {}).items() if k in known})
-        return cls(articles, BM25Field.load(directory, "body"), BM25Field.load(directory, "asked"),
+        return cls(articles, BM25Field.load(directory, "body"), BM25Field.load(directory, "words"),
+                   BM25Field.load(directory, "asked"),
                    Bridge.load(directory / "bridge.json.gz"), params, cards)
 
     # -- searching ------------------------------------------------------------------------
@@ -330,8 +347,8 @@ class LawIndex:
         """Return the weighted sum of score parts (before citations and the diversity re-ordering)."""
         p = params or self.params
         score = np.zeros(len(self.articles), dtype=np.float32)
-        for name, weight in (("body", p.w_body), ("bridge", p.w_bridge), ("asked", p.w_asked),
-                             ("law_asked", p.w_law_asked), ("law_named", p.w_law_named), ("near", p.w_near)):
+        for name, param in PART_WEIGHTS.items():
+            weight = getattr(p, param)
             if weight and name in parts:
                 score += weight * parts[name]
         return score + p.w_law_prior * self._law_prior + p.w_article_prior * self._article_prior
@@ -355,7 +372,11 @@ class LawIndex:
             for b in char_bigrams(word):
                 if b not in terms:
                     bridge_terms[b] = max(bridge_terms.get(b, 0.0), weight)
-        parts = {"body": _scaled(self.body.score(terms)), "bridge": _scaled(self.body.score(bridge_terms)),
+        weights = self.bridge.term_weights
+        power = p.term_weight_power
+        body_terms = {t: n * weights.get(t, 1.0) ** power for t, n in terms.items()} if power else terms
+        word_terms = Counter(index_words(text))
+        parts = {"body": _scaled(self.body.score(body_terms)), "words": _scaled(self.body_words.score(word_terms)), "bridge": _scaled(self.body.score(bridge_terms)),
                  "asked": _scaled(self.asked.score(terms)),
                  "law_asked": _scaled(self.law_asked.score(terms))[self._law_of_doc],
                  "near": self._near(terms)}
@@ -457,9 +478,12 @@ class LawIndex:
         return CardHit(card=card, score=score, refs=tuple(refs))
 
 
+_NUMBERED_LABEL = re.compile(rf"第([{CN_NUMERAL_CHARS}0-9]+)条(?:之([{CN_NUMERAL_CHARS}0-9]+))?")
+
+
 def _article_number(label: str) -> tuple[int, int] | None:
     """Return (number, sub-number) of a label such as 第二百九十三条之一 -> (293, 1); None if unreadable."""
-    m = re.fullmatch(rf"第([{CN_NUMERAL_CHARS}0-9]+)条(?:之([{CN_NUMERAL_CHARS}0-9]+))?", normalise(label).replace(" ", ""))
+    m = _NUMBERED_LABEL.fullmatch(label_key(label))
     if not m:
         return None
     number = chinese_to_int(m.group(1))
