@@ -239,6 +239,9 @@ def main() -> int:
     t0 = time.perf_counter()
     ranked = run_engine_cv(full, questions, by_id, folds, params)
     print(f"engine   {fmt(metrics(ranked, golds))}   ({time.perf_counter() - t0:.0f} s)")
+    if params.diversity != 1.0:
+        plain = run_engine_cv(full, questions, by_id, folds, replace(params, diversity=1.0))
+        print(f"  without the law-diversity re-ordering: {fmt(metrics(plain, golds))}")
     if not args.no_baseline:
         t0 = time.perf_counter()
         base_ranked = run_baseline(articles, questions)

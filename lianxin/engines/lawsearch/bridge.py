@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .text import article_key, char_bigrams, law_key, normalise, strip_fillers, words
+from .text import article_key, char_bigrams, index_words, law_key, normalise, strip_fillers
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_BRIDGE_PATH = PACKAGE_DIR / "learned" / "bridge.json.gz"
@@ -42,7 +42,6 @@ MAX_TARGETS_PER_WORD = 4
 MIN_TERM_QUESTIONS = 2
 TERM_PRIOR_QUESTIONS = 3.0
 MIN_TERM_WEIGHT, MAX_TERM_WEIGHT = 0.1, 2.5
-LEXICON_WEIGHT = 1.0         # weight of a reviewed lexicon mapping, against learned ones in (0, 1]
 
 
 @dataclass
@@ -85,7 +84,7 @@ class Bridge:
             n_questions += 1
             q_norm = strip_fillers(normalise(question))
             q_bigrams = char_bigrams(q_norm)
-            q_words = set(words(q_norm))
+            q_words = set(index_words(q_norm))
             for w in q_words:
                 word_questions[w] += 1
             asked.append((tuple(sorted(q_bigrams)), tuple(article_key(law, label) for law, label in golds)))
@@ -107,7 +106,7 @@ class Bridge:
                 if text is None:
                     continue
                 if key not in article_words_cache:
-                    article_words_cache[key] = frozenset(words(normalise(text)))
+                    article_words_cache[key] = frozenset(index_words(normalise(text)))
                 a_words = article_words_cache[key]
                 n_gold += 1
                 target_base.update(a_words)
@@ -144,23 +143,26 @@ class Bridge:
         )
 
     def expand(self, question: str, question_words: Iterable[str]) -> dict[str, float]:
-        """Return statute words (with weights) that the bridge maps a normalised question to.
-
-        Learned mappings apply to the question's jieba words; lexicon entries apply
-        wherever their lay phrase occurs in the text, since jieba may cut a phrase apart.
-        """
+        """Return statute words (with weights) that the learned term map gives a normalised question."""
         out: dict[str, float] = {}
         for w in dict.fromkeys(question_words):
             for v, weight in self.term_map.get(w, ()):
                 if v not in question:
                     out[v] = max(out.get(v, 0.0), weight)
-        for lay, legal in self.lexicon.items():
-            if lay in question:
-                for v in legal:
-                    if v not in question:
-                        out[v] = LEXICON_WEIGHT
         # Ordered by weight then word: the same question gives the same expansion in any process.
         return dict(sorted(out.items(), key=lambda vw: (-vw[1], vw[0])))
+
+    def lexicon_words(self, question: str) -> list[str]:
+        """Return the statute words the reviewed lexicon gives for a normalised question.
+
+        Lexicon entries apply wherever their lay phrase occurs in the text (jieba may cut a
+        phrase apart). Reviewed synonyms count like the question's own words.
+        """
+        out = []
+        for lay, legal in sorted(self.lexicon.items()):
+            if lay in question:
+                out.extend(v for v in legal if v not in question)
+        return list(dict.fromkeys(out))
 
     def to_json(self) -> dict:
         return {

@@ -46,7 +46,6 @@ from .text import (
     normalise,
     strip_fillers,
     strip_symbols,
-    words,
 )
 
 ENGINE_VERSION = "lawsearch-1.0"
@@ -76,18 +75,18 @@ class SearchParams:
     """Weights of the score parts (see the module docstring); tuned in bench/lawsearch.py."""
 
     w_body: float = 1.0
-    w_bridge: float = 0.1
+    w_bridge: float = 0.3
     w_asked: float = 0.0
     w_law_prior: float = 0.5
-    w_article_prior: float = 0.1
+    w_article_prior: float = 0.2
     w_law_named: float = 0.5
     w_law_asked: float = 0.3
-    w_near: float = 0.2
+    w_near: float = 0.5
     w_words: float = 0.5
     w_label: float = 0.5
-    diversity: float = 1.0          # score factor per earlier hit from the same law (1 = off)
-    max_query_terms: int = 96
-    term_weight_power: float = 1.0  # exponent on the learned question-term weights (0 = off)       # longest questions keep their rarest bigrams
+    diversity: float = 0.9          # score factor per earlier hit from the same law (1 = off)
+    max_query_terms: int = 96       # longest questions keep their rarest bigrams and words
+    term_weight_power: float = 1.0  # exponent on the learned question-term weights (0 = off)
 
 
 @dataclass(frozen=True)
@@ -190,6 +189,7 @@ class LawIndex:
         self._article_prior = _log_share([bridge.article_counts.get(article_key(a.law, a.article), 0)
                                           for a in articles])
         self._body_df = np.diff(body.weights.indptr)
+        self._words_df = np.diff(body_words.weights.indptr)
         # Law-level field: every question asked of any article of a law, as one document per law.
         law_terms: dict[str, Counter] = {k: Counter() for k in law_ids}
         for akey, counts in bridge.article_terms.items():
@@ -336,12 +336,12 @@ class LawIndex:
         return [self.articles[i].id for i in order]
 
     def parts(self, question: str) -> dict[str, np.ndarray]:
-        """Return each score part for every article (BM25 parts divided by their best score).
+        """Return every score part for every article (BM25 parts divided by their best score).
 
         The combined score is the `SearchParams`-weighted sum of these (see `combine`);
         bench/lawsearch.py uses them to tune the weights.
         """
-        return self._parts(normalise(question))[0]
+        return self._parts(normalise(question), every_part=True)[0]
 
     def combine(self, parts: dict[str, np.ndarray], params: SearchParams | None = None) -> np.ndarray:
         """Return the weighted sum of score parts (before citations and the diversity re-ordering)."""
@@ -353,19 +353,23 @@ class LawIndex:
                 score += weight * parts[name]
         return score + p.w_law_prior * self._law_prior + p.w_article_prior * self._article_prior
 
-    def _parts(self, q: str) -> tuple[dict[str, np.ndarray], list[str], list[str], list[tuple[str, int, int]]]:
+    def _parts(self, q: str, every_part: bool = False
+               ) -> tuple[dict[str, np.ndarray], list[str], list[str], list[tuple[str, int, int]]]:
         p = self.params
         named = self._names.find(q)
         text = q
         for _, start, end in named:   # a law's name says which law, not what the question is about
             text = text[:start] + " " * (end - start) + text[end:]
         text = strip_fillers(_LABEL_RE.sub(" ", text))
+        lexicon_words = self.bridge.lexicon_words(text)
         terms = Counter(char_bigrams(text))
+        for word in lexicon_words:
+            terms.update(b for b in char_bigrams(word) if b not in terms)
         if len(terms) > p.max_query_terms:
             df = {t: self._body_df[self.body.vocab[t]] if t in self.body.vocab else 0 for t in terms}
             keep = sorted(terms, key=lambda t: (df[t] == 0, df[t], t))[:p.max_query_terms]
             terms = Counter({t: terms[t] for t in keep})
-        q_words = words(text)
+        q_words = index_words(text)
         expansions = self.bridge.expand(text, q_words)
         bridge_terms: dict[str, float] = {}
         for word, weight in expansions.items():
@@ -375,17 +379,27 @@ class LawIndex:
         weights = self.bridge.term_weights
         power = p.term_weight_power
         body_terms = {t: n * weights.get(t, 1.0) ** power for t, n in terms.items()} if power else terms
-        word_terms = Counter(index_words(text))
-        parts = {"body": _scaled(self.body.score(body_terms)), "words": _scaled(self.body_words.score(word_terms)), "bridge": _scaled(self.body.score(bridge_terms)),
-                 "asked": _scaled(self.asked.score(terms)),
-                 "law_asked": _scaled(self.law_asked.score(terms))[self._law_of_doc],
-                 "near": self._near(terms)}
+        word_terms = Counter(q_words)
+        word_terms.update(w for w in lexicon_words if w not in word_terms)
+        if len(word_terms) > p.max_query_terms:
+            wdf = {t: self._words_df[self.body_words.vocab[t]] if t in self.body_words.vocab else 0 for t in word_terms}
+            word_terms = Counter({t: word_terms[t] for t in
+                                  sorted(word_terms, key=lambda t: (wdf[t] == 0, wdf[t], t))[:p.max_query_terms]})
+        compute = {
+            "body": lambda: _scaled(self.body.score(body_terms)),
+            "words": lambda: _scaled(self.body_words.score(word_terms)),
+            "bridge": lambda: _scaled(self.body.score(bridge_terms)),
+            "asked": lambda: _scaled(self.asked.score(terms)),
+            "law_asked": lambda: _scaled(self.law_asked.score(terms))[self._law_of_doc],
+            "near": lambda: self._near(terms),
+        }
+        parts = {name: f() for name, f in compute.items() if every_part or getattr(p, PART_WEIGHTS[name])}
         if named:
             law_named = np.zeros(len(self.articles), dtype=np.float32)
             for key, _, _ in named:
                 law_named[self._law_of_doc == self._law_ids[key]] = 1.0
             parts["law_named"] = law_named
-        matched_words = list(dict.fromkeys([*q_words, *expansions]))
+        matched_words = list(dict.fromkeys([*q_words, *lexicon_words, *expansions]))
         return parts, matched_words, list(terms), named
 
     def _near(self, terms: Counter) -> np.ndarray:
@@ -462,8 +476,13 @@ class LawIndex:
 
     def _hit(self, i: int, score: float, terms: list[str]) -> Hit:
         a = self.articles[i]
-        doc = normalise(_body_text(a))
-        matched = [t for t in dict.fromkeys(terms) if t in doc][:MAX_MATCHED_SHOWN]
+        # Statute texts are already simplified; lower() is enough here (normalise costs ~0.4 ms a hit).
+        doc = f"{law_key(a.law)} {a.chapter} {a.text}".lower()
+        matched: list[str] = []
+        for t in dict.fromkeys(terms):   # words first, then bigrams not already inside a matched word
+            if t in doc and not any(t in m for m in matched):
+                matched.append(t)
+        matched = matched[:MAX_MATCHED_SHOWN]
         return Hit(id=a.id, law=a.law, article=a.article, score=score, text=a.text, matched=tuple(matched))
 
     def _card_hit(self, card: Card, score: float) -> CardHit:

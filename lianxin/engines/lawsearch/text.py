@@ -111,12 +111,6 @@ def char_bigrams(text: str) -> list[str]:
     return tokens
 
 
-@lru_cache(maxsize=4096)
-def words(text: str) -> tuple[str, ...]:
-    """Return jieba words of normalised `text`, without punctuation or single characters."""
-    return tuple(w for w in jieba.lcut(strip_symbols(text)) if len(w) > 1 and not w.isspace())
-
-
 # Words that carry the asking, not the matter ("请问 … 怎么办"). Removed from questions
 # before matching; statute texts keep them.
 QUESTION_FILLERS = (

@@ -30,6 +30,14 @@ def test_lay_questions_reach_the_right_laws(small_index, question, expected_laws
     assert expected_laws & set(_laws(small_index.search(question, k=5), 5))
 
 
+@pytest.mark.parametrize("question,law,article", [
+    ("狗咬人谁负责", "中华人民共和国民法典", "第一千二百四十五条"),
+    ("被狗咬了找谁赔", "中华人民共和国民法典", "第一千二百四十五条"),
+])
+def test_lay_question_finds_the_article(small_index, question, law, article):
+    assert (law, article) in {(h.law, h.article) for h in small_index.search(question, k=3).hits}
+
+
 def test_noise_complaint_spreads_over_laws(small_index):
     laws = set(_laws(small_index.search("楼上广场舞音响噪音太吵，晚上睡不着", k=10), 10))
     assert "中华人民共和国噪声污染防治法" in laws
