@@ -57,7 +57,7 @@ ARTICLE_FIELDS = [f.name for f in fields(Article)]
 NEIGHBOUR_QUESTIONS = 20        # earlier questions that vote for their gold articles
 NEAR_ARTICLE_DECAY = 0.5        # vote share of the article 1 number away (squared for 2 away)
 NEAR_ARTICLE_SPAN = 2
-DIVERSITY_MAX_STEPS = 3         # the diversity factor stops growing after this many hits of a law
+DIVERSITY_MAX_STEPS = 1         # only the first hit of each law is spared the diversity factor (CV: costs no recall)
 _LABEL_RE = re.compile(rf"第[{CN_NUMERAL_CHARS}]+条(?:之[{CN_NUMERAL_CHARS}]+)?")
 
 
