@@ -3,10 +3,14 @@
 Scoring (the weights are `SearchParams`, tuned by 5-fold cross-validation in
 bench/lawsearch.py):
 
-1. body: BM25 of the question's character bigrams over law name + chapter + text, and of its
-   jieba words over the same text;
-2. bridge: BM25 of the statute words the lay->legal bridge maps the question to;
-3. asked: BM25 of the question's bigrams over the questions previously asked of each article;
+1. body: BM25 of the question's character bigrams over law name + chapter + text, each
+   bigram weighted by how often such question bigrams occur in gold articles (learned), and
+   BM25 of its jieba words over the same text; the reviewed lexicon's statute words for the
+   question's lay phrases count as question words;
+2. bridge: BM25 of the statute words the learned term map gives the question;
+3. near: votes of the most similar earlier questions for their gold articles and the
+   articles numbered next to them; law_asked: the same similarity at the level of laws;
+   asked: BM25 over the earlier questions of each article (weight 0 after tuning);
 4. priors: how often the article, and its law, answered earlier questions;
 5. named law: the question names the article's law.
 
@@ -57,7 +61,8 @@ ARTICLE_FIELDS = [f.name for f in fields(Article)]
 NEIGHBOUR_QUESTIONS = 20        # earlier questions that vote for their gold articles
 NEAR_ARTICLE_DECAY = 0.5        # vote share of the article 1 number away (squared for 2 away)
 NEAR_ARTICLE_SPAN = 2
-DIVERSITY_MAX_STEPS = 1         # only the first hit of each law is spared the diversity factor (CV: costs no recall)
+# Only the first hit of each law is spared the diversity factor; compounding it cost recall in CV.
+DIVERSITY_MAX_STEPS = 1
 _LABEL_RE = re.compile(rf"第[{CN_NUMERAL_CHARS}]+条(?:之[{CN_NUMERAL_CHARS}]+)?")
 
 

@@ -1,6 +1,8 @@
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lianxin.engines.lawsearch import ENGINE_VERSION, EmptyQueryError, LawIndex
 from lianxin.engines.lawsearch.cli import main
@@ -135,3 +137,17 @@ def test_cli_empty_question_is_a_clear_error(tmp_path, capsys):
     main(["laws", "import", str(src), "--index", idx])
     assert main(["laws", "search", "  ", "--index", idx]) == 1
     assert "empty question" in capsys.readouterr().err
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(question=st.text(alphabet=st.sampled_from("老板工资噪音被骗房东押金第条十一0123456789民法典，。！😀 ａ\n"),
+                        max_size=60),
+       k=st.integers(min_value=1, max_value=12))
+def test_any_question_gives_distinct_hits_or_a_clear_error(toy_index, question, k):
+    try:
+        result = toy_index.search(question, k=k)
+    except EmptyQueryError:
+        return
+    ids = [h.id for h in result.hits]
+    assert len(ids) == min(k, len(TOY_ARTICLES)) and len(set(ids)) == len(ids)
+    assert all(h.score >= 0 for h in result.hits)
