@@ -66,6 +66,14 @@ def test_audit_log_is_closed_to_officers(world, client_for):
     assert client_for(world.officer).get(reverse("core:audit")).status_code == 403
 
 
+def test_chinese_even_for_an_english_browser_until_the_switch(world, client_for):
+    client = client_for(world.officer)
+    text = page_text(client.get(reverse("cases:inbox"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
+    assert "服务车" in text and "Service cart" not in text
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("cases:inbox")})
+    assert "Service cart" in page_text(client.get(reverse("cases:inbox"), HTTP_ACCEPT_LANGUAGE="zh-CN"))
+
+
 def test_english_switch(world, client_for):
     client = client_for(world.officer)
     assert "服务车" in page_text(client.get(reverse("cases:inbox")))
