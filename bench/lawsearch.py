@@ -8,6 +8,11 @@ training questions only and judged on its held-out questions.
     taskset -c 0 .venv/bin/python bench/lawsearch.py                 # national corpus (58k)
     taskset -c 0 .venv/bin/python bench/lawsearch.py --tune          # also search the weights
     .venv/bin/python bench/lawsearch.py --write-bridge               # learn on all questions, commit
+    .venv/bin/python bench/lawsearch.py --write-rerank               # re-ranker from out-of-fold features
+
+The re-ranker is trained, for each fold, on the candidate features of the other folds' questions,
+each computed with the bridge of its own fold (so a question never sees itself); the committed one
+is trained on all of these out-of-fold features.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from lianxin.engines.lawsearch import Article, Bridge, LawIndex, SearchParams  # noqa: E402
 from lianxin.engines.lawsearch.bridge import DEFAULT_BRIDGE_PATH, load_lexicon  # noqa: E402
 from lianxin.engines.lawsearch.index import PART_WEIGHTS  # noqa: E402
+from lianxin.engines.lawsearch.rerank import DEFAULT_RERANK_PATH, N_CANDIDATES, Reranker  # noqa: E402
 from lianxin.engines.lawsearch.text import article_key, char_bigrams, law_key, normalise  # noqa: E402
 
 DATA = next((p for p in (ROOT / ".." / "shared" / "data", ROOT / ".." / ".." / "shared" / "data") if p.exists()),
@@ -38,6 +44,8 @@ NATIONAL = DATA / "legal" / "national_corpus.jsonl"
 QUESTIONS = DATA / "legal" / "stard_train" / "questions.jsonl"
 FOLDS = 5
 SEED = 20241
+RERANK_SOURCE = ("STARD training questions (github.com/oneal2000/STARD, MIT licence, Copyright (c) 2024 "
+                 "THUIR), 1,235 questions; out-of-fold candidate features, 5 folds (seed 20241)")
 BRIDGE_SOURCE = ("STARD training questions (github.com/oneal2000/STARD, MIT licence, "
                  "Copyright (c) 2024 THUIR), 1,235 questions, with the reviewed lexicon")
 
@@ -92,11 +100,37 @@ def fmt(m: dict) -> str:
     return "  ".join(f"{k} {v:.3f}" for k, v in m.items())
 
 
-def run_engine_cv(base: LawIndex, questions, by_id, folds, params: SearchParams, k: int = 100):
+def fold_indexes(base: LawIndex, questions, by_id, folds, params: SearchParams) -> list[LawIndex]:
+    """One index per fold, its bridge learned on the other folds, without a re-ranker."""
+    out = []
+    for f in range(len(folds)):
+        train = [questions[i] for j, fold in enumerate(folds) if j != f for i in fold]
+        out.append(base.with_bridge(learn_bridge(train, by_id, f"fold {f}"), params, reranker=None))
+    return out
+
+
+def oof_features(indexes: list[LawIndex], questions, folds):
+    """Per question: re-ranker features of its first-stage candidates (own fold's bridge) and gold labels."""
+    feats, labels = [None] * len(questions), [None] * len(questions)
+    for f, test in enumerate(folds):
+        idx = indexes[f]
+        for i in test:
+            cand, x = idx.candidates(questions[i]["question"], N_CANDIDATES)
+            gold = set(questions[i]["gold_ids"])
+            feats[i] = x
+            labels[i] = np.asarray([int(idx.articles[c].id in gold) for c in cand])
+    return feats, labels
+
+
+def run_engine_cv(indexes: list[LawIndex], questions, folds, feats=None, labels=None, k: int = 100):
+    """Rank each fold's questions; with features, a re-ranker learned on the other folds re-orders them."""
     ranked = [None] * len(questions)
     for f, test in enumerate(folds):
-        train = [questions[i] for j, fold in enumerate(folds) if j != f for i in fold]
-        idx = base.with_bridge(learn_bridge(train, by_id, f"fold {f}"), params)
+        idx = indexes[f]
+        if feats is not None:
+            train = [i for j, fold in enumerate(folds) if j != f for i in fold]
+            rr = Reranker.learn([feats[i] for i in train], [labels[i] for i in train], source=f"fold {f}")
+            idx = idx.with_bridge(idx.bridge, idx.params, reranker=rr)
         for i in test:
             ranked[i] = idx.search_ids(questions[i]["question"], k=k)
     return ranked
@@ -199,6 +233,7 @@ def main() -> int:
     ap.add_argument("--tune", action="store_true")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--write-bridge", action="store_true", help="learn on all questions into the package")
+    ap.add_argument("--write-rerank", action="store_true", help="learn the re-ranker into the package")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N questions (quick look)")
     args = ap.parse_args()
     if not NATIONAL.exists():
@@ -237,10 +272,20 @@ def main() -> int:
     if args.tune:
         params = tune(full, questions, by_id, folds, golds, params)
     t0 = time.perf_counter()
-    ranked = run_engine_cv(full, questions, by_id, folds, params)
-    print(f"engine   {fmt(metrics(ranked, golds))}   ({time.perf_counter() - t0:.0f} s)")
+    indexes = fold_indexes(full, questions, by_id, folds, params)
+    first = run_engine_cv(indexes, questions, folds)
+    print(f"first stage only  {fmt(metrics(first, golds))}   ({time.perf_counter() - t0:.0f} s)")
+    t0 = time.perf_counter()
+    feats, labels = oof_features(indexes, questions, folds)
+    if args.write_rerank:
+        rr = Reranker.learn(feats, labels, source=RERANK_SOURCE)
+        rr.save(DEFAULT_RERANK_PATH)
+        print(f"wrote {DEFAULT_RERANK_PATH} ({len(rr.coef)} weights)")
+    ranked = run_engine_cv(indexes, questions, folds, feats, labels)
+    print(f"engine   {fmt(metrics(ranked, golds))}   (re-ranked, out of fold; {time.perf_counter() - t0:.0f} s)")
     if params.diversity != 1.0:
-        plain = run_engine_cv(full, questions, by_id, folds, replace(params, diversity=1.0))
+        plain_idx = [i.with_bridge(i.bridge, replace(params, diversity=1.0), reranker=None) for i in indexes]
+        plain = run_engine_cv(plain_idx, questions, folds, feats, labels)
         print(f"  without the law-diversity re-ordering: {fmt(metrics(plain, golds))}")
     if not args.no_baseline:
         t0 = time.perf_counter()
@@ -248,7 +293,7 @@ def main() -> int:
         print(f"baseline {fmt(metrics(base_ranked, golds))}   (bm25s, char bigrams; {time.perf_counter() - t0:.0f} s)")
 
     lat = []
-    probe = full.with_bridge(full.bridge, params)
+    probe = full.with_bridge(full.bridge, params, reranker=Reranker.learn(feats, labels))
     for q in questions:
         t0 = time.perf_counter()
         probe.search(q["question"], k=10)

@@ -12,7 +12,10 @@ bench/lawsearch.py):
    articles numbered next to them; law_asked: the same similarity at the level of laws;
    asked: BM25 over the earlier questions of each article (weight 0 after tuning);
 4. priors: how often the article, and its law, answered earlier questions;
-5. named law: the question names the article's law.
+5. named law: the question names the article's law;
+6. a learned linear re-ranker (rerank.py) re-orders the best 400 by these parts, the
+   first-stage score of the neighbouring articles, chapter and law agreement with the best
+   hits and the rank within each part; re-ranked articles score its probability.
 
 Each BM25 part is divided by its best score, so weights mean the same for a three-character
 question and a 2,000-character story. A citation (民法典1165条, 劳动合同法第三十条) puts the
@@ -39,6 +42,7 @@ from .articles import Article, article_from_record
 from .bm25 import BM25Field
 from .bridge import Bridge, default_bridge
 from .cards import Card, load_cards, match_cards
+from .rerank import CandidateContext, Reranker, candidate_features, default_reranker, top_candidates
 from .text import (
     CN_NUMERAL_CHARS,
     article_key,
@@ -52,7 +56,8 @@ from .text import (
     strip_symbols,
 )
 
-ENGINE_VERSION = "lawsearch-1.0"
+ENGINE_VERSION = "lawsearch-1.1"
+_DEFAULT = object()   # "the committed re-ranker"
 INDEX_FORMAT = 2
 CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit
 MIN_CANDIDATES = 50
@@ -171,8 +176,10 @@ class LawIndex:
     """A searchable statute index. Build with `LawIndex.build`, persist with `save`, reopen with `open`."""
 
     def __init__(self, articles: list[Article], body: BM25Field, body_words: BM25Field, asked: BM25Field,
-                 bridge: Bridge, params: SearchParams, cards: list[Card] | None = None):
+                 bridge: Bridge, params: SearchParams, cards: list[Card] | None = None,
+                 reranker: Reranker | None | object = _DEFAULT):
         self.articles = articles
+        self.reranker = default_reranker() if reranker is _DEFAULT else reranker
         self.body = body
         self.body_words = body_words
         self.asked = asked
@@ -209,6 +216,17 @@ class LawIndex:
             number = _article_number(a.article)
             if number is not None:
                 by_number.setdefault((int(self._law_of_doc[i]), *number), i)
+        prev_doc = np.full(len(articles), -1, dtype=np.int64)
+        next_doc = np.full(len(articles), -1, dtype=np.int64)
+        for (law, number, sub), i in by_number.items():
+            if sub == 0:
+                prev_doc[i] = by_number.get((law, number - 1, 0), -1)
+                next_doc[i] = by_number.get((law, number + 1, 0), -1)
+        chapter_ids: dict[tuple[int, str], int] = {}
+        chapter_of_doc = np.asarray([chapter_ids.setdefault((int(self._law_of_doc[i]), a.chapter), len(chapter_ids))
+                                     if a.chapter else -1 for i, a in enumerate(articles)], dtype=np.int64)
+        self._context = CandidateContext(self._law_prior, self._article_prior, self._law_of_doc, chapter_of_doc,
+                                         prev_doc, next_doc)
         self._near_docs: list[list[tuple[int, float]]] = []
         for _, keys in bridge.asked:
             votes: dict[int, float] = {}
@@ -228,11 +246,13 @@ class LawIndex:
 
     @classmethod
     def build(cls, articles: Iterable[Article | dict], *, bridge: Bridge | None = None,
-              params: SearchParams | None = None, cards: list[Card] | None = None) -> LawIndex:
+              params: SearchParams | None = None, cards: list[Card] | None = None,
+              reranker: Reranker | None | object = _DEFAULT) -> LawIndex:
         """Index articles (Article objects or dicts with id, law, article, text, …).
 
         Raises ValueError naming the record on a bad record or a repeated id. `bridge`
-        defaults to the committed one learned from lay questions; `cards` to the package's.
+        defaults to the committed one learned from lay questions; `cards` to the package's;
+        `reranker` to the committed one (None: first-stage order only).
         """
         records: list[Article] = []
         seen: set = set()
@@ -252,7 +272,7 @@ class LawIndex:
         body = BM25Field.build([char_bigrams(t) for t in texts])
         body_words = BM25Field.build([index_words(t) for t in texts])
         asked = cls._asked_field(records, bridge)
-        return cls(records, body, body_words, asked, bridge, params or SearchParams(), cards)
+        return cls(records, body, body_words, asked, bridge, params or SearchParams(), cards, reranker)
 
     @staticmethod
     def _asked_field(records: Sequence[Article], bridge: Bridge) -> BM25Field:
@@ -262,10 +282,22 @@ class LawIndex:
             docs.append([t for t, c in sorted(counts.items()) for _ in range(c)])
         return BM25Field.build(docs)
 
-    def with_bridge(self, bridge: Bridge, params: SearchParams | None = None) -> LawIndex:
-        """Return an index over the same articles and body field with another bridge (for tuning)."""
+    def with_bridge(self, bridge: Bridge, params: SearchParams | None = None,
+                    reranker: Reranker | None | object = _DEFAULT) -> LawIndex:
+        """Return an index over the same articles and body field with another bridge (for tuning).
+
+        `reranker` defaults to this index's own; pass None for the first-stage order only.
+        """
         return LawIndex(self.articles, self.body, self.body_words, self._asked_field(self.articles, bridge),
-                        bridge, params or self.params, self.cards)
+                        bridge, params or self.params, self.cards,
+                        self.reranker if reranker is _DEFAULT else reranker)
+
+    def candidates(self, question: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the n best first-stage article positions and their re-ranker features (for learning)."""
+        parts = self._parts(normalise(question), every_part=True)[0]
+        score = self.combine(parts)
+        cand = top_candidates(score, n)
+        return cand, candidate_features(parts, score, cand, self._context)
 
     def save(self, directory: str | Path) -> None:
         """Write the index to `directory`, replacing what was there only once all files are written."""
@@ -428,8 +460,16 @@ class LawIndex:
 
     def _rank(self, q: str, k: int) -> tuple[list[int], np.ndarray, tuple[str, ...], list[str]]:
         p = self.params
-        parts, matched_words, terms, named = self._parts(q)
+        parts, matched_words, terms, named = self._parts(q, every_part=self.reranker is not None)
         score = self.combine(parts)
+        if self.reranker is not None:
+            cand = top_candidates(score, self.reranker.n_candidates)
+            prob = self.reranker.probability(candidate_features(parts, score, cand, self._context))
+            # Re-ranked candidates score their probability (so the diversity factor keeps its
+            # meaning); the rest fall below every one of them, in first-stage order.
+            best = float(score[cand[0]])
+            score = (score / best if best > 0 else score) - 1.0
+            score[cand] = prob
         reasons: list[str] = []
         labels = [m.group(0) for m in _LABEL_RE.finditer(q)]
         cited: list[int] = []
