@@ -172,6 +172,21 @@ class _LawNames:
         return found
 
 
+def rank_scores(scores: np.ndarray, order: Sequence[int]) -> list[float]:
+    """Return the scores to show for hits in rank order: never rising down the list.
+
+    Cited articles come first whatever their retrieval score, and the law-spread step
+    may lift a slightly lower score past a higher one; a reader expects the numbers to
+    fall with the rank, so the first hit shows the best score in the list and each
+    later one the lower of its own score and the one above it.
+    """
+    raw = [float(scores[i]) for i in order]
+    shown: list[float] = []
+    for s in raw:
+        shown.append(max(raw) if not shown else min(s, shown[-1]))
+    return shown
+
+
 class LawIndex:
     """A searchable statute index. Build with `LawIndex.build`, persist with `save`, reopen with `open`."""
 
@@ -359,7 +374,7 @@ class LawIndex:
             raise ValueError("k must be at least 1")
         q = normalise(question)
         order, scores, reasons, terms = self._rank(q, k)
-        hits = tuple(self._hit(i, float(scores[i]), terms) for i in order)
+        hits = tuple(self._hit(i, shown, terms) for i, shown in zip(order, rank_scores(scores, order), strict=True))
         cards = tuple(self._card_hit(card, score) for card, score in match_cards(self.cards, q))
         if cards:
             reasons = reasons + (f"knowledge cards matched: {', '.join(c.card.id for c in cards)}",)

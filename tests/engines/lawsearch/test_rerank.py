@@ -68,3 +68,15 @@ def test_reranked_search_keeps_every_article_once_and_citations_first():
     ids = reranked.search_ids("楼上广场舞音响太吵", k=len(TOY_ARTICLES))
     assert sorted(map(str, ids)) == sorted(str(a["id"]) for a in TOY_ARTICLES)
     assert reranked.search_ids("民法典1165条", k=3)[0] == "c1165"
+
+
+def test_shown_scores_never_rise_down_the_list():
+    import numpy as np
+
+    from lianxin.engines.lawsearch.index import rank_scores
+
+    scores = np.array([0.002, 0.9, 0.5, 0.7], dtype=np.float32)
+    # A cited article (position 0) leads with a low retrieval score; a spread step put 2 before 3.
+    shown = rank_scores(scores, [0, 1, 2, 3])
+    assert shown == sorted(shown, reverse=True)
+    assert shown[0] == pytest.approx(0.9) and shown[2] == pytest.approx(0.5) and shown[3] == pytest.approx(0.5)
