@@ -19,7 +19,8 @@ import scipy.sparse as sp
 
 from lianxin.engines.fraudscreen import entities as entity_mod
 from lianxin.engines.fraudscreen.lexicon import ADVICE, CUES, LOW_ADVICE, TYPOLOGIES, find_cues, find_cues_batch
-from lianxin.engines.fraudscreen.model import MODEL_PATH, Model, cue_matrix, feature_entries, sigmoid, softmax
+from lianxin.engines.fraudscreen.model import (MODEL_PATH, Model, VocabTable, cue_matrix, feature_entries, sigmoid,
+                                               softmax)
 from lianxin.engines.fraudscreen.text import ngram_keys_one, normalize_batch, normalize_one
 
 ENGINE_VERSION = "fraudscreen-1.0"
@@ -65,6 +66,7 @@ class Screener:
         self._t_medium = model.thresholds["medium"]
         self._t_high = model.thresholds["high"]
         # Pure-Python lookups for the one-message path (screen): no array set-up per call.
+        self._table = VocabTable(model.vocab)  # batch lookups (screen_many)
         self._vocab_index = dict(zip(model.vocab.tolist(), range(len(model.vocab))))
         self._w_binary_list = self._w_binary.astype(np.float64).tolist()
         unknown = set(model.cue_names) - {cue.name for cue in CUES}
@@ -108,7 +110,7 @@ class Screener:
     def risk_many(self, texts: list[str]) -> np.ndarray:
         """Return calibrated risks only (used by training and the benchmark)."""
         batch = normalize_batch(self._checked(texts))
-        rows, cols, scale = feature_entries(batch, self.model.vocab)
+        rows, cols, scale = feature_entries(batch, self.model.vocab, self._table)
         return self._risk(rows, cols, scale, batch)
 
     def screen_many(self, texts: list[str]) -> list[Verdict]:
@@ -117,7 +119,7 @@ class Screener:
         if not texts:
             return []
         batch = normalize_batch(texts)
-        rows, cols, scale = feature_entries(batch, self.model.vocab)
+        rows, cols, scale = feature_entries(batch, self.model.vocab, self._table)
         risk = self._risk(rows, cols, scale, batch)
         fraud_rows = np.flatnonzero(risk >= self._t_medium).tolist()
         normal_texts = [batch.text(i) for i in range(len(texts))]
