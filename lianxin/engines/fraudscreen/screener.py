@@ -158,8 +158,15 @@ class Screener:
             return (self._w_fine[mine].sum(axis=0) * scale[row])[None, :]
         position = np.full(n, -1)
         position[fraud_rows] = np.arange(len(fraud_rows))
-        keep = position[rows] >= 0
-        sub = sp.csr_matrix((scale[rows[keep]].astype(np.float32), (position[rows[keep]], cols[keep])),
+        sub_rows = position[rows]
+        keep = sub_rows >= 0
+        sub_rows, sub_cols, values = sub_rows[keep], cols[keep], scale[rows[keep]].astype(np.float32)
+        # Entries come as a few runs sorted by row (1-, 2-, 3-grams), so a stable sort is a
+        # cheap merge; the CSR matrix is then built directly (duplicates add up in the product).
+        order = np.argsort(sub_rows, kind="stable")
+        indptr = np.zeros(len(fraud_rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(sub_rows, minlength=len(fraud_rows)), out=indptr[1:])
+        sub = sp.csr_matrix((values[order], sub_cols[order], indptr),
                             shape=(len(fraud_rows), len(self.model.vocab)))
         return np.asarray(sub @ self._w_fine)
 
