@@ -11,7 +11,6 @@ Steps for a batch (``screen_many``; ``screen`` is a batch of one):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,19 +28,62 @@ MAX_CUES = 6
 MIN_EVIDENCE_CHARS = 6  # shorter normalised messages carry too little evidence to flag
 
 
-@dataclass(frozen=True)
 class Verdict:
-    """The screening result for one message; ``to_dict`` gives the JSON shape of the CLI."""
+    """The screening result for one message; ``to_dict`` gives the JSON shape of the CLI.
 
-    is_fraud: bool
-    risk: float
-    band: str
-    typology: str | None
-    subtype: str | None
-    cues: list[dict] = field(default_factory=list)
-    entities: dict[str, list] = field(default_factory=entity_mod.empty_entities)
-    advice: str = LOW_ADVICE
-    engine_version: str = ENGINE_VERSION
+    Read-only. ``cues`` and ``entities`` are built from compact tuples the first time they
+    are read, so a large batch does not allocate thousands of small dicts and lists that the
+    caller may never look at.
+    """
+
+    __slots__ = ("is_fraud", "risk", "band", "typology", "subtype", "advice", "engine_version",
+                 "_cues", "_cue_spans", "_entities", "_entity_tuples")
+
+    def __init__(self, is_fraud: bool, risk: float, band: str, typology: str | None, subtype: str | None,
+                 cues: list[dict] | None = None, entities: dict[str, list] | None = None,
+                 advice: str = LOW_ADVICE, engine_version: str = ENGINE_VERSION):
+        self._fill(is_fraud, risk, band, typology, subtype, advice, engine_version, cues, None, entities, None)
+
+    @classmethod
+    def _lazy(cls, is_fraud: bool, risk: float, band: str, typology, subtype, cue_spans, entity_tuples,
+              advice: str) -> "Verdict":
+        """A verdict whose cues come from (start, end, text, Cue) tuples and entities from
+        ``entities.extract_raw`` tuples (either may be None for none)."""
+        verdict = cls.__new__(cls)
+        verdict._fill(is_fraud, risk, band, typology, subtype, advice, ENGINE_VERSION, None, cue_spans, None, entity_tuples)
+        return verdict
+
+    def _fill(self, *values) -> None:
+        for name, value in zip(self.__slots__, values):
+            object.__setattr__(self, name, value)
+
+    @property
+    def cues(self) -> list[dict]:
+        if self._cues is None:
+            cues = [{"start": start, "end": end, "text": text, "why": cue.why, "cue": cue.name}
+                    for start, end, text, cue in self._cue_spans or ()]
+            object.__setattr__(self, "_cues", cues)
+        return self._cues
+
+    @property
+    def entities(self) -> dict[str, list]:
+        if self._entities is None:
+            object.__setattr__(self, "_entities", entity_mod.entities_from(self._entity_tuples))
+        return self._entities
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"Verdict is read-only (cannot set {name})")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"Verdict is read-only (cannot delete {name})")
+
+    def __eq__(self, other) -> bool:
+        return self.to_dict() == other.to_dict() if isinstance(other, Verdict) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Verdict({', '.join(f'{key}={value!r}' for key, value in self.to_dict().items())})"
 
     def to_dict(self) -> dict:
         return {"is_fraud": self.is_fraud, "risk": self.risk, "band": self.band, "typology": self.typology,
@@ -98,7 +140,7 @@ class Screener:
         score = np.array([total * scale + float(self.model.intercepts[0])])
         risk = self._calibrate(score, np.array([len(codes)]))[0]
         normal = "".join(map(chr, codes))
-        found = entity_mod.extract(normal, origin, text, 0)
+        found = entity_mod.extract_raw(normal, origin, text, 0)
         if risk < self._t_medium:
             return self._verdict(text, risk, None, [], origin, 0, found)
         hits = find_cues(normal)
@@ -132,23 +174,22 @@ class Screener:
             choices = self._typologies(softmax(scores + self.model.intercepts[1:]), hits_list)
             choice_of = dict(zip(fraud_rows, choices))
         starts = batch.starts.tolist()
-        found_all = entity_mod.extract_batch(batch.all_text(), starts, batch.origin, texts)
+        found_all = entity_mod.extract_batch_raw(batch.all_text(), starts, batch.origin, texts)
         origin = batch.origin
         return [self._verdict(text, risk[i], choice_of.get(i), cue_hits.get(i, []), origin, starts[i], found_all[i])
                 for i, text in enumerate(texts)]
 
-    def _verdict(self, text: str, risk: float, choice, hits, origin, base: int, found: dict) -> Verdict:
+    def _verdict(self, text: str, risk: float, choice, hits, origin, base: int, found) -> Verdict:
         r = round(float(risk), 4)
         if choice is None:
-            return Verdict(is_fraud=False, risk=r, band="low", typology=None, subtype=None, entities=found)
+            return Verdict._lazy(False, r, "low", None, None, None, found, LOW_ADVICE)
         typology, subtype = choice
-        cues = []
+        spans = []
         for s, e, cue in hits[:MAX_CUES]:
             start, end = int(origin[base + s]), int(origin[base + e - 1]) + 1
-            cues.append({"start": start, "end": end, "text": text[start:end], "why": cue.why, "cue": cue.name})
+            spans.append((start, end, text[start:end], cue))
         band = "high" if risk >= self._t_high else "medium"
-        return Verdict(is_fraud=True, risk=r, band=band, typology=typology, subtype=subtype, cues=cues,
-                       entities=found, advice=ADVICE.get(typology, ADVICE[None]))
+        return Verdict._lazy(True, r, band, typology, subtype, spans, found, ADVICE.get(typology, ADVICE[None]))
 
     def _fine_scores(self, rows, cols, scale, fraud_rows: list[int], n: int) -> np.ndarray:
         """Fine-head scores (before intercepts and cues) for ``fraud_rows``."""
