@@ -188,12 +188,13 @@ def find_cues(normal_text: str) -> list[tuple[int, int, Cue]]:
     return hits
 
 
-def find_cues_batch(codes: np.ndarray, starts: np.ndarray, texts: list[str], rows) -> dict[int, list]:
+def find_cues_batch(codes: np.ndarray, starts: np.ndarray, texts, rows) -> dict[int, list]:
     """Find cues for the messages ``rows`` of a normalised batch, trying only trigger positions.
 
     ``codes``/``starts`` are the batch's code points and message starts, ``texts[i]`` the
-    normalised text of message i. Same result as ``find_cues`` on each text: a cue can only
-    begin where its first one or two characters are a trigger, found here with numpy.
+    normalised text of message i (a list, or a dict holding at least ``rows``). Same result
+    as ``find_cues`` on each text: a cue can only begin where its first one or two characters
+    are a trigger, found here with numpy.
     """
     codes = codes.astype(np.int64)
     pair = np.zeros(len(codes), dtype=np.int64)

@@ -165,7 +165,9 @@ class Screener:
         rows, cols, scale = feature_entries(batch, self.model.vocab, self._table)
         risk = self._risk(rows, cols, scale, batch)
         fraud_rows = np.flatnonzero(risk >= self._t_medium).tolist()
-        normal_texts = [batch.text(i) for i in range(len(texts))]
+        starts = batch.starts.tolist()
+        joined = batch.all_text()  # message i is joined[starts[i] + i:starts[i + 1] + i]
+        normal_texts = {row: joined[starts[row] + row:starts[row + 1] + row] for row in fraud_rows}
         cue_hits = find_cues_batch(batch.codes, batch.starts, normal_texts, fraud_rows)
         choice_of: dict[int, tuple[str, str | None]] = {}
         if fraud_rows:
@@ -174,11 +176,10 @@ class Screener:
             scores += cue_matrix(hits_list, self.model.cue_names) @ self.model.cue_weights
             choices = self._typologies(softmax(scores + self.model.intercepts[1:]), hits_list)
             choice_of = dict(zip(fraud_rows, choices))
-        starts = batch.starts.tolist()
-        found_all = entity_mod.extract_batch_raw(batch.all_text(), starts, batch.origin, texts)
+        found_all = entity_mod.extract_batch_raw(joined, starts, batch.origin, texts)
         origin = batch.origin
-        return [self._verdict(text, risk[i], choice_of.get(i), cue_hits.get(i, []), origin, starts[i], found_all[i])
-                for i, text in enumerate(texts)]
+        return [self._verdict(text, risk, choice_of.get(i), cue_hits.get(i), origin, starts[i], found_all[i])
+                for i, (text, risk) in enumerate(zip(texts, risk.tolist()))]
 
     def _verdict(self, text: str, risk: float, choice, hits, origin, base: int, found) -> Verdict:
         r = round(float(risk), 4)
