@@ -146,6 +146,8 @@ _BIGRAM_CUES, _UNIGRAM_CUES = _triggers()
 _BIGRAM_TRIGGERS = np.array(sorted(_BIGRAM_CUES), dtype=np.int64)
 _UNIGRAM_TRIGGERS = np.array(sorted(_UNIGRAM_CUES), dtype=np.int64)
 _CUE_REGEXES = [re.compile(cue.pattern) for cue in CUES]
+_TRIGGER_FIRST = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(
+    set(_UNIGRAM_CUES) | {pair & ((1 << 21) - 1) for pair in _BIGRAM_CUES})) + "]")
 
 
 ADVICE: dict[str | None, str] = {
@@ -179,8 +181,9 @@ def find_cues(normal_text: str) -> list[tuple[int, int, Cue]]:
     """Return (start, end, cue) in normalised coordinates, in text order, one per cue."""
     hits: list = []
     seen: set = set()
-    for pos, char in enumerate(normal_text):
-        first = ord(char)
+    for found in _TRIGGER_FIRST.finditer(normal_text):  # only where some cue can start
+        pos = found.start()
+        first = ord(normal_text[pos])
         candidates = _UNIGRAM_CUES.get(first, ())
         if pos + 1 < len(normal_text):
             candidates = candidates + _BIGRAM_CUES.get(first | ord(normal_text[pos + 1]) << 21, ())
