@@ -60,51 +60,73 @@ def empty_entities() -> dict[str, list]:
     return {"phones": [], "urls": [], "accounts": [], "im_ids": [], "amounts_fen": []}
 
 
+# A found entity is kept as one flat tuple (bucket, start, end, text, im kind or None, value)
+# until someone reads it: screening a batch then allocates one tuple per entity instead of a
+# dict of five lists per message (see ``entities_from``).
+_GROUP = {"qq": "qq_id", "wx": "wx_id"}
+_BUCKET = {"url": "urls", "phone": "phones", "card": "accounts", "qq": "im_ids", "wx": "im_ids", "amount": "amounts_fen"}
+_IM_KIND = {"qq": "qq", "wx": "wechat"}
+
+
+def entities_from(raw: list[tuple] | None) -> dict[str, list]:
+    """Build the JSON-shaped entities dict from the tuples ``extract_raw`` found."""
+    found = empty_entities()
+    for bucket, start, end, text, kind, value in raw or ():
+        if kind is None:
+            found[bucket].append({"start": start, "end": end, "text": text, "value": value})
+        else:
+            found[bucket].append({"start": start, "end": end, "text": text, "kind": kind, "value": value})
+    return found
+
+
 def extract(normal_text: str, origin, original: str, base: int = 0) -> dict[str, list]:
     """Return entities found in ``normal_text`` with spans in ``original``.
 
     ``origin[base + j]`` is the original offset of normalised character j (``origin`` may be
     the whole batch's array; ``base`` is where this message starts in it).
     """
-    found = empty_entities()
-    if normal_text:
-        for match in _PATTERN.finditer(normal_text):
-            _add(found, match, 0, origin, original, base)
-    return found
+    return entities_from(extract_raw(normal_text, origin, original, base))
 
 
-def extract_batch(joined: str, starts: list[int], origin, originals: list[str]) -> list[dict[str, list]]:
-    """Extract entities for every message of a batch in one regex pass.
+def extract_raw(normal_text: str, origin, original: str, base: int = 0) -> list[tuple] | None:
+    """Like ``extract`` but return the entity tuples (None when there are none)."""
+    raw = [item for match in _PATTERN.finditer(normal_text) if (item := _item(match, 0, origin, original, base))]
+    return raw or None
+
+
+def extract_batch_raw(joined: str, starts: list[int], origin, originals: list[str]) -> list[list[tuple] | None]:
+    """Extract entity tuples for every message of a batch in one regex pass.
 
     ``joined`` is the normalised batch with one boundary character between messages (so the
     offset of message i inside it is ``starts[i] + i``); no pattern matches the boundary.
     """
-    out = [empty_entities() for _ in originals]
+    out: list = [None] * len(originals)
     offsets = [start + i for i, start in enumerate(starts[:-1])]
     for match in _PATTERN.finditer(joined):
         i = bisect.bisect_right(offsets, match.start()) - 1
-        _add(out[i], match, offsets[i], origin, originals[i], starts[i])
+        item = _item(match, offsets[i], origin, originals[i], starts[i])
+        if item is not None:
+            if out[i] is None:
+                out[i] = [item]
+            else:
+                out[i].append(item)
     return out
 
 
-def _add(found: dict, match: re.Match, shift: int, origin, original: str, base: int) -> None:
+def _item(match: re.Match, shift: int, origin, original: str, base: int) -> tuple | None:
     kind = match.lastgroup
-    group = {"qq": "qq_id", "wx": "wx_id"}.get(kind, kind)
-    start_n, end_n = match.span(group) if kind in ("qq", "wx") else match.span()
+    group = _GROUP.get(kind)
+    start_n, end_n = match.span(group) if group else match.span()
     start = int(origin[base + start_n - shift])
     end = int(origin[base + end_n - shift - 1]) + 1
-    span = {"start": start, "end": end, "text": original[start:end]}
     if kind == "url":
-        found["urls"].append({**span, "value": match.group().rstrip(".,/")})
-    elif kind == "phone":
-        found["phones"].append({**span, "value": re.sub(r"[ -]", "", match.group())})
-    elif kind == "card":
-        found["accounts"].append({**span, "value": re.sub(r"[ -]", "", match.group())})
-    elif kind == "qq":
-        found["im_ids"].append({**span, "kind": "qq", "value": match.group(group)})
-    elif kind == "wx":
-        found["im_ids"].append({**span, "kind": "wechat", "value": match.group(group)})
+        value = match.group().rstrip(".,/")
+    elif kind == "phone" or kind == "card":
+        value = match.group().replace(" ", "").replace("-", "")
+    elif group:
+        value = match.group(group)
     else:
-        fen = _amount_fen(match)
-        if fen:
-            found["amounts_fen"].append({**span, "value": fen})
+        value = _amount_fen(match)
+        if not value:
+            return None
+    return _BUCKET[kind], start, end, original[start:end], _IM_KIND.get(kind), value

@@ -146,6 +146,8 @@ _BIGRAM_CUES, _UNIGRAM_CUES = _triggers()
 _BIGRAM_TRIGGERS = np.array(sorted(_BIGRAM_CUES), dtype=np.int64)
 _UNIGRAM_TRIGGERS = np.array(sorted(_UNIGRAM_CUES), dtype=np.int64)
 _CUE_REGEXES = [re.compile(cue.pattern) for cue in CUES]
+_TRIGGER_FIRST = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(
+    set(_UNIGRAM_CUES) | {pair & ((1 << 21) - 1) for pair in _BIGRAM_CUES})) + "]")
 
 
 ADVICE: dict[str | None, str] = {
@@ -179,8 +181,9 @@ def find_cues(normal_text: str) -> list[tuple[int, int, Cue]]:
     """Return (start, end, cue) in normalised coordinates, in text order, one per cue."""
     hits: list = []
     seen: set = set()
-    for pos, char in enumerate(normal_text):
-        first = ord(char)
+    for found in _TRIGGER_FIRST.finditer(normal_text):  # only where some cue can start
+        pos = found.start()
+        first = ord(normal_text[pos])
         candidates = _UNIGRAM_CUES.get(first, ())
         if pos + 1 < len(normal_text):
             candidates = candidates + _BIGRAM_CUES.get(first | ord(normal_text[pos + 1]) << 21, ())
@@ -188,12 +191,13 @@ def find_cues(normal_text: str) -> list[tuple[int, int, Cue]]:
     return hits
 
 
-def find_cues_batch(codes: np.ndarray, starts: np.ndarray, texts: list[str], rows) -> dict[int, list]:
+def find_cues_batch(codes: np.ndarray, starts: np.ndarray, texts, rows) -> dict[int, list]:
     """Find cues for the messages ``rows`` of a normalised batch, trying only trigger positions.
 
     ``codes``/``starts`` are the batch's code points and message starts, ``texts[i]`` the
-    normalised text of message i. Same result as ``find_cues`` on each text: a cue can only
-    begin where its first one or two characters are a trigger, found here with numpy.
+    normalised text of message i (a list, or a dict holding at least ``rows``). Same result
+    as ``find_cues`` on each text: a cue can only begin where its first one or two characters
+    are a trigger, found here with numpy.
     """
     codes = codes.astype(np.int64)
     pair = np.zeros(len(codes), dtype=np.int64)

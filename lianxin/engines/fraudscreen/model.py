@@ -59,17 +59,67 @@ class Model:
         return model
 
 
-def feature_entries(batch: NormalBatch, vocab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class VocabTable:
+    """An open-addressing hash table from n-gram key to vocabulary column, probed with numpy.
+
+    One multiplicative hash and, for the few colliding keys, a short linear probe: several
+    times faster than a binary search of the sorted vocabulary for a batch of keys (the
+    table stays small enough for the CPU cache; load factor under 1/4).
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+    _EMPTY = -1  # no n-gram key is negative (code points are packed into 63 bits)
+
+    def __init__(self, vocab: np.ndarray):
+        self.bits = max(int(len(vocab) * 4 - 1).bit_length(), 4)
+        self.mask = (1 << self.bits) - 1
+        keys = np.full(1 << self.bits, self._EMPTY, dtype=np.int64)
+        cols = np.full(1 << self.bits, -1, dtype=np.int64)
+        key_list, col_list = keys.tolist(), cols.tolist()
+        for col, (key, slot) in enumerate(zip(vocab.tolist(), self._slots(vocab).tolist())):
+            while key_list[slot] != self._EMPTY:
+                slot = (slot + 1) & self.mask
+            key_list[slot], col_list[slot] = key, col
+        self.keys = np.array(key_list, dtype=np.int64)
+        self.cols = np.array(col_list, dtype=np.int64)
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        hashed = np.ascontiguousarray(keys, dtype=np.int64).view(np.uint64) * self._MULTIPLIER
+        return (hashed >> np.uint64(64 - self.bits)).view(np.int64)
+
+    def lookup(self, keys: np.ndarray) -> np.ndarray:
+        """Return the vocabulary column of every key, or -1 where the key is not in it."""
+        slot = self._slots(keys)
+        found = self.keys[slot]
+        out = np.where(found == keys, self.cols[slot], -1)
+        pending = np.flatnonzero((found != keys) & (found != self._EMPTY))
+        while len(pending):
+            slot_p = (slot[pending] + 1) & self.mask
+            slot[pending] = slot_p
+            found = self.keys[slot_p]
+            hit = found == keys[pending]
+            out[pending[hit]] = self.cols[slot_p[hit]]
+            pending = pending[~hit & (found != self._EMPTY)]
+        return out
+
+
+def feature_entries(batch: NormalBatch, vocab: np.ndarray,
+                    table: VocabTable | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (rows, cols, scale): one entry per in-vocabulary n-gram occurrence.
 
     The feature value of (row, col) is scale[row] times the number of entries; ``scale`` is
-    1/sqrt(number of n-grams in the message, in vocabulary or not).
+    1/sqrt(number of n-grams in the message, in vocabulary or not). ``table`` (built from
+    ``vocab``) makes the lookup faster; the result is the same without it.
     """
     n = len(batch.starts) - 1
     keys, msg = ngram_keys(batch)
     scale = 1.0 / np.sqrt(np.maximum(np.bincount(msg, minlength=n), 1.0))
     if len(vocab) == 0 or len(keys) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), scale
+    if table is not None:
+        idx = table.lookup(keys)
+        hit = idx >= 0
+        return msg[hit], idx[hit], scale
     idx = np.searchsorted(vocab, keys)
     idx[idx == len(vocab)] = 0
     hit = vocab[idx] == keys

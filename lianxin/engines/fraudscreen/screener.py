@@ -11,7 +11,7 @@ Steps for a batch (``screen_many``; ``screen`` is a batch of one):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,8 @@ import scipy.sparse as sp
 
 from lianxin.engines.fraudscreen import entities as entity_mod
 from lianxin.engines.fraudscreen.lexicon import ADVICE, CUES, LOW_ADVICE, TYPOLOGIES, find_cues, find_cues_batch
-from lianxin.engines.fraudscreen.model import MODEL_PATH, Model, cue_matrix, feature_entries, sigmoid, softmax
+from lianxin.engines.fraudscreen.model import (MODEL_PATH, Model, VocabTable, cue_matrix, feature_entries, sigmoid,
+                                               softmax)
 from lianxin.engines.fraudscreen.text import ngram_keys_one, normalize_batch, normalize_one
 
 ENGINE_VERSION = "fraudscreen-1.0"
@@ -28,19 +29,62 @@ MAX_CUES = 6
 MIN_EVIDENCE_CHARS = 6  # shorter normalised messages carry too little evidence to flag
 
 
-@dataclass(frozen=True)
 class Verdict:
-    """The screening result for one message; ``to_dict`` gives the JSON shape of the CLI."""
+    """The screening result for one message; ``to_dict`` gives the JSON shape of the CLI.
 
-    is_fraud: bool
-    risk: float
-    band: str
-    typology: str | None
-    subtype: str | None
-    cues: list[dict] = field(default_factory=list)
-    entities: dict[str, list] = field(default_factory=entity_mod.empty_entities)
-    advice: str = LOW_ADVICE
-    engine_version: str = ENGINE_VERSION
+    Read-only. ``cues`` and ``entities`` are built from compact tuples the first time they
+    are read, so a large batch does not allocate thousands of small dicts and lists that the
+    caller may never look at.
+    """
+
+    __slots__ = ("is_fraud", "risk", "band", "typology", "subtype", "advice", "engine_version",
+                 "_cues", "_cue_spans", "_entities", "_entity_tuples")
+
+    def __init__(self, is_fraud: bool, risk: float, band: str, typology: str | None, subtype: str | None,
+                 cues: list[dict] | None = None, entities: dict[str, list] | None = None,
+                 advice: str = LOW_ADVICE, engine_version: str = ENGINE_VERSION):
+        self._fill(is_fraud, risk, band, typology, subtype, advice, engine_version, cues, None, entities, None)
+
+    @classmethod
+    def _lazy(cls, is_fraud: bool, risk: float, band: str, typology, subtype, cue_spans, entity_tuples,
+              advice: str) -> "Verdict":
+        """A verdict whose cues come from (start, end, text, Cue) tuples and entities from
+        ``entities.extract_raw`` tuples (either may be None for none)."""
+        verdict = cls.__new__(cls)
+        verdict._fill(is_fraud, risk, band, typology, subtype, advice, ENGINE_VERSION, None, cue_spans, None, entity_tuples)
+        return verdict
+
+    def _fill(self, *values) -> None:
+        for name, value in zip(self.__slots__, values):
+            object.__setattr__(self, name, value)
+
+    @property
+    def cues(self) -> list[dict]:
+        if self._cues is None:
+            cues = [{"start": start, "end": end, "text": text, "why": cue.why, "cue": cue.name}
+                    for start, end, text, cue in self._cue_spans or ()]
+            object.__setattr__(self, "_cues", cues)
+        return self._cues
+
+    @property
+    def entities(self) -> dict[str, list]:
+        if self._entities is None:
+            object.__setattr__(self, "_entities", entity_mod.entities_from(self._entity_tuples))
+        return self._entities
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"Verdict is read-only (cannot set {name})")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"Verdict is read-only (cannot delete {name})")
+
+    def __eq__(self, other) -> bool:
+        return self.to_dict() == other.to_dict() if isinstance(other, Verdict) else NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Verdict({', '.join(f'{key}={value!r}' for key, value in self.to_dict().items())})"
 
     def to_dict(self) -> dict:
         return {"is_fraud": self.is_fraud, "risk": self.risk, "band": self.band, "typology": self.typology,
@@ -62,11 +106,11 @@ class Screener:
         self._typology_onehot = np.zeros((len(model.fine_labels), len(TYPOLOGIES)))
         self._typology_onehot[np.arange(len(model.fine_labels)), self._fine_typology] = 1.0
         self._a, self._b = model.calibration
+        self._intercept = float(model.intercepts[0])
         self._t_medium = model.thresholds["medium"]
         self._t_high = model.thresholds["high"]
-        # Pure-Python lookups for the one-message path (screen): no array set-up per call.
-        self._vocab_index = dict(zip(model.vocab.tolist(), range(len(model.vocab))))
-        self._w_binary_list = self._w_binary.astype(np.float64).tolist()
+        self._table = VocabTable(model.vocab)  # n-gram key -> column, for screen and screen_many
+        self._w_binary_64 = self._w_binary.astype(np.float64)
         unknown = set(model.cue_names) - {cue.name for cue in CUES}
         if unknown:
             raise ValueError(f"model uses cues the lexicon no longer has: {sorted(unknown)}")
@@ -79,24 +123,25 @@ class Screener:
     def screen(self, text: str) -> Verdict:
         """Screen one message; raises TypeError if ``text`` is not a str.
 
-        Same steps as ``screen_many`` in pure Python (faster for one short message); the
-        verdict is the same as the batch path's.
+        Same steps as ``screen_many`` with less array set-up (faster for one short message);
+        the verdict is the same as the batch path's.
         """
         if not isinstance(text, str):
             raise TypeError(f"message 0 is {type(text).__name__}, expected str")
         codes, origin = normalize_one(text)
-        keys = ngram_keys_one(codes)
-        get = self._vocab_index.get
-        cols = [c for c in map(get, keys) if c is not None]
-        weights = self._w_binary_list
-        total = 0.0
-        for col in cols:
-            total += weights[col]
-        scale = 1.0 / np.sqrt(max(len(keys), 1.0))
-        score = np.array([total * scale + float(self.model.intercepts[0])])
-        risk = self._calibrate(score, np.array([len(codes)]))[0]
         normal = "".join(map(chr, codes))
-        found = entity_mod.extract(normal, origin, text, 0)
+        keys = ngram_keys_one(codes)
+        cols = self._table.lookup(keys)
+        cols = cols[cols >= 0]
+        # Summed one by one in n-gram order by np.bincount, as in the batch path: same float.
+        total = float(np.bincount(np.zeros(len(cols), dtype=np.intp), self._w_binary_64[cols], minlength=1)[0])
+        n_grams = len(keys)
+        scale = 1.0 / math.sqrt(max(n_grams, 1.0))
+        x = min(max(self._a * (total * scale + self._intercept) + self._b, -40.0), 40.0)
+        risk = 1.0 / (1.0 + math.exp(-x))
+        if len(codes) < MIN_EVIDENCE_CHARS:
+            risk = min(risk, self._t_medium / 2)
+        found = entity_mod.extract_raw(normal, origin, text, 0)
         if risk < self._t_medium:
             return self._verdict(text, risk, None, [], origin, 0, found)
         hits = find_cues(normal)
@@ -108,7 +153,7 @@ class Screener:
     def risk_many(self, texts: list[str]) -> np.ndarray:
         """Return calibrated risks only (used by training and the benchmark)."""
         batch = normalize_batch(self._checked(texts))
-        rows, cols, scale = feature_entries(batch, self.model.vocab)
+        rows, cols, scale = feature_entries(batch, self.model.vocab, self._table)
         return self._risk(rows, cols, scale, batch)
 
     def screen_many(self, texts: list[str]) -> list[Verdict]:
@@ -117,10 +162,12 @@ class Screener:
         if not texts:
             return []
         batch = normalize_batch(texts)
-        rows, cols, scale = feature_entries(batch, self.model.vocab)
+        rows, cols, scale = feature_entries(batch, self.model.vocab, self._table)
         risk = self._risk(rows, cols, scale, batch)
         fraud_rows = np.flatnonzero(risk >= self._t_medium).tolist()
-        normal_texts = [batch.text(i) for i in range(len(texts))]
+        starts = batch.starts.tolist()
+        joined = batch.all_text()  # message i is joined[starts[i] + i:starts[i + 1] + i]
+        normal_texts = {row: joined[starts[row] + row:starts[row + 1] + row] for row in fraud_rows}
         cue_hits = find_cues_batch(batch.codes, batch.starts, normal_texts, fraud_rows)
         choice_of: dict[int, tuple[str, str | None]] = {}
         if fraud_rows:
@@ -129,24 +176,22 @@ class Screener:
             scores += cue_matrix(hits_list, self.model.cue_names) @ self.model.cue_weights
             choices = self._typologies(softmax(scores + self.model.intercepts[1:]), hits_list)
             choice_of = dict(zip(fraud_rows, choices))
-        starts = batch.starts.tolist()
-        found_all = entity_mod.extract_batch(batch.all_text(), starts, batch.origin, texts)
+        found_all = entity_mod.extract_batch_raw(joined, starts, batch.origin, texts)
         origin = batch.origin
-        return [self._verdict(text, risk[i], choice_of.get(i), cue_hits.get(i, []), origin, starts[i], found_all[i])
-                for i, text in enumerate(texts)]
+        return [self._verdict(text, risk, choice_of.get(i), cue_hits.get(i), origin, starts[i], found_all[i])
+                for i, (text, risk) in enumerate(zip(texts, risk.tolist()))]
 
-    def _verdict(self, text: str, risk: float, choice, hits, origin, base: int, found: dict) -> Verdict:
+    def _verdict(self, text: str, risk: float, choice, hits, origin, base: int, found) -> Verdict:
         r = round(float(risk), 4)
         if choice is None:
-            return Verdict(is_fraud=False, risk=r, band="low", typology=None, subtype=None, entities=found)
+            return Verdict._lazy(False, r, "low", None, None, None, found, LOW_ADVICE)
         typology, subtype = choice
-        cues = []
+        spans = []
         for s, e, cue in hits[:MAX_CUES]:
             start, end = int(origin[base + s]), int(origin[base + e - 1]) + 1
-            cues.append({"start": start, "end": end, "text": text[start:end], "why": cue.why, "cue": cue.name})
+            spans.append((start, end, text[start:end], cue))
         band = "high" if risk >= self._t_high else "medium"
-        return Verdict(is_fraud=True, risk=r, band=band, typology=typology, subtype=subtype, cues=cues,
-                       entities=found, advice=ADVICE.get(typology, ADVICE[None]))
+        return Verdict._lazy(True, r, band, typology, subtype, spans, found, ADVICE.get(typology, ADVICE[None]))
 
     def _fine_scores(self, rows, cols, scale, fraud_rows: list[int], n: int) -> np.ndarray:
         """Fine-head scores (before intercepts and cues) for ``fraud_rows``."""
@@ -156,13 +201,20 @@ class Screener:
             return (self._w_fine[mine].sum(axis=0) * scale[row])[None, :]
         position = np.full(n, -1)
         position[fraud_rows] = np.arange(len(fraud_rows))
-        keep = position[rows] >= 0
-        sub = sp.csr_matrix((scale[rows[keep]].astype(np.float32), (position[rows[keep]], cols[keep])),
+        sub_rows = position[rows]
+        keep = sub_rows >= 0
+        sub_rows, sub_cols, values = sub_rows[keep], cols[keep], scale[rows[keep]].astype(np.float32)
+        # Entries come as a few runs sorted by row (1-, 2-, 3-grams), so a stable sort is a
+        # cheap merge; the CSR matrix is then built directly (duplicates add up in the product).
+        order = np.argsort(sub_rows, kind="stable")
+        indptr = np.zeros(len(fraud_rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(sub_rows, minlength=len(fraud_rows)), out=indptr[1:])
+        sub = sp.csr_matrix((values[order], sub_cols[order], indptr),
                             shape=(len(fraud_rows), len(self.model.vocab)))
         return np.asarray(sub @ self._w_fine)
 
     def _risk(self, rows, cols, scale, batch) -> np.ndarray:
-        weights = self._w_binary[cols].astype(np.float64)
+        weights = self._w_binary_64[cols]
         score = np.bincount(rows, weights=weights, minlength=len(scale)) * scale + float(self.model.intercepts[0])
         return self._calibrate(score, np.diff(batch.starts))
 

@@ -180,13 +180,12 @@ def normalize_one(text: str) -> tuple[list[int], list[int]]:
     return codes, origin
 
 
-def ngram_keys_one(codes: list[int]) -> list[int]:
+def ngram_keys_one(codes: list[int]) -> np.ndarray:
     """N-gram keys of one normalised message, in the order ``ngram_keys`` produces them."""
-    folded = [DIGIT_FEATURE if 48 <= c <= 57 else c for c in codes]
-    keys = list(folded)
-    keys += [a | b << _SHIFT for a, b in zip(folded, folded[1:])]
-    keys += [a | b << _SHIFT | c << (2 * _SHIFT) for a, b, c in zip(folded, folded[1:], folded[2:])]
-    return keys
+    folded = np.array(codes, dtype=np.int64)
+    folded[(folded >= ord("0")) & (folded <= ord("9"))] = DIGIT_FEATURE
+    return np.concatenate((folded, folded[:-1] | folded[1:] << _SHIFT,
+                           folded[:-2] | folded[1:-1] << _SHIFT | folded[2:] << (2 * _SHIFT)))
 
 
 def ngram_keys(batch: NormalBatch) -> tuple[np.ndarray, np.ndarray]:

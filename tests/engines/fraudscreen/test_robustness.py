@@ -76,3 +76,14 @@ def test_any_text_gives_a_well_formed_verdict(screener, texts):
     for text, verdict in zip(texts, verdicts):
         _check_shape(verdict, text)
         assert verdict.to_dict() == screener.screen(text).to_dict()
+
+
+def test_verdict_is_read_only_and_its_lazy_parts_are_stable(screener):
+    text = "您好，我是市公安局民警，您的银行卡涉嫌洗钱，请把钱转入安全账户，联系13800138000"
+    verdict = screener.screen(text)
+    with pytest.raises(AttributeError, match="read-only"):
+        verdict.band = "low"
+    assert verdict.cues is verdict.cues and verdict.entities is verdict.entities
+    assert [p["value"] for p in verdict.entities["phones"]] == ["13800138000"]
+    assert verdict == screener.screen_many([text])[0]
+    assert verdict != screener.screen("晚上吃饭吗")
