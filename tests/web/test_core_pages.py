@@ -100,3 +100,8 @@ def test_map_uses_the_configured_tile_url_or_none(world, open_case, client_for, 
     settings.LIANXIN_MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     assert 'data-tile-url="https://tiles.example.org/{z}/{x}/{y}.png"' in page_text(
         client.get(reverse("cases:detail", args=[case.pk])))
+
+
+def test_home_page_title_names_the_platform_once(client):
+    text = client.get(reverse("core:home")).content.decode()
+    assert "<title>连心</title>" in text
