@@ -94,11 +94,11 @@ class InboxFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("Any category"))] + [(c.code, c.name) for c in categories]
         self.fields["grid"].choices = [("", _("Any grid"))] + list(grids)
 
-    def filters(self) -> CaseFilters:
+    def filters(self, *, default_box: str = "all") -> CaseFilters:
         """Return the CaseFilters of the valid part of the query (bad values are ignored, and shown)."""
         self.is_valid()  # fills cleaned_data with the fields that are valid
         data = self.cleaned_data
-        return CaseFilters(box=data.get("box") or "all", q=data.get("q") or "", status=data.get("status") or "",
+        return CaseFilters(box=data.get("box") or default_box, q=data.get("q") or "", status=data.get("status") or "",
                            category=data.get("category") or "", channel=data.get("channel") or "",
                            grid=data.get("grid"), opened_from=data.get("opened_from"),
                            opened_to=data.get("opened_to"))

@@ -204,7 +204,8 @@ def case_list(request):
     categories = list(category_list_for(station_id=user.station_id))
     grids = list(grid_list_for(user=user).values_list("id", "name"))  # the boundaries are not needed here
     form = InboxFilterForm(request.GET, categories=categories, grids=grids)
-    filters: CaseFilters = form.filters()
+    # Caseworkers open on what still needs doing; others (volunteers, partners) on all of theirs.
+    filters: CaseFilters = form.filters(default_box="open" if has_role(user, CASEWORKER_ROLES) else "all")
     now = timezone.now()
     page = Paginator(case_list_for(user=user, filters=filters, now=now), INBOX_PAGE_SIZE).get_page(
         request.GET.get("page"))

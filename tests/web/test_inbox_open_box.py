@@ -13,8 +13,15 @@ def test_not_yet_done_box_lists_open_cases_only(world, open_case, client_for):
     case_transition(case=done, actor=world.officer, to_status="accepted")
     case_transition(case=done, actor=world.officer, to_status="resolved", resolution="advice_given")
 
-    inbox = page_text(client_for(world.officer).get("/cases/"))
-    assert '<a href="?box=open">未办结</a>' in inbox
-    text = page_text(client_for(world.officer).get("/cases/?box=open"))
-    assert waiting.number in text and done.number not in text
-    assert '<a href="?box=open" aria-current="page">未办结</a>' in text
+    # A caseworker's inbox opens on this box; the finished case is one tap away under 全部.
+    for url in ("/cases/", "/cases/?box=open"):
+        text = page_text(client_for(world.officer).get(url))
+        assert waiting.number in text and done.number not in text
+        assert '<a href="?box=open" aria-current="page">未办结</a>' in text
+    everything = page_text(client_for(world.officer).get("/cases/?box=all"))
+    assert waiting.number in everything and done.number in everything
+
+
+def test_a_volunteer_opens_on_all_of_their_own(world, client_for):
+    text = page_text(client_for(world.volunteer).get("/cases/"))
+    assert '<a href="?box=all" aria-current="page">' in text
