@@ -1,6 +1,5 @@
 """Reading ledgers: bad rows with line numbers, time zones, yuan, duplicates, balances, AMLSim."""
 
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -9,12 +8,9 @@ import pytest
 from lianxin.engines.fundtrace import Ledger, LedgerError
 from lianxin.engines.fundtrace.ingest import read_transfers
 from lianxin.engines.fundtrace.mules import average_precision
+from tests.shared_data import SHARED_DATA
 
-_ROOT = Path(__file__).resolve().parents[3]
-# CI keeps shared data beside the repository; a worktree under /work/wt sits one level deeper.
-AMLSIM = next((p for p in (_ROOT / ".." / "shared" / "data" / "aml" / "amlsim_fanin200",
-                           _ROOT / ".." / ".." / "shared" / "data" / "aml" / "amlsim_fanin200")
-               if (p / "transactions.csv").exists()), _ROOT / "missing")
+AMLSIM = SHARED_DATA / "aml" / "amlsim_fanin200"
 HEADER = "txn_id,from_account,to_account,amount,timestamp\n"
 
 

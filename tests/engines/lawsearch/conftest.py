@@ -7,12 +7,9 @@ from pathlib import Path
 import pytest
 
 from lianxin.engines.lawsearch import Bridge, LawIndex, load_cards
+from tests.shared_data import SHARED_DATA
 
 HERE = Path(__file__).resolve().parent
-_REPO = Path(__file__).resolve().parents[3]
-# CI keeps shared/ beside the repository; a git worktree under wt/ sees it one level further up.
-SHARED_DATA = next((p for p in (_REPO / ".." / "shared" / "data", _REPO / ".." / ".." / "shared" / "data")
-                    if p.exists()), _REPO / ".." / "shared" / "data")
 SMALL_CORPUS = SHARED_DATA / "laws" / "articles.jsonl"
 FIXTURE_CARDS = HERE / "fixture_cards.jsonl"
 

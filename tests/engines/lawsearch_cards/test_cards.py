@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import SHARED_DATA
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 CARDS_PATH = REPO_ROOT / "lianxin" / "engines" / "lawsearch" / "cards" / "cards.jsonl"
-# CI keeps the data at ../shared/data; a worktree one level deeper finds it further up.
-DATA_ROOT = next((d / "shared" / "data" for d in REPO_ROOT.parents if (d / "shared" / "data").is_dir()),
-                 REPO_ROOT / ".." / "shared" / "data")
+DATA_ROOT = SHARED_DATA
 CORE_ARTICLES = DATA_ROOT / "laws" / "articles.jsonl"
 NATIONAL_CORPUS = DATA_ROOT / "legal" / "national_corpus.jsonl"
 
