@@ -1,6 +1,5 @@
 """Reading ledgers: bad rows with line numbers, time zones, yuan, duplicates, balances, AMLSim."""
 
-
 import numpy as np
 import polars as pl
 import pytest
