@@ -9,6 +9,7 @@ training questions only and judged on its held-out questions.
     taskset -c 0 .venv/bin/python bench/lawsearch.py --tune          # also search the weights
     .venv/bin/python bench/lawsearch.py --write-bridge               # learn on all questions, commit
     .venv/bin/python bench/lawsearch.py --write-rerank               # re-ranker from out-of-fold features
+    .venv/bin/python bench/lawsearch.py --write-wordvec PATH/words_tree_mini.m   # see learned/README.md
 
 The re-ranker is trained, for each fold, on the candidate features of the other folds' questions,
 each computed with the bridge of its own fold (so a question never sees itself); the committed one
@@ -34,8 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 from lianxin.engines.lawsearch import Article, Bridge, LawIndex, SearchParams  # noqa: E402
 from lianxin.engines.lawsearch.bridge import DEFAULT_BRIDGE_PATH, load_lexicon  # noqa: E402
+from lianxin.engines.lawsearch.embed import DEFAULT_WORDVEC_PATH, WordVectors  # noqa: E402
 from lianxin.engines.lawsearch.index import PART_WEIGHTS  # noqa: E402
-from lianxin.engines.lawsearch.rerank import DEFAULT_RERANK_PATH, N_CANDIDATES, Reranker  # noqa: E402
+from lianxin.engines.lawsearch.rerank import DEFAULT_RERANK_PATH, N_CANDIDATES, Reranker, TreeReranker  # noqa: E402
 from lianxin.engines.lawsearch.text import article_key, char_bigrams, law_key, normalise  # noqa: E402
 
 DATA = next((p for p in (ROOT / ".." / "shared" / "data", ROOT / ".." / ".." / "shared" / "data") if p.exists()),
@@ -84,6 +86,28 @@ def learn_bridge(questions: list[dict], by_id: dict, source: str) -> Bridge:
     return Bridge.learn(pairs, texts, lexicon=load_lexicon(), source=source)
 
 
+def write_wordvec(tree_file: Path) -> None:
+    """Derive learned/wordvec.npz from the cnsyn 1.2.0 word-vector tree (Apache-2.0; learned/README.md).
+
+    Keeps the words jieba can cut (two characters or more, in its dictionary), as int8 unit vectors.
+    The tree is a scikit-learn BallTree pickled in 2022; its distance class has since been renamed.
+    """
+    import jieba
+    import joblib
+    import sklearn.metrics._dist_metrics as dist_metrics
+
+    if not hasattr(dist_metrics, "EuclideanDistance"):
+        dist_metrics.EuclideanDistance = dist_metrics.EuclideanDistance64
+    data = joblib.load(tree_file)
+    words = list(data["words"])
+    vectors = np.asarray(data["model"].get_arrays()[0], dtype=np.float32)
+    jieba.initialize()
+    keep = [i for i, w in enumerate(words) if len(w) > 1 and jieba.dt.FREQ.get(w, 0) > 0 and "\n" not in w]
+    WordVectors.save(DEFAULT_WORDVEC_PATH, [words[i] for i in keep], vectors[keep])
+    print(f"wrote {DEFAULT_WORDVEC_PATH} ({DEFAULT_WORDVEC_PATH.stat().st_size} bytes, {len(keep)} of "
+          f"{len(words)} words, {vectors.shape[1]} dimensions)")
+
+
 def metrics(ranked: list[list], golds: list[set]) -> dict:
     out = {}
     for k in (5, 10, 100):
@@ -122,14 +146,15 @@ def oof_features(indexes: list[LawIndex], questions, folds):
     return feats, labels
 
 
-def run_engine_cv(indexes: list[LawIndex], questions, folds, feats=None, labels=None, k: int = 100):
+def run_engine_cv(indexes: list[LawIndex], questions, folds, feats=None, labels=None, k: int = 100,
+                  kind=TreeReranker):
     """Rank each fold's questions; with features, a re-ranker learned on the other folds re-orders them."""
     ranked = [None] * len(questions)
     for f, test in enumerate(folds):
         idx = indexes[f]
         if feats is not None:
             train = [i for j, fold in enumerate(folds) if j != f for i in fold]
-            rr = Reranker.learn([feats[i] for i in train], [labels[i] for i in train], source=f"fold {f}")
+            rr = kind.learn([feats[i] for i in train], [labels[i] for i in train], source=f"fold {f}")
             idx = idx.with_bridge(idx.bridge, idx.params, reranker=rr)
         for i in test:
             ranked[i] = idx.search_ids(questions[i]["question"], k=k)
@@ -234,8 +259,12 @@ def main() -> int:
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--write-bridge", action="store_true", help="learn on all questions into the package")
     ap.add_argument("--write-rerank", action="store_true", help="learn the re-ranker into the package")
+    ap.add_argument("--write-wordvec", metavar="TREE_FILE", help="derive learned/wordvec.npz from cnsyn's tree")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N questions (quick look)")
     args = ap.parse_args()
+    if args.write_wordvec:
+        write_wordvec(Path(args.write_wordvec))
+        return 0
     if not NATIONAL.exists():
         print("shared data missing: ../shared/data/legal", file=sys.stderr)
         return 1
@@ -256,7 +285,7 @@ def main() -> int:
     print(f"corpus {len(articles)} articles; {len(questions)} questions; {FOLDS}-fold CV (seed {SEED})")
 
     t0 = time.perf_counter()
-    full = LawIndex.build(articles, bridge=learn_bridge(questions, by_id, BRIDGE_SOURCE), cards=[])
+    full = LawIndex.build(articles, bridge=learn_bridge(questions, by_id, BRIDGE_SOURCE), cards=[], reranker=None)
     build_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -278,11 +307,13 @@ def main() -> int:
     t0 = time.perf_counter()
     feats, labels = oof_features(indexes, questions, folds)
     if args.write_rerank:
-        rr = Reranker.learn(feats, labels, source=RERANK_SOURCE)
+        rr = TreeReranker.learn(feats, labels, source=RERANK_SOURCE)
         rr.save(DEFAULT_RERANK_PATH)
-        print(f"wrote {DEFAULT_RERANK_PATH} ({len(rr.coef)} weights)")
+        print(f"wrote {DEFAULT_RERANK_PATH} ({rr.feature.shape[0]} trees of depth {rr.depth})")
     ranked = run_engine_cv(indexes, questions, folds, feats, labels)
     print(f"engine   {fmt(metrics(ranked, golds))}   (re-ranked, out of fold; {time.perf_counter() - t0:.0f} s)")
+    linear = run_engine_cv(indexes, questions, folds, feats, labels, kind=Reranker)
+    print(f"  with the linear re-ranker instead of the trees: {fmt(metrics(linear, golds))}")
     if params.diversity != 1.0:
         plain_idx = [i.with_bridge(i.bridge, replace(params, diversity=1.0), reranker=None) for i in indexes]
         plain = run_engine_cv(plain_idx, questions, folds, feats, labels)
@@ -293,7 +324,7 @@ def main() -> int:
         print(f"baseline {fmt(metrics(base_ranked, golds))}   (bm25s, char bigrams; {time.perf_counter() - t0:.0f} s)")
 
     lat = []
-    probe = full.with_bridge(full.bridge, params, reranker=Reranker.learn(feats, labels))
+    probe = full.with_bridge(full.bridge, params, reranker=TreeReranker.learn(feats, labels))
     for q in questions:
         t0 = time.perf_counter()
         probe.search(q["question"], k=10)

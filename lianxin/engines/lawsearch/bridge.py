@@ -51,6 +51,8 @@ class Bridge:
     article_terms: dict[str, dict[str, int]] = field(default_factory=dict)
     # one entry per training question: its bigrams (sorted, with repeats) and its gold article keys
     asked: list[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=list)
+    # the jieba words of the same questions (sorted, with repeats), for the word-vector neighbours
+    asked_words: list[tuple[str, ...]] = field(default_factory=list)
     # question bigram -> how much more (or less) often than usual it occurs in the gold articles
     term_weights: dict[str, float] = field(default_factory=dict)
     term_map: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
@@ -77,6 +79,7 @@ class Bridge:
         n_gold = 0
         n_questions = 0
         asked: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        asked_words: list[tuple[str, ...]] = []
         article_words_cache: dict[str, frozenset[str]] = {}
         term_asked: Counter = Counter()
         term_found: Counter = Counter()
@@ -84,7 +87,9 @@ class Bridge:
             n_questions += 1
             q_norm = strip_fillers(normalise(question))
             q_bigrams = char_bigrams(q_norm)
-            q_words = set(index_words(q_norm))
+            q_word_list = index_words(q_norm)
+            q_words = set(q_word_list)
+            asked_words.append(tuple(sorted(q_word_list)))
             for w in q_words:
                 word_questions[w] += 1
             asked.append((tuple(sorted(q_bigrams)), tuple(article_key(law, label) for law, label in golds)))
@@ -136,7 +141,7 @@ class Bridge:
                 term_weights[t] = round(min(max(rate / base_rate, MIN_TERM_WEIGHT), MAX_TERM_WEIGHT), 3)
         return cls(
             term_weights=term_weights,
-            article_terms={k: dict(c) for k, c in article_terms.items()}, asked=asked,
+            article_terms={k: dict(c) for k, c in article_terms.items()}, asked=asked, asked_words=asked_words,
             term_map=term_map, law_counts=dict(law_counts), article_counts=dict(article_counts),
             n_questions=n_questions, source=source,
             lexicon={normalise(k): [normalise(v) for v in vs] for k, vs in (lexicon or {}).items()},
@@ -171,6 +176,7 @@ class Bridge:
             "term_map": {w: [[v, x] for v, x in vs] for w, vs in sorted(self.term_map.items())},
             "article_terms": {k: self.article_terms[k] for k in sorted(self.article_terms)},
             "asked": [[" ".join(terms), list(keys)] for terms, keys in self.asked],
+            "asked_words": [" ".join(words) for words in self.asked_words],
             "term_weights": dict(sorted(self.term_weights.items())),
         }
 
@@ -179,6 +185,7 @@ class Bridge:
         return cls(
             article_terms={k: dict(v) for k, v in data.get("article_terms", {}).items()},
             asked=[(tuple(terms.split()), tuple(keys)) for terms, keys in data.get("asked", [])],
+            asked_words=[tuple(words.split()) for words in data.get("asked_words", [])],
             term_weights={k: float(v) for k, v in data.get("term_weights", {}).items()},
             term_map={w: [(v, float(x)) for v, x in vs] for w, vs in data.get("term_map", {}).items()},
             law_counts=dict(data.get("law_counts", {})), article_counts=dict(data.get("article_counts", {})),

@@ -13,9 +13,12 @@ bench/lawsearch.py):
    asked: BM25 over the earlier questions of each article (weight 0 after tuning);
 4. priors: how often the article, and its law, answered earlier questions;
 5. named law: the question names the article's law;
-6. a learned linear re-ranker (rerank.py) re-orders the best 400 by these parts, the
-   first-stage score of the neighbouring articles, chapter and law agreement with the best
-   hits and the rank within each part; re-ranked articles score its probability.
+6. meaning (embed.py, re-ranker only): cosine of word-vector sums of question and article
+   (dense), votes of the earlier questions closest in that space (dense_near), and how well
+   each question word finds a close word in the article (soft match);
+7. a learned re-ranker (rerank.py: boosted trees, or a linear model) re-orders the best 400 by
+   these parts, the first-stage score of the neighbouring articles, chapter and law agreement
+   with the best hits and the rank within each part; re-ranked articles score its probability.
 
 Each BM25 part is divided by its best score, so weights mean the same for a three-character
 question and a 2,000-character story. A citation (民法典1165条, 劳动合同法第三十条) puts the
@@ -42,7 +45,8 @@ from .articles import Article, article_from_record
 from .bm25 import BM25Field
 from .bridge import Bridge, default_bridge
 from .cards import Card, load_cards, match_cards
-from .rerank import CandidateContext, Reranker, candidate_features, default_reranker, top_candidates
+from .embed import DenseSpace, WordVectors, default_word_vectors
+from .rerank import CandidateContext, Reranker, TreeReranker, candidate_features, default_reranker, top_candidates
 from .text import (
     CN_NUMERAL_CHARS,
     article_key,
@@ -56,7 +60,7 @@ from .text import (
     strip_symbols,
 )
 
-ENGINE_VERSION = "lawsearch-1.1"
+ENGINE_VERSION = "lawsearch-1.2"
 _DEFAULT = object()   # "the committed re-ranker"
 INDEX_FORMAT = 2
 CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit
@@ -73,7 +77,11 @@ _LABEL_RE = re.compile(rf"第[{CN_NUMERAL_CHARS}]+条(?:之[{CN_NUMERAL_CHARS}]+
 
 # score part -> the SearchParams field that weights it
 PART_WEIGHTS = {"body": "w_body", "words": "w_words", "bridge": "w_bridge", "asked": "w_asked",
-                "law_asked": "w_law_asked", "law_named": "w_law_named", "near": "w_near"}
+                "law_asked": "w_law_asked", "law_named": "w_law_named", "near": "w_near",
+                "dense": "w_dense", "dense_near": "w_dense_near"}
+
+
+AnyReranker = Reranker | TreeReranker
 
 
 class EmptyQueryError(ValueError):
@@ -94,6 +102,8 @@ class SearchParams:
     w_near: float = 0.5
     w_words: float = 0.5
     w_label: float = 0.5
+    w_dense: float = 0.0            # word-vector parts: used by the re-ranker, not the first stage
+    w_dense_near: float = 0.0
     diversity: float = 0.9          # score factor per earlier hit from the same law (1 = off)
     max_query_terms: int = 96       # longest questions keep their rarest bigrams and words
     term_weight_power: float = 1.0  # exponent on the learned question-term weights (0 = off)
@@ -192,7 +202,8 @@ class LawIndex:
 
     def __init__(self, articles: list[Article], body: BM25Field, body_words: BM25Field, asked: BM25Field,
                  bridge: Bridge, params: SearchParams, cards: list[Card] | None = None,
-                 reranker: Reranker | None | object = _DEFAULT):
+                 reranker: AnyReranker | None | object = _DEFAULT,
+                 word_vectors: WordVectors | None | object = _DEFAULT):
         self.articles = articles
         self.reranker = default_reranker() if reranker is _DEFAULT else reranker
         self.body = body
@@ -256,18 +267,27 @@ class LawIndex:
                     if j is not None:
                         votes[j] = max(votes.get(j, 0.0), NEAR_ARTICLE_DECAY ** abs(delta))
             self._near_docs.append(sorted(votes.items()))
+        self.word_vectors = default_word_vectors() if word_vectors is _DEFAULT else word_vectors
+        self._dense = None
+        if self.word_vectors is not None:
+            asked_docs = [[self._by_key[k] for k in keys if k in self._by_key] for _, keys in bridge.asked]
+            asked_words = bridge.asked_words if len(bridge.asked_words) == len(bridge.asked) else []
+            self._dense = DenseSpace(self.word_vectors, body_words.vocab, body_words.weights, asked_words,
+                                     asked_docs if asked_words else [])
 
     # -- building and persistence -------------------------------------------------------
 
     @classmethod
     def build(cls, articles: Iterable[Article | dict], *, bridge: Bridge | None = None,
               params: SearchParams | None = None, cards: list[Card] | None = None,
-              reranker: Reranker | None | object = _DEFAULT) -> LawIndex:
+              reranker: AnyReranker | None | object = _DEFAULT,
+              word_vectors: WordVectors | None | object = _DEFAULT) -> LawIndex:
         """Index articles (Article objects or dicts with id, law, article, text, …).
 
         Raises ValueError naming the record on a bad record or a repeated id. `bridge`
         defaults to the committed one learned from lay questions; `cards` to the package's;
-        `reranker` to the committed one (None: first-stage order only).
+        `reranker` to the committed one (None: first-stage order only); `word_vectors` to the
+        committed ones (None: no word-vector parts).
         """
         records: list[Article] = []
         seen: set = set()
@@ -287,7 +307,8 @@ class LawIndex:
         body = BM25Field.build([char_bigrams(t) for t in texts])
         body_words = BM25Field.build([index_words(t) for t in texts])
         asked = cls._asked_field(records, bridge)
-        return cls(records, body, body_words, asked, bridge, params or SearchParams(), cards, reranker)
+        return cls(records, body, body_words, asked, bridge, params or SearchParams(), cards, reranker,
+                   word_vectors)
 
     @staticmethod
     def _asked_field(records: Sequence[Article], bridge: Bridge) -> BM25Field:
@@ -298,21 +319,30 @@ class LawIndex:
         return BM25Field.build(docs)
 
     def with_bridge(self, bridge: Bridge, params: SearchParams | None = None,
-                    reranker: Reranker | None | object = _DEFAULT) -> LawIndex:
+                    reranker: AnyReranker | None | object = _DEFAULT) -> LawIndex:
         """Return an index over the same articles and body field with another bridge (for tuning).
 
         `reranker` defaults to this index's own; pass None for the first-stage order only.
         """
         return LawIndex(self.articles, self.body, self.body_words, self._asked_field(self.articles, bridge),
                         bridge, params or self.params, self.cards,
-                        self.reranker if reranker is _DEFAULT else reranker)
+                        self.reranker if reranker is _DEFAULT else reranker, self.word_vectors)
 
     def candidates(self, question: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the n best first-stage article positions and their re-ranker features (for learning)."""
-        parts = self._parts(normalise(question), every_part=True)[0]
+        parts, _, _, _, q_words = self._parts(normalise(question), every_part=True)
         score = self.combine(parts)
         cand = top_candidates(score, n)
-        return cand, candidate_features(parts, score, cand, self._context)
+        return cand, self._features(parts, score, cand, q_words)
+
+    def _features(self, parts: dict[str, np.ndarray], score: np.ndarray, cand: np.ndarray,
+                  q_words: list[str]) -> np.ndarray:
+        soft = None
+        if self._dense is not None:
+            soft = self._dense.soft_match(q_words, cand)
+            if "dense" not in parts:
+                parts = {**parts, "dense": self._dense.dense(self._dense.vector(q_words), cand)}
+        return candidate_features(parts, score, cand, self._context, soft)
 
     def save(self, directory: str | Path) -> None:
         """Write the index to `directory`, replacing what was there only once all files are written."""
@@ -393,7 +423,7 @@ class LawIndex:
         The combined score is the `SearchParams`-weighted sum of these (see `combine`);
         bench/lawsearch.py uses them to tune the weights.
         """
-        return self._parts(normalise(question), every_part=True)[0]
+        return self._parts(normalise(question), every_part=True, dense_everywhere=True)[0]
 
     def combine(self, parts: dict[str, np.ndarray], params: SearchParams | None = None) -> np.ndarray:
         """Return the weighted sum of score parts (before citations and the diversity re-ordering)."""
@@ -405,8 +435,8 @@ class LawIndex:
                 score += weight * parts[name]
         return score + p.w_law_prior * self._law_prior + p.w_article_prior * self._article_prior
 
-    def _parts(self, q: str, every_part: bool = False
-               ) -> tuple[dict[str, np.ndarray], list[str], list[str], list[tuple[str, int, int]]]:
+    def _parts(self, q: str, every_part: bool = False, dense_everywhere: bool = False
+               ) -> tuple[dict[str, np.ndarray], list[str], list[str], list[tuple[str, int, int]], list[str]]:
         p = self.params
         named = self._names.find(q)
         text = q
@@ -446,13 +476,18 @@ class LawIndex:
             "near": lambda: self._near(terms),
         }
         parts = {name: f() for name, f in compute.items() if every_part or getattr(p, PART_WEIGHTS[name])}
+        if self._dense is not None and (every_part or p.w_dense or p.w_dense_near):
+            qv = self._dense.vector(q_words)
+            if p.w_dense or dense_everywhere:   # else only the re-ranker's candidates need it (_features)
+                parts["dense"] = self._dense.dense(qv)
+            parts["dense_near"] = self._dense.near(qv, len(self.articles))
         if named:
             law_named = np.zeros(len(self.articles), dtype=np.float32)
             for key, _, _ in named:
                 law_named[self._law_of_doc == self._law_ids[key]] = 1.0
             parts["law_named"] = law_named
         matched_words = list(dict.fromkeys([*q_words, *lexicon_words, *expansions]))
-        return parts, matched_words, list(terms), named
+        return parts, matched_words, list(terms), named, q_words
 
     def _near(self, terms: Counter) -> np.ndarray:
         """Votes of the most similar earlier questions for their gold articles and those next to them."""
@@ -475,11 +510,11 @@ class LawIndex:
 
     def _rank(self, q: str, k: int) -> tuple[list[int], np.ndarray, tuple[str, ...], list[str]]:
         p = self.params
-        parts, matched_words, terms, named = self._parts(q, every_part=self.reranker is not None)
+        parts, matched_words, terms, named, q_words = self._parts(q, every_part=self.reranker is not None)
         score = self.combine(parts)
         if self.reranker is not None:
             cand = top_candidates(score, self.reranker.n_candidates)
-            prob = self.reranker.probability(candidate_features(parts, score, cand, self._context))
+            prob = self.reranker.probability(self._features(parts, score, cand, q_words))
             # Re-ranked candidates score their probability (so the diversity factor keeps its
             # meaning); the rest fall below every one of them, in first-stage order.
             best = float(score[cand[0]])

@@ -1,12 +1,13 @@
-"""A learned linear re-ranker over the best candidates of the first-stage score.
+"""A learned re-ranker over the best candidates of the first-stage score.
 
 The first stage (`LawIndex.combine`) scores every article; the re-ranker re-orders its best
-`n_candidates` by a logistic-regression score over per-candidate features: each score part,
+`n_candidates` by the probability, from boosted trees (`TreeReranker`, shipped) or a logistic
+regression (`Reranker`, kept for comparison in the bench), over per-candidate features: each score part,
 the priors, the first-stage score relative to the best one, the first-stage score of the
 articles numbered just before and after (chapter neighbours of strong hits), the candidate's
 rank, whether it shares the law and the chapter of the best hit, how many of the best 20 share
 its law and of the best 10 its chapter, a few products, and its rank within each BM25 part
-(a learned rank fusion). Weights are learned in bench/lawsearch.py (`--write-rerank`) from
+(a learned rank fusion) and the word-vector soft match (embed.py). Both are learned in bench/lawsearch.py (`--write-rerank`) from
 out-of-fold features of the STARD training questions; see learned/README.md.
 """
 
@@ -20,10 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .embed import SOFT_FEATURES
+
 DEFAULT_RERANK_PATH = Path(__file__).resolve().parent / "learned" / "rerank.json"
 N_CANDIDATES = 400
-PART_FEATURES = ("body", "words", "bridge", "asked", "law_asked", "law_named", "near")
-RANKED_PARTS = ("body", "words", "bridge", "near", "asked")
+PART_FEATURES = ("body", "words", "bridge", "asked", "law_asked", "law_named", "near", "dense", "dense_near")
+RANKED_PARTS = ("body", "words", "bridge", "near", "asked", "dense")
 RANK_OFFSET = 5.0           # a part's rank r counts 1 / (r + RANK_OFFSET)
 LAW_SUPPORT_DEPTH = 20
 CHAPTER_SUPPORT_DEPTH = 10
@@ -49,8 +52,12 @@ def top_candidates(score: np.ndarray, n: int) -> np.ndarray:
 
 
 def candidate_features(parts: dict[str, np.ndarray], score: np.ndarray, cand: np.ndarray,
-                       ctx: CandidateContext) -> np.ndarray:
-    """Return the candidates x features matrix (float64); `cand` is best-first."""
+                       ctx: CandidateContext, soft: np.ndarray | None = None) -> np.ndarray:
+    """Return the candidates x features matrix (float64); `cand` is best-first.
+
+    `soft` holds the word-vector soft-match columns of the candidates (embed.DenseSpace.soft_match);
+    zeros when the index has no word vectors.
+    """
     n = len(cand)
     zero = np.zeros(n)
     cols = [parts[name][cand] if name in parts else zero for name in PART_FEATURES]
@@ -74,7 +81,8 @@ def candidate_features(parts: dict[str, np.ndarray], score: np.ndarray, cand: np
                 / CHAPTER_SUPPORT_DEPTH)
     body = cols[0]
     near = cols[PART_FEATURES.index("near")]
-    cols += [near * body, cols[1] * body, near ** 2, rel ** 2]
+    cols += [near * body, cols[1] * body, near ** 2, rel ** 2, cols[PART_FEATURES.index("dense_near")] * body]
+    cols += list((soft if soft is not None else np.zeros((n, SOFT_FEATURES))).T)
     for name in RANKED_PARTS:
         v = parts[name][cand] if name in parts else zero
         rank = np.empty(n)
@@ -93,6 +101,10 @@ class Reranker:
     intercept: float
     n_candidates: int = N_CANDIDATES
     source: str = ""
+
+    @property
+    def n_features(self) -> int:
+        return len(self.coef)
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         z = (features - np.asarray(self.mean)) / np.asarray(self.scale) @ np.asarray(self.coef) + self.intercept
@@ -116,16 +128,130 @@ class Reranker:
                    n_candidates=n_candidates, source=source)
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        path.write_text(json.dumps({"kind": "linear", **asdict(self)}, ensure_ascii=False, indent=1) + "\n",
+                        encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path) -> Reranker:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    def from_json(cls, data: dict) -> Reranker:
         return cls(mean=tuple(data["mean"]), scale=tuple(data["scale"]), coef=tuple(data["coef"]),
                    intercept=float(data["intercept"]), n_candidates=int(data["n_candidates"]),
                    source=str(data.get("source", "")))
 
 
-def default_reranker() -> Reranker | None:
+# The boosted trees' settings, chosen by 5-fold CV in bench/lawsearch.py (depth 3 beat 2 and 5;
+# learning on the best 100 candidates of each question matched learning on all 400).
+TREE_ITERATIONS = 300
+TREE_LEARNING_RATE = 0.03
+TREE_MAX_DEPTH = 3
+TREE_MIN_SAMPLES_LEAF = 200
+TREE_TRAIN_CANDIDATES = 100
+TREE_RANDOM_STATE = 20241
+
+
+@dataclass(frozen=True)
+class TreeReranker:
+    """Gradient-boosted regression trees over `candidate_features`, evaluated with numpy.
+
+    Learned with scikit-learn's HistGradientBoostingClassifier (`learn`), then kept as complete
+    binary trees of one depth, in level order (node i has children 2i+1 and 2i+2): a sample goes
+    left when feature <= threshold. A leaf above the full depth becomes a node that always goes
+    left (threshold +inf) over copies of its value. Scoring needs no scikit-learn and does not
+    depend on its pickle format.
+    """
+
+    feature: np.ndarray      # (trees, 2**depth - 1) int64
+    threshold: np.ndarray    # (trees, 2**depth - 1) float64
+    value: np.ndarray        # (trees, 2**depth) float64: leaf values with the learning rate applied
+    baseline: float
+    depth: int
+    n_features: int
+    n_candidates: int = N_CANDIDATES
+    source: str = ""
+
+    def raw_score(self, features: np.ndarray) -> np.ndarray:
+        n, (trees, inner) = len(features), self.feature.shape
+        # 1. every split's test for every sample at once: (samples, trees, inner nodes)
+        goes_left = (features[:, self.feature.ravel()] <= self.threshold.ravel()).reshape(n, trees, inner)
+        # 2. walk down: at each level take the test of the node reached so far
+        pos = np.zeros((n, trees, 1), dtype=np.int64)
+        for _ in range(self.depth):
+            left = np.take_along_axis(goes_left, pos, axis=2)
+            pos = 2 * pos + 2 - left
+        # 3. sum the leaves reached (leaf j sits at position inner + j)
+        leaf = pos[:, :, 0] - inner + np.arange(trees)[None, :] * (inner + 1)
+        return self.baseline + self.value.ravel()[leaf].sum(axis=1)
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.raw_score(features)))
+
+    @classmethod
+    def learn(cls, features: Sequence[np.ndarray], labels: Sequence[np.ndarray], *, source: str = "",
+              n_candidates: int = N_CANDIDATES) -> TreeReranker:
+        """Fit on per-question feature matrices (best-first rows) and 0/1 labels (1 = a gold article)."""
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        x = np.vstack([f[:TREE_TRAIN_CANDIDATES] for f in features])
+        y = np.concatenate([lab[:TREE_TRAIN_CANDIDATES] for lab in labels])
+        if x.shape[0] == 0 or len(set(y.tolist())) < 2:
+            raise ValueError("re-ranker needs candidates with and without gold articles")
+        model = HistGradientBoostingClassifier(
+            max_iter=TREE_ITERATIONS, learning_rate=TREE_LEARNING_RATE, max_depth=TREE_MAX_DEPTH,
+            min_samples_leaf=TREE_MIN_SAMPLES_LEAF, early_stopping=False, random_state=TREE_RANDOM_STATE,
+        ).fit(x, y)
+        return cls.from_model(model, source=source, n_candidates=n_candidates)
+
+    @classmethod
+    def from_model(cls, model, *, source: str = "", n_candidates: int = N_CANDIDATES) -> TreeReranker:
+        """Copy the trees of a fitted binary HistGradientBoostingClassifier (numeric features only)."""
+        trees = [predictors[0].nodes for predictors in model._predictors]
+        depth = max(int(t["depth"].max()) for t in trees)
+        inner = 2 ** depth - 1
+        feature = np.zeros((len(trees), inner), dtype=np.int64)
+        threshold = np.full((len(trees), inner), np.inf)
+        value = np.zeros((len(trees), inner + 1))
+        for i, nodes in enumerate(trees):
+            stack = [(0, 0, 0)]                       # (HGB node, level-order position, level)
+            while stack:
+                node, pos, level = stack.pop()
+                if level == depth:
+                    value[i, pos - inner] = nodes["value"][node]
+                elif nodes["is_leaf"][node]:
+                    stack += [(node, 2 * pos + 1, level + 1), (node, 2 * pos + 2, level + 1)]
+                else:
+                    feature[i, pos] = nodes["feature_idx"][node]
+                    threshold[i, pos] = nodes["num_threshold"][node]
+                    stack += [(int(nodes["left"][node]), 2 * pos + 1, level + 1),
+                              (int(nodes["right"][node]), 2 * pos + 2, level + 1)]
+        return cls(feature=feature, threshold=threshold, value=value,
+                   baseline=float(np.ravel(model._baseline_prediction)[0]), depth=depth,
+                   n_features=int(model.n_features_in_), n_candidates=n_candidates, source=source)
+
+    def save(self, path: Path) -> None:
+        data = {"kind": "trees", "source": self.source, "n_candidates": self.n_candidates,
+                "baseline": self.baseline, "depth": self.depth, "n_features": self.n_features,
+                "feature": self.feature.tolist(),
+                "threshold": [[t if np.isfinite(t) else None for t in row] for row in self.threshold.tolist()],
+                "value": self.value.tolist()}
+        path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, data: dict) -> TreeReranker:
+        threshold = np.asarray([[np.inf if t is None else t for t in row] for row in data["threshold"]],
+                               dtype=np.float64)
+        return cls(feature=np.asarray(data["feature"], dtype=np.int64), threshold=threshold,
+                   value=np.asarray(data["value"], dtype=np.float64), baseline=float(data["baseline"]),
+                   depth=int(data["depth"]), n_features=int(data["n_features"]),
+                   n_candidates=int(data["n_candidates"]), source=str(data.get("source", "")))
+
+
+def load_reranker(path: Path) -> Reranker | TreeReranker:
+    """Read a re-ranker file written by either kind's `save`."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return TreeReranker.from_json(data) if data.get("kind") == "trees" else Reranker.from_json(data)
+
+
+def default_reranker() -> Reranker | TreeReranker | None:
     """Return the committed re-ranker, or None (first-stage order only) if none is committed."""
-    return Reranker.load(DEFAULT_RERANK_PATH) if DEFAULT_RERANK_PATH.exists() else None
+    return load_reranker(DEFAULT_RERANK_PATH) if DEFAULT_RERANK_PATH.exists() else None
+
+

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from lianxin.engines.lawsearch import LawIndex
-from lianxin.engines.lawsearch.rerank import N_CANDIDATES, Reranker, default_reranker, top_candidates
+from lianxin.engines.lawsearch.rerank import (
+    N_CANDIDATES,
+    Reranker,
+    TreeReranker,
+    default_reranker,
+    load_reranker,
+    top_candidates,
+)
 
 from .conftest import TOY_ARTICLES
 
@@ -30,7 +37,7 @@ def test_learned_weights_rank_gold_first_on_unseen_questions_and_survive_save(tm
     hits = [int(np.argmax(rr.probability(x)) == int(np.argmax(y))) for x, y in zip(test_x, test_y)]
     assert np.mean(hits) > 0.8
     rr.save(tmp_path / "rr.json")
-    again = Reranker.load(tmp_path / "rr.json")
+    again = load_reranker(tmp_path / "rr.json")
     assert again == rr
     np.testing.assert_allclose(again.probability(test_x[0]), rr.probability(test_x[0]))
 
@@ -39,6 +46,36 @@ def test_learning_without_any_gold_candidate_is_a_clear_error():
     feats, labels = _separable(3)
     with pytest.raises(ValueError, match="gold"):
         Reranker.learn(feats, [np.zeros_like(y) for y in labels])
+
+
+def test_boosted_trees_rank_gold_first_and_survive_save(tmp_path):
+    feats, labels = _separable(11, n_questions=300)
+    rr = TreeReranker.learn(feats, labels, source="synthetic")
+    test_x, test_y = _separable(12)
+    hits = [int(np.argmax(rr.probability(x)) == int(np.argmax(y))) for x, y in zip(test_x, test_y)]
+    assert np.mean(hits) > 0.8
+    rr.save(tmp_path / "trees.json")
+    again = load_reranker(tmp_path / "trees.json")
+    assert isinstance(again, TreeReranker) and again.n_features == 5 and again.source == "synthetic"
+    np.testing.assert_array_equal(again.probability(test_x[0]), rr.probability(test_x[0]))
+
+
+def test_numpy_tree_walk_gives_scikit_learns_probabilities():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(3000, 6))
+    y = ((x[:, 0] + x[:, 1] * x[:, 2] + rng.normal(scale=0.5, size=3000)) > 0.5).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=40, max_depth=4, early_stopping=False, random_state=0).fit(x, y)
+    rr = TreeReranker.from_model(model)
+    probe = rng.normal(size=(500, 6)) * 2
+    np.testing.assert_allclose(rr.probability(probe), model.predict_proba(probe)[:, 1], rtol=1e-9, atol=1e-12)
+
+
+def test_learning_trees_without_any_gold_candidate_is_a_clear_error():
+    feats, labels = _separable(13)
+    with pytest.raises(ValueError, match="gold"):
+        TreeReranker.learn(feats, [np.zeros_like(y) for y in labels])
 
 
 def test_top_candidates_are_best_first_with_ties_by_position():
@@ -52,7 +89,7 @@ def test_committed_reranker_matches_the_feature_count_and_names_its_source():
     assert rr is not None, "the shipped re-ranker (learned/rerank.json) is missing"
     idx = LawIndex.build(TOY_ARTICLES, cards=[], reranker=None)
     cand, x = idx.candidates("老板拖欠工资怎么办", N_CANDIDATES)
-    assert x.shape == (len(TOY_ARTICLES), len(rr.coef))
+    assert x.shape == (len(TOY_ARTICLES), rr.n_features)
     assert sorted(cand.tolist()) == list(range(len(TOY_ARTICLES)))
     assert "STARD" in rr.source and "MIT" in rr.source
 
