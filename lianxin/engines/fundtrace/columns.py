@@ -13,6 +13,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from .kernels import hash_strings
+
 
 class StringColumn:
     """Read-only column of UTF-8 strings backed by two numpy arrays."""
@@ -24,13 +26,7 @@ class StringColumn:
     @classmethod
     def from_series(cls, series: pl.Series) -> StringColumn:
         """Build from a polars string Series (nulls become empty strings)."""
-        arr = series.fill_null("").cast(pl.String).to_arrow()
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        arr = arr.cast(pa.large_string())
-        _, offsets_buf, data_buf = arr.buffers()
-        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
-        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        offsets, data = string_buffers(series)
         start = int(offsets[0]) if len(offsets) else 0
         return cls((offsets - start).copy(), data[start: int(offsets[-1]) if len(offsets) else 0].copy())
 
@@ -57,42 +53,28 @@ class StringColumn:
                    np.load(directory / f"{name}.data.npy", mmap_mode="r").view(np.ndarray))
 
 
-_HASH_BASE = np.uint64(1_099_511_628_211)  # FNV prime, as a polynomial base
+def string_buffers(series: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return (offsets, data) of a string Series as Arrow large_string buffers (nulls are empty).
 
-
-def _mix(h: np.ndarray) -> np.ndarray:
-    """Spread the bits of a polynomial hash (splitmix64 finaliser); uint64 arithmetic wraps."""
-    h = h ^ (h >> np.uint64(30))
-    h = h * np.uint64(0xBF58476D1CE4E5B9)
-    h = h ^ (h >> np.uint64(27))
-    h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
+    Offsets are not rebased: string i is data[offsets[i]:offsets[i+1]].
+    """
+    arr = series.fill_null("").cast(pl.String).to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_string())
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    return offsets, data
 
 
 def string_hashes(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
     """Hash each string data[offsets[i]:offsets[i+1]]; equal strings give equal hashes on any machine.
 
-    Horner's rule over the bytes (+1 each), one byte column at a time, so temporaries stay the
-    size of the number of strings rather than the number of bytes; then the length and a mixer.
+    Horner's rule over the bytes (+1 each), then the length and a splitmix64 mixer; compiled
+    in kernels.hash_strings.
     """
-    offsets = np.asarray(offsets, dtype=np.int64)
-    lengths = np.diff(offsets)
-    n = len(lengths)
-    if n == 0:
-        return np.zeros(0, np.uint64)
-    data = np.asarray(data)
-    last = max(len(data) - 1, 0)
-    starts = offsets[:-1]
-    h = np.zeros(n, np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(int(lengths.max())):
-            live = np.flatnonzero(lengths > j)
-            if len(live) == n:
-                live = slice(None)
-            b = data[np.minimum(starts[live] + j, last)].astype(np.uint64) + np.uint64(1)
-            h[live] = h[live] * _HASH_BASE + b
-        h = h + lengths.astype(np.uint64)
-        return _mix(h)
+    return hash_strings(np.asarray(offsets, dtype=np.int64), np.asarray(data, dtype=np.uint8))
 
 
 class HashLookup:

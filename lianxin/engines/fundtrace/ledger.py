@@ -20,12 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from .columns import HashLookup, StringColumn
+from .columns import HashLookup, StringColumn, string_buffers
 from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
+from .kernels import csr_positions, encode_strings, gather_strings, hash_strings
 from .mules import account_statistics
 
 INDEX_FORMAT_VERSION = 5
@@ -103,33 +102,30 @@ class Ledger:
             raise LedgerError(f"{source or 'ledger'}: no readable transfers"
                               + (f" ({problems.total} bad rows)" if problems.total else ""))
         n = df.height
-        txn_rows = StringColumn.from_series(df["txn_id"])
-        txn_hash_rows = txn_rows.hashes()
+        txn_offsets, txn_data = string_buffers(df["txn_id"])
+        txn_hash_rows = hash_strings(txn_offsets, txn_data)
         ts_rows = df["ts"].to_numpy().astype(np.int64)
         order = _position_order(ts_rows, txn_hash_rows)
-        # 2. accounts, encoded in row order (codes never reach the output; ids do)
-        encoded = pc.dictionary_encode(pa.concat_arrays([_arrow(df["from_account"]), _arrow(df["to_account"])]))
-        codes_rows = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-        accounts = StringColumn.from_series(pl.Series(encoded.dictionary))
+        # 2. accounts, encoded in row order of from then to, by first appearance (codes never
+        # reach the output; ids do)
+        acct_offsets, acct_data = string_buffers(pl.concat([df["from_account"], df["to_account"]]))
+        acct_hash_rows = hash_strings(acct_offsets, acct_data)
+        codes_rows, dict_offsets, dict_data, acct_hashes = encode_strings(acct_offsets, acct_data, acct_hash_rows)
+        accounts = StringColumn(dict_offsets, dict_data)
         n_acct = len(accounts)
         src, dst = codes_rows[:n][order], codes_rows[n:][order]
+        del acct_offsets, acct_data, acct_hash_rows, codes_rows
         channels = sorted(df["channel"].drop_nulls().unique().to_list())
         channel = (df["channel"].cast(pl.Enum(channels)).to_physical().cast(pl.Int16).fill_null(-1)
                    .to_numpy()[order])
         amount = df["amount_fen"].to_numpy().astype(np.int64)[order]
         ts = ts_rows[order]
-        # 3. CSR: positions of each account's transfers, ascending (sort of account * n + position)
-        positions = np.arange(n, dtype=np.int64)
-        out_pos = (np.sort(src.astype(np.int64) * n + positions) % n).astype(np.int32)
-        in_pos = (np.sort(dst.astype(np.int64) * n + positions) % n).astype(np.int32)
-        del positions
-        out_ptr = np.zeros(n_acct + 1, np.int64)
-        np.cumsum(np.bincount(src, minlength=n_acct), out=out_ptr[1:])
-        in_ptr = np.zeros(n_acct + 1, np.int64)
-        np.cumsum(np.bincount(dst, minlength=n_acct), out=in_ptr[1:])
+        # 3. CSR: positions of each account's transfers, ascending (a counting sort by account)
+        out_ptr, out_pos = csr_positions(src, n_acct)
+        in_ptr, in_pos = csr_positions(dst, n_acct)
         # 4. lookups
         txn_keys = HashLookup.build_keys(txn_hash_rows[order])
-        acct_keys = HashLookup.build_keys(accounts.hashes())
+        acct_keys = HashLookup.build_keys(acct_hashes)
         # 5. holder name and bank: as named on the account's first transfer out (else in)
         first_out = np.where(np.diff(out_ptr) > 0, out_pos[np.minimum(out_ptr[:-1], max(n - 1, 0))], -1)
         first_in = in_pos[np.minimum(in_ptr[:-1], max(n - 1, 0))]
@@ -145,7 +141,7 @@ class Ledger:
             "problems": problems.as_dict(), "has_opening_balances": opening is not None,
         }
         ledger = cls(src=src, dst=dst, amount_fen=amount, ts=ts, channel=channel,
-                     txn_id=StringColumn.from_series(df["txn_id"].gather(order)),
+                     txn_id=StringColumn(*gather_strings(txn_offsets, txn_data, order)),
                      txn_keys=txn_keys, accounts=accounts, acct_keys=acct_keys,
                      holder_name=holder, bank=bank,
                      out_ptr=out_ptr, out_pos=out_pos, in_ptr=in_ptr, in_pos=in_pos,
@@ -236,13 +232,6 @@ def _running_sum(values: np.ndarray) -> np.ndarray:
 def _mapped(path: Path) -> np.ndarray:
     """Memory-map an array as a plain ndarray (np.memmap's per-slice overhead is 10x a view's)."""
     return np.load(path, mmap_mode="r").view(np.ndarray)
-
-
-def _arrow(series: pl.Series) -> pa.Array:
-    arr = series.cast(pl.String).to_arrow()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(pa.large_string())
 
 
 def _position_order(ts: np.ndarray, txn_hash: np.ndarray) -> np.ndarray:

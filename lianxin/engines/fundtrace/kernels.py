@@ -1,0 +1,288 @@
+"""Compiled (numba) loops of the index build: string hashing, dictionary encoding, CSR, account streams.
+
+Why numba: on the 10M-transfer ledger the numpy versions of these steps took 20 of the 29 s of
+an index build (issue 5 asks for <= 10 s); each is one pass over an array that numpy can only
+express through many full-size temporaries and sorts. The loops here give bit-identical
+results to the numpy code they replaced: integer arithmetic is exact, and floating-point sums
+are added in the same order as the numpy `bincount` they stand for (no fastmath, so nothing
+is reassociated).
+
+Compiled functions are cached on disk (numba's `cache=True`: next to the sources, else the
+user's cache directory or NUMBA_CACHE_DIR). Where no cache location is writable (a read-only
+install) they still work and are compiled once per process.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+def _jit(fn=None, **options):
+    """Compile `fn` with numba, caching the machine code when a cache location is writable."""
+    if fn is None:
+        return lambda f: _jit(f, **options)
+    try:
+        return njit(cache=True, nogil=True, **options)(fn)
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return njit(nogil=True, **options)(fn)
+
+
+_HASH_BASE = np.uint64(1_099_511_628_211)  # FNV prime, as a polynomial base (as in columns.string_hashes)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_EMPTY = -1
+
+
+@_jit
+def hash_strings(offsets, data):
+    """Hash each string data[offsets[i]:offsets[i+1]]: Horner over bytes + 1, plus length, then splitmix64.
+
+    Same values as `columns.string_hashes`; uint64 arithmetic wraps.
+    """
+    n = len(offsets) - 1
+    out = np.empty(n, np.uint64)
+    for i in range(n):
+        h = np.uint64(0)
+        lo, hi = offsets[i], offsets[i + 1]
+        for j in range(lo, hi):
+            h = h * _HASH_BASE + (np.uint64(data[j]) + np.uint64(1))
+        h = h + np.uint64(hi - lo)
+        h = h ^ (h >> np.uint64(30))
+        h = h * _MIX_1
+        h = h ^ (h >> np.uint64(27))
+        h = h * _MIX_2
+        out[i] = h ^ (h >> np.uint64(31))
+    return out
+
+
+_INLINE_BYTES = 40  # a table slot holds the first 40 bytes of its string: most ids fit whole
+_SLOT_BYTES = 24 + _INLINE_BYTES  # (hash, code, length) as int64, then the bytes: one cache line
+
+
+def encode_strings(offsets, data, hashes):
+    """Dictionary-encode strings in order of first appearance (as pyarrow's dictionary_encode).
+
+    Returns (codes int32 per string, dictionary offsets, dictionary bytes, hash of each code).
+    The table is sized from the number of distinct hashes (a sort, cheaper than growing it);
+    two strings sharing a hash can overfill it, and then it is rebuilt twice the size.
+    """
+    ordered = np.sort(hashes)
+    distinct = int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1 if len(ordered) else 0
+    del ordered
+    capacity = max(1 << 10, 1 << (2 * distinct).bit_length())
+    while True:
+        slots = np.zeros((capacity, _SLOT_BYTES), np.uint8)
+        words = slots.view(np.int64)  # words[:, 0:3] = hash, code + 1 (0 = empty), length
+        n_codes, codes, dict_off, dict_data, dict_hash = _encode(offsets, data, hashes, words, slots)
+        if n_codes >= 0:
+            return codes, dict_off, dict_data, dict_hash
+        capacity *= 2
+
+
+@_jit
+def _encode(offsets, data, hashes, words, slots):
+    """Fill codes and the dictionary; n_codes = -1 when the table would pass half full.
+
+    An open-addressing table finds the candidate by 64-bit hash; equal hashes are confirmed
+    byte for byte against the slot's inline copy of the string (so a lookup touches one
+    cache line; bytes past the inline 40 against the dictionary), and a hash collision never
+    merges two different strings.
+    """
+    n = len(hashes)
+    max_codes = len(words) // 2
+    codes = np.empty(n, np.int32)
+    dict_off = np.zeros(max_codes + 1, np.int64)
+    dict_hash = np.empty(max_codes, np.uint64)
+    dict_data = np.empty(1 << 16, np.uint8)
+    mask = len(words) - 1
+    n_codes = 0
+    for i in range(n):
+        h = hashes[i]
+        lo, hi = offsets[i], offsets[i + 1]
+        length = hi - lo
+        slot = np.int64(h & np.uint64(mask))
+        found = -1
+        while words[slot, 1] != 0:
+            if words[slot, 0] == np.int64(h) and words[slot, 2] == length:
+                c = words[slot, 1] - 1
+                same = True
+                for k in range(min(length, _INLINE_BYTES)):
+                    if slots[slot, 24 + k] != data[lo + k]:
+                        same = False
+                        break
+                if same and length > _INLINE_BYTES:
+                    start = dict_off[c]
+                    for k in range(_INLINE_BYTES, length):
+                        if dict_data[start + k] != data[lo + k]:
+                            same = False
+                            break
+                if same:
+                    found = c
+                    break
+            slot = (slot + 1) & mask
+        if found >= 0:
+            codes[i] = found
+            continue
+        if n_codes + 1 > max_codes:
+            return -1, codes, dict_off, dict_data, dict_hash
+        end = dict_off[n_codes] + length
+        if end > len(dict_data):  # dictionary bytes grow by doubling
+            grown = np.empty(max(2 * len(dict_data), end), np.uint8)
+            grown[: dict_off[n_codes]] = dict_data[: dict_off[n_codes]]
+            dict_data = grown
+        dict_data[dict_off[n_codes]: end] = data[lo:hi]
+        dict_off[n_codes + 1] = end
+        dict_hash[n_codes] = h
+        words[slot, 0] = np.int64(h)
+        words[slot, 1] = n_codes + 1
+        words[slot, 2] = length
+        for k in range(min(length, _INLINE_BYTES)):
+            slots[slot, 24 + k] = data[lo + k]
+        codes[i] = n_codes
+        n_codes += 1
+    return (n_codes, codes, dict_off[: n_codes + 1].copy(), dict_data[: dict_off[n_codes]].copy(),
+            dict_hash[:n_codes].copy())
+
+
+@_jit
+def gather_strings(offsets, data, rows):
+    """Return (offsets, data) of the strings at `rows`, rebased to start at 0."""
+    m = len(rows)
+    out_off = np.zeros(m + 1, np.int64)
+    for k in range(m):
+        r = rows[k]
+        out_off[k + 1] = out_off[k] + offsets[r + 1] - offsets[r]
+    out = np.empty(out_off[m], np.uint8)
+    for k in range(m):
+        r = rows[k]
+        lo = offsets[r]
+        base = out_off[k]
+        for j in range(offsets[r + 1] - lo):
+            out[base + j] = data[lo + j]
+    return out_off, out
+
+
+@_jit
+def csr_positions(codes, n_codes):
+    """Return (ptr, pos): pos[ptr[a]:ptr[a+1]] are the indices i with codes[i] == a, ascending.
+
+    A counting sort: the same result as sorting code * n + index, in two linear passes.
+    """
+    ptr = np.zeros(n_codes + 1, np.int64)
+    for i in range(len(codes)):
+        ptr[codes[i] + 1] += 1
+    for a in range(n_codes):
+        ptr[a + 1] += ptr[a]
+    fill = ptr[:-1].copy()
+    pos = np.empty(len(codes), np.int32)
+    for i in range(len(codes)):
+        a = codes[i]
+        pos[fill[a]] = i
+        fill[a] += 1
+    return ptr, pos
+
+
+@_jit
+def account_streams(out_ptr, out_pos, in_ptr, in_pos, amount, ts, log_amount, as_of_acct, under_lo, under_hi,
+                    rapid_seconds, utc_offset_seconds, night_end_hour, log_unusual):
+    """Walk every account's transfers (out and in merged in position order, out first on a tie).
+
+    Returns per-account sums and counts for `mules.account_statistics`:
+    (opening, before_as_of, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
+    sum_in, sum_out, first_ts, last_ts). Float sums add in stream order, as numpy's bincount over
+    the stream does; sum_in and sum_out add in position order, as bincount over dst and src does.
+    """
+    n_acct = len(out_ptr) - 1
+    opening = np.zeros(n_acct, np.int64)
+    before = np.zeros(n_acct, np.float64)
+    rapid = np.zeros(n_acct, np.float64)
+    n_rapid = np.zeros(n_acct, np.float64)
+    n_under = np.zeros(n_acct, np.float64)
+    n_night = np.zeros(n_acct, np.float64)
+    max_gap = np.zeros(n_acct, np.int64)
+    n_unusual_out = np.zeros(n_acct, np.float64)
+    n_unusual_in = np.zeros(n_acct, np.float64)
+    sum_in = np.zeros(n_acct, np.float64)
+    sum_out = np.zeros(n_acct, np.float64)
+    first_ts = np.zeros(n_acct, np.int64)
+    last_ts = np.zeros(n_acct, np.int64)
+    longest = 0
+    for a in range(n_acct):
+        longest = max(longest, out_ptr[a + 1] - out_ptr[a] + in_ptr[a + 1] - in_ptr[a])
+    ev_pos = np.empty(longest, np.int64)
+    ev_in = np.empty(longest, np.bool_)
+    for a in range(n_acct):
+        # 1. merge the two ascending runs
+        o, o_end, i, i_end = out_ptr[a], out_ptr[a + 1], in_ptr[a], in_ptr[a + 1]
+        m = 0
+        while o < o_end or i < i_end:
+            if i >= i_end or (o < o_end and out_pos[o] <= in_pos[i]):
+                ev_pos[m] = out_pos[o]
+                ev_in[m] = False
+                o += 1
+            else:
+                ev_pos[m] = in_pos[i]
+                ev_in[m] = True
+                i += 1
+            m += 1
+        if m == 0:
+            continue
+        # 2. running balance, timing, amounts (first pass)
+        run = 0
+        low = 0
+        last_in_t = 0
+        has_in = False
+        prev_t = 0
+        log_in = 0.0
+        log_out = 0.0
+        for k in range(m):
+            p = ev_pos[k]
+            amt = amount[p]
+            t = ts[p]
+            if ev_in[k]:
+                run += amt
+                if t <= as_of_acct[a]:
+                    before[a] += np.float64(amt)
+                has_in = True
+                last_in_t = t
+                log_in += log_amount[p]
+                sum_in[a] += np.float64(amt)
+            else:
+                run -= amt
+                if t <= as_of_acct[a]:
+                    before[a] += np.float64(-amt)
+                if has_in and t - last_in_t <= rapid_seconds:
+                    rapid[a] += np.float64(amt)
+                    n_rapid[a] += 1.0
+                for b in range(len(under_lo)):
+                    if amt >= under_lo[b] and amt < under_hi[b]:
+                        n_under[a] += 1.0
+                        break
+                log_out += log_amount[p]
+                sum_out[a] += np.float64(amt)
+            if k == 0:
+                low = run
+            else:
+                low = min(low, run)
+                max_gap[a] = max(max_gap[a], t - prev_t)
+            if ((t + utc_offset_seconds) % 86_400) // 3600 < night_end_hour:
+                n_night[a] += 1.0
+            prev_t = t
+        opening[a] = -min(0, low)
+        first_ts[a] = ts[ev_pos[0]]
+        last_ts[a] = prev_t
+        # 3. amounts unlike the account's typical (geometric mean) one, per direction (second pass)
+        n_i = i_end - in_ptr[a]
+        n_o = o_end - out_ptr[a]
+        typical_in = log_in / np.float64(max(n_i, 1))
+        typical_out = log_out / np.float64(max(n_o, 1))
+        for k in range(m):
+            la = log_amount[ev_pos[k]]
+            if ev_in[k]:
+                if abs(la - typical_in) > log_unusual:
+                    n_unusual_in[a] += 1.0
+            elif abs(la - typical_out) > log_unusual:
+                n_unusual_out[a] += 1.0
+    return (opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
+            sum_in, sum_out, first_ts, last_ts)
