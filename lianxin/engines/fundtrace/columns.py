@@ -39,6 +39,15 @@ class StringColumn:
     def __getitem__(self, i: int) -> str:
         return self.raw(int(i)).decode("utf-8")
 
+    def many(self, rows) -> list[str]:
+        """Decode the values at `rows` (a batch: one gather of offsets, no numpy scalar per value)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return []
+        starts, ends = self.offsets[rows].tolist(), self.offsets[rows + 1].tolist()
+        data = memoryview(self.data)
+        return [str(data[a:b], "utf-8") for a, b in zip(starts, ends)]
+
     def hashes(self) -> np.ndarray:
         """Return a stable 64-bit hash of every value (polynomial over the UTF-8 bytes, then mixed)."""
         return string_hashes(self.offsets, self.data)

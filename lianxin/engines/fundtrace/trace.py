@@ -20,6 +20,7 @@ Money is integer fen throughout; haircut splits use largest remainders so no fen
 
 from __future__ import annotations
 
+import functools
 import heapq
 import time
 from collections import deque
@@ -38,6 +39,7 @@ MULE_FREEZE_SCORE = 0.5
 RANK_MULE_WEIGHT = 0.5
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def iso(ts: int) -> str:
     """Format epoch seconds as ISO 8601 UTC (converts the given value; reads no clock)."""
     return "%04d-%02d-%02dT%02d:%02d:%02dZ" % time.gmtime(int(ts))[:6]
@@ -77,6 +79,11 @@ class _Names:
     def __init__(self, ledger):
         self.accounts = ledger.accounts
         self.cache: dict[int, str] = {}
+
+    def add(self, codes: list[int]) -> None:
+        """Decode many codes at once (one batch instead of one slice per code)."""
+        fresh = [c for c in dict.fromkeys(codes) if c not in self.cache]
+        self.cache.update(zip(fresh, self.accounts.many(fresh)))
 
     def __call__(self, code: int) -> str:
         got = self.cache.get(code)
@@ -139,18 +146,21 @@ def _take_haircut(hc: dict[int, int], bal: int, amount: int) -> dict[int, int]:
     """Remove `amount` (<= bal) proportionally from labelled shares, largest remainder first."""
     if amount <= 0 or bal <= 0:
         return {}
-    shares = {}
+    shares = {label: held for label, held in hc.items() if held > 0}
+    if amount == bal == sum(shares.values()):  # all of it leaves: whole shares, no remainders
+        for label in shares:
+            hc[label] = 0
+        return shares
     rests = []
-    for label, held in hc.items():
-        if held <= 0:
-            continue
+    for label, held in shares.items():
         q, r = divmod(held * amount, bal)
         shares[label] = q
         rests.append((-r, label))
     left = amount - sum(shares.values())
-    rests.sort()
-    for _, label in rests[:left]:
-        shares[label] += 1
+    if left:
+        rests.sort()
+        for _, label in rests[:left]:
+            shares[label] += 1
     for label, part in shares.items():
         hc[label] -= part
     return shares
@@ -328,17 +338,23 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
     for st in state.values():
         sync(st, end_pos)
     name = _Names(ledger)
-    edges = [{"txn_id": ledger.txn_id[q], "from": name(int(src[q])), "to": name(int(dst[q])),
-              "amount_fen": int(amount[q]), "at": iso(int(ts[q])), "channel": ledger.channel_name(int(channel[q])),
-              "attributed_fen": {pol: carried[pol] for pol in shown}} for q, carried in edges]
+    edge_pos = np.array([q for q, _ in edges], dtype=np.int64)
+    edge_src, edge_dst = src[edge_pos].tolist(), dst[edge_pos].tolist()
+    name.add(list(state) + edge_src + edge_dst)
+    edges = [{"txn_id": txn, "from": name(s), "to": name(d), "amount_fen": amt, "at": iso(t),
+              "channel": channels[ch] if ch >= 0 else None,
+              "attributed_fen": {pol: carried[pol] for pol in shown}}
+             for (_, carried), txn, s, d, amt, t, ch in zip(
+                 edges, ledger.txn_id.many(edge_pos), edge_src, edge_dst, amount[edge_pos].tolist(),
+                 ts[edge_pos].tolist(), channel[edge_pos].tolist())]
     # 3. results
     seeds_out = [{"txn_id": ledger.txn_id[p], "victim_account": ledger.accounts[int(src[p])],
                   "first_account": ledger.accounts[int(dst[p])], "amount_fen": int(amount[p]),
                   "at": iso(int(ts[p]))} for p in seed_pos]
-    accounts_all = _account_rows(ledger, state, shown, as_of, seeds_out, prior_stops or {})
+    accounts_all = _account_rows(ledger, state, shown, as_of, seeds_out, prior_stops or {}, name)
     accounts = accounts_all[:top] if top is not None else accounts_all
     recoverable = {pol: sum(row["tainted_held_now_fen"][pol] for row in accounts_all) for pol in shown}
-    plan = refund_plan(state, seeds_out, ledger)
+    plan = refund_plan(state, seeds_out, ledger, name)
     params = {"horizon_seconds": horizon_seconds, "max_hops": max_hops, "min_amount_fen": min_amount_fen,
               "hub_degree": hub_degree, "window_end": iso(window_end)}
     sink_rows = sorted(sinks.values(), key=lambda r: (-max(r["amount_fen"][p] for p in POLICIES), r["account"]))
@@ -483,16 +499,16 @@ def recommend(*, recoverable_fen: int, poison_held_fen: int, passed_on_fen: int,
 
 
 def _account_rows(ledger, state: dict[int, _Account], shown: list[str], as_of: int, seeds: list[dict],
-                  prior_stops: dict[str, int]) -> list[dict]:
+                  prior_stops: dict[str, int], name: _Names) -> list[dict]:
     from .mules import mule_reasons_many  # noqa: PLC0415 - keeps mules free of trace imports
 
     codes = list(state)
     scored = mule_reasons_many(ledger, codes)
     total_seed = max(1, sum(s["amount_fen"] for s in seeds))
     rows = []
-    for a, (score, reasons) in zip(codes, scored):
+    for a, (score, reasons), holder, bank in zip(codes, scored, ledger.holder_name.many(codes), ledger.bank.many(codes)):
         st = state[a]
-        account = ledger.accounts[a]
+        account = name(a)
         held = {pol: _held(st, pol) for pol in POLICIES}
         recoverable = max(held[p] for p in CONSERVING_POLICIES)
         action, deadline, why = recommend(recoverable_fen=recoverable, poison_held_fen=held["poison"],
@@ -501,7 +517,7 @@ def _account_rows(ledger, state: dict[int, _Account], shown: list[str], as_of: i
         through = max(st.t_in[p] for p in CONSERVING_POLICIES)
         rank = recoverable / total_seed + RANK_MULE_WEIGHT * score * min(1.0, 0.2 + through / total_seed)
         rows.append({
-            "account": account, "holder_name": ledger.holder_name[a], "bank": ledger.bank[a],
+            "account": account, "holder_name": holder, "bank": bank,
             "level": st.level, "first_taint_at": iso(int(ledger.ts[st.taint_pos])),
             "tainted_in_fen": {p: st.t_in[p] for p in shown}, "tainted_out_fen": {p: st.t_out[p] for p in shown},
             "tainted_held_now_fen": {p: held[p] for p in shown}, "balance_now_fen": st.bal,
