@@ -183,15 +183,47 @@ def csr_positions(codes, n_codes):
     return ptr, pos
 
 
+_SHORT_RUN = 32  # numba's quicksort costs more than insertion below this length
+
+
 @_jit
-def account_streams(out_ptr, out_pos, in_ptr, in_pos, amount, ts, log_amount, as_of_acct, under_lo, under_hi,
-                    rapid_seconds, utc_offset_seconds, night_end_hour, log_unusual):
+def _distinct(values, scratch):
+    """Count distinct values (sorted in a scratch copy; insertion sort for the usual short runs)."""
+    m = len(values)
+    if m == 0:
+        return 0.0
+    buf = scratch[:m]
+    if m <= _SHORT_RUN:
+        for k in range(m):
+            v = values[k]
+            j = k
+            while j > 0 and buf[j - 1] > v:
+                buf[j] = buf[j - 1]
+                j -= 1
+            buf[j] = v
+    else:
+        buf[:] = values
+        buf.sort()
+    count = 1
+    for k in range(1, m):
+        if buf[k] != buf[k - 1]:
+            count += 1
+    return np.float64(count)
+
+
+@_jit
+def account_streams(out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, ts_in, log_out, log_in,
+                    payee, payer, as_of_acct, under_lo, under_hi, rapid_seconds, utc_offset_seconds,
+                    night_end_hour, log_unusual):
     """Walk every account's transfers (out and in merged in position order, out first on a tie).
 
+    Inputs other than the CSR are gathered in CSR order (amt_out = amount[out_pos], payee =
+    dst[out_pos], payer = src[in_pos], ...), so the walk reads memory in sequence.
     Returns per-account sums and counts for `mules.account_statistics`:
     (opening, before_as_of, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
-    sum_in, sum_out, first_ts, last_ts). Float sums add in stream order, as numpy's bincount over
-    the stream does; sum_in and sum_out add in position order, as bincount over dst and src does.
+    sum_in, sum_out, first_ts, last_ts, payers, payees). Float sums add in stream order, as numpy's
+    bincount over the stream does; sum_in and sum_out add in position order, as bincount over
+    dst and src does.
     """
     n_acct = len(out_ptr) - 1
     opening = np.zeros(n_acct, np.int64)
@@ -207,48 +239,37 @@ def account_streams(out_ptr, out_pos, in_ptr, in_pos, amount, ts, log_amount, as
     sum_out = np.zeros(n_acct, np.float64)
     first_ts = np.zeros(n_acct, np.int64)
     last_ts = np.zeros(n_acct, np.int64)
+    payers = np.zeros(n_acct, np.float64)
+    payees = np.zeros(n_acct, np.float64)
     longest = 0
     for a in range(n_acct):
-        longest = max(longest, out_ptr[a + 1] - out_ptr[a] + in_ptr[a + 1] - in_ptr[a])
-    ev_pos = np.empty(longest, np.int64)
-    ev_in = np.empty(longest, np.bool_)
+        longest = max(longest, out_ptr[a + 1] - out_ptr[a], in_ptr[a + 1] - in_ptr[a])
+    scratch = np.empty(longest, payer.dtype)
     for a in range(n_acct):
-        # 1. merge the two ascending runs
         o, o_end, i, i_end = out_ptr[a], out_ptr[a + 1], in_ptr[a], in_ptr[a + 1]
-        m = 0
-        while o < o_end or i < i_end:
-            if i >= i_end or (o < o_end and out_pos[o] <= in_pos[i]):
-                ev_pos[m] = out_pos[o]
-                ev_in[m] = False
-                o += 1
-            else:
-                ev_pos[m] = in_pos[i]
-                ev_in[m] = True
-                i += 1
-            m += 1
-        if m == 0:
+        if o == o_end and i == i_end:
             continue
-        # 2. running balance, timing, amounts (first pass)
+        n_o, n_i = o_end - o, i_end - i
+        payees[a] = _distinct(payee[o:o_end], scratch)
+        payers[a] = _distinct(payer[i:i_end], scratch)
+        typical_out = 0.0
+        for k in range(o, o_end):
+            typical_out += log_out[k]
+        typical_in = 0.0
+        for k in range(i, i_end):
+            typical_in += log_in[k]
+        typical_out /= np.float64(max(n_o, 1))
+        typical_in /= np.float64(max(n_i, 1))
+        # one pass over the two ascending runs, merged
         run = 0
         low = 0
         last_in_t = 0
         has_in = False
+        first = True
         prev_t = 0
-        log_in = 0.0
-        log_out = 0.0
-        for k in range(m):
-            p = ev_pos[k]
-            amt = amount[p]
-            t = ts[p]
-            if ev_in[k]:
-                run += amt
-                if t <= as_of_acct[a]:
-                    before[a] += np.float64(amt)
-                has_in = True
-                last_in_t = t
-                log_in += log_amount[p]
-                sum_in[a] += np.float64(amt)
-            else:
+        while o < o_end or i < i_end:
+            if i >= i_end or (o < o_end and out_pos[o] <= in_pos[i]):
+                amt, t = amt_out[o], ts_out[o]
                 run -= amt
                 if t <= as_of_acct[a]:
                     before[a] += np.float64(-amt)
@@ -259,10 +280,25 @@ def account_streams(out_ptr, out_pos, in_ptr, in_pos, amount, ts, log_amount, as
                     if amt >= under_lo[b] and amt < under_hi[b]:
                         n_under[a] += 1.0
                         break
-                log_out += log_amount[p]
+                if abs(log_out[o] - typical_out) > log_unusual:
+                    n_unusual_out[a] += 1.0
                 sum_out[a] += np.float64(amt)
-            if k == 0:
+                o += 1
+            else:
+                amt, t = amt_in[i], ts_in[i]
+                run += amt
+                if t <= as_of_acct[a]:
+                    before[a] += np.float64(amt)
+                has_in = True
+                last_in_t = t
+                if abs(log_in[i] - typical_in) > log_unusual:
+                    n_unusual_in[a] += 1.0
+                sum_in[a] += np.float64(amt)
+                i += 1
+            if first:
                 low = run
+                first_ts[a] = t
+                first = False
             else:
                 low = min(low, run)
                 max_gap[a] = max(max_gap[a], t - prev_t)
@@ -270,19 +306,6 @@ def account_streams(out_ptr, out_pos, in_ptr, in_pos, amount, ts, log_amount, as
                 n_night[a] += 1.0
             prev_t = t
         opening[a] = -min(0, low)
-        first_ts[a] = ts[ev_pos[0]]
         last_ts[a] = prev_t
-        # 3. amounts unlike the account's typical (geometric mean) one, per direction (second pass)
-        n_i = i_end - in_ptr[a]
-        n_o = o_end - out_ptr[a]
-        typical_in = log_in / np.float64(max(n_i, 1))
-        typical_out = log_out / np.float64(max(n_o, 1))
-        for k in range(m):
-            la = log_amount[ev_pos[k]]
-            if ev_in[k]:
-                if abs(la - typical_in) > log_unusual:
-                    n_unusual_in[a] += 1.0
-            elif abs(la - typical_out) > log_unusual:
-                n_unusual_out[a] += 1.0
     return (opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
-            sum_in, sum_out, first_ts, last_ts)
+            sum_in, sum_out, first_ts, last_ts, payers, payees)

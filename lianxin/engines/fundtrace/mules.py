@@ -50,19 +50,20 @@ def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.nda
     under_lo = np.array([int(limit * UNDER_LIMIT_BAND) for limit in TRANSFER_LIMITS_FEN], np.int64)
     under_hi = np.array(TRANSFER_LIMITS_FEN, np.int64)
     # 1.-2. one compiled walk over each account's merged stream (see kernels.account_streams)
+    out_pos, in_pos = np.asarray(ledger.out_pos), np.asarray(ledger.in_pos)
+    amt_out, amt_in = amount[out_pos], amount[in_pos]
     (opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
-     sum_in, sum_out, first_ts, last_ts) = account_streams(
-        out_ptr, np.asarray(ledger.out_pos), in_ptr, np.asarray(ledger.in_pos), amount, ts,
-        np.log(np.maximum(amount, 1)), as_of_acct, under_lo, under_hi, RAPID_SECONDS,
-        STATION_UTC_OFFSET_SECONDS, NIGHT_END_HOUR, float(np.log(UNUSUAL_AMOUNT_FACTOR)))
+     sum_in, sum_out, first_ts, last_ts, payers, payees) = account_streams(
+        out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts[out_pos], ts[in_pos],
+        np.log(np.maximum(amt_out, 1)), np.log(np.maximum(amt_in, 1)), dst[out_pos], src[in_pos],
+        as_of_acct, under_lo, under_hi, RAPID_SECONDS, STATION_UTC_OFFSET_SECONDS, NIGHT_END_HOUR,
+        float(np.log(UNUSUAL_AMOUNT_FACTOR)))
     counts = np.diff(out_ptr) + np.diff(in_ptr)
     if given is not None:
         codes, balance, _ = given
         opening[codes] = balance - before.astype(np.int64)[codes]
     # 3. features
     n_in, n_out = np.diff(in_ptr).astype(np.float64), np.diff(out_ptr).astype(np.float64)
-    payers = _distinct_partners(dst, src, n_acct)
-    payees = _distinct_partners(src, dst, n_acct)
     n_events = counts.astype(np.float64)
     opening_f = opening.astype(np.float64)
     rest = np.maximum(0.0, opening_f + sum_in - sum_out)
@@ -104,14 +105,6 @@ def ledger_weights(strengths: dict[str, np.ndarray], active: np.ndarray) -> dict
         prevalence = float(s[active].mean()) if active.any() else 0.0
         out[code] = round(WEIGHTS[code] * (1.0 - prevalence) ** 2, 4)
     return out
-
-
-def _distinct_partners(owner: np.ndarray, partner: np.ndarray, n_acct: int) -> np.ndarray:
-    """Count distinct partners per owner account (sorted pair keys; a SIMD sort, no hashing)."""
-    keys = np.sort(owner.astype(np.int64) * n_acct + partner)
-    fresh = np.ones(len(keys), bool)
-    fresh[1:] = keys[1:] != keys[:-1]
-    return np.bincount(keys[fresh] // n_acct, minlength=n_acct).astype(np.float64)
 
 
 def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
