@@ -13,8 +13,6 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from .kernels import hash_strings
-
 
 class StringColumn:
     """Read-only column of UTF-8 strings backed by two numpy arrays."""
@@ -78,12 +76,31 @@ def string_buffers(series: pl.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def string_hashes(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """Hash each string data[offsets[i]:offsets[i+1]]; equal strings give equal hashes on any machine.
+    """Hash each string data[offsets[i]:offsets[i+1]] as `string_hash` does (compiled: kernels.hash_strings)."""
+    from .kernels import hash_strings  # noqa: PLC0415 - numba loads only where many strings are hashed
 
-    Horner's rule over the bytes (+1 each), then the length and a splitmix64 mixer; compiled
-    in kernels.hash_strings.
-    """
     return hash_strings(np.asarray(offsets, dtype=np.int64), np.asarray(data, dtype=np.uint8))
+
+
+_MASK_64 = (1 << 64) - 1
+
+
+def string_hash(raw: bytes) -> int:
+    """Return the stable 64-bit hash of one UTF-8 string; equal strings hash equal on any machine.
+
+    Horner's rule over the bytes (+1 each) with base 1099511628211 (the FNV prime), plus the
+    length, then the splitmix64 finaliser; all modulo 2^64. Plain Python, so a lookup needs
+    neither numpy per byte nor a compiled kernel (no JIT in the tracing process).
+    """
+    h = 0
+    for b in raw:
+        h = (h * 1_099_511_628_211 + b + 1) & _MASK_64
+    h = (h + len(raw)) & _MASK_64
+    h ^= h >> 30
+    h = (h * 0xBF58476D1CE4E5B9) & _MASK_64
+    h ^= h >> 27
+    h = (h * 0x94D049BB133111EB) & _MASK_64
+    return h ^ (h >> 31)
 
 
 class HashLookup:
@@ -115,7 +132,7 @@ class HashLookup:
     def find(self, value: str) -> int:
         """Return the row holding `value`, or -1."""
         raw = value.encode("utf-8")
-        h = int(string_hashes(np.array([0, len(raw)], np.int64), np.frombuffer(raw, dtype=np.uint8))[0])
+        h = string_hash(raw)
         for row in self._rows(h):
             if self.column.raw(row) == raw:
                 return row

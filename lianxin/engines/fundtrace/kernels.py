@@ -31,76 +31,62 @@ def _jit(fn=None, **options):
 _HASH_BASE = np.uint64(1_099_511_628_211)  # FNV prime, as a polynomial base (as in columns.string_hashes)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
-_EMPTY = -1
+_INLINE_BYTES = 40  # a table slot holds the first 40 bytes of its string: most ids fit whole
+_SLOT_BYTES = 24 + _INLINE_BYTES  # (hash, code + 1, length) as int64, then the bytes: one cache line
+_ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @_jit
 def hash_strings(offsets, data):
     """Hash each string data[offsets[i]:offsets[i+1]]: Horner over bytes + 1, plus length, then splitmix64.
 
-    Same values as `columns.string_hashes`; uint64 arithmetic wraps.
+    uint64 arithmetic wraps; equal strings give equal hashes on any machine.
     """
     n = len(offsets) - 1
     out = np.empty(n, np.uint64)
     for i in range(n):
-        h = np.uint64(0)
-        lo, hi = offsets[i], offsets[i + 1]
-        for j in range(lo, hi):
-            h = h * _HASH_BASE + (np.uint64(data[j]) + np.uint64(1))
-        h = h + np.uint64(hi - lo)
-        h = h ^ (h >> np.uint64(30))
-        h = h * _MIX_1
-        h = h ^ (h >> np.uint64(27))
-        h = h * _MIX_2
-        out[i] = h ^ (h >> np.uint64(31))
+        out[i] = _hash_one(data, offsets[i], offsets[i + 1])
     return out
 
 
-_INLINE_BYTES = 40  # a table slot holds the first 40 bytes of its string: most ids fit whole
-_SLOT_BYTES = 24 + _INLINE_BYTES  # (hash, code, length) as int64, then the bytes: one cache line
-
-
-def encode_strings(offsets, data, hashes):
+def encode_strings(offsets, data, hash_mask=_ALL_BITS):
     """Dictionary-encode strings in order of first appearance (as pyarrow's dictionary_encode).
 
-    Returns (codes int32 per string, dictionary offsets, dictionary bytes, hash of each code).
-    The table is sized from the number of distinct hashes (a sort, cheaper than growing it);
-    two strings sharing a hash can overfill it, and then it is rebuilt twice the size.
+    Returns (codes int32 per string, dictionary offsets, dictionary bytes, hash of each code as
+    in `hash_strings`). Each string is hashed while it is read; an open-addressing table finds
+    the candidate by hash, and equal hashes are confirmed byte for byte against the slot's
+    inline copy of the string (so a lookup touches one cache line; bytes past the inline 40
+    against the dictionary): a hash collision never merges two different strings.
+    `hash_mask` (tests only) keeps fewer hash bits, to make collisions common.
+
+    The table is allocated here by numpy, which asks the kernel for huge pages: its random
+    probes then stay within the TLB's reach (allocated inside numba, the same encode ran 2x
+    slower on the 10M ledger). It starts with room for one distinct string in 16 rows and is
+    rebuilt twice the size whenever it would pass half full.
     """
-    ordered = np.sort(hashes)
-    distinct = int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1 if len(ordered) else 0
-    del ordered
-    capacity = max(1 << 10, 1 << (2 * distinct).bit_length())
+    capacity = 1 << max(10, (len(offsets) // 8).bit_length())
     while True:
-        slots = np.zeros((capacity, _SLOT_BYTES), np.uint8)
-        words = slots.view(np.int64)  # words[:, 0:3] = hash, code + 1 (0 = empty), length
-        n_codes, codes, dict_off, dict_data, dict_hash = _encode(offsets, data, hashes, words, slots)
-        if n_codes >= 0:
-            return codes, dict_off, dict_data, dict_hash
-        capacity *= 2
+        result = _encode(offsets, data, np.uint64(hash_mask), np.zeros((capacity, _SLOT_BYTES), np.uint8))
+        if result[0] is not None:
+            return result
+        capacity *= 4
 
 
 @_jit
-def _encode(offsets, data, hashes, words, slots):
-    """Fill codes and the dictionary; n_codes = -1 when the table would pass half full.
-
-    An open-addressing table finds the candidate by 64-bit hash; equal hashes are confirmed
-    byte for byte against the slot's inline copy of the string (so a lookup touches one
-    cache line; bytes past the inline 40 against the dictionary), and a hash collision never
-    merges two different strings.
-    """
-    n = len(hashes)
-    max_codes = len(words) // 2
+def _encode(offsets, data, hash_mask, slots):
+    """Encode with the table `slots`; all four results are None when it would pass half full."""
+    n = len(offsets) - 1
     codes = np.empty(n, np.int32)
-    dict_off = np.zeros(max_codes + 1, np.int64)
-    dict_hash = np.empty(max_codes, np.uint64)
+    dict_off = np.zeros(1 << 12, np.int64)
+    dict_hash = np.empty(1 << 12, np.uint64)
     dict_data = np.empty(1 << 16, np.uint8)
-    mask = len(words) - 1
+    words = slots.view(np.int64)  # words[:, 0:3] = hash, code + 1 (0 = empty), length
+    mask = len(slots) - 1
     n_codes = 0
     for i in range(n):
-        h = hashes[i]
         lo, hi = offsets[i], offsets[i + 1]
         length = hi - lo
+        h = _hash_one(data, lo, hi) & hash_mask
         slot = np.int64(h & np.uint64(mask))
         found = -1
         while words[slot, 1] != 0:
@@ -124,25 +110,53 @@ def _encode(offsets, data, hashes, words, slots):
         if found >= 0:
             codes[i] = found
             continue
-        if n_codes + 1 > max_codes:
-            return -1, codes, dict_off, dict_data, dict_hash
+        # a new string: append it to the dictionary (arrays grow by doubling)
+        if n_codes + 1 >= len(dict_off):
+            dict_off = _grown(dict_off, n_codes + 1)
+            dict_hash = _grown(dict_hash, n_codes)
         end = dict_off[n_codes] + length
-        if end > len(dict_data):  # dictionary bytes grow by doubling
-            grown = np.empty(max(2 * len(dict_data), end), np.uint8)
-            grown[: dict_off[n_codes]] = dict_data[: dict_off[n_codes]]
-            dict_data = grown
+        if end > len(dict_data):
+            dict_data = _grown(dict_data, dict_off[n_codes], end)
         dict_data[dict_off[n_codes]: end] = data[lo:hi]
         dict_off[n_codes + 1] = end
         dict_hash[n_codes] = h
-        words[slot, 0] = np.int64(h)
-        words[slot, 1] = n_codes + 1
-        words[slot, 2] = length
-        for k in range(min(length, _INLINE_BYTES)):
-            slots[slot, 24 + k] = data[lo + k]
+        if 2 * (n_codes + 1) > len(slots):  # the caller retries with a larger table
+            return None, None, None, None
+        _fill(slots, slot, h, n_codes, data, lo, hi)
         codes[i] = n_codes
         n_codes += 1
-    return (n_codes, codes, dict_off[: n_codes + 1].copy(), dict_data[: dict_off[n_codes]].copy(),
-            dict_hash[:n_codes].copy())
+    return codes, dict_off[: n_codes + 1].copy(), dict_data[: dict_off[n_codes]].copy(), dict_hash[:n_codes].copy()
+
+
+@_jit(inline="always")
+def _hash_one(data, lo, hi):
+    h = np.uint64(0)
+    for j in range(lo, hi):
+        h = h * _HASH_BASE + (np.uint64(data[j]) + np.uint64(1))
+    h = h + np.uint64(hi - lo)
+    h = h ^ (h >> np.uint64(30))
+    h = h * _MIX_1
+    h = h ^ (h >> np.uint64(27))
+    h = h * _MIX_2
+    return h ^ (h >> np.uint64(31))
+
+
+@_jit
+def _grown(arr, keep, need=0):
+    """Return a copy of arr[:keep] in an array at least twice as long (and at least `need`)."""
+    out = np.empty(max(2 * len(arr), need), arr.dtype)
+    out[:keep] = arr[:keep]
+    return out
+
+
+@_jit
+def _fill(slots, slot, h, code, data, lo, hi):
+    words = slots.view(np.int64)
+    words[slot, 0] = np.int64(h)
+    words[slot, 1] = code + 1
+    words[slot, 2] = hi - lo
+    for k in range(min(hi - lo, _INLINE_BYTES)):
+        slots[slot, 24 + k] = data[lo + k]
 
 
 @_jit

@@ -24,7 +24,6 @@ import polars as pl
 from .columns import HashLookup, StringColumn, string_buffers
 from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
-from .kernels import csr_positions, encode_strings, gather_strings, hash_strings
 from .mules import account_statistics
 
 INDEX_FORMAT_VERSION = 5
@@ -87,13 +86,17 @@ class Ledger:
     def from_frame(cls, df: pl.DataFrame, *, problems: RowProblems | None = None,
                    opening: pl.DataFrame | None = None, labels: pl.DataFrame | None = None,
                    source: str = "", fmt: str = "frame") -> Ledger:
-        """Build from clean columns (txn_id, from_account, to_account, amount_fen, ts, optional names).
+        """Build from clean columns (txn_id, from_account, to_account, amount_fen, ts, optional names;
+        txn_hash when read by ingest).
 
         Steps: 1. position order = (ts, hash of txn_id), so it never depends on row order;
         2. accounts dictionary-encoded; 3. CSR adjacency; 4. hash lookups for txn ids and
         accounts; 5. holder name and bank from each account's first transfer; 6. opening
         balances and mule features from one pass over the per-account event stream.
         """
+        from .kernels import (  # noqa: PLC0415 - numba loads only when an index is built
+            csr_positions, encode_strings, gather_strings, hash_strings)
+
         problems = problems or RowProblems()
         for c in ("from_name", "to_name", "from_bank", "to_bank", "channel"):
             if c not in df.columns:
@@ -103,18 +106,18 @@ class Ledger:
                               + (f" ({problems.total} bad rows)" if problems.total else ""))
         n = df.height
         txn_offsets, txn_data = string_buffers(df["txn_id"])
-        txn_hash_rows = hash_strings(txn_offsets, txn_data)
+        txn_hash_rows = (df["txn_hash"].to_numpy() if "txn_hash" in df.columns  # from ingest
+                         else hash_strings(txn_offsets, txn_data))
         ts_rows = df["ts"].to_numpy().astype(np.int64)
         order = _position_order(ts_rows, txn_hash_rows)
         # 2. accounts, encoded in row order of from then to, by first appearance (codes never
         # reach the output; ids do)
         acct_offsets, acct_data = string_buffers(pl.concat([df["from_account"], df["to_account"]]))
-        acct_hash_rows = hash_strings(acct_offsets, acct_data)
-        codes_rows, dict_offsets, dict_data, acct_hashes = encode_strings(acct_offsets, acct_data, acct_hash_rows)
+        codes_rows, dict_offsets, dict_data, acct_hashes = encode_strings(acct_offsets, acct_data)
         accounts = StringColumn(dict_offsets, dict_data)
         n_acct = len(accounts)
         src, dst = codes_rows[:n][order], codes_rows[n:][order]
-        del acct_offsets, acct_data, acct_hash_rows, codes_rows
+        del acct_offsets, acct_data, codes_rows
         channels = sorted(df["channel"].drop_nulls().unique().to_list())
         channel = (df["channel"].cast(pl.Enum(channels)).to_physical().cast(pl.Int16).fill_null(-1)
                    .to_numpy()[order])

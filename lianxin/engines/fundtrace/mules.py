@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from .constants import STATION_UTC_OFFSET_SECONDS
-from .kernels import account_streams
 
 RAPID_SECONDS = 2 * 3600
 NIGHT_END_HOUR = 6  # 00:00–06:00 local is night
@@ -50,6 +49,8 @@ def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.nda
     under_lo = np.array([int(limit * UNDER_LIMIT_BAND) for limit in TRANSFER_LIMITS_FEN], np.int64)
     under_hi = np.array(TRANSFER_LIMITS_FEN, np.int64)
     # 1.-2. one compiled walk over each account's merged stream (see kernels.account_streams)
+    from .kernels import account_streams  # noqa: PLC0415 - numba loads only when an index is built
+
     out_pos, in_pos = np.asarray(ledger.out_pos), np.asarray(ledger.in_pos)
     amt_out, amt_in = amount[out_pos], amount[in_pos]
     (opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
