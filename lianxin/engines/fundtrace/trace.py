@@ -147,6 +147,11 @@ def _take_haircut(hc: dict[int, int], bal: int, amount: int) -> dict[int, int]:
     if amount <= 0 or bal <= 0:
         return {}
     shares = {label: held for label, held in hc.items() if held > 0}
+    if len(shares) == 1 and sum(shares.values()) == bal:  # one owner: it pays all, no remainders
+        for label in shares:
+            hc[label] -= amount
+            shares[label] = amount
+        return shares
     if amount == bal == sum(shares.values()):  # all of it leaves: whole shares, no remainders
         for label in shares:
             hc[label] = 0
