@@ -197,6 +197,21 @@ def csr_positions(codes, n_codes):
     return ptr, pos
 
 
+@_jit
+def csr_gather(pos, amount, ts, partner):
+    """Return amount[pos], ts[pos], partner[pos] in one pass (three independent loads per row)."""
+    m = len(pos)
+    amt_out = np.empty(m, amount.dtype)
+    ts_out = np.empty(m, ts.dtype)
+    partner_out = np.empty(m, partner.dtype)
+    for k in range(m):
+        p = pos[k]
+        amt_out[k] = amount[p]
+        ts_out[k] = ts[p]
+        partner_out[k] = partner[p]
+    return amt_out, ts_out, partner_out
+
+
 _SHORT_RUN = 32  # numba's quicksort costs more than insertion below this length
 
 

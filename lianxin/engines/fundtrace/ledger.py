@@ -95,7 +95,7 @@ class Ledger:
         balances and mule features from one pass over the per-account event stream.
         """
         from .kernels import (  # noqa: PLC0415 - numba loads only when an index is built
-            csr_positions, encode_strings, gather_strings, hash_strings)
+            csr_gather, csr_positions, encode_strings, gather_strings, hash_strings)
 
         problems = problems or RowProblems()
         for c in ("from_name", "to_name", "from_bank", "to_bank", "channel"):
@@ -126,6 +126,8 @@ class Ledger:
         # 3. CSR: positions of each account's transfers, ascending (a counting sort by account)
         out_ptr, out_pos = csr_positions(src, n_acct)
         in_ptr, in_pos = csr_positions(dst, n_acct)
+        by_out = csr_gather(out_pos, amount, ts, dst)  # (amount, ts, payee) in out_pos order
+        by_in = csr_gather(in_pos, amount, ts, src)  # (amount, ts, payer) in in_pos order
         # 4. lookups
         txn_keys = HashLookup.build_keys(txn_hash_rows[order])
         acct_keys = HashLookup.build_keys(acct_hashes)
@@ -148,7 +150,7 @@ class Ledger:
                      txn_keys=txn_keys, accounts=accounts, acct_keys=acct_keys,
                      holder_name=holder, bank=bank,
                      out_ptr=out_ptr, out_pos=out_pos, in_ptr=in_ptr, in_pos=in_pos,
-                     out_csum=_running_sum(amount[out_pos]), in_csum=_running_sum(amount[in_pos]),
+                     out_csum=_running_sum(by_out[0]), in_csum=_running_sum(by_in[0]),
                      opening_fen=np.zeros(n_acct, np.int64), label=np.full(n_acct, -1, np.int8), meta=meta)
         if labels is not None:
             rows = ledger.account_codes(labels["account"])
@@ -160,7 +162,7 @@ class Ledger:
             rows = ledger.account_codes(opening["account"])
             known = rows >= 0
             given = (rows[known], opening["balance_fen"].to_numpy()[known], opening["as_of"].to_numpy()[known])
-        ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(ledger, given)
+        ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(ledger, given, by_out, by_in)
         return ledger
 
     # -- persistence --------------------------------------------------------------------

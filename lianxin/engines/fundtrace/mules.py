@@ -30,8 +30,11 @@ WEIGHTS = {"pass_through": 0.55, "fan_in": 0.3, "split_under_limit": 0.35, "near
            "new_or_dormant": 0.2, "night_activity": 0.2, "commission_skim": 0.35, "irregular_amounts": 0.3}
 
 
-def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def account_statistics(ledger, given=None, by_out=None, by_in=None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Return (opening_fen, mule features incl. `score`) for every account.
+
+    `by_out` / `by_in`: (amount, ts, partner) already gathered in out_pos / in_pos order
+    (the index build has them); gathered here when not given.
 
     `given` = (codes, balance_fen, as_of) of known balances; other accounts get the least
     opening balance that never lets them go below zero. Steps:
@@ -52,11 +55,12 @@ def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.nda
     from .kernels import account_streams  # noqa: PLC0415 - numba loads only when an index is built
 
     out_pos, in_pos = np.asarray(ledger.out_pos), np.asarray(ledger.in_pos)
-    amt_out, amt_in = amount[out_pos], amount[in_pos]
+    amt_out, ts_out, payee = by_out if by_out is not None else (amount[out_pos], ts[out_pos], dst[out_pos])
+    amt_in, ts_in, payer = by_in if by_in is not None else (amount[in_pos], ts[in_pos], src[in_pos])
     (opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
      sum_in, sum_out, first_ts, last_ts, payers, payees) = account_streams(
-        out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts[out_pos], ts[in_pos],
-        np.log(np.maximum(amt_out, 1)), np.log(np.maximum(amt_in, 1)), dst[out_pos], src[in_pos],
+        out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, ts_in,
+        np.log(np.maximum(amt_out, 1)), np.log(np.maximum(amt_in, 1)), payee, payer,
         as_of_acct, under_lo, under_hi, RAPID_SECONDS, STATION_UTC_OFFSET_SECONDS, NIGHT_END_HOUR,
         float(np.log(UNUSUAL_AMOUNT_FACTOR)))
     counts = np.diff(out_ptr) + np.diff(in_ptr)
