@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .constants import (CASH_ACCOUNT_PREFIXES, CASH_CHANNELS, CONSERVING_POLICIES, DEFAULT_HORIZON_SECONDS,
+from .constants import (CASH_ACCOUNT_PREFIXES, CASH_CHANNELS, DEFAULT_HORIZON_SECONDS,
                         DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, DEFAULT_MIN_AMOUNT_FEN, ENGINE_VERSION, POLICIES,
                         STOP_PAYMENT_HOLD_HOURS, STOP_PAYMENT_MAX_TIMES, THIRD_PARTY_CHANNELS)
 from .ingest import LedgerError
@@ -253,9 +253,10 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
 
     def sync(st: _Account, q: int) -> None:
         """Credit, as one clean lot, money that reached `st` from untraced accounts before position q."""
+        k = st.k_synced  # i_row[:k] are all before q (events come in position order)
+        if k == len(st.i_row) or st.i_row[k] >= q:
+            return  # nothing arrived since the last sync: skip the binary search
         k = int(st.i_row.searchsorted(q))
-        if k == st.k_synced:
-            return
         total = int(in_csum[st.lo_i + k]) - int(in_csum[st.lo_i + st.k_synced])
         clean = total - st.heap_in
         st.k_synced, st.heap_in = k, 0
@@ -303,11 +304,15 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
                                   min_amount_fen, t_q, carried, False)
                 _add_sink(sinks, ledger, d, kind or "below_min_amount", t_q, carried)
             continue
+        carried = None
         if s_state is not None:
             fifo_lots, lifo_lots, hc_parts, poison = _debit(s_state, amt)
-            out_carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
-            for pol in POLICIES:
-                s_state.t_out[pol] += out_carried[pol]
+            carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
+            t_out = s_state.t_out
+            t_out["fifo"] += carried["fifo"]
+            t_out["lifo"] += carried["lifo"]
+            t_out["haircut"] += carried["haircut"]
+            t_out["poison"] += carried["poison"]
         else:
             fifo_lots = lifo_lots = [[CLEAN, amt]]
             hc_parts, poison = {CLEAN: amt}, 0
@@ -318,7 +323,9 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
             hc_parts = dict(hc_parts)
             hc_parts[k] = hc_parts.get(k, 0) + hc_parts.pop(CLEAN, 0)
             poison = amt
-        carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
+            carried = None
+        if carried is None:  # what left the account is what arrives, unless relabelled above
+            carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
         if not carried["poison"]:
             if d_state is not None:
                 _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, 0, 0)
@@ -333,8 +340,11 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
                 d_state.heap_in += amt
         if d_state is not None:
             _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, poison, t_q)
-            for pol in POLICIES:
-                d_state.t_in[pol] += carried[pol]
+            t_in = d_state.t_in
+            t_in["fifo"] += carried["fifo"]
+            t_in["lifo"] += carried["lifo"]
+            t_in["haircut"] += carried["haircut"]
+            t_in["poison"] += carried["poison"]
         else:
             _add_sink(sinks, ledger, d, kind, t_q, carried)
             if not (carried["fifo"] or carried["lifo"] or carried["haircut"]):
@@ -479,7 +489,7 @@ def _sink_kind(q, s_state, d, ch, channels, account_sink, max_hops, window_end, 
         return "max_hops"
     if t_q > window_end:
         return "beyond_horizon"
-    if max(carried[p] for p in CONSERVING_POLICIES) < min_amount_fen:
+    if max(carried["fifo"], carried["lifo"], carried["haircut"]) < min_amount_fen:  # the conserving policies
         return "below_min_amount"
     return None
 
@@ -515,11 +525,11 @@ def _account_rows(ledger, state: dict[int, _Account], shown: list[str], as_of: i
         st = state[a]
         account = name(a)
         held = {pol: _held(st, pol) for pol in POLICIES}
-        recoverable = max(held[p] for p in CONSERVING_POLICIES)
+        recoverable = max(held["fifo"], held["lifo"], held["haircut"])  # the conserving policies
         action, deadline, why = recommend(recoverable_fen=recoverable, poison_held_fen=held["poison"],
                                           passed_on_fen=st.t_out["poison"], mule_score=score,
                                           stops_so_far=prior_stops.get(account, 0), as_of=as_of)
-        through = max(st.t_in[p] for p in CONSERVING_POLICIES)
+        through = max(st.t_in["fifo"], st.t_in["lifo"], st.t_in["haircut"])
         rank = recoverable / total_seed + RANK_MULE_WEIGHT * score * min(1.0, 0.2 + through / total_seed)
         rows.append({
             "account": account, "holder_name": holder, "bank": bank,
