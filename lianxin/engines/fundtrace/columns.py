@@ -75,6 +75,26 @@ def string_buffers(series: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     return offsets, data
 
 
+def dictionary_encode(values: pl.Series, hashes: np.ndarray | None = None) -> tuple[np.ndarray, StringColumn]:
+    """Return (code per value, dictionary): codes in order of first appearance, as pyarrow's.
+
+    Steps: 1. number the values' polars hashes (`hashes` in tests) by first appearance;
+    2. check every value equals its code's dictionary entry (exact, vectorised by polars);
+    3. only if two different ids shared a hash, encode again comparing bytes (slower).
+    Polars' hash is only used in memory here (it is not stable across versions; the index
+    stores `string_hash`es). Nulls are read as empty strings.
+    """
+    from .kernels import encode_hashes, encode_strings  # noqa: PLC0415 - numba loads only for index builds
+
+    values = values.cast(pl.String).fill_null("")
+    codes, first = encode_hashes(values.hash(seed=0).to_numpy() if hashes is None else hashes)
+    dictionary = values.gather(first)
+    if len(values) and not (dictionary.gather(codes) == values).all():
+        codes, offsets, data, _ = encode_strings(*string_buffers(values))
+        return codes, StringColumn(offsets, data)
+    return codes, StringColumn.from_series(dictionary)
+
+
 def string_hashes(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
     """Hash each string data[offsets[i]:offsets[i+1]] as `string_hash` does (compiled: kernels.hash_strings)."""
     from .kernels import hash_strings  # noqa: PLC0415 - numba loads only where many strings are hashed

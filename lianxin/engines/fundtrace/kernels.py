@@ -159,6 +159,46 @@ def _fill(slots, slot, h, code, data, lo, hi):
         slots[slot, 24 + k] = data[lo + k]
 
 
+def encode_hashes(hashes):
+    """Number 64-bit values in order of first appearance; return (codes int32, row of each code's first).
+
+    Equal values get equal codes; `columns.dictionary_encode` checks that equal values were
+    equal strings. The table is allocated by numpy (huge pages, see `encode_strings`).
+    """
+    capacity = 1 << max(10, (len(hashes) // 8).bit_length())
+    while True:
+        codes, first = _encode_hashes(hashes, np.zeros((capacity, 2), np.int64))
+        if codes is not None:
+            return codes, first
+        capacity *= 4
+
+
+@_jit
+def _encode_hashes(hashes, table):
+    """Fill codes with the table (hash, code + 1); both results are None when it would pass half full."""
+    n = len(hashes)
+    codes = np.empty(n, np.int32)
+    first = np.empty(len(table) // 2, np.int64)
+    mask = len(table) - 1
+    n_codes = 0
+    for i in range(n):
+        h = np.int64(hashes[i])
+        slot = h & mask
+        while table[slot, 1] != 0 and table[slot, 0] != h:
+            slot = (slot + 1) & mask
+        if table[slot, 1] != 0:
+            codes[i] = table[slot, 1] - 1
+            continue
+        if n_codes == len(first):
+            return None, None
+        table[slot, 0] = h
+        table[slot, 1] = n_codes + 1
+        first[n_codes] = i
+        codes[i] = n_codes
+        n_codes += 1
+    return codes, first[:n_codes].copy()
+
+
 @_jit
 def gather_strings(offsets, data, rows):
     """Return (offsets, data) of the strings at `rows`, rebased to start at 0."""

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from .columns import HashLookup, StringColumn, string_buffers
+from .columns import HashLookup, StringColumn, dictionary_encode, string_buffers
 from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
 from .mules import account_statistics
@@ -95,7 +95,7 @@ class Ledger:
         balances and mule features from one pass over the per-account event stream.
         """
         from .kernels import (  # noqa: PLC0415 - numba loads only when an index is built
-            csr_gather, csr_positions, encode_strings, gather_strings, hash_strings)
+            csr_gather, csr_positions, gather_strings, hash_strings)
 
         problems = problems or RowProblems()
         for c in ("from_name", "to_name", "from_bank", "to_bank", "channel"):
@@ -112,12 +112,10 @@ class Ledger:
         order = _position_order(ts_rows, txn_hash_rows)
         # 2. accounts, encoded in row order of from then to, by first appearance (codes never
         # reach the output; ids do)
-        acct_offsets, acct_data = string_buffers(pl.concat([df["from_account"], df["to_account"]]))
-        codes_rows, dict_offsets, dict_data, acct_hashes = encode_strings(acct_offsets, acct_data)
-        accounts = StringColumn(dict_offsets, dict_data)
+        codes_rows, accounts = dictionary_encode(pl.concat([df["from_account"], df["to_account"]]))
         n_acct = len(accounts)
         src, dst = codes_rows[:n][order], codes_rows[n:][order]
-        del acct_offsets, acct_data, codes_rows
+        del codes_rows
         channels = sorted(df["channel"].drop_nulls().unique().to_list())
         channel = (df["channel"].cast(pl.Enum(channels)).to_physical().cast(pl.Int16).fill_null(-1)
                    .to_numpy()[order])
@@ -130,7 +128,7 @@ class Ledger:
         by_in = csr_gather(in_pos, amount, ts, src)  # (amount, ts, payer) in in_pos order
         # 4. lookups
         txn_keys = HashLookup.build_keys(txn_hash_rows[order])
-        acct_keys = HashLookup.build_keys(acct_hashes)
+        acct_keys = HashLookup.build_keys(accounts.hashes())
         # 5. holder name and bank: as named on the account's first transfer out (else in)
         first_out = np.where(np.diff(out_ptr) > 0, out_pos[np.minimum(out_ptr[:-1], max(n - 1, 0))], -1)
         first_in = in_pos[np.minimum(in_ptr[:-1], max(n - 1, 0))]

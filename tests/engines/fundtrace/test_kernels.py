@@ -1,12 +1,13 @@
 """The compiled index-build loops (kernels.py) agree exactly with straightforward references."""
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin.engines.fundtrace.columns import StringColumn, string_hash
+from lianxin.engines.fundtrace.columns import StringColumn, dictionary_encode, string_hash
 from lianxin.engines.fundtrace.kernels import account_streams, csr_positions, encode_strings, hash_strings
 
 # short ids collide often; long ones share 40+ byte prefixes (past a table slot's inline copy)
@@ -41,6 +42,18 @@ def test_encode_matches_pyarrow_even_when_every_hash_collides(values, collide):
     dictionary = StringColumn(dict_offsets, dict_data)
     assert [dictionary[i] for i in range(len(dictionary))] == expected.dictionary.to_pylist()
     assert dict_hashes.tolist() == [int(hashes[values.index(v)]) for v in expected.dictionary.to_pylist()]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ids, max_size=80), st.sampled_from(["polars", "all equal", "two classes"]))
+def test_dictionary_encode_matches_pyarrow_whatever_the_hashes(values, hashes):
+    """Equal hashes of different ids (forced here) must fall back to the byte-exact path."""
+    forced = {"polars": None, "all equal": np.zeros(len(values), np.uint64),
+              "two classes": np.array([len(v) % 2 for v in values], np.uint64)}[hashes]
+    codes, dictionary = dictionary_encode(pl.Series(values, dtype=pl.String), forced)
+    expected = pc.dictionary_encode(pa.array(values, pa.string()))
+    assert codes.tolist() == expected.indices.to_pylist()
+    assert dictionary.many(range(len(dictionary))) == expected.dictionary.to_pylist()
 
 
 @settings(max_examples=40, deadline=None)
