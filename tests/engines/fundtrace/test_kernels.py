@@ -137,3 +137,22 @@ def test_account_streams_match_a_plain_loop(rows, as_of_list):
         if out_ptr[a + 1] == out_ptr[a] and in_ptr[a + 1] == in_ptr[a]:
             continue  # an account with no transfer has no stream (never built: codes come from transfers)
         assert tuple(column[a].item() for column in got) == expected[a]
+
+
+def test_kernels_still_compile_where_no_cache_location_is_writable(monkeypatch):
+    """numba refuses cache=True when it finds no writable cache directory (a read-only install)."""
+    from numba import njit
+
+    from lianxin.engines.fundtrace import kernels
+
+    def strict_njit(**options):
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'f.py'")
+        return njit(**options)
+
+    monkeypatch.setattr(kernels, "njit", strict_njit)
+
+    def add_one(x):
+        return x + 1
+
+    assert kernels._jit(add_one)(41) == 42
