@@ -136,10 +136,12 @@ class HashLookup:
         self.hash_bits = 63 - self.row_bits
 
     @staticmethod
-    def build_keys(hashes: np.ndarray) -> np.ndarray:
-        row_bits = max(1, len(hashes).bit_length())
-        prefix = (hashes >> np.uint64(64 - (63 - row_bits))).astype(np.int64)
-        return np.sort((prefix << row_bits) | np.arange(len(hashes), dtype=np.int64))
+    def build_keys(hashes: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Return the sorted keys of the values whose hashes are hashes[rows] (default: all, in order)."""
+        from .kernels import lookup_keys  # noqa: PLC0415 - numba loads only for index builds
+
+        rows = np.arange(len(hashes), dtype=np.int64) if rows is None else rows
+        return np.sort(lookup_keys(hashes, rows, max(1, len(rows).bit_length())))
 
     def _rows(self, h: int):
         prefix = h >> (64 - self.hash_bits)

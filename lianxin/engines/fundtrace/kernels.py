@@ -252,6 +252,26 @@ def csr_gather(pos, amount, ts, partner):
     return amt_out, ts_out, partner_out
 
 
+@_jit
+def position_keys(ts, txn_hash, ts_min, hash_bits):
+    """Return ((ts - ts_min) << hash_bits) | top hash_bits of txn_hash, per row (one pass, no temporaries)."""
+    out = np.empty(len(ts), np.int64)
+    shift = np.uint64(64 - hash_bits)
+    for i in range(len(ts)):
+        out[i] = ((ts[i] - ts_min) << hash_bits) | np.int64(txn_hash[i] >> shift)
+    return out
+
+
+@_jit
+def lookup_keys(hashes, rows, row_bits):
+    """Return (top 63 - row_bits bits of hashes[rows[k]]) << row_bits | k, per k (see columns.HashLookup)."""
+    out = np.empty(len(rows), np.int64)
+    shift = np.uint64(64 - (63 - row_bits))
+    for k in range(len(rows)):
+        out[k] = (np.int64(hashes[rows[k]] >> shift) << row_bits) | k
+    return out
+
+
 _SHORT_RUN = 32  # numba's quicksort costs more than insertion below this length
 
 

@@ -127,7 +127,7 @@ class Ledger:
         by_out = csr_gather(out_pos, amount, ts, dst)  # (amount, ts, payee) in out_pos order
         by_in = csr_gather(in_pos, amount, ts, src)  # (amount, ts, payer) in in_pos order
         # 4. lookups
-        txn_keys = HashLookup.build_keys(txn_hash_rows[order])
+        txn_keys = HashLookup.build_keys(txn_hash_rows, order)
         acct_keys = HashLookup.build_keys(accounts.hashes())
         # 5. holder name and bank: as named on the account's first transfer out (else in)
         first_out = np.where(np.diff(out_ptr) > 0, out_pos[np.minimum(out_ptr[:-1], max(n - 1, 0))], -1)
@@ -242,8 +242,9 @@ def _position_order(ts: np.ndarray, txn_hash: np.ndarray) -> np.ndarray:
     span = int(ts.max() - ts.min()) if len(ts) else 0
     hash_bits = 62 - max(1, span.bit_length())
     if hash_bits >= 20:
-        key = ((ts - ts.min()) << hash_bits) | (txn_hash >> np.uint64(64 - hash_bits)).astype(np.int64)
-        return np.argsort(key)  # keys are unique but for full 64-bit hash collisions
+        from .kernels import position_keys  # noqa: PLC0415 - numba loads only for index builds
+
+        return np.argsort(position_keys(ts, txn_hash, int(ts.min()), hash_bits))
     return np.lexsort((txn_hash, ts))
 
 
