@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import heapq
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -39,8 +40,13 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _run_stage(*args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--stage", *args], capture_output=True, text=True, check=False)
+def _load() -> str:
+    return "load %.2f %.2f %.2f" % os.getloadavg()
+
+
+def _run_stage(*args: str, env: dict | None = None) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--stage", *args], capture_output=True, text=True, check=False,
+                         env=None if env is None else {**os.environ, **env})
     if out.returncode != 0:
         raise SystemExit(f"stage {args} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -67,7 +73,7 @@ def stage_index(ledger: str, out: str) -> dict:
     led = Ledger.open(ledger)
     led.save(out)
     return {"wall_s": time.perf_counter() - t, "cpu_s": _cpu() - c, "peak_mb": _peak_mb(),
-            "transfers": led.n_transfers, "accounts": led.n_accounts}
+            "transfers": led.n_transfers, "accounts": led.n_accounts, "load": _load()}
 
 
 def stage_trace(index: str, truth: str) -> dict:
@@ -78,10 +84,28 @@ def stage_trace(index: str, truth: str) -> dict:
     led = Ledger.open(index)
     open_s = time.perf_counter() - t
     truth_data = json.loads(Path(truth).read_text(encoding="utf-8"))
+    c = _cpu()
     first = evaluate(led, truth_data, max_hops=MAX_HOPS, min_amount_fen=MIN_AMOUNT_FEN)  # warms the page cache
+    cpu_first, c = _cpu() - c, _cpu()
     again = evaluate(led, truth_data, max_hops=MAX_HOPS, min_amount_fen=MIN_AMOUNT_FEN)
+    cpu_again = _cpu() - c
     return {"open_s": open_s, "peak_mb": _peak_mb(), "cold": {k: first[k] for k in ("trace_ms_p50", "trace_ms_p95")},
-            "figures": again}
+            "figures": again, "cpu_ms_per_flow": {"cold": cpu_first * 1000 / max(1, first["flows_traced"]),
+                                                  "warm": cpu_again * 1000 / max(1, again["flows_traced"])},
+            "wall_ms_per_flow": again["trace_ms_mean"], "load": _load(),
+            "numba_loaded": "numba" in sys.modules}
+
+
+def stage_jit(ledger: str, out: str) -> dict:
+    """Build a small index twice with an empty numba cache: the difference is the JIT compile time."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        env = {"NUMBA_CACHE_DIR": cache}
+        cold = _run_stage("index", ledger, out + "_jit", env=env)
+        warm = _run_stage("index", ledger, out + "_jit", env=env)
+    return {"cold_s": cold["wall_s"], "warm_s": warm["wall_s"], "cold_cpu_s": cold["cpu_s"],
+            "warm_cpu_s": warm["cpu_s"], "load": _load()}
 
 
 def _nx_fifo_trace(graph, seed: tuple, as_of: int) -> dict[str, int]:
@@ -195,7 +219,7 @@ def stage_amlsim() -> dict:
 
 
 STAGES = {"generate": stage_generate, "index": stage_index, "trace": stage_trace, "networkx": stage_networkx,
-          "engine_single": stage_engine_single, "amlsim": stage_amlsim}
+          "engine_single": stage_engine_single, "amlsim": stage_amlsim, "jit": stage_jit}
 
 
 def main() -> None:
@@ -227,15 +251,21 @@ def main() -> None:
             continue
         r = _run_stage("index", str(src), str(big / f"index_{fmt}"))
         print(f"  from {fmt:<8} wall {r['wall_s']:6.1f} s  cpu {r['cpu_s']:6.1f} s  peak {r['peak_mb']:6.0f} MB"
-              f"  ({r['transfers']:,} transfers, {r['accounts']:,} accounts)   goal wall <= 10 s")
+              f"  ({r['transfers']:,} transfers, {r['accounts']:,} accounts)   goal wall <= 10 s   [{r['load']}]")
+    j = _run_stage("jit", str(small / "ledger.parquet"), str(small / "index_parquet"))
+    print(f"  numba JIT, once per install (empty cache -> cached), on the {args.nx_transfers:,}-transfer build: "
+          f"{j['cold_s']:.1f} s -> {j['warm_s']:.1f} s wall, compile ~{j['cold_s'] - j['warm_s']:.1f} s  [{j['load']}]")
     r = _run_stage("trace", str(big / "index_parquet"), str(big / "truth.json"))
     f = r["figures"]
     print("== tracing on the index (all four policies + mule reasons; as_of = seed + 72 h; 8 hops)")
     print(f"  index open {r['open_s'] * 1000:.0f} ms (goal <= 500 ms); peak memory of the tracing process "
-          f"{r['peak_mb']:.0f} MB (goal <= 1536 MB)")
+          f"{r['peak_mb']:.0f} MB (goal <= 1536 MB); numba loaded while tracing: {r['numba_loaded']}")
     print(f"  per trace p50 {f['trace_ms_p50']:.2f} ms  p95 {f['trace_ms_p95']:.2f} ms over {f['flows']} flows "
           f"(goal p95 <= 5 ms); first, cold pass p50 {r['cold']['trace_ms_p50']:.2f} p95 "
           f"{r['cold']['trace_ms_p95']:.2f} ms")
+    print(f"  mean per trace: wall {r['wall_ms_per_flow']:.2f} ms; process cpu per flow incl. scoring "
+          f"{r['cpu_ms_per_flow']['warm']:.2f} ms "
+          f"(cold pass cpu {r['cpu_ms_per_flow']['cold']:.2f} ms)  [{r['load']}]")
     print("== accuracy on the planted truth")
     for group, (value, n) in f["recall_at_10"].items():
         print(f"  recall@10 flows {group:<14} {value if value is None else round(value, 3)}  ({n} flows)")
@@ -249,7 +279,8 @@ def main() -> None:
     if not a.get("missing"):
         print(f"  AMLSim fan-in 200 (shared data): mule-score AP {a['mule_ap']:.3f}, in-degree AP "
               f"{a['in_degree_ap']:.3f}, random {a['labelled_share']:.3f}")
-    print(f"== NetworkX comparison on {args.nx_transfers:,} transfers (FIFO only for NetworkX; engine does all 4)")
+    print(f"== NetworkX comparison on {args.nx_transfers:,} transfers (FIFO only for NetworkX; engine does all 4)"
+          f"  [{_load()}]")
     _run_stage("index", str(small / "ledger.parquet"), str(small / "index_parquet"))
     nx_r = _run_stage("networkx", str(small / "ledger.parquet"), str(small / "truth.json"))
     en_r = _run_stage("engine_single", str(small / "index_parquet"), str(small / "truth.json"))

@@ -24,13 +24,7 @@ class StringColumn:
     @classmethod
     def from_series(cls, series: pl.Series) -> StringColumn:
         """Build from a polars string Series (nulls become empty strings)."""
-        arr = series.fill_null("").cast(pl.String).to_arrow()
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        arr = arr.cast(pa.large_string())
-        _, offsets_buf, data_buf = arr.buffers()
-        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
-        data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+        offsets, data = string_buffers(series)
         start = int(offsets[0]) if len(offsets) else 0
         return cls((offsets - start).copy(), data[start: int(offsets[-1]) if len(offsets) else 0].copy())
 
@@ -42,6 +36,15 @@ class StringColumn:
 
     def __getitem__(self, i: int) -> str:
         return self.raw(int(i)).decode("utf-8")
+
+    def many(self, rows) -> list[str]:
+        """Decode the values at `rows` (a batch: one gather of offsets, no numpy scalar per value)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return []
+        starts, ends = self.offsets[rows].tolist(), self.offsets[rows + 1].tolist()
+        data = memoryview(self.data)
+        return [str(data[a:b], "utf-8") for a, b in zip(starts, ends)]
 
     def hashes(self) -> np.ndarray:
         """Return a stable 64-bit hash of every value (polynomial over the UTF-8 bytes, then mixed)."""
@@ -57,42 +60,67 @@ class StringColumn:
                    np.load(directory / f"{name}.data.npy", mmap_mode="r").view(np.ndarray))
 
 
-_HASH_BASE = np.uint64(1_099_511_628_211)  # FNV prime, as a polynomial base
+def string_buffers(series: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Return (offsets, data) of a string Series as Arrow large_string buffers (nulls are empty).
+
+    Offsets are not rebased: string i is data[offsets[i]:offsets[i+1]].
+    """
+    arr = series.fill_null("").cast(pl.String).to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_string())
+    _, offsets_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    return offsets, data
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
-    """Spread the bits of a polynomial hash (splitmix64 finaliser); uint64 arithmetic wraps."""
-    h = h ^ (h >> np.uint64(30))
-    h = h * np.uint64(0xBF58476D1CE4E5B9)
-    h = h ^ (h >> np.uint64(27))
-    h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
+def dictionary_encode(values: pl.Series, hashes: np.ndarray | None = None) -> tuple[np.ndarray, StringColumn]:
+    """Return (code per value, dictionary): codes in order of first appearance, as pyarrow's.
+
+    Steps: 1. number the values' polars hashes (`hashes` in tests) by first appearance;
+    2. check every value equals its code's dictionary entry (exact, vectorised by polars);
+    3. only if two different ids shared a hash, encode again comparing bytes (slower).
+    Polars' hash is only used in memory here (it is not stable across versions; the index
+    stores `string_hash`es). Nulls are read as empty strings.
+    """
+    from .kernels import encode_hashes, encode_strings  # noqa: PLC0415 - numba loads only for index builds
+
+    values = values.cast(pl.String).fill_null("")
+    codes, first = encode_hashes(values.hash(seed=0).to_numpy() if hashes is None else hashes)
+    dictionary = values.gather(first)
+    if len(values) and not (dictionary.gather(codes) == values).all():
+        codes, offsets, data, _ = encode_strings(*string_buffers(values))
+        return codes, StringColumn(offsets, data)
+    return codes, StringColumn.from_series(dictionary)
 
 
 def string_hashes(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """Hash each string data[offsets[i]:offsets[i+1]]; equal strings give equal hashes on any machine.
+    """Hash each string data[offsets[i]:offsets[i+1]] as `string_hash` does (compiled: kernels.hash_strings)."""
+    from .kernels import hash_strings  # noqa: PLC0415 - numba loads only where many strings are hashed
 
-    Horner's rule over the bytes (+1 each), one byte column at a time, so temporaries stay the
-    size of the number of strings rather than the number of bytes; then the length and a mixer.
+    return hash_strings(np.asarray(offsets, dtype=np.int64), np.asarray(data, dtype=np.uint8))
+
+
+_MASK_64 = (1 << 64) - 1
+
+
+def string_hash(raw: bytes) -> int:
+    """Return the stable 64-bit hash of one UTF-8 string; equal strings hash equal on any machine.
+
+    Horner's rule over the bytes (+1 each) with base 1099511628211 (the FNV prime), plus the
+    length, then the splitmix64 finaliser; all modulo 2^64. Plain Python, so a lookup needs
+    neither numpy per byte nor a compiled kernel (no JIT in the tracing process).
     """
-    offsets = np.asarray(offsets, dtype=np.int64)
-    lengths = np.diff(offsets)
-    n = len(lengths)
-    if n == 0:
-        return np.zeros(0, np.uint64)
-    data = np.asarray(data)
-    last = max(len(data) - 1, 0)
-    starts = offsets[:-1]
-    h = np.zeros(n, np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(int(lengths.max())):
-            live = np.flatnonzero(lengths > j)
-            if len(live) == n:
-                live = slice(None)
-            b = data[np.minimum(starts[live] + j, last)].astype(np.uint64) + np.uint64(1)
-            h[live] = h[live] * _HASH_BASE + b
-        h = h + lengths.astype(np.uint64)
-        return _mix(h)
+    h = 0
+    for b in raw:
+        h = (h * 1_099_511_628_211 + b + 1) & _MASK_64
+    h = (h + len(raw)) & _MASK_64
+    h ^= h >> 30
+    h = (h * 0xBF58476D1CE4E5B9) & _MASK_64
+    h ^= h >> 27
+    h = (h * 0x94D049BB133111EB) & _MASK_64
+    return h ^ (h >> 31)
 
 
 class HashLookup:
@@ -108,10 +136,12 @@ class HashLookup:
         self.hash_bits = 63 - self.row_bits
 
     @staticmethod
-    def build_keys(hashes: np.ndarray) -> np.ndarray:
-        row_bits = max(1, len(hashes).bit_length())
-        prefix = (hashes >> np.uint64(64 - (63 - row_bits))).astype(np.int64)
-        return np.sort((prefix << row_bits) | np.arange(len(hashes), dtype=np.int64))
+    def build_keys(hashes: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Return the sorted keys of the values whose hashes are hashes[rows] (default: all, in order)."""
+        from .kernels import lookup_keys  # noqa: PLC0415 - numba loads only for index builds
+
+        rows = np.arange(len(hashes), dtype=np.int64) if rows is None else rows
+        return np.sort(lookup_keys(hashes, rows, max(1, len(rows).bit_length())))
 
     def _rows(self, h: int):
         prefix = h >> (64 - self.hash_bits)
@@ -124,7 +154,7 @@ class HashLookup:
     def find(self, value: str) -> int:
         """Return the row holding `value`, or -1."""
         raw = value.encode("utf-8")
-        h = int(string_hashes(np.array([0, len(raw)], np.int64), np.frombuffer(raw, dtype=np.uint8))[0])
+        h = string_hash(raw)
         for row in self._rows(h):
             if self.column.raw(row) == raw:
                 return row

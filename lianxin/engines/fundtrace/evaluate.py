@@ -60,6 +60,8 @@ def evaluate(ledger, truth: dict, **options) -> dict:
         "held_fen": held,
         "mule_ap": average_precision(np.asarray(ledger.mule["score"]), labels),
         "in_degree_ap": average_precision(in_degree, labels),
+        "flows_traced": len(elapsed),
+        "trace_ms_mean": float(np.mean(elapsed)) if elapsed else None,
         "trace_ms_p50": float(np.percentile(elapsed, 50)) if elapsed else None,
         "trace_ms_p95": float(np.percentile(elapsed, 95)) if elapsed else None,
     }

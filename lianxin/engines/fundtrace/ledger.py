@@ -20,10 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from .columns import HashLookup, StringColumn
+from .columns import HashLookup, StringColumn, dictionary_encode, string_buffers
 from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
 from .mules import account_statistics
@@ -88,13 +86,17 @@ class Ledger:
     def from_frame(cls, df: pl.DataFrame, *, problems: RowProblems | None = None,
                    opening: pl.DataFrame | None = None, labels: pl.DataFrame | None = None,
                    source: str = "", fmt: str = "frame") -> Ledger:
-        """Build from clean columns (txn_id, from_account, to_account, amount_fen, ts, optional names).
+        """Build from clean columns (txn_id, from_account, to_account, amount_fen, ts, optional names;
+        txn_hash when read by ingest).
 
         Steps: 1. position order = (ts, hash of txn_id), so it never depends on row order;
         2. accounts dictionary-encoded; 3. CSR adjacency; 4. hash lookups for txn ids and
         accounts; 5. holder name and bank from each account's first transfer; 6. opening
         balances and mule features from one pass over the per-account event stream.
         """
+        from .kernels import (  # noqa: PLC0415 - numba loads only when an index is built
+            csr_gather, csr_positions, gather_strings, hash_strings)
+
         problems = problems or RowProblems()
         for c in ("from_name", "to_name", "from_bank", "to_bank", "channel"):
             if c not in df.columns:
@@ -103,32 +105,29 @@ class Ledger:
             raise LedgerError(f"{source or 'ledger'}: no readable transfers"
                               + (f" ({problems.total} bad rows)" if problems.total else ""))
         n = df.height
-        txn_rows = StringColumn.from_series(df["txn_id"])
-        txn_hash_rows = txn_rows.hashes()
+        txn_offsets, txn_data = string_buffers(df["txn_id"])
+        txn_hash_rows = (df["txn_hash"].to_numpy() if "txn_hash" in df.columns  # from ingest
+                         else hash_strings(txn_offsets, txn_data))
         ts_rows = df["ts"].to_numpy().astype(np.int64)
         order = _position_order(ts_rows, txn_hash_rows)
-        # 2. accounts, encoded in row order (codes never reach the output; ids do)
-        encoded = pc.dictionary_encode(pa.concat_arrays([_arrow(df["from_account"]), _arrow(df["to_account"])]))
-        codes_rows = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-        accounts = StringColumn.from_series(pl.Series(encoded.dictionary))
+        # 2. accounts, encoded in row order of from then to, by first appearance (codes never
+        # reach the output; ids do)
+        codes_rows, accounts = dictionary_encode(pl.concat([df["from_account"], df["to_account"]]))
         n_acct = len(accounts)
         src, dst = codes_rows[:n][order], codes_rows[n:][order]
+        del codes_rows
         channels = sorted(df["channel"].drop_nulls().unique().to_list())
         channel = (df["channel"].cast(pl.Enum(channels)).to_physical().cast(pl.Int16).fill_null(-1)
                    .to_numpy()[order])
         amount = df["amount_fen"].to_numpy().astype(np.int64)[order]
         ts = ts_rows[order]
-        # 3. CSR: positions of each account's transfers, ascending (sort of account * n + position)
-        positions = np.arange(n, dtype=np.int64)
-        out_pos = (np.sort(src.astype(np.int64) * n + positions) % n).astype(np.int32)
-        in_pos = (np.sort(dst.astype(np.int64) * n + positions) % n).astype(np.int32)
-        del positions
-        out_ptr = np.zeros(n_acct + 1, np.int64)
-        np.cumsum(np.bincount(src, minlength=n_acct), out=out_ptr[1:])
-        in_ptr = np.zeros(n_acct + 1, np.int64)
-        np.cumsum(np.bincount(dst, minlength=n_acct), out=in_ptr[1:])
+        # 3. CSR: positions of each account's transfers, ascending (a counting sort by account)
+        out_ptr, out_pos = csr_positions(src, n_acct)
+        in_ptr, in_pos = csr_positions(dst, n_acct)
+        by_out = csr_gather(out_pos, amount, ts, dst)  # (amount, ts, payee) in out_pos order
+        by_in = csr_gather(in_pos, amount, ts, src)  # (amount, ts, payer) in in_pos order
         # 4. lookups
-        txn_keys = HashLookup.build_keys(txn_hash_rows[order])
+        txn_keys = HashLookup.build_keys(txn_hash_rows, order)
         acct_keys = HashLookup.build_keys(accounts.hashes())
         # 5. holder name and bank: as named on the account's first transfer out (else in)
         first_out = np.where(np.diff(out_ptr) > 0, out_pos[np.minimum(out_ptr[:-1], max(n - 1, 0))], -1)
@@ -145,11 +144,11 @@ class Ledger:
             "problems": problems.as_dict(), "has_opening_balances": opening is not None,
         }
         ledger = cls(src=src, dst=dst, amount_fen=amount, ts=ts, channel=channel,
-                     txn_id=StringColumn.from_series(df["txn_id"].gather(order)),
+                     txn_id=StringColumn(*gather_strings(txn_offsets, txn_data, order)),
                      txn_keys=txn_keys, accounts=accounts, acct_keys=acct_keys,
                      holder_name=holder, bank=bank,
                      out_ptr=out_ptr, out_pos=out_pos, in_ptr=in_ptr, in_pos=in_pos,
-                     out_csum=_running_sum(amount[out_pos]), in_csum=_running_sum(amount[in_pos]),
+                     out_csum=_running_sum(by_out[0]), in_csum=_running_sum(by_in[0]),
                      opening_fen=np.zeros(n_acct, np.int64), label=np.full(n_acct, -1, np.int8), meta=meta)
         if labels is not None:
             rows = ledger.account_codes(labels["account"])
@@ -161,7 +160,7 @@ class Ledger:
             rows = ledger.account_codes(opening["account"])
             known = rows >= 0
             given = (rows[known], opening["balance_fen"].to_numpy()[known], opening["as_of"].to_numpy()[known])
-        ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(ledger, given)
+        ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(ledger, given, by_out, by_in)
         return ledger
 
     # -- persistence --------------------------------------------------------------------
@@ -238,20 +237,14 @@ def _mapped(path: Path) -> np.ndarray:
     return np.load(path, mmap_mode="r").view(np.ndarray)
 
 
-def _arrow(series: pl.Series) -> pa.Array:
-    arr = series.cast(pl.String).to_arrow()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(pa.large_string())
-
-
 def _position_order(ts: np.ndarray, txn_hash: np.ndarray) -> np.ndarray:
     """Order rows by time, ties by txn id hash: one int64 key when the time span allows."""
     span = int(ts.max() - ts.min()) if len(ts) else 0
     hash_bits = 62 - max(1, span.bit_length())
     if hash_bits >= 20:
-        key = ((ts - ts.min()) << hash_bits) | (txn_hash >> np.uint64(64 - hash_bits)).astype(np.int64)
-        return np.argsort(key)  # keys are unique but for full 64-bit hash collisions
+        from .kernels import position_keys  # noqa: PLC0415 - numba loads only for index builds
+
+        return np.argsort(position_keys(ts, txn_hash, int(ts.min()), hash_bits))
     return np.lexsort((txn_hash, ts))
 
 

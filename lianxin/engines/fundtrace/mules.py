@@ -30,8 +30,11 @@ WEIGHTS = {"pass_through": 0.55, "fan_in": 0.3, "split_under_limit": 0.35, "near
            "new_or_dormant": 0.2, "night_activity": 0.2, "commission_skim": 0.35, "irregular_amounts": 0.3}
 
 
-def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def account_statistics(ledger, given=None, by_out=None, by_in=None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Return (opening_fen, mule features incl. `score`) for every account.
+
+    `by_out` / `by_in`: (amount, ts, partner) already gathered in out_pos / in_pos order
+    (the index build has them); gathered here when not given.
 
     `given` = (codes, balance_fen, as_of) of known balances; other accounts get the least
     opening balance that never lets them go below zero. Steps:
@@ -39,63 +42,34 @@ def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.nda
     2. running balance per account -> opening balances;
     3. per-account sums, counts, timing and amount statistics -> features -> score.
     """
-    n, n_acct = ledger.n_transfers, ledger.n_accounts
+    n_acct = ledger.n_accounts
     src, dst = np.asarray(ledger.src), np.asarray(ledger.dst)
     amount, ts = np.asarray(ledger.amount_fen), np.asarray(ledger.ts)
     out_ptr, in_ptr = np.asarray(ledger.out_ptr), np.asarray(ledger.in_ptr)
-    # 1. stream sorted by (account, position): two sorted runs, merged by a stable sort
-    positions = np.arange(n, dtype=np.int64)
-    key = np.sort(np.concatenate([(src.astype(np.int64) * n + positions) * 2,
-                                  (dst.astype(np.int64) * n + positions) * 2 + 1]))
-    is_in = (key & 1).astype(bool)
-    key >>= 1
-    acct, pos = key // n, key % n
-    del key, positions
-    amt, t = amount[pos], ts[pos]
-    start = out_ptr[:-1] + in_ptr[:-1]  # every account has at least one event
-    counts = np.diff(out_ptr) + np.diff(in_ptr)
-    # 2. running balance and opening
-    delta = np.where(is_in, amt, -amt)
-    run = np.cumsum(delta)
-    base = np.concatenate([[0], run])[start]
-    run -= np.repeat(base, counts)
-    net_min = np.minimum(0, np.minimum.reduceat(run, start))
-    opening = -net_min
+    as_of_acct = np.full(n_acct, np.iinfo(np.int64).min, np.int64)
     if given is not None:
-        codes, balance, as_of = given
-        as_of_acct = np.full(n_acct, np.iinfo(np.int64).min, np.int64)
-        as_of_acct[codes] = as_of
-        before = np.bincount(acct, weights=delta * (t <= as_of_acct[acct]), minlength=n_acct).astype(np.int64)
-        opening[codes] = balance - before[codes]
+        as_of_acct[given[0]] = given[2]
+    under_lo = np.array([int(limit * UNDER_LIMIT_BAND) for limit in TRANSFER_LIMITS_FEN], np.int64)
+    under_hi = np.array(TRANSFER_LIMITS_FEN, np.int64)
+    # 1.-2. one compiled walk over each account's merged stream (see kernels.account_streams)
+    from .kernels import account_streams  # noqa: PLC0415 - numba loads only when an index is built
+
+    out_pos, in_pos = np.asarray(ledger.out_pos), np.asarray(ledger.in_pos)
+    amt_out, ts_out, payee = by_out if by_out is not None else (amount[out_pos], ts[out_pos], dst[out_pos])
+    amt_in, ts_in, payer = by_in if by_in is not None else (amount[in_pos], ts[in_pos], src[in_pos])
+    (opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
+     sum_in, sum_out, first_ts, last_ts, payers, payees) = account_streams(
+        out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, ts_in,
+        np.log(np.maximum(amt_out, 1)), np.log(np.maximum(amt_in, 1)), payee, payer,
+        as_of_acct, under_lo, under_hi, RAPID_SECONDS, STATION_UTC_OFFSET_SECONDS, NIGHT_END_HOUR,
+        float(np.log(UNUSUAL_AMOUNT_FACTOR)))
+    counts = np.diff(out_ptr) + np.diff(in_ptr)
+    if given is not None:
+        codes, balance, _ = given
+        opening[codes] = balance - before.astype(np.int64)[codes]
     # 3. features
-    first = np.zeros(len(acct), bool)
-    first[start] = True
-    idx = np.arange(len(acct))
-    last_in = np.maximum.accumulate(np.where(is_in, idx, -1))
-    has_in = (last_in >= np.repeat(start, counts)) & ~is_in
-    since_in = np.where(has_in, t - t[np.maximum(last_in, 0)], np.iinfo(np.int64).max)
-    out_ev = ~is_in
-    rapid_ev = out_ev & (since_in <= RAPID_SECONDS)
-    rapid = np.bincount(acct, weights=amt * rapid_ev, minlength=n_acct)
-    n_rapid = np.bincount(acct, weights=rapid_ev, minlength=n_acct)
-    under = np.zeros(len(acct), bool)
-    for limit in TRANSFER_LIMITS_FEN:
-        under |= (amt >= int(limit * UNDER_LIMIT_BAND)) & (amt < limit)
-    local_hour = ((t + STATION_UTC_OFFSET_SECONDS) % 86_400) // 3600
-    gap = np.where(first, 0, t - np.concatenate([[0], t[:-1]]))
-    log_amt = np.log(np.maximum(amt, 1))
     n_in, n_out = np.diff(in_ptr).astype(np.float64), np.diff(out_ptr).astype(np.float64)
-    mean_log_in = np.bincount(acct, weights=log_amt * is_in, minlength=n_acct) / np.maximum(n_in, 1)
-    mean_log_out = np.bincount(acct, weights=log_amt * out_ev, minlength=n_acct) / np.maximum(n_out, 1)
-    typical = np.where(is_in, mean_log_in[acct], mean_log_out[acct])
-    unusual = np.abs(log_amt - typical) > np.log(UNUSUAL_AMOUNT_FACTOR)
-    sum_in = np.bincount(dst, weights=amount, minlength=n_acct)
-    sum_out = np.bincount(src, weights=amount, minlength=n_acct)
-    payers = _distinct_partners(dst, src, n_acct)
-    payees = _distinct_partners(src, dst, n_acct)
     n_events = counts.astype(np.float64)
-    first_ts, last_ts = t[start], t[start + counts - 1]
-    max_gap = np.maximum.reduceat(gap, start)
     opening_f = opening.astype(np.float64)
     rest = np.maximum(0.0, opening_f + sum_in - sum_out)
 
@@ -105,15 +79,15 @@ def account_statistics(ledger, given=None) -> tuple[np.ndarray, dict[str, np.nda
     feats = {
         "rapid_share": share(rapid, sum_out), "n_rapid": n_rapid,
         "payers": payers, "payees": payees,
-        "under_limit_share": share(np.bincount(acct, weights=under & out_ev, minlength=n_acct), n_out),
+        "under_limit_share": share(n_under, n_out),
         "rest_ratio": share(rest, opening_f + sum_in, 1.0),
-        "night_share": np.bincount(acct, weights=local_hour < NIGHT_END_HOUR, minlength=n_acct) / n_events,
+        "night_share": n_night / n_events,
         "new_days": (first_ts - int(ledger.meta["ts_min"])) / 86_400.0,
         "dormant_days": max_gap / 86_400.0,
         "out_in_ratio": share(sum_out, sum_in),
         "n_events": n_events, "n_in": n_in, "n_out": n_out,
-        "unusual_share": share(np.bincount(acct, weights=unusual & out_ev, minlength=n_acct), n_out),
-        "unusual_in_share": share(np.bincount(acct, weights=unusual & is_in, minlength=n_acct), n_in),
+        "unusual_share": share(n_unusual_out, n_out),
+        "unusual_in_share": share(n_unusual_in, n_in),
         "rate_per_day": n_events / ((last_ts - first_ts - max_gap * (max_gap >= DORMANT_SECONDS)) / 86_400.0 + 1.0),
     }
     strengths = mule_strengths(feats)
@@ -136,14 +110,6 @@ def ledger_weights(strengths: dict[str, np.ndarray], active: np.ndarray) -> dict
         prevalence = float(s[active].mean()) if active.any() else 0.0
         out[code] = round(WEIGHTS[code] * (1.0 - prevalence) ** 2, 4)
     return out
-
-
-def _distinct_partners(owner: np.ndarray, partner: np.ndarray, n_acct: int) -> np.ndarray:
-    """Count distinct partners per owner account (sorted pair keys; a SIMD sort, no hashing)."""
-    keys = np.sort(owner.astype(np.int64) * n_acct + partner)
-    fresh = np.ones(len(keys), bool)
-    fresh[1:] = keys[1:] != keys[:-1]
-    return np.bincount(keys[fresh] // n_acct, minlength=n_acct).astype(np.float64)
 
 
 def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

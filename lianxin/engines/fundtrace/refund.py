@@ -26,14 +26,18 @@ def _pro_rata(total: int, weights: dict[int, int]) -> dict[int, int]:
     return parts
 
 
-def refund_plan(state: dict, seeds: list[dict], ledger) -> dict:
-    """Return the refund plan for the traced accounts' FIFO-held victim money."""
+def refund_plan(state: dict, seeds: list[dict], ledger, name=None) -> dict:
+    """Return the refund plan for the traced accounts' FIFO-held victim money.
+
+    `name(code)` gives an account's id (the trace's decoded names; default: read the ledger).
+    """
+    name = name or (lambda code: ledger.accounts[code])
     from .trace import CLEAN, held_by_seed  # noqa: PLC0415 - trace imports this module
 
     loss = {k: s["amount_fen"] for k, s in enumerate(seeds)}
     refunded = dict.fromkeys(loss, 0)
     rows, unallocated = [], 0
-    for a, st in sorted(state.items(), key=lambda kv: ledger.accounts[kv[0]]):
+    for a, st in sorted(state.items(), key=lambda kv: name(kv[0])):
         by_fifo = held_by_seed(st, "fifo")
         held = sum(by_fifo.values())
         if held <= 0:
@@ -62,7 +66,7 @@ def refund_plan(state: dict, seeds: list[dict], ledger) -> dict:
                 refunded[k] += give
             unallocated += v - max(give, 0)
         rows.append({
-            "account": ledger.accounts[a], "held_fen": held, "method": method, "reason": reason,
+            "account": name(a), "held_fen": held, "method": method, "reason": reason,
             "shares": [{"seed_txn_id": seeds[k]["txn_id"], "victim_account": seeds[k]["victim_account"],
                         "amount_fen": v} for k, v in sorted(placed.items())],
         })

@@ -20,6 +20,7 @@ Money is integer fen throughout; haircut splits use largest remainders so no fen
 
 from __future__ import annotations
 
+import functools
 import heapq
 import time
 from collections import deque
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .constants import (CASH_ACCOUNT_PREFIXES, CASH_CHANNELS, CONSERVING_POLICIES, DEFAULT_HORIZON_SECONDS,
+from .constants import (CASH_ACCOUNT_PREFIXES, CASH_CHANNELS, DEFAULT_HORIZON_SECONDS,
                         DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, DEFAULT_MIN_AMOUNT_FEN, ENGINE_VERSION, POLICIES,
                         STOP_PAYMENT_HOLD_HOURS, STOP_PAYMENT_MAX_TIMES, THIRD_PARTY_CHANNELS)
 from .ingest import LedgerError
@@ -38,6 +39,7 @@ MULE_FREEZE_SCORE = 0.5
 RANK_MULE_WEIGHT = 0.5
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def iso(ts: int) -> str:
     """Format epoch seconds as ISO 8601 UTC (converts the given value; reads no clock)."""
     return "%04d-%02d-%02dT%02d:%02d:%02dZ" % time.gmtime(int(ts))[:6]
@@ -77,6 +79,11 @@ class _Names:
     def __init__(self, ledger):
         self.accounts = ledger.accounts
         self.cache: dict[int, str] = {}
+
+    def add(self, codes: list[int]) -> None:
+        """Decode many codes at once (one batch instead of one slice per code)."""
+        fresh = [c for c in dict.fromkeys(codes) if c not in self.cache]
+        self.cache.update(zip(fresh, self.accounts.many(fresh)))
 
     def __call__(self, code: int) -> str:
         got = self.cache.get(code)
@@ -139,18 +146,26 @@ def _take_haircut(hc: dict[int, int], bal: int, amount: int) -> dict[int, int]:
     """Remove `amount` (<= bal) proportionally from labelled shares, largest remainder first."""
     if amount <= 0 or bal <= 0:
         return {}
-    shares = {}
+    shares = {label: held for label, held in hc.items() if held > 0}
+    if len(shares) == 1 and sum(shares.values()) == bal:  # one owner: it pays all, no remainders
+        for label in shares:
+            hc[label] -= amount
+            shares[label] = amount
+        return shares
+    if amount == bal == sum(shares.values()):  # all of it leaves: whole shares, no remainders
+        for label in shares:
+            hc[label] = 0
+        return shares
     rests = []
-    for label, held in hc.items():
-        if held <= 0:
-            continue
+    for label, held in shares.items():
         q, r = divmod(held * amount, bal)
         shares[label] = q
         rests.append((-r, label))
     left = amount - sum(shares.values())
-    rests.sort()
-    for _, label in rests[:left]:
-        shares[label] += 1
+    if left:
+        rests.sort()
+        for _, label in rests[:left]:
+            shares[label] += 1
     for label, part in shares.items():
         hc[label] -= part
     return shares
@@ -238,9 +253,10 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
 
     def sync(st: _Account, q: int) -> None:
         """Credit, as one clean lot, money that reached `st` from untraced accounts before position q."""
+        k = st.k_synced  # i_row[:k] are all before q (events come in position order)
+        if k == len(st.i_row) or st.i_row[k] >= q:
+            return  # nothing arrived since the last sync: skip the binary search
         k = int(st.i_row.searchsorted(q))
-        if k == st.k_synced:
-            return
         total = int(in_csum[st.lo_i + k]) - int(in_csum[st.lo_i + st.k_synced])
         clean = total - st.heap_in
         st.k_synced, st.heap_in = k, 0
@@ -288,11 +304,15 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
                                   min_amount_fen, t_q, carried, False)
                 _add_sink(sinks, ledger, d, kind or "below_min_amount", t_q, carried)
             continue
+        carried = None
         if s_state is not None:
             fifo_lots, lifo_lots, hc_parts, poison = _debit(s_state, amt)
-            out_carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
-            for pol in POLICIES:
-                s_state.t_out[pol] += out_carried[pol]
+            carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
+            t_out = s_state.t_out
+            t_out["fifo"] += carried["fifo"]
+            t_out["lifo"] += carried["lifo"]
+            t_out["haircut"] += carried["haircut"]
+            t_out["poison"] += carried["poison"]
         else:
             fifo_lots = lifo_lots = [[CLEAN, amt]]
             hc_parts, poison = {CLEAN: amt}, 0
@@ -303,7 +323,9 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
             hc_parts = dict(hc_parts)
             hc_parts[k] = hc_parts.get(k, 0) + hc_parts.pop(CLEAN, 0)
             poison = amt
-        carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
+            carried = None
+        if carried is None:  # what left the account is what arrives, unless relabelled above
+            carried = _carried(fifo_lots, lifo_lots, hc_parts, poison)
         if not carried["poison"]:
             if d_state is not None:
                 _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, 0, 0)
@@ -318,8 +340,11 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
                 d_state.heap_in += amt
         if d_state is not None:
             _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, poison, t_q)
-            for pol in POLICIES:
-                d_state.t_in[pol] += carried[pol]
+            t_in = d_state.t_in
+            t_in["fifo"] += carried["fifo"]
+            t_in["lifo"] += carried["lifo"]
+            t_in["haircut"] += carried["haircut"]
+            t_in["poison"] += carried["poison"]
         else:
             _add_sink(sinks, ledger, d, kind, t_q, carried)
             if not (carried["fifo"] or carried["lifo"] or carried["haircut"]):
@@ -328,17 +353,23 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
     for st in state.values():
         sync(st, end_pos)
     name = _Names(ledger)
-    edges = [{"txn_id": ledger.txn_id[q], "from": name(int(src[q])), "to": name(int(dst[q])),
-              "amount_fen": int(amount[q]), "at": iso(int(ts[q])), "channel": ledger.channel_name(int(channel[q])),
-              "attributed_fen": {pol: carried[pol] for pol in shown}} for q, carried in edges]
+    edge_pos = np.array([q for q, _ in edges], dtype=np.int64)
+    edge_src, edge_dst = src[edge_pos].tolist(), dst[edge_pos].tolist()
+    name.add(list(state) + edge_src + edge_dst)
+    edges = [{"txn_id": txn, "from": name(s), "to": name(d), "amount_fen": amt, "at": iso(t),
+              "channel": channels[ch] if ch >= 0 else None,
+              "attributed_fen": {pol: carried[pol] for pol in shown}}
+             for (_, carried), txn, s, d, amt, t, ch in zip(
+                 edges, ledger.txn_id.many(edge_pos), edge_src, edge_dst, amount[edge_pos].tolist(),
+                 ts[edge_pos].tolist(), channel[edge_pos].tolist())]
     # 3. results
     seeds_out = [{"txn_id": ledger.txn_id[p], "victim_account": ledger.accounts[int(src[p])],
                   "first_account": ledger.accounts[int(dst[p])], "amount_fen": int(amount[p]),
                   "at": iso(int(ts[p]))} for p in seed_pos]
-    accounts_all = _account_rows(ledger, state, shown, as_of, seeds_out, prior_stops or {})
+    accounts_all = _account_rows(ledger, state, shown, as_of, seeds_out, prior_stops or {}, name)
     accounts = accounts_all[:top] if top is not None else accounts_all
     recoverable = {pol: sum(row["tainted_held_now_fen"][pol] for row in accounts_all) for pol in shown}
-    plan = refund_plan(state, seeds_out, ledger)
+    plan = refund_plan(state, seeds_out, ledger, name)
     params = {"horizon_seconds": horizon_seconds, "max_hops": max_hops, "min_amount_fen": min_amount_fen,
               "hub_degree": hub_degree, "window_end": iso(window_end)}
     sink_rows = sorted(sinks.values(), key=lambda r: (-max(r["amount_fen"][p] for p in POLICIES), r["account"]))
@@ -458,7 +489,7 @@ def _sink_kind(q, s_state, d, ch, channels, account_sink, max_hops, window_end, 
         return "max_hops"
     if t_q > window_end:
         return "beyond_horizon"
-    if max(carried[p] for p in CONSERVING_POLICIES) < min_amount_fen:
+    if max(carried["fifo"], carried["lifo"], carried["haircut"]) < min_amount_fen:  # the conserving policies
         return "below_min_amount"
     return None
 
@@ -483,25 +514,25 @@ def recommend(*, recoverable_fen: int, poison_held_fen: int, passed_on_fen: int,
 
 
 def _account_rows(ledger, state: dict[int, _Account], shown: list[str], as_of: int, seeds: list[dict],
-                  prior_stops: dict[str, int]) -> list[dict]:
+                  prior_stops: dict[str, int], name: _Names) -> list[dict]:
     from .mules import mule_reasons_many  # noqa: PLC0415 - keeps mules free of trace imports
 
     codes = list(state)
     scored = mule_reasons_many(ledger, codes)
     total_seed = max(1, sum(s["amount_fen"] for s in seeds))
     rows = []
-    for a, (score, reasons) in zip(codes, scored):
+    for a, (score, reasons), holder, bank in zip(codes, scored, ledger.holder_name.many(codes), ledger.bank.many(codes)):
         st = state[a]
-        account = ledger.accounts[a]
+        account = name(a)
         held = {pol: _held(st, pol) for pol in POLICIES}
-        recoverable = max(held[p] for p in CONSERVING_POLICIES)
+        recoverable = max(held["fifo"], held["lifo"], held["haircut"])  # the conserving policies
         action, deadline, why = recommend(recoverable_fen=recoverable, poison_held_fen=held["poison"],
                                           passed_on_fen=st.t_out["poison"], mule_score=score,
                                           stops_so_far=prior_stops.get(account, 0), as_of=as_of)
-        through = max(st.t_in[p] for p in CONSERVING_POLICIES)
+        through = max(st.t_in["fifo"], st.t_in["lifo"], st.t_in["haircut"])
         rank = recoverable / total_seed + RANK_MULE_WEIGHT * score * min(1.0, 0.2 + through / total_seed)
         rows.append({
-            "account": account, "holder_name": ledger.holder_name[a], "bank": ledger.bank[a],
+            "account": account, "holder_name": holder, "bank": bank,
             "level": st.level, "first_taint_at": iso(int(ledger.ts[st.taint_pos])),
             "tainted_in_fen": {p: st.t_in[p] for p in shown}, "tainted_out_fen": {p: st.t_out[p] for p in shown},
             "tainted_held_now_fen": {p: held[p] for p in shown}, "balance_now_fen": st.bal,
