@@ -62,7 +62,7 @@ from .text import (
 
 ENGINE_VERSION = "lawsearch-1.2"
 _DEFAULT = object()   # "the committed re-ranker"
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: the bridge keeps each earlier question's words (for the word-vector neighbours)
 CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit
 MIN_CANDIDATES = 50
 MAX_MATCHED_SHOWN = 12

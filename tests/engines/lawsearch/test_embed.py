@@ -76,3 +76,15 @@ def test_committed_vectors_know_lay_and_legal_neighbours():
 
     assert cos("彩礼", "聘礼") > cos("彩礼", "车辆")
     assert cos("噪音", "噪声") > 0.8
+
+
+def test_an_index_of_an_older_format_asks_to_be_imported_again(tmp_path):
+    import json
+
+    idx = LawIndex.build(TOY_ARTICLES, cards=[], reranker=None)
+    idx.save(tmp_path / "idx")
+    meta = json.loads((tmp_path / "idx" / "meta.json").read_text(encoding="utf-8"))
+    meta["format"] = 2
+    (tmp_path / "idx" / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ValueError, match="re-import with --replace"):
+        LawIndex.open(tmp_path / "idx", cards=[])
