@@ -7,6 +7,7 @@ independent of the number of accounts or transfers.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +100,18 @@ def string_hashes(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
     """Hash each string data[offsets[i]:offsets[i+1]] as `string_hash` does (compiled: kernels.hash_strings)."""
     from .kernels import hash_strings  # noqa: PLC0415 - numba loads only where many strings are hashed
 
-    return hash_strings(np.asarray(offsets, dtype=np.int64), np.asarray(data, dtype=np.uint8))
+    offsets, data = np.asarray(offsets, dtype=np.int64), np.asarray(data, dtype=np.uint8)
+    n = len(offsets) - 1
+    if n < _PARALLEL_ROWS:
+        return hash_strings(offsets, data)
+    # two halves on two threads (the kernel releases the GIL; each hash depends on its string only)
+    with ThreadPoolExecutor(2) as pool:
+        halves = list(pool.map(lambda bounds: hash_strings(offsets[bounds[0]: bounds[1] + 1], data),
+                               [(0, n // 2), (n // 2, n)]))
+    return np.concatenate(halves)
+
+
+_PARALLEL_ROWS = 1 << 20
 
 
 _MASK_64 = (1 << 64) - 1
