@@ -398,3 +398,33 @@ def account_streams(out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, t
         last_ts[a] = prev_t
     return (opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
             sum_in, sum_out, first_ts, last_ts, payers, payees)
+
+
+def warm_up() -> None:
+    """Load every kernel of an index build from numba's cache (or compile it) on tiny inputs.
+
+    The first call of a cached kernel in a process costs 0.4-0.9 s here (numba and LLVM start
+    up, then each function is read from disk); `Ledger.open` runs this on a second thread while
+    polars reads the ledger. The argument types match the build's own calls, read-only flags
+    included (arrays numpy wraps around Arrow or polars buffers are read-only), so the build
+    finds each kernel ready; a type that differs only costs one more load at first use.
+    """
+    def frozen(arr):
+        arr.flags.writeable = False
+        return arr
+
+    offsets, data = np.array([0, 1, 2], np.int64), np.array([97, 98], np.uint8)
+    hash_strings(frozen(offsets.copy()), frozen(data.copy()))
+    hashes = hash_strings(offsets, data)
+    encode_hashes(frozen(hashes.copy()))
+    rows = np.arange(2, dtype=np.int64)
+    lookup_keys(hashes, rows, 2)
+    lookup_keys(frozen(hashes.copy()), rows, 2)
+    position_keys(rows, frozen(hashes.copy()), 0, 40)
+    gather_strings(frozen(offsets.copy()), frozen(data.copy()), rows)
+    codes = np.array([0, 1], np.int32)
+    ptr, pos = csr_positions(codes, 2)
+    csr_gather(pos, rows, rows, codes)
+    logs = np.zeros(2, np.float64)
+    account_streams(ptr, pos, ptr, pos, rows, rows, rows, rows, logs, logs, codes, codes,
+                    np.zeros(2, np.int64), rows, rows, 1, 0, 6, 1.0)

@@ -15,6 +15,7 @@ Layout (all arrays memory-mapped when opened from an index directory):
 from __future__ import annotations
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,8 @@ class Ledger:
         fmt = fmt or detect_format(path)
         if fmt == "index":
             return cls.load(path)
+        warm = threading.Thread(target=_warm_kernels, name="numba-warm-up", daemon=True)
+        warm.start()  # numba starts up while polars reads the file (both mostly outside the GIL)
         df, problems = read_transfers(path, fmt)
         opening = labels = None
         if fmt == "amlsim":
@@ -80,8 +83,10 @@ class Ledger:
             for kind, count in balance_problems.counts.items():
                 problems.counts[f"balances: {kind}"] = count
                 problems.lines[f"balances: {kind}"] = balance_problems.lines[kind]
-        return cls.from_frame(df, problems=problems, opening=opening, labels=labels,
-                              source=str(path), fmt=fmt)
+        ledger = cls.from_frame(df, problems=problems, opening=opening, labels=labels,
+                                source=str(path), fmt=fmt)
+        warm.join()
+        return ledger
 
     @classmethod
     def from_frame(cls, df: pl.DataFrame, *, problems: RowProblems | None = None,
@@ -232,6 +237,15 @@ class Ledger:
         from .trace import trace  # noqa: PLC0415 - trace imports Ledger
 
         return trace(self, seeds, **options)
+
+
+def _warm_kernels() -> None:
+    from .kernels import warm_up  # noqa: PLC0415 - numba loads only when an index is built
+
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001 - only a head start: the build compiles or loads what it calls itself
+        pass
 
 
 def _running_sum(values: np.ndarray) -> np.ndarray:
