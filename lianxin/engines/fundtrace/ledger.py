@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from .columns import HashLookup, StringColumn, dictionary_encode, string_buffers
+from .columns import (HashLookup, StringColumn, dictionary_encode_exact, dictionary_encode_unchecked,
+                      string_buffers)
 from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
 from .mules import account_statistics
@@ -91,7 +92,7 @@ class Ledger:
     @classmethod
     def from_frame(cls, df: pl.DataFrame, *, problems: RowProblems | None = None,
                    opening: pl.DataFrame | None = None, labels: pl.DataFrame | None = None,
-                   source: str = "", fmt: str = "frame") -> Ledger:
+                   source: str = "", fmt: str = "frame", exact_accounts: bool = False) -> Ledger:
         """Build from clean columns (txn_id, from_account, to_account, amount_fen, ts, optional names;
         txn_hash when read by ingest).
 
@@ -99,6 +100,9 @@ class Ledger:
         2. accounts dictionary-encoded; 3. CSR adjacency; 4. hash lookups for txn ids and
         accounts; 5. holder name and bank from each account's first transfer; 6. opening
         balances and mule features from one pass over the per-account event stream.
+        Account ids are numbered by an in-memory hash and checked exactly beside the later
+        steps; if two different ids shared a hash, the build starts over with
+        `exact_accounts=True` (ids encoded comparing bytes).
         """
         from .kernels import gather_strings, hash_strings  # noqa: PLC0415 - numba loads only when an index is built
 
@@ -112,7 +116,7 @@ class Ledger:
         n = df.height
         # Independent steps run two at a time: the compiled kernels, numpy's sorts and polars
         # release the GIL, and each step's result is the same whichever thread computes it.
-        with ThreadPoolExecutor(2) as pool:
+        with ThreadPoolExecutor(3) as pool:
             txn_buffers = pool.submit(string_buffers, df["txn_id"])
             ts_rows = df["ts"].to_numpy().astype(np.int64)
             if "txn_hash" in df.columns:  # from ingest
@@ -121,7 +125,13 @@ class Ledger:
                 order_job = pool.submit(lambda: _position_order(ts_rows, hash_strings(*txn_buffers.result())))
             # 2. accounts, encoded in row order of from then to, by first appearance (codes never
             # reach the output; ids do)
-            codes_rows, accounts = dictionary_encode(pl.concat([df["from_account"], df["to_account"]]))
+            account_rows = pl.concat([df["from_account"], df["to_account"]])
+            if exact_accounts:
+                codes_rows, accounts = dictionary_encode_exact(account_rows)
+                exact_job = None
+            else:  # the exact check (~1 s on 10M) runs beside the steps that follow
+                codes_rows, accounts, exact = dictionary_encode_unchecked(account_rows)
+                exact_job = pool.submit(exact)
             n_acct = len(accounts)
             acct_keys_job = pool.submit(lambda: HashLookup.build_keys(accounts.hashes()))
             channels = sorted(df["channel"].drop_nulls().unique().to_list())
@@ -173,6 +183,10 @@ class Ledger:
                 given = (rows[known], opening["balance_fen"].to_numpy()[known], opening["as_of"].to_numpy()[known])
             ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(ledger, given, by_out, by_in)
             ledger.txn_keys, ledger.txn_id = txn_keys_job.result(), txn_id_job.result()
+            if exact_job is not None and not exact_job.result():
+                # two different account ids shared polars' in-memory hash: encode comparing bytes
+                return cls.from_frame(df, problems=problems, opening=opening, labels=labels, source=source,
+                                      fmt=fmt, exact_accounts=True)
         return ledger
 
     # -- persistence --------------------------------------------------------------------

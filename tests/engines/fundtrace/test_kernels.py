@@ -156,3 +156,22 @@ def test_kernels_still_compile_where_no_cache_location_is_writable(monkeypatch):
         return x + 1
 
     assert kernels._jit(add_one)(41) == 42
+
+
+def test_index_build_starts_over_exactly_when_account_hashes_collide(monkeypatch):
+    from lianxin.engines.fundtrace import columns, kernels, ledger as ledger_module
+    from .helpers import hand_example
+
+    expected = hand_example()
+    real = kernels.encode_hashes
+    monkeypatch.setattr(kernels, "encode_hashes", lambda hashes: real(np.asarray(hashes) & np.uint64(1)))
+    exact_calls = []
+    monkeypatch.setattr(ledger_module, "dictionary_encode_exact",
+                        lambda values: exact_calls.append(1) or columns.dictionary_encode_exact(values))
+    got = hand_example()
+    assert exact_calls == [1]
+    for name in ("src", "dst", "out_ptr", "out_pos", "in_ptr", "in_pos", "opening_fen", "acct_keys", "txn_keys"):
+        assert np.array_equal(getattr(got, name), getattr(expected, name)), name
+    assert got.accounts.many(range(got.n_accounts)) == expected.accounts.many(range(expected.n_accounts))
+    for name, column in expected.mule.items():
+        assert np.array_equal(got.mule[name], column), name
