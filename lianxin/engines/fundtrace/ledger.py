@@ -134,14 +134,12 @@ class Ledger:
                 exact_job = pool.submit(exact)
             n_acct = len(accounts)
             acct_keys_job = pool.submit(lambda: HashLookup.build_keys(accounts.hashes()))
-            channels = sorted(df["channel"].drop_nulls().unique().to_list())
-            channel_rows = (df["channel"].cast(pl.Enum(channels)).to_physical().cast(pl.Int16).fill_null(-1)
-                            .to_numpy())
+            channel_job = pool.submit(_channel_codes, df["channel"])
             amount_rows = df["amount_fen"].to_numpy().astype(np.int64)
             order, txn_hash_rows = order_job.result()
             src, dst = codes_rows[:n][order], codes_rows[n:][order]
             del codes_rows
-            channel, amount, ts = channel_rows[order], amount_rows[order], ts_rows[order]
+            amount, ts = amount_rows[order], ts_rows[order]
             # 3. CSR: positions of each account's transfers, ascending (a counting sort by account);
             # (amount, ts, partner) gathered in CSR order
             in_job = pool.submit(_csr_side, dst, n_acct, amount, ts, src)
@@ -156,8 +154,11 @@ class Ledger:
             rows_out = np.where(first_out >= 0, order[np.maximum(first_out, 0)], 0)
             rows_in = order[first_in]
             use_out = first_out >= 0
+            bank_job = pool.submit(_pick, df["from_bank"], df["to_bank"], rows_out, rows_in, use_out)
             holder = _pick(df["from_name"], df["to_name"], rows_out, rows_in, use_out)
-            bank = _pick(df["from_bank"], df["to_bank"], rows_out, rows_in, use_out)
+            channels, channel_rows = channel_job.result()
+            channel = channel_rows[order]
+            bank = bank_job.result()
             meta = {
                 "engine_version": ENGINE_VERSION, "index_format": INDEX_FORMAT_VERSION, "source": source,
                 "format": fmt, "n_transfers": int(n), "n_accounts": int(n_acct),
@@ -290,6 +291,12 @@ def _position_order(ts: np.ndarray, txn_hash: np.ndarray) -> tuple[np.ndarray, n
 
         return np.argsort(position_keys(ts, txn_hash, int(ts.min()), hash_bits)), txn_hash
     return np.lexsort((txn_hash, ts)), txn_hash
+
+
+def _channel_codes(column: pl.Series) -> tuple[list[str], np.ndarray]:
+    """Return (sorted channel names, code per row: index in that list, -1 where missing)."""
+    channels = sorted(column.drop_nulls().unique().to_list())
+    return channels, column.cast(pl.Enum(channels)).to_physical().cast(pl.Int16).fill_null(-1).to_numpy()
 
 
 def _pick(out_col: pl.Series, in_col: pl.Series, rows_out, rows_in, use_out) -> StringColumn:
