@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lianxin.engines.fundtrace.columns import StringColumn, dictionary_encode, string_hash
+from lianxin.engines.fundtrace import kernels
 from lianxin.engines.fundtrace.kernels import account_streams, csr_positions, encode_strings, hash_strings
 
 # short ids collide often; long ones share 40+ byte prefixes (past a table slot's inline copy)
@@ -137,6 +138,17 @@ def test_account_streams_match_a_plain_loop(rows, as_of_list):
         if out_ptr[a + 1] == out_ptr[a] and in_ptr[a + 1] == in_ptr[a]:
             continue  # an account with no transfer has no stream (never built: codes come from transfers)
         assert tuple(column[a].item() for column in got) == expected[a]
+    # large ledgers walk two ranges of accounts on two threads: the same bits
+    threshold, kernels._PARALLEL_EVENTS = kernels._PARALLEL_EVENTS, 0
+    try:
+        split = account_streams(out_ptr, out_pos, in_ptr, in_pos, amount[out_pos], amount[in_pos], ts[out_pos],
+                                ts[in_pos], log_amount[out_pos], log_amount[in_pos], dst[out_pos], src[in_pos],
+                                as_of, np.array([lo for lo, _ in under]), np.array([hi for _, hi in under]), 7200,
+                                28_800, 6, float(np.log(5)))
+    finally:
+        kernels._PARALLEL_EVENTS = threshold
+    for column, split_column in zip(got, split):
+        assert column.tobytes() == split_column.tobytes()
 
 
 def test_kernels_still_compile_where_no_cache_location_is_writable(monkeypatch):
