@@ -27,7 +27,7 @@ from .columns import (HashLookup, StringColumn, dictionary_encode_exact, diction
                       string_buffers)
 from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
-from .mules import account_statistics
+from .mules import account_statistics, amount_logs
 
 INDEX_FORMAT_VERSION = 5
 _ARRAYS = ("src", "dst", "amount_fen", "ts", "channel", "txn_keys", "acct_keys", "out_ptr", "out_pos", "in_ptr", "in_pos", "out_csum", "in_csum", "opening_fen", "label")
@@ -143,11 +143,11 @@ class Ledger:
             # 3. CSR: positions of each account's transfers, ascending (a counting sort by account);
             # (amount, ts, partner) gathered in CSR order
             in_job = pool.submit(_csr_side, dst, n_acct, amount, ts, src)
-            out_ptr, out_pos, by_out = _csr_side(src, n_acct, amount, ts, dst)
+            out_ptr, out_pos, by_out, out_csum, log_out = _csr_side(src, n_acct, amount, ts, dst)
             # 4. lookups and the txn ids in position order, beside step 5
             txn_keys_job = pool.submit(HashLookup.build_keys, txn_hash_rows, order)
             txn_id_job = pool.submit(lambda: StringColumn(*gather_strings(*txn_buffers.result(), order)))
-            in_ptr, in_pos, by_in = in_job.result()
+            in_ptr, in_pos, by_in, in_csum, log_in = in_job.result()
             # 5. holder name and bank: as named on the account's first transfer out (else in)
             first_out = np.where(np.diff(out_ptr) > 0, out_pos[np.minimum(out_ptr[:-1], max(n - 1, 0))], -1)
             first_in = in_pos[np.minimum(in_ptr[:-1], max(n - 1, 0))]
@@ -170,7 +170,7 @@ class Ledger:
                          accounts=accounts, acct_keys=acct_keys_job.result(),
                          holder_name=holder, bank=bank,
                          out_ptr=out_ptr, out_pos=out_pos, in_ptr=in_ptr, in_pos=in_pos,
-                         out_csum=_running_sum(by_out[0]), in_csum=_running_sum(by_in[0]),
+                         out_csum=out_csum, in_csum=in_csum,
                          opening_fen=np.zeros(n_acct, np.int64), label=np.full(n_acct, -1, np.int8), meta=meta)
             if labels is not None:
                 rows = ledger.account_codes(labels["account"])
@@ -182,7 +182,8 @@ class Ledger:
                 rows = ledger.account_codes(opening["account"])
                 known = rows >= 0
                 given = (rows[known], opening["balance_fen"].to_numpy()[known], opening["as_of"].to_numpy()[known])
-            ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(ledger, given, by_out, by_in)
+            ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(
+                ledger, given, by_out, by_in, (log_out, log_in))
             ledger.txn_keys, ledger.txn_id = txn_keys_job.result(), txn_id_job.result()
             if exact_job is not None and not exact_job.result():
                 # two different account ids shared polars' in-memory hash: encode comparing bytes
@@ -275,11 +276,13 @@ def _mapped(path: Path) -> np.ndarray:
 
 
 def _csr_side(codes: np.ndarray, n_acct: int, amount: np.ndarray, ts: np.ndarray, partner: np.ndarray):
-    """Return (ptr, pos, (amount, ts, partner) in pos order) of one side of the adjacency."""
+    """Return (ptr, pos, (amount, ts, partner) in pos order, running sum of those amounts, their
+    logs for `mules.account_statistics`) of one side of the adjacency."""
     from .kernels import csr_gather, csr_positions  # noqa: PLC0415 - numba loads only for index builds
 
     ptr, pos = csr_positions(codes, n_acct)
-    return ptr, pos, csr_gather(pos, amount, ts, partner)
+    gathered = csr_gather(pos, amount, ts, partner)
+    return ptr, pos, gathered, _running_sum(gathered[0]), amount_logs(gathered[0])
 
 
 def _position_order(ts: np.ndarray, txn_hash: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
