@@ -7,6 +7,8 @@ independent of the number of accounts or transfers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -84,22 +86,54 @@ def dictionary_encode(values: pl.Series, hashes: np.ndarray | None = None) -> tu
     Polars' hash is only used in memory here (it is not stable across versions; the index
     stores `string_hash`es). Nulls are read as empty strings.
     """
-    from .kernels import encode_hashes, encode_strings  # noqa: PLC0415 - numba loads only for index builds
+    codes, dictionary, exact = dictionary_encode_unchecked(values, hashes)
+    return (codes, dictionary) if exact() else dictionary_encode_exact(values)
+
+
+def dictionary_encode_unchecked(values: pl.Series, hashes: np.ndarray | None = None
+                                ) -> tuple[np.ndarray, StringColumn, Callable[[], bool]]:
+    """Return (codes, dictionary, exact) of steps 1-2 of `dictionary_encode`, the check not yet run.
+
+    `exact()` runs the check (True when no two different values shared a hash); an index
+    build runs it on another thread beside the steps that use the codes, and encodes with
+    `dictionary_encode_exact` and starts over in the rare case it fails.
+    """
+    from .kernels import encode_hashes  # noqa: PLC0415 - numba loads only for index builds
 
     values = values.cast(pl.String).fill_null("")
     codes, first = encode_hashes(values.hash(seed=0).to_numpy() if hashes is None else hashes)
     dictionary = values.gather(first)
-    if len(values) and not (dictionary.gather(codes) == values).all():
-        codes, offsets, data, _ = encode_strings(*string_buffers(values))
-        return codes, StringColumn(offsets, data)
-    return codes, StringColumn.from_series(dictionary)
+
+    def exact() -> bool:
+        return not len(values) or bool((dictionary.gather(codes) == values).all())
+
+    return codes, StringColumn.from_series(dictionary), exact
+
+
+def dictionary_encode_exact(values: pl.Series) -> tuple[np.ndarray, StringColumn]:
+    """Encode comparing bytes (kernels.encode_strings): right whatever the hashes, slower."""
+    from .kernels import encode_strings  # noqa: PLC0415 - numba loads only for index builds
+
+    codes, offsets, data, _ = encode_strings(*string_buffers(values.cast(pl.String).fill_null("")))
+    return codes, StringColumn(offsets, data)
 
 
 def string_hashes(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
     """Hash each string data[offsets[i]:offsets[i+1]] as `string_hash` does (compiled: kernels.hash_strings)."""
     from .kernels import hash_strings  # noqa: PLC0415 - numba loads only where many strings are hashed
 
-    return hash_strings(np.asarray(offsets, dtype=np.int64), np.asarray(data, dtype=np.uint8))
+    offsets, data = np.asarray(offsets, dtype=np.int64), np.asarray(data, dtype=np.uint8)
+    n = len(offsets) - 1
+    if n < _PARALLEL_ROWS:
+        return hash_strings(offsets, data)
+    # two halves on two threads (the kernel releases the GIL; each hash depends on its string only)
+    with ThreadPoolExecutor(2) as pool:
+        halves = list(pool.map(lambda bounds: hash_strings(offsets[bounds[0]: bounds[1] + 1], data),
+                               [(0, n // 2), (n // 2, n)]))
+    return np.concatenate(halves)
+
+
+_PARALLEL_ROWS = 1 << 20
 
 
 _MASK_64 = (1 << 64) - 1

@@ -14,6 +14,8 @@ install) they still work and are compiled once per process.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numba import njit
 
@@ -300,7 +302,6 @@ def _distinct(values, scratch):
     return np.float64(count)
 
 
-@_jit
 def account_streams(out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, ts_in, log_out, log_in,
                     payee, payer, as_of_acct, under_lo, under_hi, rapid_seconds, utc_offset_seconds,
                     night_end_hour, log_unusual):
@@ -315,26 +316,41 @@ def account_streams(out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, t
     dst and src does.
     """
     n_acct = len(out_ptr) - 1
-    opening = np.zeros(n_acct, np.int64)
-    before = np.zeros(n_acct, np.float64)
-    rapid = np.zeros(n_acct, np.float64)
-    n_rapid = np.zeros(n_acct, np.float64)
-    n_under = np.zeros(n_acct, np.float64)
-    n_night = np.zeros(n_acct, np.float64)
-    max_gap = np.zeros(n_acct, np.int64)
-    n_unusual_out = np.zeros(n_acct, np.float64)
-    n_unusual_in = np.zeros(n_acct, np.float64)
-    sum_in = np.zeros(n_acct, np.float64)
-    sum_out = np.zeros(n_acct, np.float64)
-    first_ts = np.zeros(n_acct, np.int64)
-    last_ts = np.zeros(n_acct, np.int64)
-    payers = np.zeros(n_acct, np.float64)
-    payees = np.zeros(n_acct, np.float64)
+    outputs = tuple(np.zeros(n_acct, dtype) for dtype in _STREAM_DTYPES)
+    args = (out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, ts_in, log_out, log_in, payee, payer,
+            as_of_acct, under_lo, under_hi, rapid_seconds, utc_offset_seconds, night_end_hour, log_unusual)
+    events = len(out_pos) + len(in_pos)
+    if events < _PARALLEL_EVENTS:
+        _account_streams_range(*args, 0, n_acct, *outputs)
+        return outputs
+    # two ranges of accounts with about as many events each, one per thread (the kernel releases
+    # the GIL; an account's results depend on its own stream only, so they are the same bits)
+    middle = int(np.searchsorted(np.asarray(out_ptr) + np.asarray(in_ptr), events // 2))
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda bounds: _account_streams_range(*args, *bounds, *outputs),
+                      [(0, middle), (middle, n_acct)]))
+    return outputs
+
+
+_PARALLEL_EVENTS = 1 << 20
+# opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in, sum_in, sum_out,
+# first_ts, last_ts, payers, payees
+_STREAM_DTYPES = (np.int64, np.float64, np.float64, np.float64, np.float64, np.float64, np.int64, np.float64,
+                  np.float64, np.float64, np.float64, np.int64, np.int64, np.float64, np.float64)
+
+
+@_jit
+def _account_streams_range(out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, ts_in, log_out, log_in,
+                           payee, payer, as_of_acct, under_lo, under_hi, rapid_seconds, utc_offset_seconds,
+                           night_end_hour, log_unusual, lo, hi, opening, before, rapid, n_rapid, n_under,
+                           n_night, max_gap, n_unusual_out, n_unusual_in, sum_in, sum_out, first_ts, last_ts,
+                           payers, payees):
+    """`account_streams` for accounts lo..hi-1, into the given (zeroed) output arrays."""
     longest = 0
-    for a in range(n_acct):
+    for a in range(lo, hi):
         longest = max(longest, out_ptr[a + 1] - out_ptr[a], in_ptr[a + 1] - in_ptr[a])
     scratch = np.empty(longest, payer.dtype)
-    for a in range(n_acct):
+    for a in range(lo, hi):
         o, o_end, i, i_end = out_ptr[a], out_ptr[a + 1], in_ptr[a], in_ptr[a + 1]
         if o == o_end and i == i_end:
             continue
@@ -396,5 +412,33 @@ def account_streams(out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, t
             prev_t = t
         opening[a] = -min(0, low)
         last_ts[a] = prev_t
-    return (opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
-            sum_in, sum_out, first_ts, last_ts, payers, payees)
+
+
+def warm_up() -> None:
+    """Load every kernel of an index build from numba's cache (or compile it) on tiny inputs.
+
+    The first call of a cached kernel in a process costs 0.4-0.9 s here (numba and LLVM start
+    up, then each function is read from disk); `Ledger.open` runs this on a second thread while
+    polars reads the ledger. The argument types match the build's own calls, read-only flags
+    included (arrays numpy wraps around Arrow or polars buffers are read-only), so the build
+    finds each kernel ready; a type that differs only costs one more load at first use.
+    """
+    def frozen(arr):
+        arr.flags.writeable = False
+        return arr
+
+    offsets, data = np.array([0, 1, 2], np.int64), np.array([97, 98], np.uint8)
+    hash_strings(frozen(offsets.copy()), frozen(data.copy()))
+    hashes = hash_strings(offsets, data)
+    encode_hashes(frozen(hashes.copy()))
+    rows = np.arange(2, dtype=np.int64)
+    lookup_keys(hashes, rows, 2)
+    lookup_keys(frozen(hashes.copy()), rows, 2)
+    position_keys(rows, frozen(hashes.copy()), 0, 40)
+    gather_strings(frozen(offsets.copy()), frozen(data.copy()), rows)
+    codes = np.array([0, 1], np.int32)
+    ptr, pos = csr_positions(codes, 2)
+    csr_gather(pos, rows, rows, codes)
+    logs = np.zeros(2, np.float64)
+    account_streams(ptr, pos, ptr, pos, rows, rows, rows, rows, logs, logs, codes, codes,
+                    np.zeros(2, np.int64), rows, rows, 1, 0, 6, 1.0)

@@ -15,16 +15,19 @@ Layout (all arrays memory-mapped when opened from an index directory):
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from .columns import HashLookup, StringColumn, dictionary_encode, string_buffers
+from .columns import (HashLookup, StringColumn, dictionary_encode_exact, dictionary_encode_unchecked,
+                      string_buffers)
 from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
-from .mules import account_statistics
+from .mules import account_statistics, amount_logs
 
 INDEX_FORMAT_VERSION = 5
 _ARRAYS = ("src", "dst", "amount_fen", "ts", "channel", "txn_keys", "acct_keys", "out_ptr", "out_pos", "in_ptr", "in_pos", "out_csum", "in_csum", "opening_fen", "label")
@@ -68,6 +71,8 @@ class Ledger:
         fmt = fmt or detect_format(path)
         if fmt == "index":
             return cls.load(path)
+        warm = threading.Thread(target=_warm_kernels, name="numba-warm-up", daemon=True)
+        warm.start()  # numba starts up while polars reads the file (both mostly outside the GIL)
         df, problems = read_transfers(path, fmt)
         opening = labels = None
         if fmt == "amlsim":
@@ -79,13 +84,15 @@ class Ledger:
             for kind, count in balance_problems.counts.items():
                 problems.counts[f"balances: {kind}"] = count
                 problems.lines[f"balances: {kind}"] = balance_problems.lines[kind]
-        return cls.from_frame(df, problems=problems, opening=opening, labels=labels,
-                              source=str(path), fmt=fmt)
+        ledger = cls.from_frame(df, problems=problems, opening=opening, labels=labels,
+                                source=str(path), fmt=fmt)
+        warm.join()
+        return ledger
 
     @classmethod
     def from_frame(cls, df: pl.DataFrame, *, problems: RowProblems | None = None,
                    opening: pl.DataFrame | None = None, labels: pl.DataFrame | None = None,
-                   source: str = "", fmt: str = "frame") -> Ledger:
+                   source: str = "", fmt: str = "frame", exact_accounts: bool = False) -> Ledger:
         """Build from clean columns (txn_id, from_account, to_account, amount_fen, ts, optional names;
         txn_hash when read by ingest).
 
@@ -93,9 +100,11 @@ class Ledger:
         2. accounts dictionary-encoded; 3. CSR adjacency; 4. hash lookups for txn ids and
         accounts; 5. holder name and bank from each account's first transfer; 6. opening
         balances and mule features from one pass over the per-account event stream.
+        Account ids are numbered by an in-memory hash and checked exactly beside the later
+        steps; if two different ids shared a hash, the build starts over with
+        `exact_accounts=True` (ids encoded comparing bytes).
         """
-        from .kernels import (  # noqa: PLC0415 - numba loads only when an index is built
-            csr_gather, csr_positions, gather_strings, hash_strings)
+        from .kernels import gather_strings, hash_strings  # noqa: PLC0415 - numba loads only when an index is built
 
         problems = problems or RowProblems()
         for c in ("from_name", "to_name", "from_bank", "to_bank", "channel"):
@@ -105,62 +114,81 @@ class Ledger:
             raise LedgerError(f"{source or 'ledger'}: no readable transfers"
                               + (f" ({problems.total} bad rows)" if problems.total else ""))
         n = df.height
-        txn_offsets, txn_data = string_buffers(df["txn_id"])
-        txn_hash_rows = (df["txn_hash"].to_numpy() if "txn_hash" in df.columns  # from ingest
-                         else hash_strings(txn_offsets, txn_data))
-        ts_rows = df["ts"].to_numpy().astype(np.int64)
-        order = _position_order(ts_rows, txn_hash_rows)
-        # 2. accounts, encoded in row order of from then to, by first appearance (codes never
-        # reach the output; ids do)
-        codes_rows, accounts = dictionary_encode(pl.concat([df["from_account"], df["to_account"]]))
-        n_acct = len(accounts)
-        src, dst = codes_rows[:n][order], codes_rows[n:][order]
-        del codes_rows
-        channels = sorted(df["channel"].drop_nulls().unique().to_list())
-        channel = (df["channel"].cast(pl.Enum(channels)).to_physical().cast(pl.Int16).fill_null(-1)
-                   .to_numpy()[order])
-        amount = df["amount_fen"].to_numpy().astype(np.int64)[order]
-        ts = ts_rows[order]
-        # 3. CSR: positions of each account's transfers, ascending (a counting sort by account)
-        out_ptr, out_pos = csr_positions(src, n_acct)
-        in_ptr, in_pos = csr_positions(dst, n_acct)
-        by_out = csr_gather(out_pos, amount, ts, dst)  # (amount, ts, payee) in out_pos order
-        by_in = csr_gather(in_pos, amount, ts, src)  # (amount, ts, payer) in in_pos order
-        # 4. lookups
-        txn_keys = HashLookup.build_keys(txn_hash_rows, order)
-        acct_keys = HashLookup.build_keys(accounts.hashes())
-        # 5. holder name and bank: as named on the account's first transfer out (else in)
-        first_out = np.where(np.diff(out_ptr) > 0, out_pos[np.minimum(out_ptr[:-1], max(n - 1, 0))], -1)
-        first_in = in_pos[np.minimum(in_ptr[:-1], max(n - 1, 0))]
-        rows_out = np.where(first_out >= 0, order[np.maximum(first_out, 0)], 0)
-        rows_in = order[first_in]
-        use_out = first_out >= 0
-        holder = _pick(df["from_name"], df["to_name"], rows_out, rows_in, use_out)
-        bank = _pick(df["from_bank"], df["to_bank"], rows_out, rows_in, use_out)
-        meta = {
-            "engine_version": ENGINE_VERSION, "index_format": INDEX_FORMAT_VERSION, "source": source,
-            "format": fmt, "n_transfers": int(n), "n_accounts": int(n_acct),
-            "ts_min": int(ts[0]), "ts_max": int(ts[-1]), "channels": channels,
-            "problems": problems.as_dict(), "has_opening_balances": opening is not None,
-        }
-        ledger = cls(src=src, dst=dst, amount_fen=amount, ts=ts, channel=channel,
-                     txn_id=StringColumn(*gather_strings(txn_offsets, txn_data, order)),
-                     txn_keys=txn_keys, accounts=accounts, acct_keys=acct_keys,
-                     holder_name=holder, bank=bank,
-                     out_ptr=out_ptr, out_pos=out_pos, in_ptr=in_ptr, in_pos=in_pos,
-                     out_csum=_running_sum(by_out[0]), in_csum=_running_sum(by_in[0]),
-                     opening_fen=np.zeros(n_acct, np.int64), label=np.full(n_acct, -1, np.int8), meta=meta)
-        if labels is not None:
-            rows = ledger.account_codes(labels["account"])
-            known = rows >= 0
-            ledger.label[:] = 0
-            ledger.label[rows[known]] = labels["is_fraud"].cast(pl.Int8).to_numpy()[known]
-        given = None
-        if opening is not None:
-            rows = ledger.account_codes(opening["account"])
-            known = rows >= 0
-            given = (rows[known], opening["balance_fen"].to_numpy()[known], opening["as_of"].to_numpy()[known])
-        ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(ledger, given, by_out, by_in)
+        # Independent steps run two at a time: the compiled kernels, numpy's sorts and polars
+        # release the GIL, and each step's result is the same whichever thread computes it.
+        with ThreadPoolExecutor(3) as pool:
+            txn_buffers = pool.submit(string_buffers, df["txn_id"])
+            ts_rows = df["ts"].to_numpy().astype(np.int64)
+            if "txn_hash" in df.columns:  # from ingest
+                order_job = pool.submit(_position_order, ts_rows, df["txn_hash"].to_numpy())
+            else:
+                order_job = pool.submit(lambda: _position_order(ts_rows, hash_strings(*txn_buffers.result())))
+            # 2. accounts, encoded in row order of from then to, by first appearance (codes never
+            # reach the output; ids do)
+            account_rows = pl.concat([df["from_account"], df["to_account"]])
+            if exact_accounts:
+                codes_rows, accounts = dictionary_encode_exact(account_rows)
+                exact_job = None
+            else:  # the exact check (~1 s on 10M) runs beside the steps that follow
+                codes_rows, accounts, exact = dictionary_encode_unchecked(account_rows)
+                exact_job = pool.submit(exact)
+            n_acct = len(accounts)
+            acct_keys_job = pool.submit(lambda: HashLookup.build_keys(accounts.hashes()))
+            channel_job = pool.submit(_channel_codes, df["channel"])
+            amount_rows = df["amount_fen"].to_numpy().astype(np.int64)
+            order, txn_hash_rows = order_job.result()
+            src, dst = codes_rows[:n][order], codes_rows[n:][order]
+            del codes_rows
+            amount, ts = amount_rows[order], ts_rows[order]
+            # 3. CSR: positions of each account's transfers, ascending (a counting sort by account);
+            # (amount, ts, partner) gathered in CSR order
+            in_job = pool.submit(_csr_side, dst, n_acct, amount, ts, src)
+            out_ptr, out_pos, by_out, out_csum, log_out = _csr_side(src, n_acct, amount, ts, dst)
+            # 4. lookups and the txn ids in position order, beside step 5
+            txn_keys_job = pool.submit(HashLookup.build_keys, txn_hash_rows, order)
+            txn_id_job = pool.submit(lambda: StringColumn(*gather_strings(*txn_buffers.result(), order)))
+            in_ptr, in_pos, by_in, in_csum, log_in = in_job.result()
+            # 5. holder name and bank: as named on the account's first transfer out (else in)
+            first_out = np.where(np.diff(out_ptr) > 0, out_pos[np.minimum(out_ptr[:-1], max(n - 1, 0))], -1)
+            first_in = in_pos[np.minimum(in_ptr[:-1], max(n - 1, 0))]
+            rows_out = np.where(first_out >= 0, order[np.maximum(first_out, 0)], 0)
+            rows_in = order[first_in]
+            use_out = first_out >= 0
+            bank_job = pool.submit(_pick, df["from_bank"], df["to_bank"], rows_out, rows_in, use_out)
+            holder = _pick(df["from_name"], df["to_name"], rows_out, rows_in, use_out)
+            channels, channel_rows = channel_job.result()
+            channel = channel_rows[order]
+            bank = bank_job.result()
+            meta = {
+                "engine_version": ENGINE_VERSION, "index_format": INDEX_FORMAT_VERSION, "source": source,
+                "format": fmt, "n_transfers": int(n), "n_accounts": int(n_acct),
+                "ts_min": int(ts[0]), "ts_max": int(ts[-1]), "channels": channels,
+                "problems": problems.as_dict(), "has_opening_balances": opening is not None,
+            }
+            ledger = cls(src=src, dst=dst, amount_fen=amount, ts=ts, channel=channel,
+                         txn_id=None, txn_keys=None,  # filled in below, when their threads finish
+                         accounts=accounts, acct_keys=acct_keys_job.result(),
+                         holder_name=holder, bank=bank,
+                         out_ptr=out_ptr, out_pos=out_pos, in_ptr=in_ptr, in_pos=in_pos,
+                         out_csum=out_csum, in_csum=in_csum,
+                         opening_fen=np.zeros(n_acct, np.int64), label=np.full(n_acct, -1, np.int8), meta=meta)
+            if labels is not None:
+                rows = ledger.account_codes(labels["account"])
+                known = rows >= 0
+                ledger.label[:] = 0
+                ledger.label[rows[known]] = labels["is_fraud"].cast(pl.Int8).to_numpy()[known]
+            given = None
+            if opening is not None:
+                rows = ledger.account_codes(opening["account"])
+                known = rows >= 0
+                given = (rows[known], opening["balance_fen"].to_numpy()[known], opening["as_of"].to_numpy()[known])
+            ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(
+                ledger, given, by_out, by_in, (log_out, log_in))
+            ledger.txn_keys, ledger.txn_id = txn_keys_job.result(), txn_id_job.result()
+            if exact_job is not None and not exact_job.result():
+                # two different account ids shared polars' in-memory hash: encode comparing bytes
+                return cls.from_frame(df, problems=problems, opening=opening, labels=labels, source=source,
+                                      fmt=fmt, exact_accounts=True)
         return ledger
 
     # -- persistence --------------------------------------------------------------------
@@ -169,12 +197,13 @@ class Ledger:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "meta.json").unlink(missing_ok=True)
-        for name in _ARRAYS:
-            np.save(directory / f"{name}.npy", np.ascontiguousarray(getattr(self, name)))
+        files = [(f"{name}.npy", getattr(self, name)) for name in _ARRAYS]
         for name in _STRINGS:
-            getattr(self, name).save(directory, name)
-        for name, arr in self.mule.items():
-            np.save(directory / f"mule.{name}.npy", arr)
+            column = getattr(self, name)
+            files += [(f"{name}.offsets.npy", column.offsets), (f"{name}.data.npy", column.data)]
+        files += [(f"mule.{name}.npy", arr) for name, arr in self.mule.items()]
+        with ThreadPoolExecutor(2) as pool:  # writing releases the GIL: two files at a time
+            list(pool.map(lambda item: np.save(directory / item[0], np.ascontiguousarray(item[1])), files))
         meta = dict(self.meta, mule_columns=sorted(self.mule))
         (directory / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -226,6 +255,15 @@ class Ledger:
         return trace(self, seeds, **options)
 
 
+def _warm_kernels() -> None:
+    from .kernels import warm_up  # noqa: PLC0415 - numba loads only when an index is built
+
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001 - only a head start: the build compiles or loads what it calls itself
+        pass
+
+
 def _running_sum(values: np.ndarray) -> np.ndarray:
     out = np.zeros(len(values) + 1, np.int64)
     np.cumsum(values, out=out[1:])
@@ -237,15 +275,31 @@ def _mapped(path: Path) -> np.ndarray:
     return np.load(path, mmap_mode="r").view(np.ndarray)
 
 
-def _position_order(ts: np.ndarray, txn_hash: np.ndarray) -> np.ndarray:
-    """Order rows by time, ties by txn id hash: one int64 key when the time span allows."""
+def _csr_side(codes: np.ndarray, n_acct: int, amount: np.ndarray, ts: np.ndarray, partner: np.ndarray):
+    """Return (ptr, pos, (amount, ts, partner) in pos order, running sum of those amounts, their
+    logs for `mules.account_statistics`) of one side of the adjacency."""
+    from .kernels import csr_gather, csr_positions  # noqa: PLC0415 - numba loads only for index builds
+
+    ptr, pos = csr_positions(codes, n_acct)
+    gathered = csr_gather(pos, amount, ts, partner)
+    return ptr, pos, gathered, _running_sum(gathered[0]), amount_logs(gathered[0])
+
+
+def _position_order(ts: np.ndarray, txn_hash: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (order of rows by time, ties by txn id hash; txn_hash): one int64 key when the time span allows."""
     span = int(ts.max() - ts.min()) if len(ts) else 0
     hash_bits = 62 - max(1, span.bit_length())
     if hash_bits >= 20:
         from .kernels import position_keys  # noqa: PLC0415 - numba loads only for index builds
 
-        return np.argsort(position_keys(ts, txn_hash, int(ts.min()), hash_bits))
-    return np.lexsort((txn_hash, ts))
+        return np.argsort(position_keys(ts, txn_hash, int(ts.min()), hash_bits)), txn_hash
+    return np.lexsort((txn_hash, ts)), txn_hash
+
+
+def _channel_codes(column: pl.Series) -> tuple[list[str], np.ndarray]:
+    """Return (sorted channel names, code per row: index in that list, -1 where missing)."""
+    channels = sorted(column.drop_nulls().unique().to_list())
+    return channels, column.cast(pl.Enum(channels)).to_physical().cast(pl.Int16).fill_null(-1).to_numpy()
 
 
 def _pick(out_col: pl.Series, in_col: pl.Series, rows_out, rows_in, use_out) -> StringColumn:

@@ -30,11 +30,13 @@ WEIGHTS = {"pass_through": 0.55, "fan_in": 0.3, "split_under_limit": 0.35, "near
            "new_or_dormant": 0.2, "night_activity": 0.2, "commission_skim": 0.35, "irregular_amounts": 0.3}
 
 
-def account_statistics(ledger, given=None, by_out=None, by_in=None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def account_statistics(ledger, given=None, by_out=None, by_in=None, logs=None
+                       ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Return (opening_fen, mule features incl. `score`) for every account.
 
     `by_out` / `by_in`: (amount, ts, partner) already gathered in out_pos / in_pos order
-    (the index build has them); gathered here when not given.
+    (the index build has them); gathered here when not given. `logs`: their amounts'
+    `amount_logs` (out, in), computed here when not given.
 
     `given` = (codes, balance_fen, as_of) of known balances; other accounts get the least
     opening balance that never lets them go below zero. Steps:
@@ -60,7 +62,7 @@ def account_statistics(ledger, given=None, by_out=None, by_in=None) -> tuple[np.
     (opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
      sum_in, sum_out, first_ts, last_ts, payers, payees) = account_streams(
         out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, ts_in,
-        np.log(np.maximum(amt_out, 1)), np.log(np.maximum(amt_in, 1)), payee, payer,
+        *(logs if logs is not None else (amount_logs(amt_out), amount_logs(amt_in))), payee, payer,
         as_of_acct, under_lo, under_hi, RAPID_SECONDS, STATION_UTC_OFFSET_SECONDS, NIGHT_END_HOUR,
         float(np.log(UNUSUAL_AMOUNT_FACTOR)))
     counts = np.diff(out_ptr) + np.diff(in_ptr)
@@ -97,6 +99,11 @@ def account_statistics(ledger, given=None, by_out=None, by_in=None) -> tuple[np.
     result = {k: v.astype(np.float32) for k, v in feats.items()}
     result["score"] = np.where(active, score, 0.0).astype(np.float32)
     return opening.astype(np.int64), result, weights
+
+
+def amount_logs(amount: np.ndarray) -> np.ndarray:
+    """Natural log of each amount in fen (at least 1): the scale on which amounts count as unusual."""
+    return np.log(np.maximum(amount, 1))
 
 
 def ledger_weights(strengths: dict[str, np.ndarray], active: np.ndarray) -> dict[str, float]:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lianxin.engines.fundtrace.columns import StringColumn, dictionary_encode, string_hash
+from lianxin.engines.fundtrace import kernels
 from lianxin.engines.fundtrace.kernels import account_streams, csr_positions, encode_strings, hash_strings
 
 # short ids collide often; long ones share 40+ byte prefixes (past a table slot's inline copy)
@@ -137,6 +138,17 @@ def test_account_streams_match_a_plain_loop(rows, as_of_list):
         if out_ptr[a + 1] == out_ptr[a] and in_ptr[a + 1] == in_ptr[a]:
             continue  # an account with no transfer has no stream (never built: codes come from transfers)
         assert tuple(column[a].item() for column in got) == expected[a]
+    # large ledgers walk two ranges of accounts on two threads: the same bits
+    threshold, kernels._PARALLEL_EVENTS = kernels._PARALLEL_EVENTS, 0
+    try:
+        split = account_streams(out_ptr, out_pos, in_ptr, in_pos, amount[out_pos], amount[in_pos], ts[out_pos],
+                                ts[in_pos], log_amount[out_pos], log_amount[in_pos], dst[out_pos], src[in_pos],
+                                as_of, np.array([lo for lo, _ in under]), np.array([hi for _, hi in under]), 7200,
+                                28_800, 6, float(np.log(5)))
+    finally:
+        kernels._PARALLEL_EVENTS = threshold
+    for column, split_column in zip(got, split):
+        assert column.tobytes() == split_column.tobytes()
 
 
 def test_kernels_still_compile_where_no_cache_location_is_writable(monkeypatch):
@@ -156,3 +168,22 @@ def test_kernels_still_compile_where_no_cache_location_is_writable(monkeypatch):
         return x + 1
 
     assert kernels._jit(add_one)(41) == 42
+
+
+def test_index_build_starts_over_exactly_when_account_hashes_collide(monkeypatch):
+    from lianxin.engines.fundtrace import columns, kernels, ledger as ledger_module
+    from .helpers import hand_example
+
+    expected = hand_example()
+    real = kernels.encode_hashes
+    monkeypatch.setattr(kernels, "encode_hashes", lambda hashes: real(np.asarray(hashes) & np.uint64(1)))
+    exact_calls = []
+    monkeypatch.setattr(ledger_module, "dictionary_encode_exact",
+                        lambda values: exact_calls.append(1) or columns.dictionary_encode_exact(values))
+    got = hand_example()
+    assert exact_calls == [1]
+    for name in ("src", "dst", "out_ptr", "out_pos", "in_ptr", "in_pos", "opening_fen", "acct_keys", "txn_keys"):
+        assert np.array_equal(getattr(got, name), getattr(expected, name)), name
+    assert got.accounts.many(range(got.n_accounts)) == expected.accounts.many(range(expected.n_accounts))
+    for name, column in expected.mule.items():
+        assert np.array_equal(got.mule[name], column), name
