@@ -35,6 +35,11 @@ NEAR_DENSE_QUESTIONS = 20
 SOFT_FEATURES = 2
 
 
+def _unit_rows(m: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(m, axis=1, keepdims=True)
+    return (m / np.where(norm > 0, norm, 1.0)).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class WordVectors:
     """Unit word vectors (float32 rows) and the word -> row map."""
@@ -50,8 +55,7 @@ class WordVectors:
     def load(cls, path: Path = DEFAULT_WORDVEC_PATH) -> WordVectors:
         with np.load(path) as z:
             words = str(z["words"]).split("\n")
-            vectors = z["vectors"].astype(np.float32) / INT8_SCALE
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+            vectors = _unit_rows(z["vectors"].astype(np.float32))
         return cls({w: i for i, w in enumerate(words)}, vectors)
 
     @staticmethod
@@ -59,9 +63,8 @@ class WordVectors:
         """Write unit-normalised `vectors` (one row per word) as int8, compressed."""
         if any("\n" in w for w in words):
             raise ValueError("a word contains a newline")
-        unit = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9)
         np.savez_compressed(path, words=np.asarray("\n".join(words)),
-                            vectors=np.round(unit * INT8_SCALE).astype(np.int8))
+                            vectors=np.round(_unit_rows(vectors) * INT8_SCALE).astype(np.int8))
 
 
 _default: WordVectors | None = None
@@ -73,11 +76,6 @@ def default_word_vectors() -> WordVectors | None:
     if _default is None and DEFAULT_WORDVEC_PATH.exists():
         _default = WordVectors.load(DEFAULT_WORDVEC_PATH)
     return _default
-
-
-def _unit_rows(m: np.ndarray) -> np.ndarray:
-    norm = np.linalg.norm(m, axis=1, keepdims=True)
-    return (m / np.where(norm > 0, norm, 1.0)).astype(np.float32)
 
 
 class DenseSpace:

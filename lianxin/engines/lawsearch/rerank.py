@@ -91,6 +91,16 @@ def candidate_features(parts: dict[str, np.ndarray], score: np.ndarray, cand: np
     return np.column_stack(cols).astype(np.float64)
 
 
+def _training_rows(features: Sequence[np.ndarray], labels: Sequence[np.ndarray], depth: int | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Stack each question's best `depth` candidates (all when None); raise if no class is left to learn."""
+    x = np.vstack([f[:depth] for f in features])
+    y = np.concatenate([lab[:depth] for lab in labels])
+    if x.shape[0] == 0 or len(set(y.tolist())) < 2:
+        raise ValueError("re-ranker needs candidates with and without gold articles")
+    return x, y
+
+
 @dataclass(frozen=True)
 class Reranker:
     """Standardisation and logistic-regression weights over `candidate_features`."""
@@ -116,10 +126,7 @@ class Reranker:
         """Fit on per-question feature matrices and 0/1 labels (1 = a gold article)."""
         from sklearn.linear_model import LogisticRegression
 
-        x = np.vstack(features)
-        y = np.concatenate(labels)
-        if x.shape[0] == 0 or len(set(y.tolist())) < 2:
-            raise ValueError("re-ranker needs candidates with and without gold articles")
+        x, y = _training_rows(features, labels)
         mean = x.mean(axis=0)
         scale = x.std(axis=0) + 1e-9
         model = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
@@ -190,10 +197,7 @@ class TreeReranker:
         """Fit on per-question feature matrices (best-first rows) and 0/1 labels (1 = a gold article)."""
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        x = np.vstack([f[:TREE_TRAIN_CANDIDATES] for f in features])
-        y = np.concatenate([lab[:TREE_TRAIN_CANDIDATES] for lab in labels])
-        if x.shape[0] == 0 or len(set(y.tolist())) < 2:
-            raise ValueError("re-ranker needs candidates with and without gold articles")
+        x, y = _training_rows(features, labels, TREE_TRAIN_CANDIDATES)
         model = HistGradientBoostingClassifier(
             max_iter=TREE_ITERATIONS, learning_rate=TREE_LEARNING_RATE, max_depth=TREE_MAX_DEPTH,
             min_samples_leaf=TREE_MIN_SAMPLES_LEAF, early_stopping=False, random_state=TREE_RANDOM_STATE,
