@@ -74,16 +74,18 @@ def folds_of(n: int) -> list[list[int]]:
 
 
 def learn_bridge(questions: list[dict], by_id: dict, source: str) -> Bridge:
-    texts = {}
+    texts, chapters = {}, {}
     pairs = []
     for q in questions:
         golds = []
         for g in q["gold_ids"]:
             a = by_id[g]
             texts[article_key(a.law, a.article)] = a.text
+            if a.chapter:
+                chapters[article_key(a.law, a.article)] = a.chapter
             golds.append((a.law, a.article))
         pairs.append((q["question"], golds))
-    return Bridge.learn(pairs, texts, lexicon=load_lexicon(), source=source)
+    return Bridge.learn(pairs, texts, lexicon=load_lexicon(), source=source, article_chapters=chapters)
 
 
 def write_wordvec(tree_file: Path) -> None:
@@ -285,7 +287,10 @@ def main() -> int:
     print(f"corpus {len(articles)} articles; {len(questions)} questions; {FOLDS}-fold CV (seed {SEED})")
 
     t0 = time.perf_counter()
-    full = LawIndex.build(articles, bridge=learn_bridge(questions, by_id, BRIDGE_SOURCE), cards=[], reranker=None)
+    bridge = learn_bridge(questions, by_id, BRIDGE_SOURCE)
+    print(f"bridge learned in {time.perf_counter() - t0:.1f} s (offline; an import reads the committed one)")
+    t0 = time.perf_counter()
+    full = LawIndex.build(articles, bridge=bridge, cards=[], reranker=None)
     build_s = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

@@ -12,6 +12,8 @@ Three things are learned from pairs of (lay question, gold articles):
 3. priors: how often each law and each article is the answer, smoothed.
 4. term weights: how often a question bigram also occurs in the gold articles, against the
    average (question-style bigrams such as 是否 or 怎样 fall, statute terms rise).
+5. question classifiers (classify.py): for each article, chapter and law that answered a
+   question, which question terms point at it.
 
 Keys are law titles and article labels, not corpus ids, so a bridge learned on one corpus
 applies to any imported corpus that uses the official titles.
@@ -26,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .classify import QuestionClassifier
 from .text import article_key, char_bigrams, index_words, law_key, normalise, strip_fillers
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -58,17 +61,21 @@ class Bridge:
     term_map: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     law_counts: dict[str, int] = field(default_factory=dict)
     article_counts: dict[str, int] = field(default_factory=dict)
+    classifier: QuestionClassifier | None = None
     n_questions: int = 0
     source: str = ""
     lexicon: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def learn(cls, pairs: Iterable[tuple[str, list[tuple[str, str]]]], article_texts: Mapping[str, str],
-              *, lexicon: Mapping[str, list[str]] | None = None, source: str = "") -> Bridge:
+              *, lexicon: Mapping[str, list[str]] | None = None, source: str = "",
+              article_chapters: Mapping[str, str] | None = None) -> Bridge:
         """Learn from (question, [(law, article label), …]) pairs; `article_texts` maps article keys to text.
 
         Gold articles missing from `article_texts` still count for the priors and the
-        question-words field; they just teach no statute words.
+        question-words field; they just teach no statute words. `article_chapters` (article
+        key -> chapter title) gives the chapter classes; without it only articles and laws
+        are learned as classes.
         """
         article_terms: dict[str, Counter] = defaultdict(Counter)
         law_counts: Counter = Counter()
@@ -83,8 +90,16 @@ class Bridge:
         article_words_cache: dict[str, frozenset[str]] = {}
         term_asked: Counter = Counter()
         term_found: Counter = Counter()
+        questions: list[str] = []
+        class_labels: dict[str, list[list[str]]] = {"article": [], "chapter": [], "law": []}
         for question, golds in pairs:
             n_questions += 1
+            questions.append(question)
+            keys = [article_key(law, label) for law, label in golds]
+            class_labels["article"].append(keys)
+            class_labels["law"].append([law_key(law) for law, _ in golds])
+            class_labels["chapter"].append([f"{law_key(law)}|{chapter}" for (law, _), key in zip(golds, keys)
+                                            if (chapter := (article_chapters or {}).get(key))])
             q_norm = strip_fillers(normalise(question))
             q_bigrams = char_bigrams(q_norm)
             q_word_list = index_words(q_norm)
@@ -145,6 +160,7 @@ class Bridge:
             term_map=term_map, law_counts=dict(law_counts), article_counts=dict(article_counts),
             n_questions=n_questions, source=source,
             lexicon={normalise(k): [normalise(v) for v in vs] for k, vs in (lexicon or {}).items()},
+            classifier=QuestionClassifier.learn(questions, class_labels) if questions else None,
         )
 
     def expand(self, question: str, question_words: Iterable[str]) -> dict[str, float]:
@@ -178,6 +194,7 @@ class Bridge:
             "asked": [[" ".join(terms), list(keys)] for terms, keys in self.asked],
             "asked_words": [" ".join(words) for words in self.asked_words],
             "term_weights": dict(sorted(self.term_weights.items())),
+            "classifier": self.classifier.to_json() if self.classifier is not None else None,
         }
 
     @classmethod
@@ -191,6 +208,7 @@ class Bridge:
             law_counts=dict(data.get("law_counts", {})), article_counts=dict(data.get("article_counts", {})),
             n_questions=int(data.get("n_questions", 0)), source=str(data.get("source", "")),
             lexicon={k: list(v) for k, v in data.get("lexicon", {}).items()},
+            classifier=QuestionClassifier.from_json(data["classifier"]) if data.get("classifier") else None,
         )
 
     def save(self, path: Path) -> None:

@@ -16,7 +16,10 @@ bench/lawsearch.py):
 6. meaning (embed.py, re-ranker only): cosine of word-vector sums of question and article
    (dense), votes of the earlier questions closest in that space (dense_near), and how well
    each question word finds a close word in the article (soft match);
-7. a learned re-ranker (rerank.py: boosted trees, or a linear model) re-orders the best 400 by
+7. question classifiers (classify.py, re-ranker only): linear classifiers learned from the
+   earlier questions say how strongly the question points at each article, chapter and law
+   that answered one;
+8. a learned re-ranker (rerank.py: boosted trees, or a linear model) re-orders the best 400 by
    these parts, the first-stage score of the neighbouring articles, chapter and law agreement
    with the best hits and the rank within each part; re-ranked articles score its probability.
 
@@ -45,6 +48,7 @@ from .articles import Article, article_from_record
 from .bm25 import BM25Field
 from .bridge import Bridge, default_bridge
 from .cards import Card, load_cards, match_cards
+from .classify import LEVELS, class_features
 from .embed import DenseSpace, WordVectors, default_word_vectors
 from .rerank import CandidateContext, Reranker, TreeReranker, candidate_features, default_reranker, top_candidates
 from .text import (
@@ -60,9 +64,9 @@ from .text import (
     strip_symbols,
 )
 
-ENGINE_VERSION = "lawsearch-1.2"
+ENGINE_VERSION = "lawsearch-1.3"
 _DEFAULT = object()   # "the committed re-ranker"
-INDEX_FORMAT = 3  # 3: the bridge keeps each earlier question's words (for the word-vector neighbours)
+INDEX_FORMAT = 4  # 4: the bridge holds the question classifiers (classify.py)
 CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit
 MIN_CANDIDATES = 50
 MAX_MATCHED_SHOWN = 12
@@ -251,6 +255,7 @@ class LawIndex:
         chapter_ids: dict[tuple[int, str], int] = {}
         chapter_of_doc = np.asarray([chapter_ids.setdefault((int(self._law_of_doc[i]), a.chapter), len(chapter_ids))
                                      if a.chapter else -1 for i, a in enumerate(articles)], dtype=np.int64)
+        self._class_of_doc = self._classes_of_articles(bridge)
         self._context = CandidateContext(self._law_prior, self._article_prior, self._law_of_doc, chapter_of_doc,
                                          prev_doc, next_doc)
         self._near_docs: list[list[tuple[int, float]]] = []
@@ -274,6 +279,23 @@ class LawIndex:
             asked_words = bridge.asked_words if len(bridge.asked_words) == len(bridge.asked) else []
             self._dense = DenseSpace(self.word_vectors, body_words.vocab, body_words.weights, asked_words,
                                      asked_docs if asked_words else [])
+
+    def _classes_of_articles(self, bridge: Bridge) -> dict[str, np.ndarray]:
+        """Per classifier level, each article's class index (-1: its class never answered a question)."""
+        clf = bridge.classifier
+        if clf is None:
+            return {}
+        out = {}
+        for level in LEVELS:
+            if level not in clf.levels:
+                continue
+            index = {k: i for i, k in enumerate(clf.levels[level].keys)}
+            keys = (article_key(a.law, a.article) if level == "article"
+                    else f"{law_key(a.law)}|{a.chapter}" if level == "chapter" and a.chapter
+                    else law_key(a.law) if level == "law" else None for a in self.articles)
+            out[level] = np.fromiter((index.get(k, -1) if k is not None else -1 for k in keys),
+                                     dtype=np.int64, count=len(self.articles))
+        return out
 
     # -- building and persistence -------------------------------------------------------
 
@@ -330,19 +352,24 @@ class LawIndex:
 
     def candidates(self, question: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the n best first-stage article positions and their re-ranker features (for learning)."""
-        parts, _, _, _, q_words = self._parts(normalise(question), every_part=True)
+        q = normalise(question)
+        parts, _, _, _, q_words = self._parts(q, every_part=True)
         score = self.combine(parts)
         cand = top_candidates(score, n)
-        return cand, self._features(parts, score, cand, q_words)
+        return cand, self._features(parts, score, cand, q_words, q)
 
     def _features(self, parts: dict[str, np.ndarray], score: np.ndarray, cand: np.ndarray,
-                  q_words: list[str]) -> np.ndarray:
+                  q_words: list[str], question: str) -> np.ndarray:
+        classes = None
+        if self._class_of_doc:
+            decisions = self.bridge.classifier.decisions(question)
+            classes = class_features(decisions, {level: of_doc[cand] for level, of_doc in self._class_of_doc.items()})
         soft = None
         if self._dense is not None:
             soft = self._dense.soft_match(q_words, cand)
             if "dense" not in parts:
                 parts = {**parts, "dense": self._dense.dense(self._dense.vector(q_words), cand)}
-        return candidate_features(parts, score, cand, self._context, soft)
+        return candidate_features(parts, score, cand, self._context, soft, classes)
 
     def save(self, directory: str | Path) -> None:
         """Write the index to `directory`, replacing what was there only once all files are written."""
@@ -514,7 +541,7 @@ class LawIndex:
         score = self.combine(parts)
         if self.reranker is not None:
             cand = top_candidates(score, self.reranker.n_candidates)
-            prob = self.reranker.probability(self._features(parts, score, cand, q_words))
+            prob = self.reranker.probability(self._features(parts, score, cand, q_words, q))
             # Re-ranked candidates score their probability (so the diversity factor keeps its
             # meaning); the rest fall below every one of them, in first-stage order.
             best = float(score[cand[0]])

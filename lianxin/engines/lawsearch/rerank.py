@@ -7,7 +7,8 @@ the priors, the first-stage score relative to the best one, the first-stage scor
 articles numbered just before and after (chapter neighbours of strong hits), the candidate's
 rank, whether it shares the law and the chapter of the best hit, how many of the best 20 share
 its law and of the best 10 its chapter, a few products, and its rank within each BM25 part
-(a learned rank fusion) and the word-vector soft match (embed.py). Both are learned in bench/lawsearch.py (`--write-rerank`) from
+(a learned rank fusion), the word-vector soft match (embed.py) and the question classifiers'
+decision for the candidate's article, chapter and law (classify.py). Both are learned in bench/lawsearch.py (`--write-rerank`) from
 out-of-fold features of the STARD training questions; see learned/README.md.
 """
 
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .classify import N_FEATURES as CLASS_FEATURES
+from .classify import UNKNOWN_DECISION
 from .embed import SOFT_FEATURES
 
 DEFAULT_RERANK_PATH = Path(__file__).resolve().parent / "learned" / "rerank.json"
@@ -52,11 +55,13 @@ def top_candidates(score: np.ndarray, n: int) -> np.ndarray:
 
 
 def candidate_features(parts: dict[str, np.ndarray], score: np.ndarray, cand: np.ndarray,
-                       ctx: CandidateContext, soft: np.ndarray | None = None) -> np.ndarray:
+                       ctx: CandidateContext, soft: np.ndarray | None = None,
+                       classes: np.ndarray | None = None) -> np.ndarray:
     """Return the candidates x features matrix (float64); `cand` is best-first.
 
     `soft` holds the word-vector soft-match columns of the candidates (embed.DenseSpace.soft_match);
-    zeros when the index has no word vectors.
+    zeros when the index has no word vectors. `classes` holds the question-classifier columns
+    (classify.class_features); "no class known" when the bridge has no classifier.
     """
     n = len(cand)
     zero = np.zeros(n)
@@ -88,6 +93,9 @@ def candidate_features(parts: dict[str, np.ndarray], score: np.ndarray, cand: np
         rank = np.empty(n)
         rank[np.argsort(-v, kind="stable")] = np.arange(n)
         cols.append(np.where(v > 0, 1.0 / (rank + RANK_OFFSET), 0.0))
+    if classes is None:
+        classes = np.tile([UNKNOWN_DECISION, 0.0, 0.0], (n, CLASS_FEATURES // 3))
+    cols += list(classes.T)
     return np.column_stack(cols).astype(np.float64)
 
 
