@@ -1,6 +1,6 @@
 """The lay->legal bridge, learned from question-article pairs and a reviewed lexicon.
 
-Three things are learned from pairs of (lay question, gold articles):
+What is learned from pairs of (lay question, gold articles):
 
 1. question words per article: the bigrams of the questions that cite an article, kept as
    counts under the article's key (law + label), and per question with its gold keys. They let

@@ -184,7 +184,7 @@ def class_features(decisions: Mapping[str, np.ndarray], class_of_candidate: Mapp
         cls_idx = class_of_candidate.get(name)
         d = decisions.get(name)
         if cls_idx is None or d is None or not len(d):
-            cols += [np.full(n, UNKNOWN_DECISION), np.zeros(n), np.zeros(n)]
+            cols += list(no_class_features(n, levels=1).T)
             continue
         rank = np.empty(len(d))
         rank[np.argsort(-d, kind="stable")] = np.arange(len(d))
@@ -192,4 +192,9 @@ def class_features(decisions: Mapping[str, np.ndarray], class_of_candidate: Mapp
         safe = np.where(known, cls_idx, 0)
         cols += [np.where(known, d[safe], UNKNOWN_DECISION), np.where(known, 1.0 / (rank[safe] + RANK_OFFSET), 0.0),
                  known.astype(float)]
-    return np.column_stack(cols) if cols else np.zeros((n, 0))
+    return np.column_stack(cols)
+
+
+def no_class_features(n: int, levels: int = len(LEVELS)) -> np.ndarray:
+    """The columns of `n` candidates whose class is unknown at every one of `levels` levels."""
+    return np.tile([UNKNOWN_DECISION, 0.0, 0.0], (n, levels))

@@ -22,8 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .classify import N_FEATURES as CLASS_FEATURES
-from .classify import UNKNOWN_DECISION
+from .classify import no_class_features
 from .embed import SOFT_FEATURES
 
 DEFAULT_RERANK_PATH = Path(__file__).resolve().parent / "learned" / "rerank.json"
@@ -93,9 +92,7 @@ def candidate_features(parts: dict[str, np.ndarray], score: np.ndarray, cand: np
         rank = np.empty(n)
         rank[np.argsort(-v, kind="stable")] = np.arange(n)
         cols.append(np.where(v > 0, 1.0 / (rank + RANK_OFFSET), 0.0))
-    if classes is None:
-        classes = np.tile([UNKNOWN_DECISION, 0.0, 0.0], (n, CLASS_FEATURES // 3))
-    cols += list(classes.T)
+    cols += list((no_class_features(n) if classes is None else classes).T)
     return np.column_stack(cols).astype(np.float64)
 
 
