@@ -9,6 +9,7 @@ training questions only and judged on its held-out questions.
     taskset -c 0 .venv/bin/python bench/lawsearch.py --tune          # also search the weights
     .venv/bin/python bench/lawsearch.py --write-bridge               # learn on all questions, commit
     .venv/bin/python bench/lawsearch.py --write-rerank               # re-ranker from out-of-fold features
+    .venv/bin/python bench/lawsearch.py --seed 7 --no-baseline       # other folds: the figures' spread
     .venv/bin/python bench/lawsearch.py --write-wordvec PATH/words_tree_mini.m   # see learned/README.md
 
 The re-ranker is trained, for each fold, on the candidate features of the other folds' questions,
@@ -67,9 +68,9 @@ def load_questions() -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def folds_of(n: int) -> list[list[int]]:
+def folds_of(n: int, seed: int = SEED) -> list[list[int]]:
     order = list(range(n))
-    random.Random(SEED).shuffle(order)
+    random.Random(seed).shuffle(order)
     return [order[f::FOLDS] for f in range(FOLDS)]
 
 
@@ -263,6 +264,8 @@ def main() -> int:
     ap.add_argument("--write-rerank", action="store_true", help="learn the re-ranker into the package")
     ap.add_argument("--write-wordvec", metavar="TREE_FILE", help="derive learned/wordvec.npz from cnsyn's tree")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N questions (quick look)")
+    ap.add_argument("--seed", type=int, default=SEED,
+                    help="another assignment of questions to folds, to see how much the figures move")
     args = ap.parse_args()
     if args.write_wordvec:
         write_wordvec(Path(args.write_wordvec))
@@ -283,8 +286,11 @@ def main() -> int:
               f"{len(bridge.term_map)} learned lay words, {len(bridge.article_terms)} articles)")
         return 0
     golds = [set(q["gold_ids"]) for q in questions]
-    folds = folds_of(len(questions))
-    print(f"corpus {len(articles)} articles; {len(questions)} questions; {FOLDS}-fold CV (seed {SEED})")
+    if args.seed != SEED and args.write_rerank:
+        print(f"--write-rerank learns from the folds of seed {SEED}; drop --seed", file=sys.stderr)
+        return 2
+    folds = folds_of(len(questions), args.seed)
+    print(f"corpus {len(articles)} articles; {len(questions)} questions; {FOLDS}-fold CV (seed {args.seed})")
 
     t0 = time.perf_counter()
     bridge = learn_bridge(questions, by_id, BRIDGE_SOURCE)
