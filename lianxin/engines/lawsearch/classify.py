@@ -48,7 +48,7 @@ def question_terms(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class ClassLevel:
-    """One level's classes: their keys, biases and pruned weights (terms x classes, CSC)."""
+    """One level's classes: their keys, biases and pruned weights (terms x classes, CSR)."""
 
     keys: tuple[str, ...]
     bias: np.ndarray          # (classes,) float32
@@ -110,28 +110,20 @@ class QuestionClassifier:
 
         Returns None when there is nothing to learn (no questions or no class).
         """
+        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.svm import LinearSVC
 
-        docs = [Counter(question_terms(q)) for q in questions]
-        df: Counter = Counter()
-        for d in docs:
-            df.update(d.keys())
-        if not df:
+        if not questions:
             return None
-        vocab = {t: i for i, t in enumerate(sorted(df))}
-        n = len(docs)
-        idf = np.asarray([math.log((1 + n) / (1 + df[t])) + 1.0 for t in sorted(df)], dtype=np.float32)
-        rows, cols, vals = [], [], []
-        for r, d in enumerate(docs):
-            if not d:
-                continue
-            ix = [vocab[t] for t in d]
-            v = np.asarray([1.0 + math.log(x) for x in d.values()]) * idf[ix]
-            v /= np.linalg.norm(v)
-            rows += [r] * len(ix)
-            cols += ix
-            vals += v.tolist()
-        x = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)), dtype=np.float64)
+        # the same weighting as `vector`: sublinear counts times smoothed IDF, unit rows
+        tfidf = TfidfVectorizer(analyzer=question_terms, sublinear_tf=True, dtype=np.float64)
+        try:
+            x = tfidf.fit_transform(questions)
+        except ValueError:          # not one term in any question
+            return None
+        vocab = {t: int(i) for t, i in tfidf.vocabulary_.items()}
+        idf = tfidf.idf_.astype(np.float32)
+        n = len(questions)
         levels = {}
         for name in LEVELS:
             per_question = [sorted(set(k)) for k in labels.get(name, [[]] * n)]
