@@ -182,15 +182,21 @@ class TreeReranker:
 
     def raw_score(self, features: np.ndarray) -> np.ndarray:
         n, (trees, inner) = len(features), self.feature.shape
-        # 1. every split's test for every sample at once: (samples, trees, inner nodes)
-        goes_left = (features[:, self.feature.ravel()] <= self.threshold.ravel()).reshape(n, trees, inner)
-        # 2. walk down: at each level take the test of the node reached so far
-        pos = np.zeros((n, trees, 1), dtype=np.int64)
+        # Flat views: node (tree t, position p) is t * inner + p; the feature f of sample s sits
+        # at f * n + s in the transposed features, so each level is two gathers and a compare
+        # over (samples, trees), not a test of every split for every sample.
+        feature, threshold = self.feature.ravel(), self.threshold.ravel()
+        x = np.ascontiguousarray(np.asarray(features, dtype=np.float64).T).ravel()
+        sample = np.arange(n)[:, None]
+        tree_node = (np.arange(trees) * inner)[None, :]
+        pos = np.zeros((n, trees), dtype=np.intp)
+        # 1. walk down one level at a time: left when feature <= threshold
         for _ in range(self.depth):
-            left = np.take_along_axis(goes_left, pos, axis=2)
-            pos = 2 * pos + 2 - left
-        # 3. sum the leaves reached (leaf j sits at position inner + j)
-        leaf = pos[:, :, 0] - inner + np.arange(trees)[None, :] * (inner + 1)
+            node = tree_node + pos
+            goes_left = x[feature[node] * n + sample] <= threshold[node]
+            pos = 2 * pos + 2 - goes_left
+        # 2. sum the leaves reached (leaf j of tree t sits at position inner + j)
+        leaf = (np.arange(trees) * (inner + 1))[None, :] + pos - inner
         return self.baseline + self.value.ravel()[leaf].sum(axis=1)
 
     def probability(self, features: np.ndarray) -> np.ndarray:
