@@ -23,6 +23,8 @@ bench/lawsearch.py):
    these parts, the first-stage score of the neighbouring articles, chapter and law agreement
    with the best hits and the rank within each part; re-ranked articles score its probability.
 
+Before any of this, sound-alike typos of pinyin input are repaired in the question (typos.py).
+
 Each BM25 part is divided by its best score, so weights mean the same for a three-character
 question and a 2,000-character story. A citation (民法典1165条, 劳动合同法第三十条) puts the
 cited articles first. The top of the list is then re-ordered so that one law does not fill
@@ -63,8 +65,9 @@ from .text import (
     strip_fillers,
     strip_symbols,
 )
+from .typos import TypoRepair
 
-ENGINE_VERSION = "lawsearch-1.3"
+ENGINE_VERSION = "lawsearch-1.4"
 _DEFAULT = object()   # "the committed re-ranker"
 INDEX_FORMAT = 4  # 4: the bridge holds the question classifiers (classify.py)
 CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit
@@ -272,6 +275,7 @@ class LawIndex:
                     if j is not None:
                         votes[j] = max(votes.get(j, 0.0), NEAR_ARTICLE_DECAY ** abs(delta))
             self._near_docs.append(sorted(votes.items()))
+        self._typos: TypoRepair | None = None
         self.word_vectors = default_word_vectors() if word_vectors is _DEFAULT else word_vectors
         self._dense = None
         if self.word_vectors is not None:
@@ -279,6 +283,22 @@ class LawIndex:
             asked_words = bridge.asked_words if len(bridge.asked_words) == len(bridge.asked) else []
             self._dense = DenseSpace(self.word_vectors, body_words.vocab, body_words.weights, asked_words,
                                      asked_docs if asked_words else [])
+
+    @property
+    def typos(self) -> TypoRepair:
+        """The sound-alike typo repair of questions (typos.py), built on first use from this index."""
+        if self._typos is None:
+            body_vocab, body_df = self.body.vocab, self._body_df
+            self._typos = TypoRepair.for_search(
+                lexicon_phrases=self.bridge.lexicon, learned_lay_words=self.bridge.term_map,
+                question_words=self.bridge.asked_words, question_bigrams=(terms for terms, _ in self.bridge.asked),
+                statute_word_df={w: int(self._words_df[i]) for w, i in self.body_words.vocab.items()},
+                statute_bigram_df=lambda b: int(body_df[body_vocab[b]]) if b in body_vocab else 0)
+        return self._typos
+
+    def _question(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """Return the normalised question with its sound-alike typos repaired, and the repairs."""
+        return self.typos.repair(normalise(question))
 
     def _classes_of_articles(self, bridge: Bridge) -> dict[str, np.ndarray]:
         """Per classifier level, each article's class index (-1: its class never answered a question)."""
@@ -352,7 +372,7 @@ class LawIndex:
 
     def candidates(self, question: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the n best first-stage article positions and their re-ranker features (for learning)."""
-        q = normalise(question)
+        q, _ = self._question(question)
         parts, _, _, _, q_words = self._parts(q, every_part=True)
         score = self.combine(parts)
         cand = top_candidates(score, n)
@@ -429,8 +449,10 @@ class LawIndex:
             raise EmptyQueryError("empty question: type a few words about the problem")
         if k < 1:
             raise ValueError("k must be at least 1")
-        q = normalise(question)
+        q, repairs = self._question(question)
         order, scores, reasons, terms = self._rank(q, k)
+        if repairs:
+            reasons = (f"typos repaired: {', '.join(f'{typo} → {word}' for typo, word in repairs)}",) + reasons
         hits = tuple(self._hit(i, shown, terms) for i, shown in zip(order, rank_scores(scores, order), strict=True))
         cards = tuple(self._card_hit(card, score) for card, score in match_cards(self.cards, q))
         if cards:
@@ -441,7 +463,7 @@ class LawIndex:
         """Return only the ranked article ids (the batch mode's fast path: no cards, no texts)."""
         if not isinstance(question, str) or not strip_symbols(normalise(question)):
             return []
-        order, _, _, _ = self._rank(normalise(question), k)
+        order, _, _, _ = self._rank(self._question(question)[0], k)
         return [self.articles[i].id for i in order]
 
     def parts(self, question: str) -> dict[str, np.ndarray]:
@@ -450,7 +472,7 @@ class LawIndex:
         The combined score is the `SearchParams`-weighted sum of these (see `combine`);
         bench/lawsearch.py uses them to tune the weights.
         """
-        return self._parts(normalise(question), every_part=True, dense_everywhere=True)[0]
+        return self._parts(self._question(question)[0], every_part=True, dense_everywhere=True)[0]
 
     def combine(self, parts: dict[str, np.ndarray], params: SearchParams | None = None) -> np.ndarray:
         """Return the weighted sum of score parts (before citations and the diversity re-ordering)."""

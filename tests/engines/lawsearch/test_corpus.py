@@ -56,3 +56,12 @@ def test_fixture_cards_resolve_against_the_real_corpus(small_index):
     assert card.card.id == "unpaid-wages"
     assert all(ref["resolved"] for ref in card.refs)
     assert card.refs[0]["id"] == "labor_contract_law:30"
+
+
+@pytest.mark.parametrize("typo,clean", [
+    ("老板拖欠公资三个月怎么办", "老板拖欠工资三个月怎么办"),
+    ("房东不退压金", "房东不退押金"),
+    ("被狗要了找谁陪偿", "被狗咬了找谁赔偿"),
+])
+def test_sound_alike_typos_find_what_the_right_words_find(small_index, typo, clean):
+    assert [h.id for h in small_index.search(typo, k=10).hits] == [h.id for h in small_index.search(clean, k=10).hits]
