@@ -21,7 +21,8 @@ bench/lawsearch.py):
    that answered one;
 8. a learned re-ranker (rerank.py: boosted trees, or a linear model) re-orders the best 400 by
    these parts, the first-stage score of the neighbouring articles, chapter and law agreement
-   with the best hits and the rank within each part; re-ranked articles score its probability.
+   with the best hits, the rank within each part, and how each main signal stands against the
+   best candidate of the same law; re-ranked articles score its probability.
 
 Before any of this, sound-alike typos of pinyin input are repaired in the question (typos.py).
 
@@ -67,7 +68,7 @@ from .text import (
 )
 from .typos import TypoRepair
 
-ENGINE_VERSION = "lawsearch-1.4"
+ENGINE_VERSION = "lawsearch-1.5"
 _DEFAULT = object()   # "the committed re-ranker"
 INDEX_FORMAT = 4  # 4: the bridge holds the question classifiers (classify.py)
 CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit

@@ -7,9 +7,12 @@ the priors, the first-stage score relative to the best one, the first-stage scor
 articles numbered just before and after (chapter neighbours of strong hits), the candidate's
 rank, whether it shares the law and the chapter of the best hit, how many of the best 20 share
 its law and of the best 10 its chapter, a few products, and its rank within each BM25 part
-(a learned rank fusion), the word-vector soft match (embed.py) and the question classifiers'
-decision for the candidate's article, chapter and law (classify.py). Both are learned in bench/lawsearch.py (`--write-rerank`) from
-out-of-fold features of the STARD training questions; see learned/README.md.
+(a learned rank fusion), the word-vector soft match (embed.py), the question classifiers'
+decision for the candidate's article, chapter and law (classify.py), and, for the main signals,
+how far the candidate stands behind the best candidate of its own law and its rank within that
+law (most misses are the right law and a neighbouring article, so "best of its law" is a signal
+of its own). Both are learned in bench/lawsearch.py (`--write-rerank`) from out-of-fold features
+of the STARD training questions; see learned/README.md.
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ RANKED_PARTS = ("body", "words", "bridge", "near", "asked", "dense")
 RANK_OFFSET = 5.0           # a part's rank r counts 1 / (r + RANK_OFFSET)
 LAW_SUPPORT_DEPTH = 20
 CHAPTER_SUPPORT_DEPTH = 10
+# Signals compared within each law's candidates (see `within_law`): named score parts, and the
+# columns "rel" (first-stage score / best), "soft" (word-vector soft match) and "article class"
+# (the article classifier's decision). Chosen by 5-fold CV on three fold seeds (bench/README.md).
+WITHIN_LAW_PARTS = ("body", "words", "bridge", "near", "dense")
+WITHIN_LAW_FEATURES = 2 * (len(WITHIN_LAW_PARTS) + 3)   # the last columns: (gap, rank) per signal
 
 
 @dataclass(frozen=True)
@@ -86,14 +94,36 @@ def candidate_features(parts: dict[str, np.ndarray], score: np.ndarray, cand: np
     body = cols[0]
     near = cols[PART_FEATURES.index("near")]
     cols += [near * body, cols[1] * body, near ** 2, rel ** 2, cols[PART_FEATURES.index("dense_near")] * body]
-    cols += list((soft if soft is not None else np.zeros((n, SOFT_FEATURES))).T)
+    soft_cols = (soft if soft is not None else np.zeros((n, SOFT_FEATURES))).T
+    cols += list(soft_cols)
     for name in RANKED_PARTS:
         v = parts[name][cand] if name in parts else zero
         rank = np.empty(n)
         rank[np.argsort(-v, kind="stable")] = np.arange(n)
         cols.append(np.where(v > 0, 1.0 / (rank + RANK_OFFSET), 0.0))
-    cols += list((no_class_features(n) if classes is None else classes).T)
+    class_cols = (no_class_features(n) if classes is None else classes).T
+    cols += list(class_cols)
+    signals = [cols[PART_FEATURES.index(name)] for name in WITHIN_LAW_PARTS] + [rel, soft_cols[0], class_cols[0]]
+    for v in signals:
+        cols += list(within_law(v, laws))
     return np.column_stack(cols).astype(np.float64)
+
+
+def within_law(values: np.ndarray, laws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return, per candidate, its value minus the best value among its law's candidates (<= 0)
+    and 1 / (1 + its rank among them), ties ranked by candidate position."""
+    values = np.asarray(values, dtype=np.float64)
+    n = len(values)
+    if not n:
+        return np.zeros(0), np.zeros(0)
+    order = np.lexsort((np.arange(n), -values, laws))
+    sorted_laws = laws[order]
+    starts = np.flatnonzero(np.r_[True, sorted_laws[1:] != sorted_laws[:-1]])
+    first = np.repeat(starts, np.diff(np.r_[starts, n]))      # position in `order` of the law's best
+    gap, rank = np.empty(n), np.empty(n)
+    gap[order] = values[order] - values[order[first]]
+    rank[order] = np.arange(n) - first
+    return gap, 1.0 / (rank + 1.0)
 
 
 def _training_rows(features: Sequence[np.ndarray], labels: Sequence[np.ndarray], depth: int | None = None

@@ -14,6 +14,7 @@ from lianxin.engines.lawsearch.classify import (
     class_features,
     question_terms,
 )
+from lianxin.engines.lawsearch.rerank import WITHIN_LAW_FEATURES
 from lianxin.engines.lawsearch.text import article_key
 
 from .conftest import TOY_ARTICLES
@@ -120,7 +121,7 @@ def test_index_maps_classes_to_articles_and_chapters():
     idx = LawIndex.build(articles, bridge=bridge, cards=[], reranker=None)
     cand, x = idx.candidates("老板拖着工钱不给", 12)
     ids = [idx.articles[c].id for c in cand]
-    cls = x[:, -N_FEATURES:]
+    cls = x[:, -(N_FEATURES + WITHIN_LAW_FEATURES):-WITHIN_LAW_FEATURES]   # the classifier's columns
     known = {name: cls[:, 3 * i + 2] for i, name in enumerate(LEVELS)}
     assert known["article"][ids.index("a1")] == 1 and known["article"][ids.index("a32")] == 0
     assert known["chapter"][ids.index("a32")] == 1 and known["law"][ids.index("a32")] == 1

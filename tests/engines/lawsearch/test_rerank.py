@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lianxin.engines.lawsearch import LawIndex
 from lianxin.engines.lawsearch.rerank import (
@@ -116,3 +118,35 @@ def test_shown_scores_never_rise_down_the_list():
     shown = rank_scores(scores, [0, 1, 2, 3])
     assert shown == sorted(shown, reverse=True)
     assert shown[0] == pytest.approx(0.9) and shown[2] == pytest.approx(0.5) and shown[3] == pytest.approx(0.5)
+
+
+def _within_law_by_hand(values, laws):
+    gap, inv_rank = [], []
+    for j, (v, law) in enumerate(zip(values, laws)):
+        same = [(-values[i], i) for i in range(len(values)) if laws[i] == law]
+        gap.append(v - max(values[i] for i in range(len(values)) if laws[i] == law))
+        inv_rank.append(1.0 / (1 + sorted(same).index((-v, j))))
+    return gap, inv_rank
+
+
+def test_within_law_gives_the_gap_to_the_best_of_the_law_and_the_rank_in_it():
+    from lianxin.engines.lawsearch.rerank import within_law
+
+    values = np.asarray([0.9, 0.4, 0.7, 0.7, 0.1])
+    laws = np.asarray([1, 1, 2, 1, 2])
+    gap, inv_rank = within_law(values, laws)
+    np.testing.assert_allclose(gap, [0.0, -0.5, 0.0, -0.2, -0.6])
+    np.testing.assert_allclose(inv_rank, [1.0, 1 / 3, 1.0, 1 / 2, 1 / 2])
+    assert [len(c) for c in within_law(np.zeros(0), np.zeros(0, dtype=int))] == [0, 0]
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0.0, 0.25, 0.5, 1.0, -1.0])), min_size=1, max_size=25))
+def test_within_law_matches_a_plain_reference(rows):
+    from lianxin.engines.lawsearch.rerank import within_law
+
+    laws = np.asarray([law for law, _ in rows])
+    values = np.asarray([v for _, v in rows])
+    gap, inv_rank = within_law(values, laws)
+    want_gap, want_rank = _within_law_by_hand(values.tolist(), laws.tolist())
+    np.testing.assert_allclose(gap, want_gap)
+    np.testing.assert_allclose(inv_rank, want_rank)
