@@ -65,8 +65,17 @@ def test_shipped_model_is_small_and_loads():
     assert len(model.fine_labels) >= 20 and model.cue_names
 
 
+# The rebuild is bit-identical on the processor that trained the shipped model, but lbfgs runs
+# on BLAS kernels that round differently on other processor kinds (an AMD EPYC rebuild moved
+# 3% of the float16 weights by one step, at most 0.004, and no risk by more than 0.001). So the
+# words must match exactly and the numbers to within what no verdict can notice.
+REBUILD_WEIGHT_ATOL = 0.02
+REBUILD_NUMBER_ATOL = 2e-3
+REBUILD_RISK_ATOL = 0.005
+
+
 @pytest.mark.slow
-def test_screen_train_reproduces_the_shipped_model(tmp_path):
+def test_screen_train_reproduces_the_shipped_model(tmp_path, corpus):
     if not (DEFAULT_DATA_ROOT / TELE_DIR / "train.jsonl").exists():
         pytest.skip("shared TeleAntiFraud data not available")
     from lianxin.engines.fraudscreen.train import train_and_write
@@ -74,6 +83,12 @@ def test_screen_train_reproduces_the_shipped_model(tmp_path):
     train_and_write(DEFAULT_DATA_ROOT, tmp_path)
     rebuilt, shipped = Model.load(tmp_path / "model.npz"), Model.load(MODEL_PATH)
     assert np.array_equal(rebuilt.vocab, shipped.vocab)
-    assert np.array_equal(rebuilt.weights, shipped.weights)
-    assert np.array_equal(rebuilt.cue_weights, shipped.cue_weights)
-    assert rebuilt.calibration == shipped.calibration and rebuilt.thresholds == shipped.thresholds
+    assert rebuilt.fine_labels == shipped.fine_labels and rebuilt.cue_names == shipped.cue_names
+    np.testing.assert_allclose(rebuilt.weights, shipped.weights, rtol=1e-3, atol=REBUILD_WEIGHT_ATOL)
+    np.testing.assert_allclose(rebuilt.cue_weights, shipped.cue_weights, rtol=1e-3, atol=REBUILD_NUMBER_ATOL)
+    np.testing.assert_allclose(rebuilt.intercepts, shipped.intercepts, atol=REBUILD_NUMBER_ATOL)
+    assert rebuilt.calibration == pytest.approx(shipped.calibration, abs=REBUILD_NUMBER_ATOL)
+    assert rebuilt.thresholds == pytest.approx(shipped.thresholds, abs=REBUILD_NUMBER_ATOL)
+    texts = [r["text"] for r in corpus if r["split"] == "val"]
+    risk_rebuilt, risk_shipped = Screener(rebuilt).risk_many(texts), Screener(shipped).risk_many(texts)
+    assert np.abs(risk_rebuilt - risk_shipped).max() < REBUILD_RISK_ATOL
