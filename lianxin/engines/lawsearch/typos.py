@@ -1,7 +1,7 @@
 """Repair of homophone typos in questions (拼音 input that picked the wrong character).
 
 Residents type with pinyin input methods, so their typos are mostly the right sound with the
-wrong character: 拖欠公资 for 工资, 不善养老人 for 赡养, 离昏 for 离婚, 押金 typed 压金. A
+wrong character: 拖欠公资 for 工资, 离昏 for 离婚, 找谁陪偿 for 赔偿, 押金 typed 压金. A
 character bigram search loses every bigram that holds such a character, and the learned lay
 words never see it. `TypoRepair` replaces a two- or three-character stretch of the question by
 a word that
@@ -18,6 +18,10 @@ a word that
 
 Longer stretches are repaired first, and no character is repaired twice. Only the question is
 changed; statute texts are never touched. The reasons of a search name every repair.
+
+What it misses, by design: a typo that jieba reads into real words (不善养老人 for 不赡养老人
+cuts 不善|养老|人) and a typo of several characters at once. Loosening either rule repaired
+ordinary STARD questions wrongly in cross-validation (解除合同 -> 主合同).
 """
 
 from __future__ import annotations
