@@ -57,6 +57,11 @@ def _reading(char: str) -> str:
     return lazy_pinyin(char, style=Style.NORMAL)[0]
 
 
+def _jieba_knows(text: str) -> bool:
+    """Whether jieba's dictionary counts `text` often enough to be a word, not a typo."""
+    return jieba.dt.FREQ.get(text, 0) >= MIN_JIEBA_FREQ
+
+
 def _word_key(word: str) -> tuple[str, ...]:
     """The toneless pinyin of a word, read as a phrase (银行 -> yin hang)."""
     return tuple(lazy_pinyin(word, style=Style.NORMAL))
@@ -97,7 +102,7 @@ class TypoRepair:
         return cls(targets, known=known, statute_bigram_df=statute_bigram_df)
 
     def _is_word(self, text: str) -> bool:
-        if text in self._known or jieba.dt.FREQ.get(text, 0) >= MIN_JIEBA_FREQ:
+        if text in self._known or _jieba_knows(text):
             return True
         return len(text) == 2 and self._bigram_df(text) > MAX_STATUTE_BIGRAM_DF
 
@@ -126,7 +131,7 @@ class TypoRepair:
             for i in range(len(bounds) - length + 1):
                 if all(singles[i:i + length]):
                     out.append((bounds[i][0], bounds[i + length - 1][1]))
-            out += [(a, b) for a, b in bounds if b - a == length and jieba.dt.FREQ.get(run[a:b], 0) < MIN_JIEBA_FREQ]
+            out += [(a, b) for a, b in bounds if b - a == length and not _jieba_knows(run[a:b])]
         return out
 
     def repair(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:

@@ -13,6 +13,7 @@ from lianxin.engines.lawsearch.rerank import (
     default_reranker,
     load_reranker,
     top_candidates,
+    within_law,
 )
 
 from .conftest import TOY_ARTICLES
@@ -130,8 +131,6 @@ def _within_law_by_hand(values, laws):
 
 
 def test_within_law_gives_the_gap_to_the_best_of_the_law_and_the_rank_in_it():
-    from lianxin.engines.lawsearch.rerank import within_law
-
     values = np.asarray([0.9, 0.4, 0.7, 0.7, 0.1])
     laws = np.asarray([1, 1, 2, 1, 2])
     gap, inv_rank = within_law(values, laws)
@@ -142,8 +141,6 @@ def test_within_law_gives_the_gap_to_the_best_of_the_law_and_the_rank_in_it():
 
 @given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([0.0, 0.25, 0.5, 1.0, -1.0])), min_size=1, max_size=25))
 def test_within_law_matches_a_plain_reference(rows):
-    from lianxin.engines.lawsearch.rerank import within_law
-
     laws = np.asarray([law for law, _ in rows])
     values = np.asarray([v for _, v in rows])
     gap, inv_rank = within_law(values, laws)
