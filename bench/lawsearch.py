@@ -38,7 +38,8 @@ from lianxin.engines.lawsearch import Article, Bridge, LawIndex, SearchParams  #
 from lianxin.engines.lawsearch.bridge import DEFAULT_BRIDGE_PATH, load_lexicon  # noqa: E402
 from lianxin.engines.lawsearch.embed import DEFAULT_WORDVEC_PATH, WordVectors  # noqa: E402
 from lianxin.engines.lawsearch.index import PART_WEIGHTS  # noqa: E402
-from lianxin.engines.lawsearch.rerank import DEFAULT_RERANK_PATH, N_CANDIDATES, Reranker, TreeReranker  # noqa: E402
+from lianxin.engines.lawsearch.rerank import (  # noqa: E402
+    DEFAULT_RERANK_PATH, N_CANDIDATES, Reranker, TreeEnsemble, TreeReranker)
 from lianxin.engines.lawsearch.text import article_key, char_bigrams, law_key, normalise  # noqa: E402
 
 DATA = next((p for p in (ROOT / ".." / "shared" / "data", ROOT / ".." / ".." / "shared" / "data") if p.exists()),
@@ -150,7 +151,7 @@ def oof_features(indexes: list[LawIndex], questions, folds):
 
 
 def run_engine_cv(indexes: list[LawIndex], questions, folds, feats=None, labels=None, k: int = 100,
-                  kind=TreeReranker):
+                  kind=TreeEnsemble):
     """Rank each fold's questions; with features, a re-ranker learned on the other folds re-orders them."""
     ranked = [None] * len(questions)
     for f, test in enumerate(folds):
@@ -318,11 +319,14 @@ def main() -> int:
     t0 = time.perf_counter()
     feats, labels = oof_features(indexes, questions, folds)
     if args.write_rerank:
-        rr = TreeReranker.learn(feats, labels, source=RERANK_SOURCE)
+        rr = TreeEnsemble.learn(feats, labels, source=RERANK_SOURCE)
         rr.save(DEFAULT_RERANK_PATH)
-        print(f"wrote {DEFAULT_RERANK_PATH} ({rr.feature.shape[0]} trees of depth {rr.depth})")
+        print(f"wrote {DEFAULT_RERANK_PATH} (" + " + ".join(f"{m.feature.shape[0]} trees of depth {m.depth}"
+                                                           for m in rr.members) + f"; scales {rr.scale})")
     ranked = run_engine_cv(indexes, questions, folds, feats, labels)
     print(f"engine   {fmt(metrics(ranked, golds))}   (re-ranked, out of fold; {time.perf_counter() - t0:.0f} s)")
+    single = run_engine_cv(indexes, questions, folds, feats, labels, kind=TreeReranker)
+    print(f"  with the classifying trees alone: {fmt(metrics(single, golds))}")
     linear = run_engine_cv(indexes, questions, folds, feats, labels, kind=Reranker)
     print(f"  with the linear re-ranker instead of the trees: {fmt(metrics(linear, golds))}")
     if params.diversity != 1.0:
@@ -335,7 +339,7 @@ def main() -> int:
         print(f"baseline {fmt(metrics(base_ranked, golds))}   (bm25s, char bigrams; {time.perf_counter() - t0:.0f} s)")
 
     lat = []
-    probe = full.with_bridge(full.bridge, params, reranker=TreeReranker.learn(feats, labels))
+    probe = full.with_bridge(full.bridge, params, reranker=TreeEnsemble.learn(feats, labels))
     for q in questions:
         t0 = time.perf_counter()
         probe.search(q["question"], k=10)

@@ -19,8 +19,8 @@ bench/lawsearch.py):
 7. question classifiers (classify.py, re-ranker only): linear classifiers learned from the
    earlier questions say how strongly the question points at each article, chapter and law
    that answered one;
-8. a learned re-ranker (rerank.py: boosted trees, or a linear model) re-orders the best 400 by
-   these parts, the first-stage score of the neighbouring articles, chapter and law agreement
+8. a learned re-ranker (rerank.py: the mean of classifying and ranking boosted trees) re-orders
+   the best 400 by these parts, the first-stage score of the neighbouring articles, chapter and law agreement
    with the best hits, the rank within each part, and how each main signal stands against the
    best candidate of the same law; re-ranked articles score its probability.
 
@@ -53,7 +53,7 @@ from .bridge import Bridge, default_bridge
 from .cards import Card, load_cards, match_cards
 from .classify import LEVELS, class_features
 from .embed import DenseSpace, WordVectors, default_word_vectors
-from .rerank import CandidateContext, Reranker, TreeReranker, candidate_features, default_reranker, top_candidates
+from .rerank import AnyReranker, CandidateContext, candidate_features, default_reranker, top_candidates
 from .text import (
     CN_NUMERAL_CHARS,
     article_key,
@@ -68,7 +68,7 @@ from .text import (
 )
 from .typos import TypoRepair
 
-ENGINE_VERSION = "lawsearch-1.5"
+ENGINE_VERSION = "lawsearch-1.6"
 _DEFAULT = object()   # "the committed re-ranker"
 INDEX_FORMAT = 4  # 4: the bridge holds the question classifiers (classify.py)
 CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit
@@ -88,8 +88,6 @@ PART_WEIGHTS = {"body": "w_body", "words": "w_words", "bridge": "w_bridge", "ask
                 "law_asked": "w_law_asked", "law_named": "w_law_named", "near": "w_near",
                 "dense": "w_dense", "dense_near": "w_dense_near"}
 
-
-AnyReranker = Reranker | TreeReranker
 
 
 class EmptyQueryError(ValueError):

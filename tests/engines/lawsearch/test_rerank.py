@@ -9,6 +9,7 @@ from lianxin.engines.lawsearch import LawIndex
 from lianxin.engines.lawsearch.rerank import (
     N_CANDIDATES,
     Reranker,
+    TreeEnsemble,
     TreeReranker,
     default_reranker,
     load_reranker,
@@ -75,10 +76,58 @@ def test_numpy_tree_walk_gives_scikit_learns_probabilities():
     np.testing.assert_allclose(rr.probability(probe), model.predict_proba(probe)[:, 1], rtol=1e-9, atol=1e-12)
 
 
+def test_numpy_tree_walk_gives_lightgbms_ranking_scores():
+    import lightgbm
+
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(3000, 6))
+    y = ((x[:, 0] + x[:, 1] * x[:, 2] + rng.normal(scale=0.5, size=3000)) > 0.5).astype(int)
+    params = {"objective": "lambdarank", "max_depth": 3, "num_leaves": 8, "min_data_in_leaf": 20, "verbose": -1}
+    booster = lightgbm.train(params, lightgbm.Dataset(x, y, group=[30] * 100), num_boost_round=40)
+    rr = TreeReranker.from_lightgbm(booster)
+    probe = rng.normal(size=(500, 6)) * 2
+    np.testing.assert_allclose(rr.raw_score(probe), booster.predict(probe), rtol=1e-9, atol=1e-12)
+
+
+def test_ensemble_of_classifying_and_ranking_trees_ranks_gold_first_and_survives_save(tmp_path):
+    feats, labels = _separable(21, n_questions=300)
+    ens = TreeEnsemble.learn(feats, labels, source="synthetic")
+    assert len(ens.members) == 2 and ens.scale[0] == 1.0 and ens.scale[1] > 0
+    test_x, test_y = _separable(22)
+    for model in (ens, *ens.members):
+        hits = [int(np.argmax(model.raw_score(x)) == int(np.argmax(y))) for x, y in zip(test_x, test_y)]
+        assert np.mean(hits) > 0.8
+    prob = ens.probability(test_x[0])
+    assert ((prob > 0) & (prob < 1)).all()
+    # the mean of the members' log-odds, the ranking trees' mapped by their fitted scale and offset
+    expected = (ens.members[0].raw_score(test_x[0]) + ens.scale[1] * ens.members[1].raw_score(test_x[0])
+                + ens.offset[1]) / 2
+    np.testing.assert_allclose(ens.raw_score(test_x[0]), expected)
+    ens.save(tmp_path / "ens.json")
+    again = load_reranker(tmp_path / "ens.json")
+    assert isinstance(again, TreeEnsemble) and again.source == "synthetic" and again.n_features == 5
+    np.testing.assert_array_equal(again.probability(test_x[0]), prob)
+
+
+def test_a_reranker_file_of_unknown_kind_is_a_clear_error(tmp_path):
+    (tmp_path / "rr.json").write_text('{"kind": "forest"}', encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown re-ranker kind 'forest'"):
+        load_reranker(tmp_path / "rr.json")
+
+
+def test_ensemble_members_must_read_the_same_features():
+    a = TreeReranker.learn(*_separable(23, n_questions=100))
+    b = TreeReranker.learn(*_separable(24, n_questions=100, n_feat=6))
+    with pytest.raises(ValueError, match="feature counts"):
+        TreeEnsemble(members=(a, b), scale=(1.0, 1.0), offset=(0.0, 0.0))
+
+
 def test_learning_trees_without_any_gold_candidate_is_a_clear_error():
     feats, labels = _separable(13)
     with pytest.raises(ValueError, match="gold"):
         TreeReranker.learn(feats, [np.zeros_like(y) for y in labels])
+    with pytest.raises(ValueError, match="gold"):
+        TreeEnsemble.learn(feats, [np.zeros_like(y) for y in labels])
 
 
 def test_top_candidates_are_best_first_with_ties_by_position():
