@@ -97,9 +97,12 @@ def _search(args) -> int:
             mark = f"(id {ref['id']})" if ref["resolved"] else "(not in the index)"
             print(f"  依据: {ref['law']}{ref['article']} {mark}")
         print()
+    repealed = {r.law: r for r in result.repealed}
     for rank, hit in enumerate(result.hits, 1):
         text = hit.text.replace("\n", " ")
-        print(f"{rank:2d}. [{hit.score:.3f}] {hit.law}{hit.article} (id {hit.id})  matched: {' '.join(hit.matched)}")
+        gone = repealed.get(hit.law)
+        mark = f"  【已废止，见{gone.by_law}{gone.by_article}】" if gone else ""
+        print(f"{rank:2d}. [{hit.score:.3f}] {hit.law}{hit.article} (id {hit.id}){mark}  matched: {' '.join(hit.matched)}")
         print(f"    {text[:160]}{'…' if len(text) > 160 else ''}")
     return 0
 

@@ -29,7 +29,8 @@ Before any of this, sound-alike typos of pinyin input are repaired in the questi
 Each BM25 part is divided by its best score, so weights mean the same for a three-character
 question and a 2,000-character story. A citation (民法典1165条, 劳动合同法第三十条) puts the
 cited articles first. The top of the list is then re-ordered so that one law does not fill
-it when other laws score close (`diversity`).
+it when other laws score close (`diversity`). Hits of a law that another imported law repeals
+keep their place and are named in the result (repeal.py).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from .bridge import Bridge, default_bridge
 from .cards import Card, load_cards, match_cards
 from .classify import LEVELS, class_features
 from .embed import DenseSpace, WordVectors, default_word_vectors
+from .repeal import Repeal, find_repeals
 from .rerank import AnyReranker, CandidateContext, candidate_features, default_reranker, top_candidates
 from .text import (
     CN_NUMERAL_CHARS,
@@ -149,11 +151,12 @@ class SearchResult:
     hits: tuple[Hit, ...]
     reasons: tuple[str, ...]
     engine_version: str = ENGINE_VERSION
+    repealed: tuple[Repeal, ...] = ()   # the laws among the hits that another imported law repeals
 
     def to_dict(self) -> dict:
         return {"engine_version": self.engine_version, "question": self.question,
                 "cards": [c.to_dict() for c in self.cards], "hits": [h.to_dict() for h in self.hits],
-                "reasons": list(self.reasons)}
+                "reasons": list(self.reasons), "repealed": [r.to_dict() for r in self.repealed]}
 
 
 @dataclass
@@ -229,6 +232,7 @@ class LawIndex:
             self._by_key.setdefault(key, i)
             self._by_label.setdefault(key.split("|", 1)[1], []).append(i)
         self._names = _LawNames.from_articles(articles)
+        self.repeals = find_repeals(articles)   # repealed law -> the imported law that says so (repeal.py)
         self._law_prior = _log_share([bridge.law_counts.get(k, 0) for k in self._law_keys])
         self._article_prior = _log_share([bridge.article_counts.get(article_key(a.law, a.article), 0)
                                           for a in articles])
@@ -456,7 +460,12 @@ class LawIndex:
         cards = tuple(self._card_hit(card, score) for card, score in match_cards(self.cards, q))
         if cards:
             reasons = reasons + (f"knowledge cards matched: {', '.join(c.card.id for c in cards)}",)
-        return SearchResult(question=question, cards=cards, hits=hits, reasons=reasons)
+        # Repealed laws keep their rank (lay questions still cite them) but are named as repealed.
+        repealed = tuple(self.repeals[law] for law in dict.fromkeys(h.law for h in hits) if law in self.repeals)
+        if repealed:
+            reasons = reasons + ("repealed laws among the hits: " + "; ".join(
+                f"{r.law} (repealed by {r.by_law} {r.by_article})" for r in repealed),)
+        return SearchResult(question=question, cards=cards, hits=hits, reasons=reasons, repealed=repealed)
 
     def search_ids(self, question: str, k: int = 10) -> list[str | int]:
         """Return only the ranked article ids (the batch mode's fast path: no cards, no texts)."""

@@ -39,6 +39,19 @@ def cards():
     return load_cards(FIXTURE_CARDS)
 
 
+def cli_import(tmp_path: Path, rows: list[dict]) -> str:
+    """Write `rows` as an import file, run `lianxin laws import` into tmp_path/idx, return that path."""
+    import json
+
+    from lianxin.engines.lawsearch.cli import main
+
+    src = tmp_path / "articles.jsonl"
+    src.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in rows), encoding="utf-8")
+    idx = str(tmp_path / "idx")
+    assert main(["laws", "import", str(src), "--index", idx]) == 0
+    return idx
+
+
 @pytest.fixture(scope="session")
 def lexicon_bridge():
     from lianxin.engines.lawsearch.bridge import load_lexicon

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from lianxin.engines.lawsearch import ENGINE_VERSION, EmptyQueryError, LawIndex
 from lianxin.engines.lawsearch.cli import main
 
-from .conftest import TOY_ARTICLES
+from .conftest import TOY_ARTICLES, cli_import
 
 
 def _ids(result):
@@ -101,10 +101,7 @@ def test_saved_index_answers_the_same(toy_index, tmp_path, cards):
 
 
 def test_cli_search_json_and_batch(tmp_path, capsys):
-    src = tmp_path / "a.jsonl"
-    src.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in TOY_ARTICLES), encoding="utf-8")
-    idx = str(tmp_path / "idx")
-    assert main(["laws", "import", str(src), "--index", idx]) == 0
+    idx = cli_import(tmp_path, TOY_ARTICLES)
     capsys.readouterr()
     assert main(["laws", "search", "民法典1165条", "--index", idx, "--k", "2", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
