@@ -19,7 +19,10 @@ bench/lawsearch.py):
 7. question classifiers (classify.py, re-ranker only): linear classifiers learned from the
    earlier questions say how strongly the question points at each article, chapter and law
    that answered one;
-8. a learned re-ranker (rerank.py: the mean of classifying and ranking boosted trees) re-orders
+8. chars (re-ranker only): BM25 of the question's single characters over the same text,
+   relative to the best candidate: lay questions often say with one character what a statute
+   says with two (找谁赔 / 赔偿, 被骗 / 诈骗), which no bigram matches;
+9. a learned re-ranker (rerank.py: the mean of classifying and ranking boosted trees) re-orders
    the best 400 by these parts, the first-stage score of the neighbouring articles, chapter and law agreement
    with the best hits, the rank within each part, and how each main signal stands against the
    best candidate of the same law; re-ranked articles score its probability.
@@ -60,6 +63,7 @@ from .text import (
     CN_NUMERAL_CHARS,
     article_key,
     char_bigrams,
+    char_unigrams,
     chinese_to_int,
     index_words,
     label_key,
@@ -70,9 +74,9 @@ from .text import (
 )
 from .typos import TypoRepair
 
-ENGINE_VERSION = "lawsearch-1.6"
+ENGINE_VERSION = "lawsearch-1.7"
 _DEFAULT = object()   # "the committed re-ranker"
-INDEX_FORMAT = 4  # 4: the bridge holds the question classifiers (classify.py)
+INDEX_FORMAT = 5  # 4: the bridge holds the question classifiers (classify.py); 5: the chars field
 CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit
 MIN_CANDIDATES = 50
 MAX_MATCHED_SHOWN = 12
@@ -209,14 +213,15 @@ def rank_scores(scores: np.ndarray, order: Sequence[int]) -> list[float]:
 class LawIndex:
     """A searchable statute index. Build with `LawIndex.build`, persist with `save`, reopen with `open`."""
 
-    def __init__(self, articles: list[Article], body: BM25Field, body_words: BM25Field, asked: BM25Field,
-                 bridge: Bridge, params: SearchParams, cards: list[Card] | None = None,
+    def __init__(self, articles: list[Article], body: BM25Field, body_words: BM25Field, chars: BM25Field,
+                 asked: BM25Field, bridge: Bridge, params: SearchParams, cards: list[Card] | None = None,
                  reranker: AnyReranker | None | object = _DEFAULT,
                  word_vectors: WordVectors | None | object = _DEFAULT):
         self.articles = articles
         self.reranker = default_reranker() if reranker is _DEFAULT else reranker
         self.body = body
         self.body_words = body_words
+        self.chars = chars
         self.asked = asked
         self.bridge = bridge
         self.params = params
@@ -238,6 +243,7 @@ class LawIndex:
                                           for a in articles])
         self._body_df = np.diff(body.weights.indptr)
         self._words_df = np.diff(body_words.weights.indptr)
+        self._chars_df = np.diff(chars.weights.indptr)
         # Law-level field: every question asked of any article of a law, as one document per law.
         law_terms: dict[str, Counter] = {k: Counter() for k in law_ids}
         for akey, counts in bridge.article_terms.items():
@@ -351,8 +357,9 @@ class LawIndex:
         texts = [_body_text(a) for a in records]
         body = BM25Field.build([char_bigrams(t) for t in texts])
         body_words = BM25Field.build([index_words(t) for t in texts])
+        chars = BM25Field.build([char_unigrams(t) for t in texts])
         asked = cls._asked_field(records, bridge)
-        return cls(records, body, body_words, asked, bridge, params or SearchParams(), cards, reranker,
+        return cls(records, body, body_words, chars, asked, bridge, params or SearchParams(), cards, reranker,
                    word_vectors)
 
     @staticmethod
@@ -369,20 +376,20 @@ class LawIndex:
 
         `reranker` defaults to this index's own; pass None for the first-stage order only.
         """
-        return LawIndex(self.articles, self.body, self.body_words, self._asked_field(self.articles, bridge),
-                        bridge, params or self.params, self.cards,
+        return LawIndex(self.articles, self.body, self.body_words, self.chars,
+                        self._asked_field(self.articles, bridge), bridge, params or self.params, self.cards,
                         self.reranker if reranker is _DEFAULT else reranker, self.word_vectors)
 
     def candidates(self, question: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the n best first-stage article positions and their re-ranker features (for learning)."""
         q, _ = self._question(question)
-        parts, _, _, _, q_words = self._parts(q, every_part=True)
+        parts, _, _, _, q_words, q_chars = self._parts(q, every_part=True)
         score = self.combine(parts)
         cand = top_candidates(score, n)
-        return cand, self._features(parts, score, cand, q_words, q)
+        return cand, self._features(parts, score, cand, q_words, q_chars, q)
 
     def _features(self, parts: dict[str, np.ndarray], score: np.ndarray, cand: np.ndarray,
-                  q_words: list[str], question: str) -> np.ndarray:
+                  q_words: list[str], q_chars: Counter, question: str) -> np.ndarray:
         classes = None
         if self._class_of_doc:
             decisions = self.bridge.classifier.decisions(question)
@@ -392,6 +399,10 @@ class LawIndex:
             soft = self._dense.soft_match(q_words, cand)
             if "dense" not in parts:
                 parts = {**parts, "dense": self._dense.dense(self._dense.vector(q_words), cand)}
+        # The chars part is divided by the best candidate's score, not the best article's.
+        chars = np.zeros(len(self.articles), dtype=np.float32)
+        chars[cand] = _scaled(self.chars.score(q_chars)[cand])
+        parts = {**parts, "chars": chars}
         return candidate_features(parts, score, cand, self._context, soft, classes)
 
     def save(self, directory: str | Path) -> None:
@@ -405,6 +416,7 @@ class LawIndex:
                 json.dump({"fields": ARTICLE_FIELDS, "rows": rows}, fh, ensure_ascii=False)
             self.body.save(tmp, "body")
             self.body_words.save(tmp, "words")
+            self.chars.save(tmp, "chars")
             self.asked.save(tmp, "asked")
             self.bridge.save(tmp / "bridge.json.gz")
             meta = {"format": INDEX_FORMAT, "engine_version": ENGINE_VERSION, "articles": len(self.articles),
@@ -438,7 +450,7 @@ class LawIndex:
         known = {f.name for f in fields(SearchParams)}
         params = SearchParams(**{k: v for k, v in meta.get("params", {}).items() if k in known})
         return cls(articles, BM25Field.load(directory, "body"), BM25Field.load(directory, "words"),
-                   BM25Field.load(directory, "asked"),
+                   BM25Field.load(directory, "chars"), BM25Field.load(directory, "asked"),
                    Bridge.load(directory / "bridge.json.gz"), params, cards)
 
     # -- searching ------------------------------------------------------------------------
@@ -493,7 +505,9 @@ class LawIndex:
         return score + p.w_law_prior * self._law_prior + p.w_article_prior * self._article_prior
 
     def _parts(self, q: str, every_part: bool = False, dense_everywhere: bool = False
-               ) -> tuple[dict[str, np.ndarray], list[str], list[str], list[tuple[str, int, int]], list[str]]:
+               ) -> tuple[dict[str, np.ndarray], list[str], list[str], list[tuple[str, int, int]], list[str], Counter]:
+        """Return the score parts, the words and terms to show as matched, the laws named, the
+        question's jieba words and its characters (for the chars part of the re-ranker)."""
         p = self.params
         named = self._names.find(q)
         text = q
@@ -504,10 +518,7 @@ class LawIndex:
         terms = Counter(char_bigrams(text))
         for word in lexicon_words:
             terms.update(b for b in char_bigrams(word) if b not in terms)
-        if len(terms) > p.max_query_terms:
-            df = {t: self._body_df[self.body.vocab[t]] if t in self.body.vocab else 0 for t in terms}
-            keep = sorted(terms, key=lambda t: (df[t] == 0, df[t], t))[:p.max_query_terms]
-            terms = Counter({t: terms[t] for t in keep})
+        terms = _rarest(terms, self.body, self._body_df, p.max_query_terms)
         q_words = index_words(text)
         expansions = self.bridge.expand(text, q_words)
         bridge_terms: dict[str, float] = {}
@@ -520,10 +531,7 @@ class LawIndex:
         body_terms = {t: n * weights.get(t, 1.0) ** power for t, n in terms.items()} if power else terms
         word_terms = Counter(q_words)
         word_terms.update(w for w in lexicon_words if w not in word_terms)
-        if len(word_terms) > p.max_query_terms:
-            wdf = {t: self._words_df[self.body_words.vocab[t]] if t in self.body_words.vocab else 0 for t in word_terms}
-            word_terms = Counter({t: word_terms[t] for t in
-                                  sorted(word_terms, key=lambda t: (wdf[t] == 0, wdf[t], t))[:p.max_query_terms]})
+        word_terms = _rarest(word_terms, self.body_words, self._words_df, p.max_query_terms)
         compute = {
             "body": lambda: _scaled(self.body.score(body_terms)),
             "words": lambda: _scaled(self.body_words.score(word_terms)),
@@ -543,8 +551,12 @@ class LawIndex:
             for key, _, _ in named:
                 law_named[self._law_of_doc == self._law_ids[key]] = 1.0
             parts["law_named"] = law_named
+        q_chars = Counter(char_unigrams(text))
+        for word in lexicon_words:   # as for the bigrams: the lexicon's statute words count as asked
+            q_chars.update(c for c in char_unigrams(word) if c not in q_chars)
+        q_chars = _rarest(q_chars, self.chars, self._chars_df, p.max_query_terms)
         matched_words = list(dict.fromkeys([*q_words, *lexicon_words, *expansions]))
-        return parts, matched_words, list(terms), named, q_words
+        return parts, matched_words, list(terms), named, q_words, q_chars
 
     def _near(self, terms: Counter) -> np.ndarray:
         """Votes of the most similar earlier questions for their gold articles and those next to them."""
@@ -567,11 +579,11 @@ class LawIndex:
 
     def _rank(self, q: str, k: int) -> tuple[list[int], np.ndarray, tuple[str, ...], list[str]]:
         p = self.params
-        parts, matched_words, terms, named, q_words = self._parts(q, every_part=self.reranker is not None)
+        parts, matched_words, terms, named, q_words, q_chars = self._parts(q, every_part=self.reranker is not None)
         score = self.combine(parts)
         if self.reranker is not None:
             cand = top_candidates(score, self.reranker.n_candidates)
-            prob = self.reranker.probability(self._features(parts, score, cand, q_words, q))
+            prob = self.reranker.probability(self._features(parts, score, cand, q_words, q_chars, q))
             # Re-ranked candidates score their probability (so the diversity factor keeps its
             # meaning); the rest fall below every one of them, in first-stage order.
             best = float(score[cand[0]])
@@ -660,6 +672,15 @@ def _article_number(label: str) -> tuple[int, int] | None:
     number = chinese_to_int(m.group(1))
     sub = chinese_to_int(m.group(2)) if m.group(2) else 0
     return None if number is None or sub is None else (number, sub)
+
+
+def _rarest(terms: Counter, field: BM25Field, df: np.ndarray, limit: int) -> Counter:
+    """Return `terms` cut to the `limit` rarest in `field` (document frequency `df`), terms the
+    field never saw last: a long story keeps the terms that tell its articles apart."""
+    if len(terms) <= limit:
+        return terms
+    freq = {t: int(df[field.vocab[t]]) if t in field.vocab else 0 for t in terms}
+    return Counter({t: terms[t] for t in sorted(terms, key=lambda t: (freq[t] == 0, freq[t], t))[:limit]})
 
 
 def _scaled(part: np.ndarray) -> np.ndarray:

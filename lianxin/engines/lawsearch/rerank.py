@@ -5,7 +5,8 @@ The first stage (`LawIndex.combine`) scores every article; the re-ranker re-orde
 shipped: trees that classify one candidate at a time, `TreeReranker.learn`, and trees that learn
 the order of a question's candidates, `TreeReranker.learn_ranking`), or from one kind alone or a
 logistic regression (`Reranker`), kept for comparison in the bench, over per-candidate features: each score part,
-the priors, the first-stage score relative to the best one, the first-stage score of the
+the priors, the single-character BM25 of the candidates (index.py, "chars"), the first-stage
+score relative to the best one, the first-stage score of the
 articles numbered just before and after (chapter neighbours of strong hits), the candidate's
 rank, whether it shares the law and the chapter of the best hit, how many of the best 20 share
 its law and of the best 10 its chapter, a few products, and its rank within each BM25 part
@@ -32,15 +33,16 @@ from .embed import SOFT_FEATURES
 
 DEFAULT_RERANK_PATH = Path(__file__).resolve().parent / "learned" / "rerank.json"
 N_CANDIDATES = 400
-PART_FEATURES = ("body", "words", "bridge", "asked", "law_asked", "law_named", "near", "dense", "dense_near")
-RANKED_PARTS = ("body", "words", "bridge", "near", "asked", "dense")
+PART_FEATURES = ("body", "words", "bridge", "asked", "law_asked", "law_named", "near", "dense", "dense_near",
+                 "chars")
+RANKED_PARTS = ("body", "words", "bridge", "near", "asked", "dense", "chars")
 RANK_OFFSET = 5.0           # a part's rank r counts 1 / (r + RANK_OFFSET)
 LAW_SUPPORT_DEPTH = 20
 CHAPTER_SUPPORT_DEPTH = 10
 # Signals compared within each law's candidates (see `within_law`): named score parts, and the
 # columns "rel" (first-stage score / best), "soft" (word-vector soft match) and "article class"
 # (the article classifier's decision). Chosen by 5-fold CV on three fold seeds (bench/README.md).
-WITHIN_LAW_PARTS = ("body", "words", "bridge", "near", "dense")
+WITHIN_LAW_PARTS = ("body", "words", "bridge", "near", "dense", "chars")
 WITHIN_LAW_FEATURES = 2 * (len(WITHIN_LAW_PARTS) + 3)   # the last columns: (gap, rank) per signal
 
 

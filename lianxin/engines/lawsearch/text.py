@@ -111,6 +111,21 @@ def char_bigrams(text: str) -> list[str]:
     return tokens
 
 
+def char_unigrams(text: str) -> list[str]:
+    """Return each CJK character of normalised `text`, and each Latin/digit run as one token.
+
+    Lay questions often say with one character what a statute says with two (赔 / 赔偿,
+    骗 / 诈骗, 借 / 借款), which no bigram of the question matches.
+    """
+    tokens: list[str] = []
+    for run in _TOKEN_RUN.findall(text):
+        if "\u3400" <= run[0]:
+            tokens.extend(run)
+        else:
+            tokens.append(run)
+    return tokens
+
+
 # Words that carry the asking, not the matter ("请问 … 怎么办"). Removed from questions
 # before matching; statute texts keep them.
 QUESTION_FILLERS = (

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from lianxin.engines.lawsearch import LawIndex
 from lianxin.engines.lawsearch.rerank import (
     N_CANDIDATES,
+    PART_FEATURES,
     Reranker,
     TreeEnsemble,
     TreeReranker,
@@ -196,3 +197,20 @@ def test_within_law_matches_a_plain_reference(rows):
     want_gap, want_rank = _within_law_by_hand(values.tolist(), laws.tolist())
     np.testing.assert_allclose(gap, want_gap)
     np.testing.assert_allclose(inv_rank, want_rank)
+
+
+
+def test_the_chars_part_sees_a_one_character_lay_word(tmp_path):
+    # 找谁赔 shares no bigram with 赔偿, but its character 赔 is in the compensation article.
+    rows = [{"id": "pay", "law": "中华人民共和国民法典", "article": "第一千一百七十九条",
+             "text": "侵害他人造成人身损害的，应当赔偿医疗费、护理费。"},
+            {"id": "lease", "law": "中华人民共和国民法典", "article": "第七百零三条",
+             "text": "租赁合同是出租人将租赁物交付承租人使用的合同。"}]
+    idx = LawIndex.build(rows, cards=[], reranker=None, word_vectors=None)
+    idx.save(tmp_path / "idx")
+    again = LawIndex.open(tmp_path / "idx", cards=[])
+    for index in (idx, again):
+        cand, x = index.candidates("摔伤了找谁赔", N_CANDIDATES)
+        chars = x[:, PART_FEATURES.index("chars")]
+        by_id = {index.articles[c].id: v for c, v in zip(cand, chars)}
+        assert by_id["pay"] == 1.0 and by_id["pay"] > by_id["lease"]
