@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 from lianxin.engines.lawsearch.text import (
     article_key,
     char_bigrams,
+    char_unigrams,
     chinese_to_int,
     int_to_chinese,
     law_key,
@@ -56,3 +57,8 @@ def test_fillers_removed_from_questions_only_as_gaps():
 def test_keys_ignore_the_prc_prefix_and_numeral_style():
     assert law_key("中华人民共和国劳动合同法") == law_key("劳动合同法") == "劳动合同法"
     assert article_key("中华人民共和国民法典", "第1165条") == article_key("民法典", "第一千一百六十五条")
+
+
+def test_char_unigrams_split_cjk_runs_and_keep_latin_and_digit_runs_whole():
+    assert char_unigrams(normalise("被騙了５０００元，找誰賠ABC")) == ["被", "骗", "了", "5000", "元", "找", "谁", "赔", "abc"]
+    assert char_unigrams(normalise("🙂！？")) == []
