@@ -199,7 +199,6 @@ def test_within_law_matches_a_plain_reference(rows):
     np.testing.assert_allclose(inv_rank, want_rank)
 
 
-
 def test_the_chars_part_sees_a_one_character_lay_word(tmp_path):
     # 找谁赔 shares no bigram with 赔偿, but its character 赔 is in the compensation article.
     rows = [{"id": "pay", "law": "中华人民共和国民法典", "article": "第一千一百七十九条",
