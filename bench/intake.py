@@ -60,8 +60,13 @@ def main() -> int:
 
 def run_child(url: str, args) -> dict:
     env = {**os.environ, "DATABASE_URL": url, "LIANXIN_LOG_LEVEL": "WARNING"}
-    proc = subprocess.run([sys.executable, __file__, "--child", url, "--count", str(args.count),
-                           "--runs", str(args.runs)], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", url, "--count", str(args.count), "--runs", str(args.runs)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     lines = proc.stdout.splitlines()
     if proc.returncode != 0 or not lines:
         raise SystemExit(f"benchmark child for {url} failed (exit {proc.returncode})")
@@ -72,8 +77,9 @@ def run_postgres(args) -> dict:
     import psycopg
 
     try:
-        admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True,
-                                connect_timeout=3)
+        admin = psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True, connect_timeout=3
+        )
     except psycopg.OperationalError as exc:
         print(f"postgres: not reachable at 127.0.0.1:5432 ({exc}); skipped", flush=True)
         return {"skipped": "not reachable"}
@@ -123,9 +129,16 @@ def child(url: str, *, count: int, runs: int) -> int:
     started = time.perf_counter()
     for i in range(count):
         lat, lon = points[i % len(points)]
-        case_open(station=demo.station, actor=actors[i % len(actors)], channel=channels[i % len(channels)],
-                  category=categories[i % len(categories)], description="基准测试：群众求助事项",
-                  lat=lat, lon=lon, now=start_at + step * i)
+        case_open(
+            station=demo.station,
+            actor=actors[i % len(actors)],
+            channel=channels[i % len(channels)],
+            category=categories[i % len(categories)],
+            description="基准测试：群众求助事项",
+            lat=lat,
+            lon=lon,
+            now=start_at + step * i,
+        )
         if (i + 1) % PROGRESS_EVERY == 0:
             log(f"{i + 1} cases, {(i + 1) / (time.perf_counter() - started):.0f} cases/s")
     elapsed = time.perf_counter() - started
@@ -150,10 +163,21 @@ def child(url: str, *, count: int, runs: int) -> int:
     log(f"inbox (grid officer, box=grid, first {INBOX_PAGE} of {in_grid}): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     plan = case_list_for(user=officer, filters=filters, now=now)[:INBOX_PAGE].explain()
     log("plan:\n" + plan)
-    print(json.dumps({"backend": backend, "cases": count, "seconds": round(elapsed, 1),
-                      "cases_per_second": round(rate), "inbox_cases_in_grid": in_grid,
-                      "inbox_p50_ms": round(p50, 2), "inbox_p95_ms": round(p95, 2), "inbox_runs": runs,
-                      "plan": plan}))
+    print(
+        json.dumps(
+            {
+                "backend": backend,
+                "cases": count,
+                "seconds": round(elapsed, 1),
+                "cases_per_second": round(rate),
+                "inbox_cases_in_grid": in_grid,
+                "inbox_p50_ms": round(p50, 2),
+                "inbox_p95_ms": round(p95, 2),
+                "inbox_runs": runs,
+                "plan": plan,
+            }
+        )
+    )
     return 0
 
 

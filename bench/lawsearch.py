@@ -38,20 +38,25 @@ from lianxin.engines.lawsearch import Article, Bridge, LawIndex, SearchParams  #
 from lianxin.engines.lawsearch.bridge import DEFAULT_BRIDGE_PATH, load_lexicon  # noqa: E402
 from lianxin.engines.lawsearch.embed import DEFAULT_WORDVEC_PATH, WordVectors  # noqa: E402
 from lianxin.engines.lawsearch.index import PART_WEIGHTS  # noqa: E402
-from lianxin.engines.lawsearch.rerank import (  # noqa: E402
-    DEFAULT_RERANK_PATH, N_CANDIDATES, Reranker, TreeEnsemble, TreeReranker)
+from lianxin.engines.lawsearch.rerank import DEFAULT_RERANK_PATH, N_CANDIDATES, Reranker, TreeEnsemble, TreeReranker  # noqa: E402
 from lianxin.engines.lawsearch.text import article_key, char_bigrams, law_key, normalise  # noqa: E402
 
-DATA = next((p for p in (ROOT / ".." / "shared" / "data", ROOT / ".." / ".." / "shared" / "data") if p.exists()),
-            ROOT / ".." / "shared" / "data")
+DATA = next(
+    (p for p in (ROOT / ".." / "shared" / "data", ROOT / ".." / ".." / "shared" / "data") if p.exists()),
+    ROOT / ".." / "shared" / "data",
+)
 NATIONAL = DATA / "legal" / "national_corpus.jsonl"
 QUESTIONS = DATA / "legal" / "stard_train" / "questions.jsonl"
 FOLDS = 5
 SEED = 20241
-RERANK_SOURCE = ("STARD training questions (github.com/oneal2000/STARD, MIT licence, Copyright (c) 2024 "
-                 "THUIR), 1,235 questions; out-of-fold candidate features, 5 folds (seed 20241)")
-BRIDGE_SOURCE = ("STARD training questions (github.com/oneal2000/STARD, MIT licence, "
-                 "Copyright (c) 2024 THUIR), 1,235 questions, with the reviewed lexicon")
+RERANK_SOURCE = (
+    "STARD training questions (github.com/oneal2000/STARD, MIT licence, Copyright (c) 2024 "
+    "THUIR), 1,235 questions; out-of-fold candidate features, 5 folds (seed 20241)"
+)
+BRIDGE_SOURCE = (
+    "STARD training questions (github.com/oneal2000/STARD, MIT licence, "
+    "Copyright (c) 2024 THUIR), 1,235 questions, with the reviewed lexicon"
+)
 
 
 def load_corpus(path: Path) -> list[Article]:
@@ -59,8 +64,9 @@ def load_corpus(path: Path) -> list[Article]:
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             r = json.loads(line)
-            out.append(Article(id=r["id"], law=r["law"], article=r["article"], text=r["text"],
-                               chapter=r.get("chapter") or ""))
+            out.append(
+                Article(id=r["id"], law=r["law"], article=r["article"], text=r["text"], chapter=r.get("chapter") or "")
+            )
     return out
 
 
@@ -108,8 +114,10 @@ def write_wordvec(tree_file: Path) -> None:
     jieba.initialize()
     keep = [i for i, w in enumerate(words) if len(w) > 1 and jieba.dt.FREQ.get(w, 0) > 0 and "\n" not in w]
     WordVectors.save(DEFAULT_WORDVEC_PATH, [words[i] for i in keep], vectors[keep])
-    print(f"wrote {DEFAULT_WORDVEC_PATH} ({DEFAULT_WORDVEC_PATH.stat().st_size} bytes, {len(keep)} of "
-          f"{len(words)} words, {vectors.shape[1]} dimensions)")
+    print(
+        f"wrote {DEFAULT_WORDVEC_PATH} ({DEFAULT_WORDVEC_PATH.stat().st_size} bytes, {len(keep)} of "
+        f"{len(words)} words, {vectors.shape[1]} dimensions)"
+    )
 
 
 def metrics(ranked: list[list], golds: list[set]) -> dict:
@@ -150,8 +158,7 @@ def oof_features(indexes: list[LawIndex], questions, folds):
     return feats, labels
 
 
-def run_engine_cv(indexes: list[LawIndex], questions, folds, feats=None, labels=None, k: int = 100,
-                  kind=TreeEnsemble):
+def run_engine_cv(indexes: list[LawIndex], questions, folds, feats=None, labels=None, k: int = 100, kind=TreeEnsemble):
     """Rank each fold's questions; with features, a re-ranker learned on the other folds re-orders them."""
     ranked = [None] * len(questions)
     for f, test in enumerate(folds):
@@ -179,7 +186,7 @@ def run_baseline(articles, questions, k=100):
     return ranked
 
 
-CACHE_TOP = 3000   # per part, the best articles kept for tuning (the rest count as 0)
+CACHE_TOP = 3000  # per part, the best articles kept for tuning (the rest count as 0)
 
 
 def cache_parts(base: LawIndex, questions, by_id, folds):
@@ -265,8 +272,12 @@ def main() -> int:
     ap.add_argument("--write-rerank", action="store_true", help="learn the re-ranker into the package")
     ap.add_argument("--write-wordvec", metavar="TREE_FILE", help="derive learned/wordvec.npz from cnsyn's tree")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N questions (quick look)")
-    ap.add_argument("--seed", type=int, default=SEED,
-                    help="another assignment of questions to folds, to see how much the figures move")
+    ap.add_argument(
+        "--seed",
+        type=int,
+        default=SEED,
+        help="another assignment of questions to folds, to see how much the figures move",
+    )
     args = ap.parse_args()
     if args.write_wordvec:
         write_wordvec(Path(args.write_wordvec))
@@ -283,8 +294,10 @@ def main() -> int:
         bridge = learn_bridge(questions, by_id, BRIDGE_SOURCE)
         DEFAULT_BRIDGE_PATH.parent.mkdir(exist_ok=True)
         bridge.save(DEFAULT_BRIDGE_PATH)
-        print(f"wrote {DEFAULT_BRIDGE_PATH} ({DEFAULT_BRIDGE_PATH.stat().st_size} bytes, "
-              f"{len(bridge.term_map)} learned lay words, {len(bridge.article_terms)} articles)")
+        print(
+            f"wrote {DEFAULT_BRIDGE_PATH} ({DEFAULT_BRIDGE_PATH.stat().st_size} bytes, "
+            f"{len(bridge.term_map)} learned lay words, {len(bridge.article_terms)} articles)"
+        )
         return 0
     golds = [set(q["gold_ids"]) for q in questions]
     if args.seed != SEED and args.write_rerank:
@@ -321,8 +334,11 @@ def main() -> int:
     if args.write_rerank:
         rr = TreeEnsemble.learn(feats, labels, source=RERANK_SOURCE)
         rr.save(DEFAULT_RERANK_PATH)
-        print(f"wrote {DEFAULT_RERANK_PATH} (" + " + ".join(f"{m.feature.shape[0]} trees of depth {m.depth}"
-                                                           for m in rr.members) + f"; scales {rr.scale})")
+        print(
+            f"wrote {DEFAULT_RERANK_PATH} ("
+            + " + ".join(f"{m.feature.shape[0]} trees of depth {m.depth}" for m in rr.members)
+            + f"; scales {rr.scale})"
+        )
     ranked = run_engine_cv(indexes, questions, folds, feats, labels)
     print(f"engine   {fmt(metrics(ranked, golds))}   (re-ranked, out of fold; {time.perf_counter() - t0:.0f} s)")
     single = run_engine_cv(indexes, questions, folds, feats, labels, kind=TreeReranker)
@@ -351,8 +367,10 @@ def main() -> int:
         probe.search(long_q, k=10)
         long_lat.append((time.perf_counter() - t0) * 1000)
     lat.sort()
-    print(f"latency per question (search, k=10): p50 {statistics.median(lat):.1f} ms, "
-          f"p95 {lat[int(0.95 * len(lat)) - 1]:.1f} ms; 2,000-char story p50 {statistics.median(long_lat):.1f} ms")
+    print(
+        f"latency per question (search, k=10): p50 {statistics.median(lat):.1f} ms, "
+        f"p95 {lat[int(0.95 * len(lat)) - 1]:.1f} ms; 2,000-char story p50 {statistics.median(long_lat):.1f} ms"
+    )
     return 0
 
 

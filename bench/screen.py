@@ -21,9 +21,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lianxin.engines.fraudscreen import Screener  # noqa: E402
+from lianxin.engines.fraudscreen import (
+    Screener,  # noqa: E402
+    train,  # noqa: E402
+)
 from lianxin.engines.fraudscreen import evaluate as ev  # noqa: E402
-from lianxin.engines.fraudscreen import train  # noqa: E402
 from lianxin.engines.fraudscreen.model import MODEL_PATH  # noqa: E402
 
 SHORT_CHARS = 100
@@ -74,9 +76,11 @@ def cross_source(rows: list[dict], held_out: Screener, held_out_fit_s: float) ->
             typ = figs["typology"]["macro_f1"] if figs["typology"] else float("nan")
             hard = figs["hard_negative_fpr"]
             b = figs["binary"]
-            print(f"  train={train_source:<15} test={test_source:<15} P={b['precision']:.3f} R={b['recall']:.3f} "
-                  f"F1={b['f1']:.3f} FPR={b['fpr']:.3f} hardFPR={'-' if hard is None else f'{hard:.3f}'} "
-                  f"typology-macroF1={typ:.3f}  (fit {took:.0f}s)")
+            print(
+                f"  train={train_source:<15} test={test_source:<15} P={b['precision']:.3f} R={b['recall']:.3f} "
+                f"F1={b['f1']:.3f} FPR={b['fpr']:.3f} hardFPR={'-' if hard is None else f'{hard:.3f}'} "
+                f"typology-macroF1={typ:.3f}  (fit {took:.0f}s)"
+            )
 
 
 def speed(screener: Screener, texts: list[str]) -> dict:
@@ -94,7 +98,7 @@ def speed(screener: Screener, texts: list[str]) -> dict:
     out = {"single": len(texts) / wall, "single_cpu": len(texts) / cpu}
     wall, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), BATCH):
-        screener.screen_many(texts[i:i + BATCH])
+        screener.screen_many(texts[i : i + BATCH])
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     out.update(batched=len(texts) / wall, batched_cpu=len(texts) / cpu)
     latencies.sort()
@@ -108,8 +112,10 @@ def baseline(train_rows: list[dict], val_rows: list[dict], texts: list[str]) -> 
     from sklearn.svm import LinearSVC
 
     start = time.perf_counter()
-    pipe = make_pipeline(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=3, sublinear_tf=True),
-                         LinearSVC(C=0.5, class_weight="balanced", random_state=train.TRAIN_SEED))
+    pipe = make_pipeline(
+        TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=3, sublinear_tf=True),
+        LinearSVC(C=0.5, class_weight="balanced", random_state=train.TRAIN_SEED),
+    )
     pipe.fit([r["text"] for r in train_rows], [r["label"] for r in train_rows])
     fit_s = time.perf_counter() - start
     out = {"fit_s": fit_s}
@@ -127,8 +133,11 @@ def baseline(train_rows: list[dict], val_rows: list[dict], texts: list[str]) -> 
     out["single"], out["single_cpu"] = 2000 / (time.perf_counter() - wall), 2000 / (time.process_time() - cpu)
     wall, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(texts), BATCH):
-        pipe.predict(texts[i:i + BATCH])
-    out["batched"], out["batched_cpu"] = len(texts) / (time.perf_counter() - wall), len(texts) / (time.process_time() - cpu)
+        pipe.predict(texts[i : i + BATCH])
+    out["batched"], out["batched_cpu"] = (
+        len(texts) / (time.perf_counter() - wall),
+        len(texts) / (time.process_time() - cpu),
+    )
     return out
 
 
@@ -152,23 +161,35 @@ def main() -> int:
         cross_source(rows, held_out, held_out_fit_s)
     short = [r["text"] for r in val_rows if len(r["text"]) <= SHORT_CHARS]
     texts = (short * (SPEED_MESSAGES // max(len(short), 1) + 1))[:SPEED_MESSAGES]
-    section(f"speed on one core ({len(texts)} held-out messages of <= {SHORT_CHARS} chars, "
-            f"{np.mean([len(t) for t in texts]):.0f} chars on average)")
+    section(
+        f"speed on one core ({len(texts)} held-out messages of <= {SHORT_CHARS} chars, "
+        f"{np.mean([len(t) for t in texts]):.0f} chars on average)"
+    )
     figures = speed(screener, texts)
-    print(f"  screen() one at a time : {figures['single']:,.0f} msg/s wall ({figures['single_cpu']:,.0f}/s per CPU-second)  "
-          f"p50={figures['p50_us']:.0f} us  p99={figures['p99_us']:.0f} us")
-    print(f"  screen_many() batches of {BATCH}: {figures['batched']:,.0f} msg/s wall ({figures['batched_cpu']:,.0f}/s per CPU-second)")
+    print(
+        f"  screen() one at a time : {figures['single']:,.0f} msg/s wall ({figures['single_cpu']:,.0f}/s per CPU-second)  "
+        f"p50={figures['p50_us']:.0f} us  p99={figures['p99_us']:.0f} us"
+    )
+    print(
+        f"  screen_many() batches of {BATCH}: {figures['batched']:,.0f} msg/s wall ({figures['batched_cpu']:,.0f}/s per CPU-second)"
+    )
     print(f"  model load: {load_s * 1000:.0f} ms   model file: {MODEL_PATH.stat().st_size / 1e6:.2f} MB")
     section("baseline: TfidfVectorizer(char 1-3) + LinearSVC on the same training rows")
     base = baseline(train_rows, val_rows, texts)
     for source in ("lianxin_corpus", "teleantifraud"):
         hard = base[source + "_hard"]
-        print(ev.format_binary(f"baseline {source}", base[source]) + (f"  hardFPR={hard:.3f}" if hard is not None else ""))
-    print(f"  baseline predict() one at a time: {base['single']:,.0f} msg/s wall ({base['single_cpu']:,.0f}/CPU-s); "
-          f"batched: {base['batched']:,.0f} msg/s wall ({base['batched_cpu']:,.0f}/CPU-s)  (fit {base['fit_s']:.0f}s)")
-    print(f"  ratio engine/baseline (CPU time): single {figures['single_cpu'] / base['single_cpu']:.1f}x, "
-          f"batched {figures['batched_cpu'] / base['batched_cpu']:.1f}x  (the baseline gives a verdict only: "
-          "no calibrated risk, typology, cues or entities)")
+        print(
+            ev.format_binary(f"baseline {source}", base[source]) + (f"  hardFPR={hard:.3f}" if hard is not None else "")
+        )
+    print(
+        f"  baseline predict() one at a time: {base['single']:,.0f} msg/s wall ({base['single_cpu']:,.0f}/CPU-s); "
+        f"batched: {base['batched']:,.0f} msg/s wall ({base['batched_cpu']:,.0f}/CPU-s)  (fit {base['fit_s']:.0f}s)"
+    )
+    print(
+        f"  ratio engine/baseline (CPU time): single {figures['single_cpu'] / base['single_cpu']:.1f}x, "
+        f"batched {figures['batched_cpu'] / base['batched_cpu']:.1f}x  (the baseline gives a verdict only: "
+        "no calibrated risk, typology, cues or entities)"
+    )
     return 0
 
 

@@ -19,7 +19,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from lianxin.cases.api import categories_router, router as cases_router
+from lianxin.cases.api import categories_router
+from lianxin.cases.api import router as cases_router
 from lianxin.core.api import router as me_router
 from lianxin.core.errors import Conflict
 from lianxin.core.services import api_token_authenticate
@@ -58,8 +59,11 @@ def _field_errors(request, errors: list[dict], status: int):
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
     if hasattr(exc, "error_dict"):
-        errors = [{"field": field, "message": str(message)}
-                  for field, messages in exc.message_dict.items() for message in messages]
+        errors = [
+            {"field": field, "message": str(message)}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
     else:
         errors = [{"field": None, "message": str(message)} for message in exc.messages]
     return _field_errors(request, errors, 422)

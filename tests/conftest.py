@@ -18,8 +18,10 @@ NOW = dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC)  # 10:00 in Asia/Shanghai
 
 def square(x0: float, y0: float, size: float = 0.01) -> dict:
     """Return a GeoJSON square polygon with its south-west corner at lon x0, lat y0."""
-    return {"type": "Polygon", "coordinates": [[[x0, y0], [x0 + size, y0], [x0 + size, y0 + size],
-                                                [x0, y0 + size], [x0, y0]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]],
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -33,17 +35,16 @@ class World:
 
 
 def _build_station(code: str, name: str, lon0: float, lat0: float):
+    from lianxin.cases.models import Category
     from lianxin.core.models import Partner, Role, Station, User
     from lianxin.people.models import Resident, Team, TeamKind, TeamMembership
     from lianxin.places.services import grid_save
-    from lianxin.cases.models import Category
 
     w = World()
     w.station = Station.objects.create(code=code, name=name, center_lat=lat0 + 0.01, center_lon=lon0 + 0.01)
 
     def user(username, role, **extra):
-        u = User(username=f"{code}_{username}", station=w.station, role=role, display_name=f"{name}{username}",
-                 **extra)
+        u = User(username=f"{code}_{username}", station=w.station, role=role, display_name=f"{name}{username}", **extra)
         u.set_password(DEMO_PASSWORD)
         u.save()
         return u
@@ -57,16 +58,29 @@ def _build_station(code: str, name: str, lon0: float, lat0: float):
     w.volunteer = user("volunteer", Role.VOLUNTEER)
     w.lookout = user("lookout", Role.LOOKOUT)
     w.mediator = user("mediator", Role.MEDIATOR)
-    w.env_bureau = Partner.objects.create(station=w.station, kind="department", code="env", name="生态环境局",
-                                          reply_hours=72)
+    w.env_bureau = Partner.objects.create(
+        station=w.station, kind="department", code="env", name="生态环境局", reply_hours=72
+    )
     w.bank = Partner.objects.create(station=w.station, kind="bank", code="bank", name="合作银行")
     w.dept_liaison = user("deptliaison", Role.DEPARTMENT_LIAISON, partner=w.env_bureau)
     w.bank_liaison = user("bankliaison", Role.BANK_LIAISON, partner=w.bank)
     w.resident_user = user("resident", Role.RESIDENT)
-    w.grid1 = grid_save(actor=None, station=w.station, code="g1", name=f"{name}一网格",
-                        boundary=square(lon0, lat0), police_chief=w.officer)
-    w.grid2 = grid_save(actor=None, station=w.station, code="g2", name=f"{name}二网格",
-                        boundary=square(lon0 + 0.01, lat0), police_chief=w.officer2)
+    w.grid1 = grid_save(
+        actor=None,
+        station=w.station,
+        code="g1",
+        name=f"{name}一网格",
+        boundary=square(lon0, lat0),
+        police_chief=w.officer,
+    )
+    w.grid2 = grid_save(
+        actor=None,
+        station=w.station,
+        code="g2",
+        name=f"{name}二网格",
+        boundary=square(lon0 + 0.01, lat0),
+        police_chief=w.officer2,
+    )
     w.grid1.members.add(w.grid_member)
     w.team1 = Team.objects.create(station=w.station, name="一网格队", kind=TeamKind.GRID_TEAM, grid=w.grid1)
     w.team2 = Team.objects.create(station=w.station, name="二网格队", kind=TeamKind.GRID_TEAM, grid=w.grid2)
@@ -74,15 +88,25 @@ def _build_station(code: str, name: str, lon0: float, lat0: float):
     TeamMembership.objects.create(team=w.team1, user=w.officer, is_leader=True)
     TeamMembership.objects.create(team=w.team1, user=w.grid_member)
     TeamMembership.objects.create(team=w.team2, user=w.officer2, is_leader=True)
-    w.resident = Resident.objects.create(station=w.station, name="王秀兰", phone="13812345678",
-                                         id_number="11010519491231002X", grid=w.grid1, user=w.resident_user,
-                                         is_living_alone=True, born_on=dt.date(1949, 12, 31))
-    w.cat_papers = Category.objects.create(station=w.station, code="id-papers", name="证件办理", name_en="ID papers",
-                                           sla_hours=72)
-    w.cat_noise = Category.objects.create(station=w.station, code="noise", name="噪声扰民", name_en="Noise",
-                                          sla_hours=48, referral_partner=w.env_bureau)
-    w.cat_fight = Category.objects.create(station=w.station, code="fight", name="打架斗殴", name_en="Fight",
-                                          sla_hours=4, is_public_order=True)
+    w.resident = Resident.objects.create(
+        station=w.station,
+        name="王秀兰",
+        phone="13812345678",
+        id_number="11010519491231002X",
+        grid=w.grid1,
+        user=w.resident_user,
+        is_living_alone=True,
+        born_on=dt.date(1949, 12, 31),
+    )
+    w.cat_papers = Category.objects.create(
+        station=w.station, code="id-papers", name="证件办理", name_en="ID papers", sla_hours=72
+    )
+    w.cat_noise = Category.objects.create(
+        station=w.station, code="noise", name="噪声扰民", name_en="Noise", sla_hours=48, referral_partner=w.env_bureau
+    )
+    w.cat_fight = Category.objects.create(
+        station=w.station, code="fight", name="打架斗殴", name_en="Fight", sla_hours=4, is_public_order=True
+    )
     # A point inside grid 1 and one outside every grid.
     w.in_grid1 = (lat0 + 0.005, lon0 + 0.005)
     w.in_grid2 = (lat0 + 0.005, lon0 + 0.015)
@@ -109,8 +133,16 @@ def open_case(world):
 
     def make(*, actor=None, category=None, point=None, channel="walk_in", now=NOW, **kw):
         lat, lon = point if point is not None else world.in_grid1
-        return case_open(station=world.station, actor=actor or world.officer, channel=channel,
-                         category=category or world.cat_papers,
-                         description=kw.pop("description", "需要补办身份证"), lat=lat, lon=lon, now=now, **kw)
+        return case_open(
+            station=world.station,
+            actor=actor or world.officer,
+            channel=channel,
+            category=category or world.cat_papers,
+            description=kw.pop("description", "需要补办身份证"),
+            lat=lat,
+            lon=lon,
+            now=now,
+            **kw,
+        )
 
     return make

@@ -9,5 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = next((d / "shared" / "data" for d in REPO_ROOT.parents if (d / "shared" / "data").is_dir()),
-                   REPO_ROOT / ".." / "shared" / "data")
+SHARED_DATA = next(
+    (d / "shared" / "data" for d in REPO_ROOT.parents if (d / "shared" / "data").is_dir()),
+    REPO_ROOT / ".." / "shared" / "data",
+)

@@ -8,8 +8,16 @@ from lianxin.core.admin import ReadOnlyAdmin
 class CategoryAdmin(admin.ModelAdmin):
     """The configurable catalogue: service codes, service levels, routing and referral rules."""
 
-    list_display = ("code", "name", "group", "sla_hours", "is_public_order", "default_team", "referral_partner",
-                    "is_active")
+    list_display = (
+        "code",
+        "name",
+        "group",
+        "sla_hours",
+        "is_public_order",
+        "default_team",
+        "referral_partner",
+        "is_active",
+    )
     list_filter = ("station", "is_public_order", "is_active", "group")
     search_fields = ("code", "name")
 

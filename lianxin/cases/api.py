@@ -17,8 +17,15 @@ from ninja.pagination import paginate
 
 from lianxin.cases.models import Case, Channel, Resolution, Status
 from lianxin.cases.selectors import (
-    INBOX_BOXES, CaseActions, CaseFilters, case_actions_for, case_get_for, case_list_for, case_timeline_for,
-    category_list_for, partner_departments_for,
+    INBOX_BOXES,
+    CaseActions,
+    CaseFilters,
+    case_actions_for,
+    case_get_for,
+    case_list_for,
+    case_timeline_for,
+    category_list_for,
+    partner_departments_for,
 )
 from lianxin.cases.services import case_assign, case_note, case_open, case_rate, case_transition
 from lianxin.core import pii
@@ -237,7 +244,6 @@ def _own_station(request: HttpRequest):
     return user.station
 
 
-
 @router.get("", response=list[CaseOut], summary="Cases I may see, newest first")
 @paginate(Paging)
 def case_list(request: HttpRequest, filters: Query[CaseQuery]):
@@ -251,11 +257,25 @@ def case_create(request: HttpRequest, payload: CaseIn):
     category = category_list_for(station_id=station.id).filter(code=payload.category).first()
     reporter = _resident(user, payload.reporter_id, "reporter_id") if payload.reporter_id else None
     subjects = [_resident(user, pk, "subject_ids") for pk in payload.subject_ids]
-    case = case_open(station=station, actor=user, channel=payload.channel, category=category,
-                     description=payload.description, title=payload.title, lat=payload.lat, lon=payload.lon,
-                     address=payload.address, reporter=reporter, is_anonymous=payload.is_anonymous,
-                     contact_name=payload.contact_name, contact_phone=payload.contact_phone, subjects=subjects,
-                     priority=payload.priority, people_served=payload.people_served, media_url=payload.media_url)
+    case = case_open(
+        station=station,
+        actor=user,
+        channel=payload.channel,
+        category=category,
+        description=payload.description,
+        title=payload.title,
+        lat=payload.lat,
+        lon=payload.lon,
+        address=payload.address,
+        reporter=reporter,
+        is_anonymous=payload.is_anonymous,
+        contact_name=payload.contact_name,
+        contact_phone=payload.contact_phone,
+        subjects=subjects,
+        priority=payload.priority,
+        people_served=payload.people_served,
+        media_url=payload.media_url,
+    )
     # Rendered as opened rather than re-read through the scope: a volunteer or lookout who
     # files a finding is not its reporter or assignee, and may not see it afterwards.
     return 201, case
@@ -273,8 +293,11 @@ def case_get(request: HttpRequest, ref: str):
     return _case(request, ref)
 
 
-@router.post("/{ref}/transition", response={200: CaseDetailOut, **WRITE_ERRORS},
-             summary="Change the status (409 lists the allowed statuses)")
+@router.post(
+    "/{ref}/transition",
+    response={200: CaseDetailOut, **WRITE_ERRORS},
+    summary="Change the status (409 lists the allowed statuses)",
+)
 def case_transition_endpoint(request: HttpRequest, ref: str, payload: TransitionIn):
     user = viewer(request)
     case = _case(request, ref)
@@ -286,11 +309,17 @@ def case_transition_endpoint(request: HttpRequest, ref: str, payload: Transition
         try:
             merge_into = _case(request, payload.merge_into)
         except Http404:
-            raise ValidationError({"merge_into": [_("Choose another case of this station to merge into.")]}) \
-                from None
-    case_transition(case=case, actor=user, to_status=payload.to_status.value, note=payload.note,
-                    resolution=payload.resolution.value if payload.resolution else "", reason=payload.reason,
-                    partner=partner, merge_into=merge_into)
+            raise ValidationError({"merge_into": [_("Choose another case of this station to merge into.")]}) from None
+    case_transition(
+        case=case,
+        actor=user,
+        to_status=payload.to_status.value,
+        note=payload.note,
+        resolution=payload.resolution.value if payload.resolution else "",
+        reason=payload.reason,
+        partner=partner,
+        merge_into=merge_into,
+    )
     return case_get_for(user=user, pk=case.pk)
 
 
@@ -317,8 +346,11 @@ def case_note_endpoint(request: HttpRequest, ref: str, payload: NoteIn):
     return 201, case_note(case=case, actor=viewer(request), text=payload.text, is_public=payload.is_public)
 
 
-@router.post("/{ref}/rating", response={200: CaseDetailOut, **WRITE_ERRORS},
-             summary="Rate a resolved case 1–5 (the reporter, once)")
+@router.post(
+    "/{ref}/rating",
+    response={200: CaseDetailOut, **WRITE_ERRORS},
+    summary="Rate a resolved case 1–5 (the reporter, once)",
+)
 def case_rate_endpoint(request: HttpRequest, ref: str, payload: RatingIn):
     user = viewer(request)
     case = _case(request, ref)
@@ -326,8 +358,11 @@ def case_rate_endpoint(request: HttpRequest, ref: str, payload: RatingIn):
     return case_get_for(user=user, pk=case.pk)
 
 
-@router.get("/{ref}/timeline", response={200: list[EventOut], **READ_ERRORS},
-            summary="The case's events, oldest first (public ones only for non-caseworkers)")
+@router.get(
+    "/{ref}/timeline",
+    response={200: list[EventOut], **READ_ERRORS},
+    summary="The case's events, oldest first (public ones only for non-caseworkers)",
+)
 def case_timeline(request: HttpRequest, ref: str):
     return case_timeline_for(user=viewer(request), case=_case(request, ref))
 

@@ -30,23 +30,36 @@ class LocationFields(forms.Form):
 
 
 class CartStopForm(LocationFields):
-    place = forms.CharField(label=_("Where is the cart?"), max_length=100,
-                            widget=forms.TextInput(attrs={"placeholder": _("e.g. East Market square"),
-                                                          "autocomplete": "off"}))
+    place = forms.CharField(
+        label=_("Where is the cart?"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. East Market square"), "autocomplete": "off"}),
+    )
 
 
 class CartContactForm(PhoneCleaning, forms.Form):
     """One contact at the cart; the submit button says whether it was solved on the spot."""
 
-    category = forms.ModelChoiceField(queryset=None, label=_("What is it about?"), widget=BigRadioSelect,
-                                      empty_label=None, to_field_name="code")
-    description = forms.CharField(label=_("What does the resident need?"), max_length=5000,
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    category = forms.ModelChoiceField(
+        queryset=None, label=_("What is it about?"), widget=BigRadioSelect, empty_label=None, to_field_name="code"
+    )
+    description = forms.CharField(
+        label=_("What does the resident need?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     contact_name = forms.CharField(label=_("Name (optional)"), max_length=60, required=False)
-    contact_phone = forms.CharField(label=_("Mobile (optional)"), max_length=20, required=False,
-                                    widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
-    people_served = forms.IntegerField(label=_("People served"), min_value=1, max_value=CART_PEOPLE_SERVED_MAX,
-                                       initial=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    contact_phone = forms.CharField(
+        label=_("Mobile (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    people_served = forms.IntegerField(
+        label=_("People served"),
+        min_value=1,
+        max_value=CART_PEOPLE_SERVED_MAX,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,14 +69,20 @@ class CartContactForm(PhoneCleaning, forms.Form):
 class OnlineRequestForm(PhoneCleaning, LocationFields):
     """A resident's own request, signed in or not."""
 
-    category = forms.ModelChoiceField(queryset=None, label=_("What is it about?"), widget=BigRadioSelect,
-                                      empty_label=None, to_field_name="code")
-    description = forms.CharField(label=_("Describe your request"), max_length=5000,
-                                  widget=forms.Textarea(attrs={"rows": 4}))
+    category = forms.ModelChoiceField(
+        queryset=None, label=_("What is it about?"), widget=BigRadioSelect, empty_label=None, to_field_name="code"
+    )
+    description = forms.CharField(
+        label=_("Describe your request"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     address = forms.CharField(label=_("Address (optional)"), max_length=200, required=False)
     contact_name = forms.CharField(label=_("Your name (optional)"), max_length=60, required=False)
-    contact_phone = forms.CharField(label=_("Your mobile (optional)"), max_length=20, required=False,
-                                    widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    contact_phone = forms.CharField(
+        label=_("Your mobile (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
     is_anonymous = forms.BooleanField(label=_("File anonymously (no name or number kept)"), required=False)
 
     def __init__(self, *args, categories, ask_contact: bool, **kwargs):
@@ -81,13 +100,12 @@ class InboxFilterForm(forms.Form):
     q = forms.CharField(label=_("Number, name or mobile"), required=False, max_length=40)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status"))] + Status.choices)
     category = forms.ChoiceField(label=_("Category"), required=False)
-    channel = forms.ChoiceField(label=_("Channel"), required=False,
-                                choices=[("", _("Any channel"))] + Channel.choices)
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Any channel"))] + Channel.choices)
     grid = forms.TypedChoiceField(label=_("Grid"), required=False, coerce=int, empty_value=None)
-    opened_from = forms.DateField(label=_("Opened from"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
-    opened_to = forms.DateField(label=_("Opened until"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+    opened_from = forms.DateField(
+        label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    opened_to = forms.DateField(label=_("Opened until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, categories, grids: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,17 +116,22 @@ class InboxFilterForm(forms.Form):
         """Return the CaseFilters of the valid part of the query (bad values are ignored, and shown)."""
         self.is_valid()  # fills cleaned_data with the fields that are valid
         data = self.cleaned_data
-        return CaseFilters(box=data.get("box") or default_box, q=data.get("q") or "", status=data.get("status") or "",
-                           category=data.get("category") or "", channel=data.get("channel") or "",
-                           grid=data.get("grid"), opened_from=data.get("opened_from"),
-                           opened_to=data.get("opened_to"))
+        return CaseFilters(
+            box=data.get("box") or default_box,
+            q=data.get("q") or "",
+            status=data.get("status") or "",
+            category=data.get("category") or "",
+            channel=data.get("channel") or "",
+            grid=data.get("grid"),
+            opened_from=data.get("opened_from"),
+            opened_to=data.get("opened_to"),
+        )
 
 
 class TransitionForm(forms.Form):
     to_status = forms.ChoiceField(choices=Status.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
-    resolution = forms.ChoiceField(label=_("Resolution"), required=False,
-                                   choices=[("", "—")] + Resolution.choices)
+    resolution = forms.ChoiceField(label=_("Resolution"), required=False, choices=[("", "—")] + Resolution.choices)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
     partner = forms.IntegerField(label=_("Department"), required=False)
     merge_into = forms.CharField(label=_("Case to merge into"), required=False, max_length=20)
@@ -126,8 +149,9 @@ class NoteForm(forms.Form):
 
 class RateForm(forms.Form):
     rating = forms.TypedChoiceField(label=_("Rating"), choices=RATING_CHOICES, coerce=int)
-    comment = forms.CharField(label=_("Comment (optional)"), max_length=300, required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("Comment (optional)"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReplyForm(forms.Form):

@@ -11,7 +11,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language, gettext_lazy as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from lianxin.core.models import Partner, Station
 from lianxin.core.pii import KIND_PHONE, PersonalDataField
@@ -93,10 +94,17 @@ class Category(models.Model):
     keywords = models.CharField(_("keywords"), max_length=200, blank=True)
     sla_hours = models.PositiveIntegerField(_("service level (hours)"), default=72)
     is_public_order = models.BooleanField(_("public-order incident"), default=False)
-    default_team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                     verbose_name=_("default team"))
-    referral_partner = models.ForeignKey(Partner, on_delete=models.SET_NULL, null=True, blank=True,
-                                         related_name="+", verbose_name=_("refer to department"))
+    default_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("default team")
+    )
+    referral_partner = models.ForeignKey(
+        Partner,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("refer to department"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=100)
 
@@ -161,35 +169,49 @@ class Case(models.Model):
     # Open311 token handed to a client before the number is known; also the resident's share link.
     public_token = models.CharField(max_length=24, unique=True, default=new_public_token, editable=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases",
-                                 verbose_name=_("category"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"))
     title = models.CharField(_("title"), max_length=120, blank=True)
     description = models.TextField(_("description"))
     address = models.CharField(_("address"), max_length=200, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
-    grid = models.ForeignKey(Grid, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases",
-                             verbose_name=_("grid"))
-    reporter = models.ForeignKey(Resident, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="reported_cases", verbose_name=_("reporter"))
-    reporter_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="reported_cases")
+    grid = models.ForeignKey(
+        Grid, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("grid")
+    )
+    reporter = models.ForeignKey(
+        Resident,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("reporter"),
+    )
+    reporter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="reported_cases"
+    )
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     contact_name = models.CharField(_("contact name"), max_length=60, blank=True)
     contact_phone = PersonalDataField(_("contact phone"), kind=KIND_PHONE)
-    subjects = models.ManyToManyField(Resident, blank=True, related_name="subject_of_cases",
-                                      verbose_name=_("people concerned"))
-    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases",
-                             verbose_name=_("team"))
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="assigned_cases", verbose_name=_("assignee"))
+    subjects = models.ManyToManyField(
+        Resident, blank=True, related_name="subject_of_cases", verbose_name=_("people concerned")
+    )
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("team")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
+    )
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
     resolution = models.CharField(_("resolution"), max_length=24, choices=Resolution.choices, blank=True)
     resolution_note = models.TextField(_("resolution note"), blank=True)
     reject_reason = models.CharField(_("reason for rejection"), max_length=200, blank=True)
-    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="duplicates")
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates")
     cart_stop = models.ForeignKey(CartStop, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases")
     people_served = models.PositiveSmallIntegerField(_("people served"), default=1)
     # Denormalised for the year-on-year query; copied from the category at opening.
@@ -220,8 +242,10 @@ class Case(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["station", "number"], name="case_number_unique_per_station"),
-            models.CheckConstraint(condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
-                                   name="case_rating_1_to_5"),
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="case_rating_1_to_5",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -243,8 +267,9 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(_("time"))
     from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
@@ -276,8 +301,9 @@ class Referral(models.Model):
     reply_due_at = models.DateTimeField()
     replied_at = models.DateTimeField(null=True, blank=True)
     reply = models.TextField(blank=True)
-    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["sent_at", "id"]

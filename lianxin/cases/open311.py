@@ -110,8 +110,10 @@ def open311_view(methods: list[str]):
         @require_http_methods(methods)
         def wrapper(request: HttpRequest, *args, fmt: str, **kwargs):
             if fmt not in FORMATS:
-                return _render(_error(400, _("Format %(fmt)s is not supported; use .json or .xml.")
-                                      % {"fmt": fmt[:10]}), FORMAT_JSON)
+                return _render(
+                    _error(400, _("Format %(fmt)s is not supported; use .json or .xml.") % {"fmt": fmt[:10]}),
+                    FORMAT_JSON,
+                )
             try:
                 answer = view(request, *args, **kwargs)
             except Open311Error as exc:
@@ -133,15 +135,25 @@ def open311_view(methods: list[str]):
 
 def _validation_text(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
-        return "; ".join(f"{_SERVICE_TO_OPEN311_FIELD.get(field, field)}: {message}"
-                         for field, messages in exc.message_dict.items() for message in messages)
+        return "; ".join(
+            f"{_SERVICE_TO_OPEN311_FIELD.get(field, field)}: {message}"
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        )
     return "; ".join(exc.messages)
 
 
 # Our service's field names → the GeoReport parameter a client sent.
-_SERVICE_TO_OPEN311_FIELD = {"lat": "lat", "lon": "long", "location": "lat/long", "contact_phone": "phone",
-                             "contact_name": "first_name", "category": "service_code", "address": "address_string",
-                             "media_url": "media_url"}
+_SERVICE_TO_OPEN311_FIELD = {
+    "lat": "lat",
+    "lon": "long",
+    "location": "lat/long",
+    "contact_phone": "phone",
+    "contact_name": "first_name",
+    "category": "service_code",
+    "address": "address_string",
+    "media_url": "media_url",
+}
 
 
 # ---------------------------------------------------------------- parameters and reads
@@ -202,12 +214,19 @@ def _list_param(data, name: str) -> list[str]:
 def request_public_list(*, station: Station) -> QuerySet[Case]:
     """Return a station's cases with what the public GeoReport view needs, newest first."""
     public_events = CaseEvent.objects.filter(is_public=True).exclude(text="").order_by("-at", "-id")
-    return (Case.objects.filter(station=station)
-            .select_related("category", "team")
-            .prefetch_related(Prefetch("events", queryset=public_events, to_attr="public_events_newest_first"),
-                              Prefetch("referrals", queryset=Referral.objects.select_related("partner")
-                                       .order_by("-sent_at", "-id"), to_attr="referrals_newest_first"))
-            .order_by("-opened_at", "-id"))
+    return (
+        Case.objects.filter(station=station)
+        .select_related("category", "team")
+        .prefetch_related(
+            Prefetch("events", queryset=public_events, to_attr="public_events_newest_first"),
+            Prefetch(
+                "referrals",
+                queryset=Referral.objects.select_related("partner").order_by("-sent_at", "-id"),
+                to_attr="referrals_newest_first",
+            ),
+        )
+        .order_by("-opened_at", "-id")
+    )
 
 
 def request_public_filter(*, station: Station, data, now: dt.datetime) -> QuerySet[Case]:
@@ -273,10 +292,22 @@ def _request_json(case: Case) -> dict:
 def service_list(request: HttpRequest):
     """services.json: the station's catalogue."""
     station = _station(request.GET)
-    return Answer([
-        {"service_code": c.code, "service_name": c.name, "description": c.description or c.name_en,
-         "metadata": False, "type": "realtime", "keywords": c.keywords, "group": c.group}
-        for c in category_list_for(station_id=station.id)], root="services", item="service")
+    return Answer(
+        [
+            {
+                "service_code": c.code,
+                "service_name": c.name,
+                "description": c.description or c.name_en,
+                "metadata": False,
+                "type": "realtime",
+                "keywords": c.keywords,
+                "group": c.group,
+            }
+            for c in category_list_for(station_id=station.id)
+        ],
+        root="services",
+        item="service",
+    )
 
 
 @open311_view(["GET"])
@@ -315,11 +346,23 @@ def _request_create(request: HttpRequest) -> Answer:
     if lat is None and lon is None and not address:
         raise Open311Error(400, _("Give lat and long, or address_string."))
     name = " ".join(part for part in (_param(data, "first_name"), _param(data, "last_name")) if part)
-    case = case_open(station=station, actor=owner, channel=Channel.OPEN311, category=category,
-                     description=_param(data, "description"), lat=lat, lon=lon, address=address,
-                     contact_name=name, contact_phone=_param(data, "phone"), media_url=_param(data, "media_url"))
-    return Answer([{"token": case.public_token, "service_request_id": case.number, "service_notice": None,
-                    "account_id": None}], status=201)
+    case = case_open(
+        station=station,
+        actor=owner,
+        channel=Channel.OPEN311,
+        category=category,
+        description=_param(data, "description"),
+        lat=lat,
+        lon=lon,
+        address=address,
+        contact_name=name,
+        contact_phone=_param(data, "phone"),
+        media_url=_param(data, "media_url"),
+    )
+    return Answer(
+        [{"token": case.public_token, "service_request_id": case.number, "service_notice": None, "account_id": None}],
+        status=201,
+    )
 
 
 def _coordinate(data, name: str, limit: float) -> float | None:
@@ -331,8 +374,9 @@ def _coordinate(data, name: str, limit: float) -> float | None:
     except ValueError:
         raise Open311Error(400, _("%(name)s must be a number.") % {"name": name}) from None
     if not math.isfinite(value) or abs(value) > limit:
-        raise Open311Error(400, _("%(name)s must be between -%(limit)d and %(limit)d.")
-                           % {"name": name, "limit": limit})
+        raise Open311Error(
+            400, _("%(name)s must be between -%(limit)d and %(limit)d.") % {"name": name, "limit": limit}
+        )
     return value
 
 
@@ -355,4 +399,3 @@ def token_get(request: HttpRequest, token: str):
         raise Http404
     case = case_get_by_token(token=token)
     return Answer([{"service_request_id": case.number, "token": case.public_token}])
-

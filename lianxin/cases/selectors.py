@@ -14,7 +14,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from lianxin.cases.models import (
-    DUE_SOON_HOURS, OPEN_STATUSES, CartStop, Case, CaseEvent, Category, EventKind, Referral,
+    DUE_SOON_HOURS,
+    OPEN_STATUSES,
+    CartStop,
+    Case,
+    CaseEvent,
+    Category,
+    EventKind,
+    Referral,
 )
 from lianxin.cases.transitions import RATEABLE, TRANSITION_ROLES, allowed_from
 from lianxin.core import pii
@@ -56,8 +63,7 @@ def case_base_for(*, user: User) -> QuerySet[Case]:
     scope = case_scope_q(user)
     if scope is None:
         return Case.objects.none()
-    return (Case.objects.filter(scope)
-            .select_related("category", "grid", "assignee", "team", "reporter"))
+    return Case.objects.filter(scope).select_related("category", "grid", "assignee", "team", "reporter")
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,7 @@ class CaseFilters:
     q: str = ""
 
 
-def case_list_for(*, user: User, filters: CaseFilters | None = None, now: dt.datetime | None = None
-                  ) -> QuerySet[Case]:
+def case_list_for(*, user: User, filters: CaseFilters | None = None, now: dt.datetime | None = None) -> QuerySet[Case]:
     """Return user's cases for an inbox box and filters, newest first.
 
     Boxes: mine (assigned to me), grid (my grids), overdue, due_soon (within
@@ -91,8 +96,9 @@ def case_list_for(*, user: User, filters: CaseFilters | None = None, now: dt.dat
     elif box == "overdue":
         cases = cases.filter(status__in=OPEN_STATUSES, due_at__lt=now)
     elif box == "due_soon":
-        cases = cases.filter(status__in=OPEN_STATUSES, due_at__gte=now,
-                             due_at__lt=now + dt.timedelta(hours=DUE_SOON_HOURS))
+        cases = cases.filter(
+            status__in=OPEN_STATUSES, due_at__gte=now, due_at__lt=now + dt.timedelta(hours=DUE_SOON_HOURS)
+        )
     elif box == "unassigned":
         cases = cases.filter(status__in=OPEN_STATUSES, assignee__isnull=True)
     elif box == "open":
@@ -154,8 +160,12 @@ def case_get_by_token(*, token: str) -> Case:
 def case_requests_for(*, user: User) -> QuerySet[Case]:
     """Return the requests user filed, newest first, each with `public_events` (what a reporter may see)."""
     public = CaseEvent.objects.filter(is_public=True).order_by("at", "id")
-    return (case_base_for(user=user).filter(reporter_user_id=user.pk).order_by("-opened_at", "-id")
-            .prefetch_related(Prefetch("events", queryset=public, to_attr="public_events")))
+    return (
+        case_base_for(user=user)
+        .filter(reporter_user_id=user.pk)
+        .order_by("-opened_at", "-id")
+        .prefetch_related(Prefetch("events", queryset=public, to_attr="public_events"))
+    )
 
 
 def case_public_timeline(*, case: Case) -> list[CaseEvent]:
@@ -238,8 +248,11 @@ def referral_get_for(*, user: User, pk: int) -> Referral:
 
 
 def _cart_stop_counts(stops: QuerySet[CartStop]) -> QuerySet[CartStop]:
-    return stops.annotate(contacts=Count("cases"), people_served=Sum("cases__people_served"),
-                          solved_on_the_spot=Count("cases", filter=Q(cases__resolution="on_the_spot")))
+    return stops.annotate(
+        contacts=Count("cases"),
+        people_served=Sum("cases__people_served"),
+        solved_on_the_spot=Count("cases", filter=Q(cases__resolution="on_the_spot")),
+    )
 
 
 def cart_stop_list_for(*, user: User, limit: int = 10) -> list[CartStop]:
@@ -261,5 +274,8 @@ def cart_stop_open_for(*, user: User) -> CartStop | None:
     """Return user's open cart stop with `contacts` and `people_served` counted, or None."""
     if not user.is_authenticated:
         return None
-    return _cart_stop_counts(CartStop.objects.filter(officer_id=user.pk, ended_at__isnull=True)
-                             ).order_by("-started_at").first()
+    return (
+        _cart_stop_counts(CartStop.objects.filter(officer_id=user.pk, ended_at__isnull=True))
+        .order_by("-started_at")
+        .first()
+    )

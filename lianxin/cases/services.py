@@ -20,7 +20,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianxin.cases.models import (
-    CartStop, Case, CaseCounter, CaseEvent, Category, Channel, EventKind, Priority, Referral, Resolution, Status,
+    CartStop,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    Category,
+    Channel,
+    EventKind,
+    Priority,
+    Referral,
+    Resolution,
+    Status,
 )
 from lianxin.cases.transitions import RATEABLE, TRANSITION_ROLES, allowed_from, is_allowed
 from lianxin.core import pii
@@ -74,11 +84,29 @@ def case_number_next(*, station: Station, now: dt.datetime) -> str:
     return f"{CASE_NUMBER_PREFIX}-{year}-{counter.last_value:06d}"
 
 
-def _event(case: Case, *, kind: str, actor: User | None, now: dt.datetime, from_status: str = "",
-           to_status: str = "", is_public: bool = False, text: str = "", data: dict | None = None) -> CaseEvent:
+def _event(
+    case: Case,
+    *,
+    kind: str,
+    actor: User | None,
+    now: dt.datetime,
+    from_status: str = "",
+    to_status: str = "",
+    is_public: bool = False,
+    text: str = "",
+    data: dict | None = None,
+) -> CaseEvent:
     return CaseEvent.objects.create(
-        case=case, kind=kind, actor=actor if actor is not None and actor.is_authenticated else None, at=now,
-        from_status=from_status, to_status=to_status, is_public=is_public, text=text, data=data or {})
+        case=case,
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        at=now,
+        from_status=from_status,
+        to_status=to_status,
+        is_public=is_public,
+        text=text,
+        data=data or {},
+    )
 
 
 def _route_team(*, station: Station, grid_id: int | None, category: Category) -> Team | None:
@@ -92,8 +120,21 @@ def _route_team(*, station: Station, grid_id: int | None, category: Category) ->
     return Team.objects.filter(station=station, kind=TeamKind.DUTY_DESK).order_by("id").first()
 
 
-def _validate_open(*, station, actor, channel, category, description, lat, lon, contact_phone, priority,
-                   cart_stop, people_served, reporter) -> dict:
+def _validate_open(
+    *,
+    station,
+    actor,
+    channel,
+    category,
+    description,
+    lat,
+    lon,
+    contact_phone,
+    priority,
+    cart_stop,
+    people_served,
+    reporter,
+) -> dict:
     errors: dict[str, list[str]] = {}
     if channel not in Channel.values:
         errors["channel"] = [_("Unknown channel.")]
@@ -102,8 +143,9 @@ def _validate_open(*, station, actor, channel, category, description, lat, lon, 
     if not description or not description.strip():
         errors["description"] = [_("Describe the request in a sentence or two.")]
     elif len(description) > DESCRIPTION_MAX_CHARS:
-        errors["description"] = [_("The description is too long (at most %(n)d characters).")
-                                 % {"n": DESCRIPTION_MAX_CHARS}]
+        errors["description"] = [
+            _("The description is too long (at most %(n)d characters).") % {"n": DESCRIPTION_MAX_CHARS}
+        ]
     if (lat is None) != (lon is None):
         errors["location"] = [_("Give both latitude and longitude, or neither.")]
     elif lat is not None:
@@ -128,12 +170,28 @@ def _validate_open(*, station, actor, channel, category, description, lat, lon, 
 
 
 @transaction.atomic
-def case_open(*, station: Station, actor: User | None, channel: str, category: Category, description: str,
-              title: str = "", lat: float | None = None, lon: float | None = None, address: str = "",
-              reporter: Resident | None = None, is_anonymous: bool = False, contact_name: str = "",
-              contact_phone: str = "", subjects: list[Resident] | tuple = (), priority: int = Priority.NORMAL,
-              cart_stop: CartStop | None = None, people_served: int = 1, media_url: str = "",
-              now: dt.datetime | None = None) -> Case:
+def case_open(
+    *,
+    station: Station,
+    actor: User | None,
+    channel: str,
+    category: Category,
+    description: str,
+    title: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str = "",
+    reporter: Resident | None = None,
+    is_anonymous: bool = False,
+    contact_name: str = "",
+    contact_phone: str = "",
+    subjects: list[Resident] | tuple = (),
+    priority: int = Priority.NORMAL,
+    cart_stop: CartStop | None = None,
+    people_served: int = 1,
+    media_url: str = "",
+    now: dt.datetime | None = None,
+) -> Case:
     """Open a case, place it in its grid, route it to a team, refer it if its category says so.
 
     actor None is an anonymous self-service filing (online or Open311). media_url (a
@@ -148,15 +206,29 @@ def case_open(*, station: Station, actor: User | None, channel: str, category: C
     else:
         if not actor.is_superuser and actor.station_id != station.id:
             raise PermissionDenied(_("You may only open cases at your own station."))
-        if not has_role(actor, INTAKE_ROLES) and channel not in SELF_SERVICE_CHANNELS \
-                and channel not in PARTNER_CHANNELS.get(actor.role, ()):
+        if (
+            not has_role(actor, INTAKE_ROLES)
+            and channel not in SELF_SERVICE_CHANNELS
+            and channel not in PARTNER_CHANNELS.get(actor.role, ())
+        ):
             raise PermissionDenied(_("Your role may not open cases through this channel."))
     title = (title or "").strip()[:120]
     description = (description or "").strip()
     contact_name = (contact_name or "").strip()[:60]
-    errors = _validate_open(station=station, actor=actor, channel=channel, category=category,
-                            description=description, lat=lat, lon=lon, contact_phone=contact_phone,
-                            priority=priority, cart_stop=cart_stop, people_served=people_served, reporter=reporter)
+    errors = _validate_open(
+        station=station,
+        actor=actor,
+        channel=channel,
+        category=category,
+        description=description,
+        lat=lat,
+        lon=lon,
+        contact_phone=contact_phone,
+        priority=priority,
+        cart_stop=cart_stop,
+        people_served=people_served,
+        reporter=reporter,
+    )
     media_url = (media_url or "").strip()
     if media_url:
         try:
@@ -173,39 +245,78 @@ def case_open(*, station: Station, actor: User | None, channel: str, category: C
         grid_id = reporter.grid_id
     team = _route_team(station=station, grid_id=grid_id, category=category)
     case = Case.objects.create(
-        station=station, number=case_number_next(station=station, now=now), channel=channel, category=category,
-        title=title or description[:40], description=description, address=(address or "").strip()[:200],
-        lat=lat, lon=lon, grid_id=grid_id, reporter=reporter,
+        station=station,
+        number=case_number_next(station=station, now=now),
+        channel=channel,
+        category=category,
+        title=title or description[:40],
+        description=description,
+        address=(address or "").strip()[:200],
+        lat=lat,
+        lon=lon,
+        grid_id=grid_id,
+        reporter=reporter,
         reporter_user=actor if actor is not None and actor.role == Role.RESIDENT else None,
-        is_anonymous=is_anonymous, contact_name="" if is_anonymous else contact_name,
-        contact_phone="" if is_anonymous else contact_phone, team=team, priority=priority,
-        status=Status.NEW, cart_stop=cart_stop, people_served=people_served,
-        is_public_order=category.is_public_order, opened_at=now,
-        due_at=now + dt.timedelta(hours=category.sla_hours))
+        is_anonymous=is_anonymous,
+        contact_name="" if is_anonymous else contact_name,
+        contact_phone="" if is_anonymous else contact_phone,
+        team=team,
+        priority=priority,
+        status=Status.NEW,
+        cart_stop=cart_stop,
+        people_served=people_served,
+        is_public_order=category.is_public_order,
+        opened_at=now,
+        due_at=now + dt.timedelta(hours=category.sla_hours),
+    )
     if subjects:
         case.subjects.set([s for s in subjects if s.station_id == station.id])
-    _event(case, kind=EventKind.OPENED, actor=actor, now=now, to_status=Status.NEW, is_public=True,
-           text=_("Request received."),
-           data={"channel": channel, "category": category.code, **({"media_url": media_url} if media_url else {})})
-    _event(case, kind=EventKind.ROUTED, actor=None, now=now,
-           data={"grid_id": grid_id, "team_id": team.id if team else None,
-                 "rule": "grid" if grid_id is not None and team is not None and team.grid_id == grid_id
-                 else ("category" if team is not None and team.id == category.default_team_id else "duty_desk")})
+    _event(
+        case,
+        kind=EventKind.OPENED,
+        actor=actor,
+        now=now,
+        to_status=Status.NEW,
+        is_public=True,
+        text=_("Request received."),
+        data={"channel": channel, "category": category.code, **({"media_url": media_url} if media_url else {})},
+    )
+    _event(
+        case,
+        kind=EventKind.ROUTED,
+        actor=None,
+        now=now,
+        data={
+            "grid_id": grid_id,
+            "team_id": team.id if team else None,
+            "rule": "grid"
+            if grid_id is not None and team is not None and team.grid_id == grid_id
+            else ("category" if team is not None and team.id == category.default_team_id else "duty_desk"),
+        },
+    )
     if category.referral_partner_id is not None:
-        _refer(case, actor=None, partner=category.referral_partner, note=_("Referred by the category's rule."),
-               now=now)
+        _refer(case, actor=None, partner=category.referral_partner, note=_("Referred by the category's rule."), now=now)
     return case
 
 
 def _refer(case: Case, *, actor: User | None, partner: Partner, note: str, now: dt.datetime) -> Referral:
-    referral = Referral.objects.create(case=case, partner=partner, note=note, sent_at=now,
-                                       reply_due_at=now + dt.timedelta(hours=partner.reply_hours))
+    referral = Referral.objects.create(
+        case=case, partner=partner, note=note, sent_at=now, reply_due_at=now + dt.timedelta(hours=partner.reply_hours)
+    )
     from_status = case.status
     case.status = Status.REFERRED
     case.save(update_fields=["status", "updated_at"])
-    _event(case, kind=EventKind.REFERRED, actor=actor, now=now, from_status=from_status, to_status=Status.REFERRED,
-           is_public=True, text=_("Referred to %(partner)s.") % {"partner": partner.name},
-           data={"partner_id": partner.id, "referral_id": referral.id, "note": note})
+    _event(
+        case,
+        kind=EventKind.REFERRED,
+        actor=actor,
+        now=now,
+        from_status=from_status,
+        to_status=Status.REFERRED,
+        is_public=True,
+        text=_("Referred to %(partner)s.") % {"partner": partner.name},
+        data={"partner_id": partner.id, "referral_id": referral.id, "note": note},
+    )
     return referral
 
 
@@ -215,9 +326,18 @@ def _require_role(actor: User | None, roles: frozenset, message: str) -> None:
 
 
 @transaction.atomic
-def case_transition(*, case: Case, actor: User | None, to_status: str, note: str = "", resolution: str = "",
-                    reason: str = "", partner: Partner | None = None, merge_into: Case | None = None,
-                    now: dt.datetime | None = None) -> Case:
+def case_transition(
+    *,
+    case: Case,
+    actor: User | None,
+    to_status: str,
+    note: str = "",
+    resolution: str = "",
+    reason: str = "",
+    partner: Partner | None = None,
+    merge_into: Case | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
     """Move case to to_status if the table allows it and actor may; write the event.
 
     actor None is the system (auto-close sweep). Raises Conflict (with the allowed
@@ -228,9 +348,11 @@ def case_transition(*, case: Case, actor: User | None, to_status: str, note: str
     if to_status not in Status.values:
         raise ValidationError({"to_status": [_("Unknown status %(s)s.") % {"s": to_status}]})
     if not is_allowed(case.status, to_status):
-        raise Conflict(_("A case that is %(frm)s cannot become %(to)s.")
-                       % {"frm": Status(case.status).label, "to": Status(to_status).label},
-                       allowed=allowed_from(case.status))
+        raise Conflict(
+            _("A case that is %(frm)s cannot become %(to)s.")
+            % {"frm": Status(case.status).label, "to": Status(to_status).label},
+            allowed=allowed_from(case.status),
+        )
     if actor is not None:
         _require_role(actor, TRANSITION_ROLES[to_status], _("Your role may not make this change."))
         if actor.role == Role.RESIDENT and case.reporter_user_id != actor.id:
@@ -240,8 +362,9 @@ def case_transition(*, case: Case, actor: User | None, to_status: str, note: str
         errors["resolution"] = [_("Choose how the case was resolved.")]
     if to_status == Status.REJECTED and not reason.strip():
         errors["reason"] = [_("Say why the case is rejected.")]
-    if to_status == Status.REFERRED and (partner is None or partner.station_id != case.station_id
-                                         or partner.kind != "department"):
+    if to_status == Status.REFERRED and (
+        partner is None or partner.station_id != case.station_id or partner.kind != "department"
+    ):
         errors["partner"] = [_("Choose a partner department of this station.")]
     if to_status == Status.MERGED:
         if merge_into is None or merge_into.station_id != case.station_id or merge_into.pk == case.pk:
@@ -281,16 +404,32 @@ def case_transition(*, case: Case, actor: User | None, to_status: str, note: str
     data = {"resolution": resolution} if to_status == Status.RESOLVED else {}
     if to_status == Status.MERGED:
         data = {"merge_into": merge_into.number}
-        _event(merge_into, kind=EventKind.MERGED, actor=actor, now=now, data={"duplicate": case.number},
-               text=_("%(n)s was merged into this case.") % {"n": case.number})
-    _event(case, kind=EventKind.TRANSITION, actor=actor, now=now, from_status=from_status, to_status=to_status,
-           is_public=True, text=(reason or note).strip(), data=data)
+        _event(
+            merge_into,
+            kind=EventKind.MERGED,
+            actor=actor,
+            now=now,
+            data={"duplicate": case.number},
+            text=_("%(n)s was merged into this case.") % {"n": case.number},
+        )
+    _event(
+        case,
+        kind=EventKind.TRANSITION,
+        actor=actor,
+        now=now,
+        from_status=from_status,
+        to_status=to_status,
+        is_public=True,
+        text=(reason or note).strip(),
+        data=data,
+    )
     return case
 
 
 @transaction.atomic
-def case_assign(*, case: Case, actor: User, assignee: User | None = None, team: Team | None = None,
-                now: dt.datetime | None = None) -> Case:
+def case_assign(
+    *, case: Case, actor: User, assignee: User | None = None, team: Team | None = None, now: dt.datetime | None = None
+) -> Case:
     """Give case to a person and/or a team of its station; a caseworker may take it themselves."""
     now = _now(now)
     taking_it = assignee is not None and assignee.pk == actor.pk and team is None
@@ -301,8 +440,9 @@ def case_assign(*, case: Case, actor: User, assignee: User | None = None, team: 
     errors = {}
     if assignee is None and team is None:
         errors["assignee"] = [_("Choose a person or a team.")]
-    if assignee is not None and (assignee.station_id != case.station_id or not assignee.is_active
-                                 or assignee.role == Role.RESIDENT):
+    if assignee is not None and (
+        assignee.station_id != case.station_id or not assignee.is_active or assignee.role == Role.RESIDENT
+    ):
         errors["assignee"] = [_("Choose an active member of this station.")]
     if team is not None and team.station_id != case.station_id:
         errors["team"] = [_("Choose a team of this station.")]
@@ -319,15 +459,25 @@ def case_assign(*, case: Case, actor: User, assignee: User | None = None, team: 
         case.team = team
         fields.append("team")
     case.save(update_fields=fields)
-    _event(case, kind=EventKind.ASSIGNED, actor=actor, now=now,
-           data={"assignee_id": assignee.pk if assignee else None, "team_id": team.pk if team else None,
-                 "assignee": str(assignee) if assignee else "", "team": str(team) if team else ""})
+    _event(
+        case,
+        kind=EventKind.ASSIGNED,
+        actor=actor,
+        now=now,
+        data={
+            "assignee_id": assignee.pk if assignee else None,
+            "team_id": team.pk if team else None,
+            "assignee": str(assignee) if assignee else "",
+            "team": str(team) if team else "",
+        },
+    )
     return case
 
 
 @transaction.atomic
-def case_note(*, case: Case, actor: User, text: str, is_public: bool = False,
-              now: dt.datetime | None = None) -> CaseEvent:
+def case_note(
+    *, case: Case, actor: User, text: str, is_public: bool = False, now: dt.datetime | None = None
+) -> CaseEvent:
     """Add a note; caseworkers may keep it internal, the reporter's notes are always public."""
     now = _now(now)
     text = (text or "").strip()
@@ -356,11 +506,21 @@ def referral_reply(*, referral: Referral, actor: User, reply: str, now: dt.datet
     if referral.state == Referral.State.REPLIED:
         raise Conflict(_("This referral already has a reply."), allowed=[])
     referral.state, referral.reply, referral.replied_at, referral.replied_by = (
-        Referral.State.REPLIED, reply[:NOTE_MAX_CHARS], now, actor)
+        Referral.State.REPLIED,
+        reply[:NOTE_MAX_CHARS],
+        now,
+        actor,
+    )
     referral.save(update_fields=["state", "reply", "replied_at", "replied_by"])
-    _event(referral.case, kind=EventKind.REFERRAL_REPLY, actor=actor, now=now, is_public=True, text=reply,
-           data={"referral_id": referral.pk, "partner_id": referral.partner_id,
-                 "late": now > referral.reply_due_at})
+    _event(
+        referral.case,
+        kind=EventKind.REFERRAL_REPLY,
+        actor=actor,
+        now=now,
+        is_public=True,
+        text=reply,
+        data={"referral_id": referral.pk, "partner_id": referral.partner_id, "late": now > referral.reply_due_at},
+    )
     return referral
 
 
@@ -385,17 +545,25 @@ def case_rate(*, case: Case, actor: User, rating: int, comment: str = "", now: d
         case.status, case.closed_at = Status.CLOSED, now
         fields += ["status", "closed_at"]
     case.save(update_fields=fields)
-    _event(case, kind=EventKind.RATED, actor=actor, now=now, is_public=True, text=comment,
-           data={"rating": rating})
+    _event(case, kind=EventKind.RATED, actor=actor, now=now, is_public=True, text=comment, data={"rating": rating})
     if from_status != case.status:
-        _event(case, kind=EventKind.TRANSITION, actor=actor, now=now, from_status=from_status,
-               to_status=case.status, is_public=True, text=_("Closed with the resident's rating."))
+        _event(
+            case,
+            kind=EventKind.TRANSITION,
+            actor=actor,
+            now=now,
+            from_status=from_status,
+            to_status=case.status,
+            is_public=True,
+            text=_("Closed with the resident's rating."),
+        )
     return case
 
 
 @transaction.atomic
-def cart_stop_start(*, actor: User, place: str, lat: float | None = None, lon: float | None = None,
-                    now: dt.datetime | None = None) -> CartStop:
+def cart_stop_start(
+    *, actor: User, place: str, lat: float | None = None, lon: float | None = None, now: dt.datetime | None = None
+) -> CartStop:
     """Start an outing of the service cart at place; an earlier open stop of actor ends now."""
     now = _now(now)
     _require_role(actor, INTAKE_ROLES, _("Your role may not run the service cart."))
@@ -405,8 +573,9 @@ def cart_stop_start(*, actor: User, place: str, lat: float | None = None, lon: f
     if (lat is None) != (lon is None):
         raise ValidationError({"location": [_("Give both latitude and longitude, or neither.")]})
     CartStop.objects.filter(officer=actor, ended_at__isnull=True).update(ended_at=now)
-    return CartStop.objects.create(station_id=actor.station_id, place=place[:100], lat=lat, lon=lon, officer=actor,
-                                   started_at=now)
+    return CartStop.objects.create(
+        station_id=actor.station_id, place=place[:100], lat=lat, lon=lon, officer=actor, started_at=now
+    )
 
 
 def cart_stop_end(*, stop: CartStop, actor: User, now: dt.datetime | None = None) -> CartStop:
@@ -421,10 +590,20 @@ def cart_stop_end(*, stop: CartStop, actor: User, now: dt.datetime | None = None
 
 
 @transaction.atomic
-def cart_contact_record(*, actor: User, category: Category, description: str, solved_on_the_spot: bool,
-                        stop: CartStop | None = None, contact_name: str = "", contact_phone: str = "",
-                        people_served: int = 1, lat: float | None = None, lon: float | None = None,
-                        now: dt.datetime | None = None) -> Case:
+def cart_contact_record(
+    *,
+    actor: User,
+    category: Category,
+    description: str,
+    solved_on_the_spot: bool,
+    stop: CartStop | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    people_served: int = 1,
+    lat: float | None = None,
+    lon: float | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
     """Record one contact at the service cart: solved on the spot (closed at once) or for follow-up."""
     now = _now(now)
     _require_role(actor, INTAKE_ROLES, _("Your role may not record cart contacts."))
@@ -433,15 +612,32 @@ def cart_contact_record(*, actor: User, category: Category, description: str, so
             raise ValidationError({"stop": [_("That cart stop belongs to another station.")]})
         if lat is None and stop.lat is not None:
             lat, lon = stop.lat, stop.lon
-    case = case_open(station=actor.station, actor=actor, channel=Channel.SERVICE_CART, category=category,
-                     description=description, contact_name=contact_name, contact_phone=contact_phone,
-                     people_served=people_served, cart_stop=stop, lat=lat, lon=lon,
-                     address=stop.place if stop is not None else "", now=now)
+    case = case_open(
+        station=actor.station,
+        actor=actor,
+        channel=Channel.SERVICE_CART,
+        category=category,
+        description=description,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        people_served=people_served,
+        cart_stop=stop,
+        lat=lat,
+        lon=lon,
+        address=stop.place if stop is not None else "",
+        now=now,
+    )
     if solved_on_the_spot:
         if case.status == Status.REFERRED:
             raise ValidationError({"category": [_("This category goes to a department; submit it for follow-up.")]})
-        case_transition(case=case, actor=actor, to_status=Status.RESOLVED, resolution=Resolution.ON_THE_SPOT,
-                        note=_("Solved on the spot at the service cart."), now=now)
+        case_transition(
+            case=case,
+            actor=actor,
+            to_status=Status.RESOLVED,
+            resolution=Resolution.ON_THE_SPOT,
+            note=_("Solved on the spot at the service cart."),
+            now=now,
+        )
         case_transition(case=case, actor=actor, to_status=Status.CLOSED, now=now)
         case.refresh_from_db()
     return case
@@ -454,8 +650,13 @@ def cases_auto_close(*, now: dt.datetime | None = None, limit: int = 500) -> int
     closed = 0
     for case in Case.objects.filter(status=Status.RESOLVED, resolved_at__lt=cutoff).order_by("resolved_at")[:limit]:
         try:
-            case_transition(case=case, actor=None, to_status=Status.CLOSED, now=now,
-                            note=_("Closed automatically after waiting for a rating."))
+            case_transition(
+                case=case,
+                actor=None,
+                to_status=Status.CLOSED,
+                now=now,
+                note=_("Closed automatically after waiting for a rating."),
+            )
         except Conflict:
             continue  # another worker closed it first
         closed += 1

@@ -11,10 +11,10 @@ from lianxin.core.models import Role
 from lianxin.core.roles import CASEWORKER_ROLES, SUPERVISOR_ROLES
 
 ALLOWED: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset({Status.ACCEPTED, Status.IN_PROGRESS, Status.REFERRED, Status.RESOLVED,
-                           Status.REJECTED, Status.MERGED}),
-    Status.ACCEPTED: frozenset({Status.IN_PROGRESS, Status.REFERRED, Status.RESOLVED, Status.REJECTED,
-                                Status.MERGED}),
+    Status.NEW: frozenset(
+        {Status.ACCEPTED, Status.IN_PROGRESS, Status.REFERRED, Status.RESOLVED, Status.REJECTED, Status.MERGED}
+    ),
+    Status.ACCEPTED: frozenset({Status.IN_PROGRESS, Status.REFERRED, Status.RESOLVED, Status.REJECTED, Status.MERGED}),
     Status.IN_PROGRESS: frozenset({Status.REFERRED, Status.RESOLVED, Status.MERGED}),
     Status.REFERRED: frozenset({Status.IN_PROGRESS, Status.RESOLVED}),
     # A resolved case is closed by the resident's rating, by a caseworker, or by the

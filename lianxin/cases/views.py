@@ -26,18 +26,45 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lianxin.cases.forms import (
-    AssignForm, CartContactForm, CartStopForm, InboxFilterForm, NoteForm, OnlineRequestForm, RateForm, ReplyForm,
+    AssignForm,
+    CartContactForm,
+    CartStopForm,
+    InboxFilterForm,
+    NoteForm,
+    OnlineRequestForm,
+    RateForm,
+    ReplyForm,
     TransitionForm,
 )
 from lianxin.cases.models import Case, Channel, Referral, Resolution, Status
 from lianxin.cases.selectors import (
-    CaseFilters, case_actions_for, case_get_by_token, case_get_for, case_list_for, case_public_timeline,
-    case_requests_for, case_timeline_for, cart_stop_contacts_for, cart_stop_list_for, cart_stop_open_for, category_list_for, partner_departments_for,
-    referral_get_for, referral_inbox_for, referral_list_for,
+    CaseFilters,
+    cart_stop_contacts_for,
+    cart_stop_list_for,
+    cart_stop_open_for,
+    case_actions_for,
+    case_get_by_token,
+    case_get_for,
+    case_list_for,
+    case_public_timeline,
+    case_requests_for,
+    case_timeline_for,
+    category_list_for,
+    partner_departments_for,
+    referral_get_for,
+    referral_inbox_for,
+    referral_list_for,
 )
 from lianxin.cases.services import (
-    case_assign, case_note, case_open, case_rate, case_transition, cart_contact_record, cart_stop_end,
-    cart_stop_start, referral_reply,
+    cart_contact_record,
+    cart_stop_end,
+    cart_stop_start,
+    case_assign,
+    case_note,
+    case_open,
+    case_rate,
+    case_transition,
+    referral_reply,
 )
 from lianxin.core.errors import Conflict
 from lianxin.core.forms import form_errors_from, messages_from_error
@@ -104,6 +131,7 @@ def _form_problems(form) -> ValidationError:
 
 # --- service cart -----------------------------------------------------------------------------
 
+
 def _require_intake(user) -> None:
     if not has_role(user, INTAKE_ROLES):
         raise PermissionDenied(_("Your role may not run the service cart."))
@@ -117,14 +145,18 @@ def _cart_page(request, *, stop, stop_form=None, contact_form=None):
         except Http404:
             saved = None
     categories = category_list_for(station_id=request.user.station_id)
-    return render(request, "cases/cart_intake.html", {
-        "stop": stop,
-        "contacts": cart_stop_contacts_for(user=request.user, stop=stop) if stop is not None else [],
-        "outings": cart_stop_list_for(user=request.user) if stop is None else [],
-        "stop_form": stop_form or CartStopForm(),
-        "contact_form": contact_form or CartContactForm(categories=categories),
-        "saved": saved,
-    })
+    return render(
+        request,
+        "cases/cart_intake.html",
+        {
+            "stop": stop,
+            "contacts": cart_stop_contacts_for(user=request.user, stop=stop) if stop is not None else [],
+            "outings": cart_stop_list_for(user=request.user) if stop is None else [],
+            "stop_form": stop_form or CartStopForm(),
+            "contact_form": contact_form or CartContactForm(categories=categories),
+            "saved": saved,
+        },
+    )
 
 
 @login_required
@@ -141,8 +173,12 @@ def cart_stop_begin(request):
     form = CartStopForm(request.POST)
     if form.is_valid():
         try:
-            cart_stop_start(actor=request.user, place=form.cleaned_data["place"], lat=form.cleaned_data["lat"],
-                            lon=form.cleaned_data["lon"])
+            cart_stop_start(
+                actor=request.user,
+                place=form.cleaned_data["place"],
+                lat=form.cleaned_data["lat"],
+                lon=form.cleaned_data["lon"],
+            )
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -156,8 +192,11 @@ def cart_stop_finish(request):
     stop = cart_stop_open_for(user=request.user)
     if stop is not None:
         cart_stop_end(stop=stop, actor=request.user)
-        messages.success(request, _("Cart stop at %(place)s ended: %(contacts)d contacts, %(people)d people served.")
-                         % {"place": stop.place, "contacts": stop.contacts, "people": stop.people_served or 0})
+        messages.success(
+            request,
+            _("Cart stop at %(place)s ended: %(contacts)d contacts, %(people)d people served.")
+            % {"place": stop.place, "contacts": stop.contacts, "people": stop.people_served or 0},
+        )
     return redirect("cases:cart")
 
 
@@ -176,9 +215,15 @@ def cart_contact(request):
         data = form.cleaned_data
         try:
             case = cart_contact_record(
-                actor=request.user, stop=stop, category=data["category"], description=data["description"],
-                solved_on_the_spot=request.POST.get("outcome") == "solved", contact_name=data["contact_name"],
-                contact_phone=data["contact_phone"], people_served=data["people_served"])
+                actor=request.user,
+                stop=stop,
+                category=data["category"],
+                description=data["description"],
+                solved_on_the_spot=request.POST.get("outcome") == "solved",
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                people_served=data["people_served"],
+            )
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -187,6 +232,7 @@ def cart_contact(request):
 
 
 # --- inbox ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class InboxRow:
@@ -208,23 +254,40 @@ def case_list(request):
     filters: CaseFilters = form.filters(default_box="open" if has_role(user, CASEWORKER_ROLES) else "all")
     now = timezone.now()
     page = Paginator(case_list_for(user=user, filters=filters, now=now), INBOX_PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     rows = []
     for case in page:
         reporter = case.reporter
         phone = case.contact_phone or (reporter.phone if reporter is not None else None)
-        rows.append(InboxRow(case=case, person=case.contact_name or (reporter.name if reporter is not None else ""),
-                             phone=personal_data_display(viewer=user, value=phone),
-                             is_overdue=case.is_overdue_at(now), is_due_soon=case.is_due_soon_at(now)))
+        rows.append(
+            InboxRow(
+                case=case,
+                person=case.contact_name or (reporter.name if reporter is not None else ""),
+                phone=personal_data_display(viewer=user, value=phone),
+                is_overdue=case.is_overdue_at(now),
+                is_due_soon=case.is_due_soon_at(now),
+            )
+        )
     boxes = [(key, label) for key, label in INBOX_BOX_LABELS if key != "grid" or user.role in GRID_ROLES]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "cases/case_list.html", {
-        "form": form, "page": page, "rows": rows, "boxes": boxes, "box": filters.box, "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "boxes": boxes,
+            "box": filters.box,
+            "query": query.urlencode(),
+        },
+    )
 
 
 # --- the case page ----------------------------------------------------------------------------
+
 
 def _personal_fields(user, case) -> list[dict]:
     shown = []
@@ -245,25 +308,33 @@ def case_detail(request, pk: int):
     actions = case_actions_for(user=user, case=case)
     map_data = None
     if case.lat is not None or case.grid_id is not None:
-        map_data = {"point": [case.lat, case.lon] if case.lat is not None else None,
-                    "grid": case.grid.boundary if case.grid_id else None,
-                    "grid_name": case.grid.name if case.grid_id else ""}
-    transitions = [{"status": s, "verb": TRANSITION_VERBS[s], "needs_input": s in TRANSITIONS_WITH_INPUT}
-                   for s in actions.transitions]
-    return render(request, "cases/case_detail.html", {
-        "case": case,
-        "actions": actions,
-        "transitions": transitions,
-        "timeline": case_timeline_for(user=user, case=case),
-        "referrals": referral_list_for(user=user, case=case),
-        "personal_fields": _personal_fields(user, case),
-        "partners": list(partner_departments_for(user=user)) if actions.may_refer else [],
-        "staff": list(staff_list_for(user=user, roles=ASSIGNEE_ROLES)) if actions.may_assign else [],
-        "resolutions": Resolution.choices,
-        "map_data": map_data,
-        "is_caseworker": has_role(user, CASEWORKER_ROLES),
-        "rating_choices": range(5, 0, -1),
-    })
+        map_data = {
+            "point": [case.lat, case.lon] if case.lat is not None else None,
+            "grid": case.grid.boundary if case.grid_id else None,
+            "grid_name": case.grid.name if case.grid_id else "",
+        }
+    transitions = [
+        {"status": s, "verb": TRANSITION_VERBS[s], "needs_input": s in TRANSITIONS_WITH_INPUT}
+        for s in actions.transitions
+    ]
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "actions": actions,
+            "transitions": transitions,
+            "timeline": case_timeline_for(user=user, case=case),
+            "referrals": referral_list_for(user=user, case=case),
+            "personal_fields": _personal_fields(user, case),
+            "partners": list(partner_departments_for(user=user)) if actions.may_refer else [],
+            "staff": list(staff_list_for(user=user, roles=ASSIGNEE_ROLES)) if actions.may_assign else [],
+            "resolutions": Resolution.choices,
+            "map_data": map_data,
+            "is_caseworker": has_role(user, CASEWORKER_ROLES),
+            "rating_choices": range(5, 0, -1),
+        },
+    )
 
 
 def _case_post(request, pk: int, form_class, act):
@@ -288,18 +359,29 @@ def case_transition_submit(request, pk: int):
     user = request.user
 
     def act(case, data):
-        partner = (partner_departments_for(user=user).filter(pk=data["partner"]).first()
-                   if data["partner"] is not None else None)
+        partner = (
+            partner_departments_for(user=user).filter(pk=data["partner"]).first()
+            if data["partner"] is not None
+            else None
+        )
         merge_into = None
         if data["merge_into"].strip():
             try:
                 merge_into = case_get_for(user=user, number=data["merge_into"].strip())
             except Http404:
-                raise ValidationError({"merge_into": [_("There is no case %(n)s that you can see.")
-                                                      % {"n": data["merge_into"].strip()}]}) from None
-        case_transition(case=case, actor=user, to_status=data["to_status"], note=data["note"],
-                        resolution=data["resolution"], reason=data["reason"], partner=partner,
-                        merge_into=merge_into)
+                raise ValidationError(
+                    {"merge_into": [_("There is no case %(n)s that you can see.") % {"n": data["merge_into"].strip()}]}
+                ) from None
+        case_transition(
+            case=case,
+            actor=user,
+            to_status=data["to_status"],
+            note=data["note"],
+            resolution=data["resolution"],
+            reason=data["reason"],
+            partner=partner,
+            merge_into=merge_into,
+        )
         return _("The case is now: %(status)s.") % {"status": STATUS_LABELS[data["to_status"]]}
 
     return _case_post(request, pk, TransitionForm, act)
@@ -361,6 +443,7 @@ def case_reveal(request, pk: int, field: str):
 
 # --- residents --------------------------------------------------------------------------------
 
+
 def _filing_station(request):
     """Return the station a request is filed with: the user's, the one named in ?station=, or the only one."""
     if request.user.is_authenticated and request.user.station_id:
@@ -386,10 +469,19 @@ def request_new(request):
         data = form.cleaned_data
         try:
             channel = REPORTING_CHANNELS.get(getattr(user, "role", None), Channel.ONLINE)
-            case = case_open(station=station, actor=user if user.is_authenticated else None, channel=channel,
-                             category=data["category"], description=data["description"], address=data["address"],
-                             lat=data["lat"], lon=data["lon"], is_anonymous=data.get("is_anonymous", False),
-                             contact_name=data.get("contact_name", ""), contact_phone=data.get("contact_phone", ""))
+            case = case_open(
+                station=station,
+                actor=user if user.is_authenticated else None,
+                channel=channel,
+                category=data["category"],
+                description=data["description"],
+                address=data["address"],
+                lat=data["lat"],
+                lon=data["lon"],
+                is_anonymous=data.get("is_anonymous", False),
+                contact_name=data.get("contact_name", ""),
+                contact_phone=data.get("contact_phone", ""),
+            )
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
@@ -401,10 +493,16 @@ def request_track(request, token: str):
     """The share link of a request: its number, status and public events, for whoever holds the link."""
     case = case_get_by_token(token=token)
     is_reporter = request.user.is_authenticated and case.reporter_user_id == request.user.pk
-    return render(request, "cases/request_track.html", {
-        "case": case, "timeline": case_public_timeline(case=case), "is_reporter": is_reporter,
-        "share_url": request.build_absolute_uri(),
-    })
+    return render(
+        request,
+        "cases/request_track.html",
+        {
+            "case": case,
+            "timeline": case_public_timeline(case=case),
+            "is_reporter": is_reporter,
+            "share_url": request.build_absolute_uri(),
+        },
+    )
 
 
 @login_required
@@ -416,13 +514,15 @@ def request_list(request):
 
 # --- department referrals ---------------------------------------------------------------------
 
+
 @login_required
 def referral_list(request):
     """Referrals to my department (or my station's, for caseworkers), open ones first."""
     # Waiting ones first, soonest due first; then the answered ones, latest first (not two years back).
     waiting_due = SqlCase(When(state=Referral.State.SENT, then="reply_due_at"))
     referrals = referral_inbox_for(user=request.user).order_by(
-        "-state", waiting_due.asc(nulls_last=True), "-sent_at", "-id")
+        "-state", waiting_due.asc(nulls_last=True), "-sent_at", "-id"
+    )
     page = Paginator(referrals, REFERRALS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/referral_list.html", {"page": page, "now": timezone.now()})
 

@@ -37,8 +37,9 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "station", "is_active")
     search_fields = ("username", "display_name")
     readonly_fields = ("masked_phone",)
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Lianxin"), {"fields": ("station", "role", "display_name", "partner",
-                                                                     "masked_phone")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Lianxin"), {"fields": ("station", "role", "display_name", "partner", "masked_phone")}),
+    )
 
     @admin.display(description=_("mobile number"))
     def masked_phone(self, obj):

@@ -63,8 +63,14 @@ class ConflictOut(Schema):
 
 # The error answers of lianxin.api's handlers, for the OpenAPI document.
 READ_ERRORS = {401: DetailOut, 404: DetailOut}
-WRITE_ERRORS = {400: FieldErrorsOut, 401: DetailOut, 403: DetailOut, 404: DetailOut, 409: ConflictOut,
-                422: FieldErrorsOut}
+WRITE_ERRORS = {
+    400: FieldErrorsOut,
+    401: DetailOut,
+    403: DetailOut,
+    404: DetailOut,
+    409: ConflictOut,
+    422: FieldErrorsOut,
+}
 
 
 def viewer(request: HttpRequest):
@@ -91,7 +97,11 @@ class MeOut(Schema):
 def me(request: HttpRequest):
     user = viewer(request)
     return MeOut(
-        id=user.pk, username=user.username, name=str(user), role=user.role, role_label=str(Role(user.role).label),
+        id=user.pk,
+        username=user.username,
+        name=str(user),
+        role=user.role,
+        role_label=str(Role(user.role).label),
         station_code=user.station.code if user.station_id else None,
         station_name=user.station.name if user.station_id else None,
         phone=user.phone.masked if user.phone else "",

@@ -38,8 +38,13 @@ STATION_NAME = "连心边境派出所"
 STATION_ADDRESS = "辽宁省丹东市振兴区滨江中路88号"
 # The Chinese bank of the Yalu along the Dandong riverfront, south-west to north-east
 # (WGS84 lon, lat). Grids lie on the north-west side, between the two offsets below.
-RIVER_BANK_LONLAT = ((124.3350, 40.0830), (124.3620, 40.0985), (124.3936, 40.1160), (124.4230, 40.1335),
-                     (124.4550, 40.1520))
+RIVER_BANK_LONLAT = (
+    (124.3350, 40.0830),
+    (124.3620, 40.0985),
+    (124.3936, 40.1160),
+    (124.4230, 40.1335),
+    (124.4550, 40.1520),
+)
 GRID_BANK_OFFSET_DEG = 0.0008
 GRID_INLAND_OFFSET_DEG = 0.0130
 COORD_DECIMALS = 6
@@ -68,8 +73,36 @@ GRIDS = (
 )
 # Districts of Dandong for ID numbers (GB/T 2260): 振兴区, 元宝区, 振安区.
 ID_AREA_CODES = ("210603", "210603", "210602", "210604")
-MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "156",
-                   "157", "158", "159", "177", "180", "181", "182", "185", "186", "187", "188", "189", "198", "199")
+MOBILE_PREFIXES = (
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "177",
+    "180",
+    "181",
+    "182",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "198",
+    "199",
+)
 
 # (code, kind, name, reply hours)
 PARTNERS = (
@@ -138,7 +171,7 @@ def demo_exists() -> bool:
 @transaction.atomic
 def demo_reset() -> None:
     """Delete the demo station and everything that hangs off it."""
-    from lianxin.cases.models import Case, CartStop
+    from lianxin.cases.models import CartStop, Case
 
     station = Station.objects.filter(code=STATION_CODE).first()
     if station is None:
@@ -163,9 +196,15 @@ def demo_seed(*, now: dt.datetime, scale: float = 1.0, with_cases: bool = True) 
         return None
     fake = Faker("zh_CN")
     fake.seed_instance(DEMO_SEED)
-    demo = Demo(station=Station.objects.create(code=STATION_CODE, name=STATION_NAME, address=STATION_ADDRESS,
-                                               center_lat=40.1180, center_lon=124.3930),
-                now=now, rng=random.Random(DEMO_SEED), fake=fake, scale=scale)
+    demo = Demo(
+        station=Station.objects.create(
+            code=STATION_CODE, name=STATION_NAME, address=STATION_ADDRESS, center_lat=40.1180, center_lon=124.3930
+        ),
+        now=now,
+        rng=random.Random(DEMO_SEED),
+        fake=fake,
+        scale=scale,
+    )
     _partners(demo)
     _staff(demo)
     _grids(demo)
@@ -181,6 +220,7 @@ def demo_seed(*, now: dt.datetime, scale: float = 1.0, with_cases: bool = True) 
 
 
 # --- geometry ---------------------------------------------------------------------------------------------------
+
 
 def _bank_points(count: int) -> list[tuple[float, float]]:
     """Return count+1 points evenly spaced (by vertex parameter) along the river bank polyline."""
@@ -216,8 +256,12 @@ def grid_polygons(count: int = len(GRIDS)) -> list[dict]:
 
     polygons = []
     for i in range(count):
-        ring = [at(i, GRID_BANK_OFFSET_DEG), at(i + 1, GRID_BANK_OFFSET_DEG), at(i + 1, GRID_INLAND_OFFSET_DEG),
-                at(i, GRID_INLAND_OFFSET_DEG)]
+        ring = [
+            at(i, GRID_BANK_OFFSET_DEG),
+            at(i + 1, GRID_BANK_OFFSET_DEG),
+            at(i + 1, GRID_INLAND_OFFSET_DEG),
+            at(i, GRID_INLAND_OFFSET_DEG),
+        ]
         ring = [(round(x, COORD_DECIMALS), round(y, COORD_DECIMALS)) for x, y in ring]
         exterior = list(orient(Polygon(ring), sign=1.0).exterior.coords)  # RFC 7946: counter-clockwise
         polygons.append({"type": "Polygon", "coordinates": [[list(c) for c in exterior]]})
@@ -236,6 +280,7 @@ def point_in(polygon: Polygon, rng: random.Random) -> tuple[float, float]:
 
 
 # --- personal data ----------------------------------------------------------------------------------------------
+
 
 def id_number(rng: random.Random, *, born_on: dt.date, is_female: bool) -> str:
     """Return a valid 18-character resident ID number (GB 11643 checksum) for a Dandong resident."""
@@ -260,18 +305,36 @@ def _birth_date(rng: random.Random, today: dt.date, *, min_age: int, max_age: in
 
 # --- builders ---------------------------------------------------------------------------------------------------
 
+
 def _partners(demo: Demo) -> None:
     for code, kind, name, reply_hours in PARTNERS:
-        demo.partners[code] = Partner.objects.create(station=demo.station, kind=kind, code=code, name=name,
-                                                     reply_hours=reply_hours, contact=demo.fake.name())
+        demo.partners[code] = Partner.objects.create(
+            station=demo.station, kind=kind, code=code, name=name, reply_hours=reply_hours, contact=demo.fake.name()
+        )
 
 
-def _user(demo: Demo, username: str, role: str, name: str, *, password: str | None = None,
-          partner: Partner | None = None, **extra) -> User:
+def _user(
+    demo: Demo,
+    username: str,
+    role: str,
+    name: str,
+    *,
+    password: str | None = None,
+    partner: Partner | None = None,
+    **extra,
+) -> User:
     """Return an unsaved user of the demo station (password: a hash, or unusable)."""
-    return User(username=username, role=role, display_name=name, station=demo.station, partner=partner,
-                password=password or make_password(None), phone=mobile_number(demo),
-                date_joined=demo.now - dt.timedelta(days=800), **extra)
+    return User(
+        username=username,
+        role=role,
+        display_name=name,
+        station=demo.station,
+        partner=partner,
+        password=password or make_password(None),
+        phone=mobile_number(demo),
+        date_joined=demo.now - dt.timedelta(days=800),
+        **extra,
+    )
 
 
 def _staff(demo: Demo) -> None:
@@ -280,9 +343,18 @@ def _staff(demo: Demo) -> None:
     demo_hash = make_password(DEMO_PASSWORD)
     rows = []
     for username, role, name, partner_code in DEMO_USERS:
-        rows.append(_user(demo, username, role, name, password=demo_hash,
-                          partner=demo.partners.get(partner_code) if partner_code else None,
-                          is_staff=username == "admin", is_superuser=username == "admin"))
+        rows.append(
+            _user(
+                demo,
+                username,
+                role,
+                name,
+                password=demo_hash,
+                partner=demo.partners.get(partner_code) if partner_code else None,
+                is_staff=username == "admin",
+                is_superuser=username == "admin",
+            )
+        )
     fake = demo.fake
     for i in range(2, len(GRIDS) + 1):
         rows.append(_user(demo, f"officer{i}", Role.COMMUNITY_OFFICER, fake.name()))
@@ -299,8 +371,7 @@ def _staff(demo: Demo) -> None:
         rows.append(_user(demo, f"mediator{i}", Role.MEDIATOR, fake.name()))
     for code, kind, _name, _hours in PARTNERS:
         if kind == PartnerKind.DEPARTMENT and code != "env":
-            rows.append(_user(demo, f"dept-{code}", Role.DEPARTMENT_LIAISON, fake.name(),
-                              partner=demo.partners[code]))
+            rows.append(_user(demo, f"dept-{code}", Role.DEPARTMENT_LIAISON, fake.name(), partner=demo.partners[code]))
         if kind == PartnerKind.BANK and code != "icbc":
             rows.append(_user(demo, f"bank-{code}", Role.BANK_LIAISON, fake.name(), partner=demo.partners[code]))
     for user in User.objects.bulk_create(rows):
@@ -309,17 +380,18 @@ def _staff(demo: Demo) -> None:
     demo.duty_staff = [u["auxiliary"]] + [u[f"auxiliary{i}"] for i in range(2, 7)]
     demo.registry_staff = [u["registry"], u["registry2"], u["registry3"]]
     demo.antifraud_staff = [u["antifraud1"], u["antifraud2"]]
-    demo.liaisons = {p.code: next(x for x in rows if x.partner_id == p.id and x.role in
-                                  (Role.DEPARTMENT_LIAISON, Role.BANK_LIAISON))
-                     for p in demo.partners.values() if p.kind in (PartnerKind.DEPARTMENT, PartnerKind.BANK)}
+    demo.liaisons = {
+        p.code: next(x for x in rows if x.partner_id == p.id and x.role in (Role.DEPARTMENT_LIAISON, Role.BANK_LIAISON))
+        for p in demo.partners.values()
+        if p.kind in (PartnerKind.DEPARTMENT, PartnerKind.BANK)
+    }
 
 
 def _grids(demo: Demo) -> None:
     u = demo.users
     for i, ((code, name, streets), boundary) in enumerate(zip(GRIDS, grid_polygons(), strict=True), start=1):
         chief = u["officer"] if i == 1 else u[f"officer{i}"]
-        grid = grid_save(actor=None, station=demo.station, code=code, name=name, boundary=boundary,
-                         police_chief=chief)
+        grid = grid_save(actor=None, station=demo.station, code=code, name=name, boundary=boundary, police_chief=chief)
         members = [u[f"grid{i}-{j}"] for j in range(1, GRID_MEMBERS_PER_GRID + (0 if i == 1 else 1))]
         if i == 1:
             members.insert(0, u["gridmember"])
@@ -330,11 +402,13 @@ def _grids(demo: Demo) -> None:
         demo.grid_members[grid.id] = members
 
 
-def _team(demo: Demo, key: str, name: str, kind: str, members: list[User], *, grid=None,
-          joined_on: dt.date | None = None) -> Team:
+def _team(
+    demo: Demo, key: str, name: str, kind: str, members: list[User], *, grid=None, joined_on: dt.date | None = None
+) -> Team:
     team = Team.objects.create(station=demo.station, name=name, kind=kind, grid=grid)
     TeamMembership.objects.bulk_create(
-        TeamMembership(team=team, user=m, is_leader=i == 0, joined_on=joined_on) for i, m in enumerate(members))
+        TeamMembership(team=team, user=m, is_leader=i == 0, joined_on=joined_on) for i, m in enumerate(members)
+    )
     demo.teams[key] = team
     return team
 
@@ -343,12 +417,25 @@ def _teams(demo: Demo) -> None:
     u = demo.users
     since = (demo.now - dt.timedelta(days=900)).date()
     for grid in demo.grids:
-        _team(demo, f"grid:{grid.code}", f"{grid.name.removesuffix('网格')}网格队", TeamKind.GRID_TEAM,
-              [demo.chiefs[grid.id], *demo.grid_members[grid.id]], grid=grid, joined_on=since)
+        _team(
+            demo,
+            f"grid:{grid.code}",
+            f"{grid.name.removesuffix('网格')}网格队",
+            TeamKind.GRID_TEAM,
+            [demo.chiefs[grid.id], *demo.grid_members[grid.id]],
+            grid=grid,
+            joined_on=since,
+        )
     _team(demo, "duty", "值班台", TeamKind.DUTY_DESK, demo.duty_staff, joined_on=since)
     _team(demo, "registry", "户籍窗口", TeamKind.REGISTRY, demo.registry_staff, joined_on=since)
-    _team(demo, "mediation", "矛盾纠纷调解中心", TeamKind.MEDIATION,
-          [u["mediator"], u["mediator2"], u["mediator3"], u["mediator4"], u["lawyer"]], joined_on=since)
+    _team(
+        demo,
+        "mediation",
+        "矛盾纠纷调解中心",
+        TeamKind.MEDIATION,
+        [u["mediator"], u["mediator2"], u["mediator3"], u["mediator4"], u["lawyer"]],
+        joined_on=since,
+    )
     _team(demo, "antifraud", "反诈中心", TeamKind.ANTIFRAUD, [u["chief"], *demo.antifraud_staff], joined_on=since)
 
 
@@ -360,17 +447,28 @@ def _residents(demo: Demo) -> None:
     for i in range(count):
         is_female = rng.random() < 0.52
         is_elder = rng.random() < ELDER_SHARE
-        born_on = _birth_date(rng, today, min_age=60, max_age=93) if is_elder else \
-            _birth_date(rng, today, min_age=18, max_age=59)
+        born_on = (
+            _birth_date(rng, today, min_age=60, max_age=93)
+            if is_elder
+            else _birth_date(rng, today, min_age=18, max_age=59)
+        )
         grid = demo.grids[i % len(demo.grids)]
         living_alone = is_elder and rng.random() < ELDER_LIVING_ALONE_SHARE
-        rows.append(Resident(
-            station=demo.station, name=fake.name_female() if is_female else fake.name_male(),
-            gender=Resident.Gender.FEMALE if is_female else Resident.Gender.MALE, born_on=born_on,
-            phone=mobile_number(demo), id_number=id_number(rng, born_on=born_on, is_female=is_female),
-            address=_address(demo, grid), grid=grid, is_living_alone=living_alone,
-            is_bedridden=is_elder and rng.random() < ELDER_BEDRIDDEN_SHARE,
-            has_disability=rng.random() < DISABILITY_SHARE))
+        rows.append(
+            Resident(
+                station=demo.station,
+                name=fake.name_female() if is_female else fake.name_male(),
+                gender=Resident.Gender.FEMALE if is_female else Resident.Gender.MALE,
+                born_on=born_on,
+                phone=mobile_number(demo),
+                id_number=id_number(rng, born_on=born_on, is_female=is_female),
+                address=_address(demo, grid),
+                grid=grid,
+                is_living_alone=living_alone,
+                is_bedridden=is_elder and rng.random() < ELDER_BEDRIDDEN_SHARE,
+                has_disability=rng.random() < DISABILITY_SHARE,
+            )
+        )
     # Every grid has at least one elder living alone and one bedridden elder (home ID visits).
     for grid in demo.grids:
         elders = [r for r in rows[1:] if r.grid is grid and (today - r.born_on).days >= 60 * 366]
@@ -386,7 +484,8 @@ def _residents(demo: Demo) -> None:
     demo_resident.user = demo.users["resident"]
     accounts = [r for r in rows[1:] if rng.random() < RESIDENT_USER_SHARE]
     users = User.objects.bulk_create(
-        _user(demo, f"r{i:05d}", Role.RESIDENT, r.name) for i, r in enumerate(accounts, start=1))
+        _user(demo, f"r{i:05d}", Role.RESIDENT, r.name) for i, r in enumerate(accounts, start=1)
+    )
     for resident, user in zip(accounts, users, strict=True):
         resident.user = user
     demo.residents = Resident.objects.bulk_create(rows)
@@ -407,10 +506,17 @@ def _volunteers(demo: Demo) -> None:
     def person(user: User, *, is_female: bool, min_age: int, max_age: int) -> Resident:
         born_on = _birth_date(rng, today, min_age=min_age, max_age=max_age)
         grid = demo.grids[0] if user.pk else rng.choice(demo.grids)
-        return Resident(station=demo.station, name=user.display_name, born_on=born_on, phone=user.phone,
-                        gender=Resident.Gender.FEMALE if is_female else Resident.Gender.MALE,
-                        id_number=id_number(rng, born_on=born_on, is_female=is_female),
-                        address=_address(demo, grid), grid=grid, user=user if user.pk else None)
+        return Resident(
+            station=demo.station,
+            name=user.display_name,
+            born_on=born_on,
+            phone=user.phone,
+            gender=Resident.Gender.FEMALE if is_female else Resident.Gender.MALE,
+            id_number=id_number(rng, born_on=born_on, is_female=is_female),
+            address=_address(demo, grid),
+            grid=grid,
+            user=user if user.pk else None,
+        )
 
     def volunteer(username: str, role: str, *, min_age: int, max_age: int, female_share: float) -> User:
         is_female = rng.random() < female_share
@@ -420,8 +526,10 @@ def _volunteers(demo: Demo) -> None:
         return user
 
     # The demo volunteer and lookout live in grid 1.
-    demo_people = [person(demo.users["volunteer"], is_female=True, min_age=62, max_age=70),
-                   person(demo.users["lookout"], is_female=False, min_age=40, max_age=50)]
+    demo_people = [
+        person(demo.users["volunteer"], is_female=True, min_age=62, max_age=70),
+        person(demo.users["lookout"], is_female=False, min_age=40, max_age=50),
+    ]
 
     for i in range(1, SILVER_PATROL_SIZE):
         volunteer(f"patrol{i:03d}", Role.VOLUNTEER, min_age=55, max_age=76, female_share=0.8)
@@ -440,6 +548,13 @@ def _volunteers(demo: Demo) -> None:
     _team(demo, "patrol", "舞动平安巡逻队", TeamKind.PATROL, patrol, joined_on=since)
     _team(demo, "border", "护边义警队", TeamKind.BORDER_PATROL, border, joined_on=since)
     for i, grid in enumerate(demo.grids):
-        _team(demo, f"lookouts:{grid.code}", f"{grid.name.removesuffix('网格')}平安瞭望哨", TeamKind.LOOKOUTS,
-              lookouts[i::len(demo.grids)], grid=grid, joined_on=since)
+        _team(
+            demo,
+            f"lookouts:{grid.code}",
+            f"{grid.name.removesuffix('网格')}平安瞭望哨",
+            TeamKind.LOOKOUTS,
+            lookouts[i :: len(demo.grids)],
+            grid=grid,
+            joined_on=since,
+        )
     demo.patrollers, demo.lookouts = patrol, lookouts

@@ -19,8 +19,15 @@ from shapely.geometry import shape
 
 from lianxin.cases.models import Case, Category, Channel, Resolution, Status
 from lianxin.cases.services import (
-    case_assign, case_note, case_open, case_rate, case_transition, cart_contact_record, cart_stop_end,
-    cart_stop_start, referral_reply,
+    cart_contact_record,
+    cart_stop_end,
+    cart_stop_start,
+    case_assign,
+    case_note,
+    case_open,
+    case_rate,
+    case_transition,
+    referral_reply,
 )
 from lianxin.core.demo import Demo, point_in
 
@@ -50,72 +57,356 @@ RATING_WEIGHTS = {5: 84, 4: 14, 3: 1.2, 2: 0.5, 1: 0.3}
 
 # Where residents bring requests from, at full scale per year (the cart is separate).
 CHANNEL_WEIGHTS = {
-    Channel.ONLINE: 24, Channel.HOTLINE: 18, Channel.WALK_IN: 16, Channel.LOOKOUT_TIP: 10,
-    Channel.PATROL_FINDING: 7, Channel.COUNCIL: 6, Channel.DEVICE_ALARM: 4, Channel.FRAUD_SCREENING: 5,
-    Channel.OPEN311: 4, Channel.BANK_ALERT: 2, Channel.REFERRAL_IN: 2,
+    Channel.ONLINE: 24,
+    Channel.HOTLINE: 18,
+    Channel.WALK_IN: 16,
+    Channel.LOOKOUT_TIP: 10,
+    Channel.PATROL_FINDING: 7,
+    Channel.COUNCIL: 6,
+    Channel.DEVICE_ALARM: 4,
+    Channel.FRAUD_SCREENING: 5,
+    Channel.OPEN311: 4,
+    Channel.BANK_ALERT: 2,
+    Channel.REFERRAL_IN: 2,
 }
 
 # code, Chinese name, English name, group, service level (hours), public order, default team key,
 # referral partner code, weight, what residents say (a few variants).
 CATALOGUE = (
-    ("id-card", "身份证办理", "Resident ID card", "户政", 72, False, "registry", None, 10,
-     ("身份证快到期了，想问问换证需要带什么材料", "身份证丢了，需要补办", "孩子满十六岁了，首次办理身份证")),
-    ("home-id-visit", "上门办证", "Home ID visit", "户政", 168, False, "registry", None, 3,
-     ("家里老人卧床不起，身份证过期了，能不能上门办理", "母亲行动不便，想申请民警上门采集照片办证")),
-    ("household-registration", "户口迁移", "Household registration", "户政", 120, False, "registry", None, 6,
-     ("结婚后想把户口迁到丈夫家", "孩子出生了，办理出生登记落户", "买了新房，咨询户口迁入手续")),
-    ("residence-permit", "居住证办理", "Residence permit", "户政", 72, False, "registry", None, 4,
-     ("外地来丹东打工，想办居住证", "居住证到期需要签注")),
-    ("certificate", "开具证明", "Certificates", "户政", 48, False, "registry", None, 5,
-     ("需要开具无犯罪记录证明", "单位要一份亲属关系证明，不知道怎么开")),
-    ("lost-found", "失物招领", "Lost and found", "求助", 72, False, "duty", None, 3,
-     ("在江边公园丢了钱包，里面有身份证和银行卡", "捡到一部手机，想交给派出所")),
-    ("help", "群众求助", "Help request", "求助", 12, False, "duty", None, 5,
-     ("老人出门后一直没回家，手机打不通", "孩子放学没到家，家长很着急", "家门钥匙锁在屋里，灶上还开着火")),
-    ("elder-care", "独居老人关怀", "Elder living alone", "关爱", 24, False, None, None, 4,
-     ("独居老人两天没出门了，邻居敲门没人应", "老人在院子里摔倒了，需要有人去看看", "老人呼叫器报警，家属联系不上")),
-    ("neighbour-dispute", "邻里纠纷", "Neighbour dispute", "纠纷", 72, False, "mediation", None, 7,
-     ("楼上漏水把我家天花板泡坏了，协商不成", "邻居在楼道堆放杂物，说了不听", "因为车位的事和邻居吵了起来")),
-    ("family-dispute", "家庭矛盾", "Family dispute", "纠纷", 48, False, "mediation", None, 4,
-     ("老人赡养问题，兄弟几个意见不一致", "夫妻经常吵架，想找人调解")),
-    ("commercial-dispute", "经济纠纷", "Commercial dispute", "纠纷", 168, False, "mediation", None, 2,
-     ("边贸生意对方欠货款不还", "装修公司收了定金不干活")),
-    ("noise", "噪声扰民", "Noise", "环境", 48, False, None, "env", 5,
-     ("楼下烧烤店半夜还在营业，太吵了", "附近工地晚上十点以后还在施工", "广场舞音响声音太大")),
-    ("illegal-construction", "违章搭建", "Illegal construction", "城建", 120, False, None, "housing", 2,
-     ("一楼住户在院子里私搭乱建", "楼顶有人私建阳光房")),
-    ("food-safety", "食品安全", "Food safety", "市场", 72, False, None, "market", 2,
-     ("早市有人卖来路不明的海鲜", "小区门口的小饭店卫生太差")),
-    ("wage-arrears", "拖欠工资", "Unpaid wages", "劳动", 120, False, None, "hrss", 2,
-     ("工地老板拖欠农民工工资三个月", "饭店倒闭了，工资一直没结")),
-    ("fraud-consult", "反诈咨询", "Fraud consultation", "反诈", 24, False, "antifraud", None, 6,
-     ("接到自称客服的电话说要注销校园贷，是不是骗子", "有人加我微信说能刷单返利", "收到短信说医保卡异常要点链接")),
-    ("fraud-report", "电信诈骗报案", "Telecom fraud report", "反诈", 4, False, "antifraud", None, 3,
-     ("被人以投资理财名义骗走了两万元", "冒充公检法的人让我把钱转到安全账户，已经转了")),
-    ("legal-consult", "法律咨询", "Legal consultation", "法律", 72, False, "mediation", None, 3,
-     ("租房押金房东不退，想咨询一下怎么办", "交通事故赔偿标准是多少")),
-    ("traffic", "交通秩序", "Traffic and parking", "治安", 48, False, "duty", None, 3,
-     ("小区门口车辆乱停，消防通道被堵", "学校门口上下学时段太乱")),
-    ("fire-hazard", "消防隐患", "Fire hazard", "治安", 24, False, None, None, 2,
-     ("楼道里有人给电动车充电，飞线很危险", "地下室堆了很多易燃杂物")),
-    ("border-safety", "边境安全", "Border safety", "边境", 12, False, "duty", None, 1,
-     ("江边发现可疑人员徘徊", "江边护栏损坏，有人翻越")),
-    ("suggestion", "意见建议", "Suggestion", "其他", 168, False, None, None, 3,
-     ("建议在江边步道多装几个路灯", "希望社区多开展防诈骗宣传")),
+    (
+        "id-card",
+        "身份证办理",
+        "Resident ID card",
+        "户政",
+        72,
+        False,
+        "registry",
+        None,
+        10,
+        ("身份证快到期了，想问问换证需要带什么材料", "身份证丢了，需要补办", "孩子满十六岁了，首次办理身份证"),
+    ),
+    (
+        "home-id-visit",
+        "上门办证",
+        "Home ID visit",
+        "户政",
+        168,
+        False,
+        "registry",
+        None,
+        3,
+        ("家里老人卧床不起，身份证过期了，能不能上门办理", "母亲行动不便，想申请民警上门采集照片办证"),
+    ),
+    (
+        "household-registration",
+        "户口迁移",
+        "Household registration",
+        "户政",
+        120,
+        False,
+        "registry",
+        None,
+        6,
+        ("结婚后想把户口迁到丈夫家", "孩子出生了，办理出生登记落户", "买了新房，咨询户口迁入手续"),
+    ),
+    (
+        "residence-permit",
+        "居住证办理",
+        "Residence permit",
+        "户政",
+        72,
+        False,
+        "registry",
+        None,
+        4,
+        ("外地来丹东打工，想办居住证", "居住证到期需要签注"),
+    ),
+    (
+        "certificate",
+        "开具证明",
+        "Certificates",
+        "户政",
+        48,
+        False,
+        "registry",
+        None,
+        5,
+        ("需要开具无犯罪记录证明", "单位要一份亲属关系证明，不知道怎么开"),
+    ),
+    (
+        "lost-found",
+        "失物招领",
+        "Lost and found",
+        "求助",
+        72,
+        False,
+        "duty",
+        None,
+        3,
+        ("在江边公园丢了钱包，里面有身份证和银行卡", "捡到一部手机，想交给派出所"),
+    ),
+    (
+        "help",
+        "群众求助",
+        "Help request",
+        "求助",
+        12,
+        False,
+        "duty",
+        None,
+        5,
+        ("老人出门后一直没回家，手机打不通", "孩子放学没到家，家长很着急", "家门钥匙锁在屋里，灶上还开着火"),
+    ),
+    (
+        "elder-care",
+        "独居老人关怀",
+        "Elder living alone",
+        "关爱",
+        24,
+        False,
+        None,
+        None,
+        4,
+        ("独居老人两天没出门了，邻居敲门没人应", "老人在院子里摔倒了，需要有人去看看", "老人呼叫器报警，家属联系不上"),
+    ),
+    (
+        "neighbour-dispute",
+        "邻里纠纷",
+        "Neighbour dispute",
+        "纠纷",
+        72,
+        False,
+        "mediation",
+        None,
+        7,
+        ("楼上漏水把我家天花板泡坏了，协商不成", "邻居在楼道堆放杂物，说了不听", "因为车位的事和邻居吵了起来"),
+    ),
+    (
+        "family-dispute",
+        "家庭矛盾",
+        "Family dispute",
+        "纠纷",
+        48,
+        False,
+        "mediation",
+        None,
+        4,
+        ("老人赡养问题，兄弟几个意见不一致", "夫妻经常吵架，想找人调解"),
+    ),
+    (
+        "commercial-dispute",
+        "经济纠纷",
+        "Commercial dispute",
+        "纠纷",
+        168,
+        False,
+        "mediation",
+        None,
+        2,
+        ("边贸生意对方欠货款不还", "装修公司收了定金不干活"),
+    ),
+    (
+        "noise",
+        "噪声扰民",
+        "Noise",
+        "环境",
+        48,
+        False,
+        None,
+        "env",
+        5,
+        ("楼下烧烤店半夜还在营业，太吵了", "附近工地晚上十点以后还在施工", "广场舞音响声音太大"),
+    ),
+    (
+        "illegal-construction",
+        "违章搭建",
+        "Illegal construction",
+        "城建",
+        120,
+        False,
+        None,
+        "housing",
+        2,
+        ("一楼住户在院子里私搭乱建", "楼顶有人私建阳光房"),
+    ),
+    (
+        "food-safety",
+        "食品安全",
+        "Food safety",
+        "市场",
+        72,
+        False,
+        None,
+        "market",
+        2,
+        ("早市有人卖来路不明的海鲜", "小区门口的小饭店卫生太差"),
+    ),
+    (
+        "wage-arrears",
+        "拖欠工资",
+        "Unpaid wages",
+        "劳动",
+        120,
+        False,
+        None,
+        "hrss",
+        2,
+        ("工地老板拖欠农民工工资三个月", "饭店倒闭了，工资一直没结"),
+    ),
+    (
+        "fraud-consult",
+        "反诈咨询",
+        "Fraud consultation",
+        "反诈",
+        24,
+        False,
+        "antifraud",
+        None,
+        6,
+        ("接到自称客服的电话说要注销校园贷，是不是骗子", "有人加我微信说能刷单返利", "收到短信说医保卡异常要点链接"),
+    ),
+    (
+        "fraud-report",
+        "电信诈骗报案",
+        "Telecom fraud report",
+        "反诈",
+        4,
+        False,
+        "antifraud",
+        None,
+        3,
+        ("被人以投资理财名义骗走了两万元", "冒充公检法的人让我把钱转到安全账户，已经转了"),
+    ),
+    (
+        "legal-consult",
+        "法律咨询",
+        "Legal consultation",
+        "法律",
+        72,
+        False,
+        "mediation",
+        None,
+        3,
+        ("租房押金房东不退，想咨询一下怎么办", "交通事故赔偿标准是多少"),
+    ),
+    (
+        "traffic",
+        "交通秩序",
+        "Traffic and parking",
+        "治安",
+        48,
+        False,
+        "duty",
+        None,
+        3,
+        ("小区门口车辆乱停，消防通道被堵", "学校门口上下学时段太乱"),
+    ),
+    (
+        "fire-hazard",
+        "消防隐患",
+        "Fire hazard",
+        "治安",
+        24,
+        False,
+        None,
+        None,
+        2,
+        ("楼道里有人给电动车充电，飞线很危险", "地下室堆了很多易燃杂物"),
+    ),
+    (
+        "border-safety",
+        "边境安全",
+        "Border safety",
+        "边境",
+        12,
+        False,
+        "duty",
+        None,
+        1,
+        ("江边发现可疑人员徘徊", "江边护栏损坏，有人翻越"),
+    ),
+    (
+        "suggestion",
+        "意见建议",
+        "Suggestion",
+        "其他",
+        168,
+        False,
+        None,
+        None,
+        3,
+        ("建议在江边步道多装几个路灯", "希望社区多开展防诈骗宣传"),
+    ),
     # Public-order incidents (治安案件): the year-on-year figure counts these.
-    ("fight", "打架斗殴", "Fight", "治安案件", 4, True, None, None, 3,
-     ("烧烤店门口两伙人发生争执动手", "酒后有人在小区里打架")),
-    ("theft", "盗窃", "Theft", "治安案件", 24, True, None, None, 4,
-     ("楼下停放的电动车被偷了", "家里进了小偷，丢了现金和首饰", "菜市场手机被扒")),
-    ("gambling", "赌博", "Gambling", "治安案件", 24, True, None, None, 1,
-     ("有人在出租屋里聚众赌博", "棋牌室里赌钱，输赢很大")),
-    ("disorder", "扰乱公共秩序", "Public disorder", "治安案件", 12, True, None, None, 2,
-     ("有人在医院门口吵闹，影响秩序", "酒后在饭店闹事，砸坏了东西")),
+    (
+        "fight",
+        "打架斗殴",
+        "Fight",
+        "治安案件",
+        4,
+        True,
+        None,
+        None,
+        3,
+        ("烧烤店门口两伙人发生争执动手", "酒后有人在小区里打架"),
+    ),
+    (
+        "theft",
+        "盗窃",
+        "Theft",
+        "治安案件",
+        24,
+        True,
+        None,
+        None,
+        4,
+        ("楼下停放的电动车被偷了", "家里进了小偷，丢了现金和首饰", "菜市场手机被扒"),
+    ),
+    (
+        "gambling",
+        "赌博",
+        "Gambling",
+        "治安案件",
+        24,
+        True,
+        None,
+        None,
+        1,
+        ("有人在出租屋里聚众赌博", "棋牌室里赌钱，输赢很大"),
+    ),
+    (
+        "disorder",
+        "扰乱公共秩序",
+        "Public disorder",
+        "治安案件",
+        12,
+        True,
+        None,
+        None,
+        2,
+        ("有人在医院门口吵闹，影响秩序", "酒后在饭店闹事，砸坏了东西"),
+    ),
 )
 
-CART_CATEGORIES = ("id-card", "household-registration", "residence-permit", "certificate", "fraud-consult",
-                   "legal-consult", "neighbour-dispute", "suggestion")
-CART_PLACES = ("江边公园广场", "锦江山公园门口", "站前广场", "滨江中路早市", "帽盔山社区文化广场", "月亮岛", "花园小区门口")
+CART_CATEGORIES = (
+    "id-card",
+    "household-registration",
+    "residence-permit",
+    "certificate",
+    "fraud-consult",
+    "legal-consult",
+    "neighbour-dispute",
+    "suggestion",
+)
+CART_PLACES = (
+    "江边公园广场",
+    "锦江山公园门口",
+    "站前广场",
+    "滨江中路早市",
+    "帽盔山社区文化广场",
+    "月亮岛",
+    "花园小区门口",
+)
 CHANNEL_CATEGORIES: dict[str, tuple[str, ...] | None] = {
     Channel.DEVICE_ALARM: ("elder-care", "help"),
     Channel.FRAUD_SCREENING: ("fraud-consult", "fraud-report"),
@@ -123,27 +414,52 @@ CHANNEL_CATEGORIES: dict[str, tuple[str, ...] | None] = {
     Channel.REFERRAL_IN: ("elder-care", "neighbour-dispute", "family-dispute", "suggestion"),
     Channel.COUNCIL: ("suggestion", "traffic", "noise", "illegal-construction", "neighbour-dispute", "fire-hazard"),
     Channel.PATROL_FINDING: ("fire-hazard", "traffic", "border-safety", "help", "elder-care", "neighbour-dispute"),
-    Channel.LOOKOUT_TIP: ("fire-hazard", "family-dispute", "neighbour-dispute", "fraud-consult", "help",
-                          "elder-care", "food-safety"),
+    Channel.LOOKOUT_TIP: (
+        "fire-hazard",
+        "family-dispute",
+        "neighbour-dispute",
+        "fraud-consult",
+        "help",
+        "elder-care",
+        "food-safety",
+    ),
 }
 RESOLUTION_BY_GROUP = {
-    "户政": Resolution.SERVICE_DONE, "纠纷": Resolution.MEDIATED, "法律": Resolution.ADVICE_GIVEN,
-    "反诈": Resolution.ADVICE_GIVEN, "治安案件": Resolution.HANDLED_AS_INCIDENT,
+    "户政": Resolution.SERVICE_DONE,
+    "纠纷": Resolution.MEDIATED,
+    "法律": Resolution.ADVICE_GIVEN,
+    "反诈": Resolution.ADVICE_GIVEN,
+    "治安案件": Resolution.HANDLED_AS_INCIDENT,
 }
-RATING_COMMENTS = {5: ("民警很耐心，办得很快", "非常满意，谢谢", "服务很好，给你们点赞", ""),
-                   4: ("挺好的，就是等的时间有点长", "满意", ""), 3: ("还行吧",), 2: ("处理得太慢了",),
-                   1: ("问题没有真正解决",)}
+RATING_COMMENTS = {
+    5: ("民警很耐心，办得很快", "非常满意，谢谢", "服务很好，给你们点赞", ""),
+    4: ("挺好的，就是等的时间有点长", "满意", ""),
+    3: ("还行吧",),
+    2: ("处理得太慢了",),
+    1: ("问题没有真正解决",),
+}
 
 
 def catalogue_create(demo: Demo) -> None:
     """Create the category catalogue with Open311 codes, service levels and routing."""
     rows = []
     for order, (code, name, name_en, group, sla, public_order, team, partner, _w, texts) in enumerate(CATALOGUE):
-        rows.append(Category(
-            station=demo.station, code=code, name=name, name_en=name_en, group=group, sla_hours=sla,
-            is_public_order=public_order, default_team=demo.teams.get(team) if team else None,
-            referral_partner=demo.partners.get(partner) if partner else None, description=texts[0][:200],
-            keywords=" ".join(texts)[:200], sort_order=(order + 1) * 10))
+        rows.append(
+            Category(
+                station=demo.station,
+                code=code,
+                name=name,
+                name_en=name_en,
+                group=group,
+                sla_hours=sla,
+                is_public_order=public_order,
+                default_team=demo.teams.get(team) if team else None,
+                referral_partner=demo.partners.get(partner) if partner else None,
+                description=texts[0][:200],
+                keywords=" ".join(texts)[:200],
+                sort_order=(order + 1) * 10,
+            )
+        )
     for category in Category.objects.bulk_create(rows):
         demo.categories[category.code] = category
 
@@ -167,8 +483,11 @@ class History:
         self.rng = demo.rng
         self.now = demo.now
         # Midnight UTC, so that _moment's hour offsets land on the intended local hours whatever time it is now.
-        self.start = (demo.now - dt.timedelta(days=HISTORY_DAYS)).astimezone(dt.UTC).replace(
-            hour=0, minute=0, second=0, microsecond=0)
+        self.start = (
+            (demo.now - dt.timedelta(days=HISTORY_DAYS))
+            .astimezone(dt.UTC)
+            .replace(hour=0, minute=0, second=0, microsecond=0)
+        )
         self.shapes = {g.id: shape(g.boundary) for g in demo.grids}
         self.by_group = {spec[0]: spec for spec in CATALOGUE}
         self.elders_alone = [r for r in demo.residents if r.is_living_alone] or demo.residents
@@ -179,8 +498,9 @@ class History:
     def _moment(self, day_from: float, day_to: float) -> dt.datetime:
         """Return a random time between two day offsets from the start, mostly in local daytime (UTC+8)."""
         day = int(self.rng.uniform(day_from, day_to))
-        local_hour = self.rng.choices(range(24), weights=[1, 1, 1, 1, 1, 2, 4, 7, 10, 10, 10, 9, 7, 8, 9, 9, 9, 8,
-                                                          7, 6, 5, 4, 2, 1])[0]
+        local_hour = self.rng.choices(
+            range(24), weights=[1, 1, 1, 1, 1, 2, 4, 7, 10, 10, 10, 9, 7, 8, 9, 9, 9, 8, 7, 6, 5, 4, 2, 1]
+        )[0]
         seconds = day * DAY_SECONDS + (local_hour - 8) * 3600 + self.rng.randrange(3600)
         return self.start + dt.timedelta(seconds=seconds)
 
@@ -204,11 +524,16 @@ class History:
                 code = rng.choices([c[0] for c in specs], weights=[c[8] for c in specs])[0]
                 plans.append(Plan(self._moment(year * 365, year * 365 + 365), channel, code))
             po_codes = [c[0] for c in public_order] if year == 0 else []
-            po_codes += rng.choices([c[0] for c in public_order], weights=[c[8] for c in public_order],
-                                    k=max(0, po_counts[year] - len(po_codes)))
+            po_codes += rng.choices(
+                [c[0] for c in public_order],
+                weights=[c[8] for c in public_order],
+                k=max(0, po_counts[year] - len(po_codes)),
+            )
             for code in po_codes:
-                channel = rng.choices((Channel.HOTLINE, Channel.WALK_IN, Channel.ONLINE, Channel.LOOKOUT_TIP,
-                                       Channel.PATROL_FINDING), weights=(50, 15, 10, 15, 10))[0]
+                channel = rng.choices(
+                    (Channel.HOTLINE, Channel.WALK_IN, Channel.ONLINE, Channel.LOOKOUT_TIP, Channel.PATROL_FINDING),
+                    weights=(50, 15, 10, 15, 10),
+                )[0]
                 plans.append(Plan(self._moment(year * 365, year * 365 + 365), channel, code))
         for plan in plans:
             age_days = (self.now - plan.at).total_seconds() / DAY_SECONDS
@@ -227,13 +552,15 @@ class History:
             plan.fate = "stuck"
         # The demo resident's own requests: one closed with a rating, one awaiting it, one new.
         user = self.demo.users["resident"]
-        plans += [Plan(self.now - dt.timedelta(days=days_ago), Channel.ONLINE, code, fate, reporter_user=user)
-                  for days_ago, code, fate in ((40, "id-card", "rated"), (5, "noise", "resolved"),
-                                               (0.3, "suggestion", "new"))]
+        plans += [
+            Plan(self.now - dt.timedelta(days=days_ago), Channel.ONLINE, code, fate, reporter_user=user)
+            for days_ago, code, fate in ((40, "id-card", "rated"), (5, "noise", "resolved"), (0.3, "suggestion", "new"))
+        ]
         weeks = round(HISTORY_DAYS / 7 * CART_OUTINGS_PER_WEEK * min(1.0, scale * 4))
         span_days = HISTORY_DAYS / weeks
-        plans += [Plan(self._moment(w * span_days, (w + 1) * span_days), Channel.SERVICE_CART, "")
-                  for w in range(weeks)]
+        plans += [
+            Plan(self._moment(w * span_days, (w + 1) * span_days), Channel.SERVICE_CART, "") for w in range(weeks)
+        ]
         plans = [p for p in plans if p.at + dt.timedelta(hours=3) < self.now]
         plans.sort(key=lambda p: p.at)
         return plans
@@ -294,17 +621,36 @@ class History:
             reporter = rng.choice(demo.residents)
             if plan.channel == Channel.DEVICE_ALARM:
                 reporter = rng.choice(self.elders_alone)
-            actor = rng.choice(demo.antifraud_staff if plan.channel == Channel.FRAUD_SCREENING else
-                               [*demo.duty_staff, *demo.chiefs.values()])
-            kw.update(reporter=reporter, contact_name=reporter.name,
-                      contact_phone=reporter.phone.reveal() if reporter.phone else "")
-            lat, lon, address = (None, None, reporter.address) if plan.channel == Channel.HOTLINE \
-                and rng.random() < 0.4 else self._location(reporter.grid)
+            actor = rng.choice(
+                demo.antifraud_staff
+                if plan.channel == Channel.FRAUD_SCREENING
+                else [*demo.duty_staff, *demo.chiefs.values()]
+            )
+            kw.update(
+                reporter=reporter,
+                contact_name=reporter.name,
+                contact_phone=reporter.phone.reveal() if reporter.phone else "",
+            )
+            lat, lon, address = (
+                (None, None, reporter.address)
+                if plan.channel == Channel.HOTLINE and rng.random() < 0.4
+                else self._location(reporter.grid)
+            )
         if plan.code in ("neighbour-dispute", "family-dispute") and rng.random() < 0.5:
             kw["subjects"] = rng.sample(demo.residents[:300], 2)
-        return case_open(station=demo.station, actor=actor, channel=plan.channel, category=category,
-                         description=description, lat=lat, lon=lon, address=address,
-                         priority=3 if category.sla_hours <= 12 else 2, now=plan.at, **kw)
+        return case_open(
+            station=demo.station,
+            actor=actor,
+            channel=plan.channel,
+            category=category,
+            description=description,
+            lat=lat,
+            lon=lon,
+            address=address,
+            priority=3 if category.sla_hours <= 12 else 2,
+            now=plan.at,
+            **kw,
+        )
 
     # -- working --------------------------------------------------------------------------------------------------
 
@@ -320,12 +666,26 @@ class History:
         if plan.fate == "new" or t >= now:
             return case
         if plan.fate == "rejected" and case.status != Status.REFERRED:
-            return case_transition(case=case, actor=worker, to_status=Status.REJECTED, now=t,
-                                   reason=rng.choice(("不属于公安机关管辖，已告知当事人向相关部门反映", "信息不实，经核实无此情况")))
-        if plan.fate == "merged" and self.previous is not None and self.previous.status != Status.MERGED \
-                and case.status != Status.REFERRED:
-            return case_transition(case=case, actor=self.demo.chiefs.get(case.grid_id, self.demo.users["chief"]),
-                                   to_status=Status.MERGED, merge_into=self.previous, now=t)
+            return case_transition(
+                case=case,
+                actor=worker,
+                to_status=Status.REJECTED,
+                now=t,
+                reason=rng.choice(("不属于公安机关管辖，已告知当事人向相关部门反映", "信息不实，经核实无此情况")),
+            )
+        if (
+            plan.fate == "merged"
+            and self.previous is not None
+            and self.previous.status != Status.MERGED
+            and case.status != Status.REFERRED
+        ):
+            return case_transition(
+                case=case,
+                actor=self.demo.chiefs.get(case.grid_id, self.demo.users["chief"]),
+                to_status=Status.MERGED,
+                merge_into=self.previous,
+                now=t,
+            )
         was_referred = case.status == Status.REFERRED
         if was_referred:
             t = self._referral_replied(case, t)
@@ -335,8 +695,12 @@ class History:
             if rng.random() < ACCEPTED_FIRST_SHARE:
                 case = case_transition(case=case, actor=worker, to_status=Status.ACCEPTED, now=t)
             if rng.random() < 0.4 and case.grid_id is not None and self.demo.grid_members.get(case.grid_id):
-                case_assign(case=case, actor=worker, assignee=rng.choice(self.demo.grid_members[case.grid_id]),
-                            now=self._step(t, 1, 10))
+                case_assign(
+                    case=case,
+                    actor=worker,
+                    assignee=rng.choice(self.demo.grid_members[case.grid_id]),
+                    now=self._step(t, 1, 10),
+                )
             elif rng.random() < 0.5:
                 case_assign(case=case, actor=worker, assignee=worker, now=self._step(t, 1, 10))
             t = self._step(t, 15, 360)
@@ -349,17 +713,34 @@ class History:
                 return case
         sla_minutes = self.demo.categories[code].sla_hours * 60
         late = rng.random() < LATE_SHARE
-        t = max(t, plan.at + dt.timedelta(minutes=sla_minutes * rng.uniform(1.05, 2.0) if late
-                                          else sla_minutes * rng.uniform(0.05, 0.9)))
+        t = max(
+            t,
+            plan.at
+            + dt.timedelta(
+                minutes=sla_minutes * rng.uniform(1.05, 2.0) if late else sla_minutes * rng.uniform(0.05, 0.9)
+            ),
+        )
         if t >= now:
             return case
         group = self.by_group[code][3]
-        resolution = Resolution.REFERRED if was_referred else RESOLUTION_BY_GROUP.get(
-            group, rng.choice((Resolution.RESOLVED_LOCALLY, Resolution.RESOLVED_LOCALLY, Resolution.ADVICE_GIVEN)))
-        case = case_transition(case=case, actor=worker, to_status=Status.RESOLVED, resolution=resolution, now=t,
-                               note=rng.choice(("已处理完毕", "已现场处置并告知当事人", "已协调解决，当事人表示认可")))
-        return self.finish(case, worker, resolved_at=t, must_rate=plan.fate == "rated",
-                           keep_resolved=plan.fate == "resolved")
+        resolution = (
+            Resolution.REFERRED
+            if was_referred
+            else RESOLUTION_BY_GROUP.get(
+                group, rng.choice((Resolution.RESOLVED_LOCALLY, Resolution.RESOLVED_LOCALLY, Resolution.ADVICE_GIVEN))
+            )
+        )
+        case = case_transition(
+            case=case,
+            actor=worker,
+            to_status=Status.RESOLVED,
+            resolution=resolution,
+            now=t,
+            note=rng.choice(("已处理完毕", "已现场处置并告知当事人", "已协调解决，当事人表示认可")),
+        )
+        return self.finish(
+            case, worker, resolved_at=t, must_rate=plan.fate == "rated", keep_resolved=plan.fate == "resolved"
+        )
 
     def _referral_replied(self, case: Case, t: dt.datetime) -> dt.datetime | None:
         """Let the department reply to the case's referral; return when, or None if not yet."""
@@ -368,13 +749,19 @@ class History:
         if reply_at >= self.now:
             return None
         liaison = self.demo.liaisons.get(referral.partner.code)
-        referral_reply(referral=referral, actor=liaison, now=reply_at,
-                       reply=self.rng.choice(("已派执法人员到现场核查，责令整改", "已立案调查，将依法处理",
-                                              "已约谈相关负责人，问题已整改")))
+        referral_reply(
+            referral=referral,
+            actor=liaison,
+            now=reply_at,
+            reply=self.rng.choice(
+                ("已派执法人员到现场核查，责令整改", "已立案调查，将依法处理", "已约谈相关负责人，问题已整改")
+            ),
+        )
         return reply_at
 
-    def finish(self, case: Case, worker, *, resolved_at: dt.datetime, must_rate: bool = False,
-               keep_resolved: bool = False) -> Case:
+    def finish(
+        self, case: Case, worker, *, resolved_at: dt.datetime, must_rate: bool = False, keep_resolved: bool = False
+    ) -> Case:
         """After resolving: the reporter rates it, a caseworker closes it, or the sweep would."""
         rng, now = self.rng, self.now
         if keep_resolved:
@@ -384,8 +771,13 @@ class History:
             if rated_at >= now:
                 return case
             rating = 5 if must_rate else rng.choices(list(RATING_WEIGHTS), weights=list(RATING_WEIGHTS.values()))[0]
-            return case_rate(case=case, actor=case.reporter_user, rating=rating,
-                             comment=rng.choice(RATING_COMMENTS[rating]), now=rated_at)
+            return case_rate(
+                case=case,
+                actor=case.reporter_user,
+                rating=rating,
+                comment=rng.choice(RATING_COMMENTS[rating]),
+                now=rated_at,
+            )
         if case.reporter_user_id is None and rng.random() < CASEWORKER_CLOSES_SHARE:
             closed_at = self._step(resolved_at, 10, 24 * 60)
             if closed_at >= now:
@@ -395,8 +787,13 @@ class History:
         closed_at = resolved_at + dt.timedelta(days=AUTO_CLOSE_DAYS, minutes=rng.uniform(1, 60))
         if closed_at >= now:
             return case
-        return case_transition(case=case, actor=None, to_status=Status.CLOSED, now=closed_at,
-                               note=_("Closed automatically after waiting for a rating."))
+        return case_transition(
+            case=case,
+            actor=None,
+            to_status=Status.CLOSED,
+            now=closed_at,
+            note=_("Closed automatically after waiting for a rating."),
+        )
 
     # -- the service cart -----------------------------------------------------------------------------------------
 
@@ -414,11 +811,17 @@ class History:
             resident = rng.choice(demo.residents)
             on_the_spot = rng.random() < CART_ON_THE_SPOT_SHARE
             group_size = rng.choice((1, 1, 1, 2, 3)) if code != "fraud-consult" else rng.randint(5, 40)
-            case = cart_contact_record(actor=officer, category=demo.categories[code], stop=stop, now=t,
-                                       description=rng.choice(self.by_group[code][9]),
-                                       solved_on_the_spot=on_the_spot, contact_name=resident.name,
-                                       contact_phone=resident.phone.reveal() if resident.phone else "",
-                                       people_served=group_size)
+            case = cart_contact_record(
+                actor=officer,
+                category=demo.categories[code],
+                stop=stop,
+                now=t,
+                description=rng.choice(self.by_group[code][9]),
+                solved_on_the_spot=on_the_spot,
+                contact_name=resident.name,
+                contact_phone=resident.phone.reveal() if resident.phone else "",
+                people_served=group_size,
+            )
             if not on_the_spot:
                 self.work(case, Plan(t, Channel.SERVICE_CART, code))
         cart_stop_end(stop=stop, actor=officer, now=self._step(t, 20, 60))
@@ -432,4 +835,3 @@ def history_create(demo: Demo) -> None:
             history.cart_outing(plan)
         else:
             history.previous = history.work(history.open(plan), plan)
-

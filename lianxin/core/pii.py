@@ -64,15 +64,17 @@ def validate(kind: str, raw: str) -> str:
     value = normalise(kind, raw)
     if kind == KIND_PHONE:
         if not MOBILE_RE.match(value):
-            raise ValidationError(_("Enter a mainland mobile number of 11 digits starting with 13–19."),
-                                  code="invalid_phone")
+            raise ValidationError(
+                _("Enter a mainland mobile number of 11 digits starting with 13–19."), code="invalid_phone"
+            )
         return value
     if kind == KIND_ID_CARD:
         if not ID_CARD_RE.match(value):
             raise ValidationError(_("Enter an 18-character resident ID number."), code="invalid_id_card")
         if id_card_check_char(value[:17]) != value[17]:
-            raise ValidationError(_("The ID number's check character does not match; please check it."),
-                                  code="invalid_id_card_checksum")
+            raise ValidationError(
+                _("The ID number's check character does not match; please check it."), code="invalid_id_card_checksum"
+            )
         return value
     raise ValueError(f"unknown personal data kind {kind!r}")
 
@@ -110,7 +112,7 @@ def decrypt(token: str) -> str:
     if not token.startswith(CIPHERTEXT_PREFIX):
         raise ValueError("not a Lianxin personal-data ciphertext")
     enc_key, _digest_key = _keys(_secret())
-    raw = base64.b64decode(token[len(CIPHERTEXT_PREFIX):])
+    raw = base64.b64decode(token[len(CIPHERTEXT_PREFIX) :])
     return AESGCM(enc_key).decrypt(raw[:AES_NONCE_BYTES], raw[AES_NONCE_BYTES:], None).decode()
 
 

@@ -17,8 +17,9 @@ from lianxin.core.roles import may_see_masked, may_see_whole
 API_TOKEN_BYTES = 24
 
 
-def audit_record(*, actor: User | None, action: str, target, field: str = "", detail: str = "",
-                 now: dt.datetime | None = None) -> AuditEntry:
+def audit_record(
+    *, actor: User | None, action: str, target, field: str = "", detail: str = "", now: dt.datetime | None = None
+) -> AuditEntry:
     """Append one audit row about target (any model instance)."""
     station_id = getattr(target, "station_id", None) or getattr(actor, "station_id", None)
     return AuditEntry.objects.create(
@@ -75,8 +76,7 @@ def api_token_authenticate(*, key: str, now: dt.datetime | None = None) -> User 
     """Return the active user owning key, or None; stamps last_used_at."""
     if not key:
         return None
-    token = (ApiToken.objects.select_related("user").filter(key_digest=api_token_digest(key), is_active=True)
-             .first())
+    token = ApiToken.objects.select_related("user").filter(key_digest=api_token_digest(key), is_active=True).first()
     if token is None or not token.user.is_active:
         return None
     token.last_used_at = now or timezone.now()

@@ -38,8 +38,10 @@ def npm_install(root: Path = REPO_ROOT) -> None:
         return
     npm = shutil.which("npm")
     if npm is None:
-        raise VendorError("npm was not found. Install Node.js with npm (e.g. `apt-get install npm`) "
-                          "and run `python -m lianxin.core.vendor` again.")
+        raise VendorError(
+            "npm was not found. Install Node.js with npm (e.g. `apt-get install npm`) "
+            "and run `python -m lianxin.core.vendor` again."
+        )
     command = [npm, "ci" if (root / "package-lock.json").is_file() else "install", "--no-audit", "--no-fund"]
     result = subprocess.run(command, cwd=root, check=False)
     if result.returncode != 0:

@@ -57,11 +57,15 @@ def resident_list(request: HttpRequest, filters: Query[ResidentFilters]):
 
 class RevealQuery(Schema):
     reveal: list[Literal["phone", "id_number"]] = Field(
-        [], description="Fields to show whole; each is written to the audit log. 403 for roles that may not.")
+        [], description="Fields to show whole; each is written to the audit log. 403 for roles that may not."
+    )
 
 
-@router.get("/{resident_id}", response={200: ResidentOut, 403: DetailOut, 422: FieldErrorsOut, **READ_ERRORS},
-            summary="One resident")
+@router.get(
+    "/{resident_id}",
+    response={200: ResidentOut, 403: DetailOut, 422: FieldErrorsOut, **READ_ERRORS},
+    summary="One resident",
+)
 def resident_get(request: HttpRequest, resident_id: DbId, query: Query[RevealQuery]):
     resident = resident_get_for(user=viewer(request), pk=resident_id)
     # Reveal (and audit) once, before rendering: a refusal is a 403, never half an answer.

@@ -31,8 +31,9 @@ class Resident(models.Model):
     id_number = PersonalDataField(_("ID number"), kind=KIND_ID_CARD)
     address = models.CharField(_("address"), max_length=200, blank=True)
     grid = models.ForeignKey(Grid, on_delete=models.SET_NULL, null=True, blank=True, related_name="residents")
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="resident")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="resident"
+    )
     is_living_alone = models.BooleanField(_("lives alone"), default=False)
     has_disability = models.BooleanField(_("has a disability"), default=False)
     is_bedridden = models.BooleanField(_("bedridden"), default=False)

@@ -18,7 +18,7 @@ from shapely.geometry import Point, shape
 GRID_CACHE_SECONDS = 60.0
 
 _lock = threading.Lock()
-_cache: dict[int, tuple[float, list["_PreparedGrid"]]] = {}
+_cache: dict[int, tuple[float, list[_PreparedGrid]]] = {}
 
 
 @dataclass(frozen=True)

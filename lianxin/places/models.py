@@ -17,10 +17,17 @@ class Grid(models.Model):
     name = models.CharField(_("name"), max_length=100)
     # GeoJSON geometry (Polygon or MultiPolygon), WGS84 lon/lat order as GeoJSON requires.
     boundary = models.JSONField(_("boundary"))
-    police_chief = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="grids_led", verbose_name=_("police chief"))
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="grids_served",
-                                     verbose_name=_("grid members"))
+    police_chief = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="grids_led",
+        verbose_name=_("police chief"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="grids_served", verbose_name=_("grid members")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

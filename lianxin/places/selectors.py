@@ -32,9 +32,16 @@ def grids_geojson(*, grids) -> dict:
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "id": g.id, "geometry": g.boundary,
-             "properties": {"code": g.code, "name": g.name,
-                            "police_chief": str(g.police_chief) if g.police_chief_id else None}}
+            {
+                "type": "Feature",
+                "id": g.id,
+                "geometry": g.boundary,
+                "properties": {
+                    "code": g.code,
+                    "name": g.name,
+                    "police_chief": str(g.police_chief) if g.police_chief_id else None,
+                },
+            }
             for g in grids
         ],
     }

@@ -13,8 +13,9 @@ from lianxin.places.models import Grid
 
 
 @transaction.atomic
-def grid_save(*, actor: User | None, station: Station, code: str, name: str, boundary: dict,
-              police_chief: User | None = None) -> Grid:
+def grid_save(
+    *, actor: User | None, station: Station, code: str, name: str, boundary: dict, police_chief: User | None = None
+) -> Grid:
     """Create or update the grid `code` of station; actor None means a system load (seed, import)."""
     if actor is not None and not has_role(actor, SUPERVISOR_ROLES):
         raise PermissionDenied(_("Your role may not edit grids."))
@@ -31,7 +32,8 @@ def grid_save(*, actor: User | None, station: Station, code: str, name: str, bou
     if errors:
         raise ValidationError(errors)
     grid, _created = Grid.objects.update_or_create(
-        station=station, code=code, defaults={"name": name, "boundary": boundary, "police_chief": police_chief})
+        station=station, code=code, defaults={"name": name, "boundary": boundary, "police_chief": police_chief}
+    )
     transaction.on_commit(lambda: grid_cache_clear(station.id))
     grid_cache_clear(station.id)
     return grid

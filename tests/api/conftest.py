@@ -20,8 +20,7 @@ class ApiClient:
 
     def post(self, path: str, body=None, *, raw: bytes | None = None):
         data = raw if raw is not None else json.dumps(body if body is not None else {})
-        return self.client.post(f"/api/v1{path}", data=data, content_type="application/json",
-                                headers=self.headers)
+        return self.client.post(f"/api/v1{path}", data=data, content_type="application/json", headers=self.headers)
 
 
 @pytest.fixture

@@ -46,9 +46,19 @@ def test_me(world, api_as):
 
 def test_create_case_routes_to_grid_and_writes_events(world, api_as):
     lat, lon = world.in_grid1
-    response = api_as(world.officer).post("/cases", {
-        "category": "id-papers", "channel": "walk_in", "description": "老人身份证过期", "lat": lat, "lon": lon,
-        "contact_name": "李四", "contact_phone": "138 1234 5678", "reporter_id": world.resident.id})
+    response = api_as(world.officer).post(
+        "/cases",
+        {
+            "category": "id-papers",
+            "channel": "walk_in",
+            "description": "老人身份证过期",
+            "lat": lat,
+            "lon": lon,
+            "contact_name": "李四",
+            "contact_phone": "138 1234 5678",
+            "reporter_id": world.resident.id,
+        },
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     case = Case.objects.get(number=body["number"])
@@ -61,9 +71,17 @@ def test_create_case_routes_to_grid_and_writes_events(world, api_as):
 
 
 def test_create_case_field_errors_are_422_and_write_nothing(world, api_as):
-    response = api_as(world.officer).post("/cases", {
-        "category": "no-such", "channel": "walk_in", "description": " ", "lat": 95.0, "lon": 10.0,
-        "contact_phone": "123"})
+    response = api_as(world.officer).post(
+        "/cases",
+        {
+            "category": "no-such",
+            "channel": "walk_in",
+            "description": " ",
+            "lat": 95.0,
+            "lon": 10.0,
+            "contact_phone": "123",
+        },
+    )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["detail"]}
     assert {"category", "description", "lat", "contact_phone"} <= fields
@@ -71,8 +89,9 @@ def test_create_case_field_errors_are_422_and_write_nothing(world, api_as):
 
 
 def test_create_case_schema_errors_name_fields(world, api_as):
-    response = api_as(world.officer).post("/cases", {"category": 5, "channel": "carrier-pigeon",
-                                                     "description": "x", "priority": "high"})
+    response = api_as(world.officer).post(
+        "/cases", {"category": 5, "channel": "carrier-pigeon", "description": "x", "priority": "high"}
+    )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["detail"]}
     assert {"category", "channel", "priority"} <= fields
@@ -82,8 +101,9 @@ def test_create_case_reporter_of_other_station_is_a_field_error(world, api_as):
     from lianxin.people.models import Resident
 
     stranger = Resident.objects.create(station=world.b.station, name="外站居民")
-    response = api_as(world.officer).post("/cases", {"category": "id-papers", "channel": "walk_in",
-                                                     "description": "x", "reporter_id": stranger.id})
+    response = api_as(world.officer).post(
+        "/cases", {"category": "id-papers", "channel": "walk_in", "description": "x", "reporter_id": stranger.id}
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "reporter_id"
 
@@ -92,8 +112,10 @@ def test_volunteer_may_only_use_own_channel(world, api_as):
     volunteer = api_as(world.volunteer)
     denied = volunteer.post("/cases", {"category": "id-papers", "channel": "hotline", "description": "x"})
     assert denied.status_code == 403
-    found = volunteer.post("/cases", {"category": "id-papers", "channel": "patrol_finding", "description": "x",
-                                      "contact_phone": "13812345678"})
+    found = volunteer.post(
+        "/cases",
+        {"category": "id-papers", "channel": "patrol_finding", "description": "x", "contact_phone": "13812345678"},
+    )
     assert found.status_code == 201
     assert found.json()["contact_phone"] == ""  # a volunteer sees no personal data at all
 
@@ -120,8 +142,9 @@ def test_other_grid_officer_gets_404(world, api_as, open_case):
 
 def test_transition_writes_event(world, api_as, open_case):
     case = open_case()
-    response = api_as(world.officer).post(f"/cases/{case.pk}/transition",
-                                          {"to_status": "resolved", "resolution": "advice_given", "note": "已告知"})
+    response = api_as(world.officer).post(
+        f"/cases/{case.pk}/transition", {"to_status": "resolved", "resolution": "advice_given", "note": "已告知"}
+    )
     assert response.status_code == 200, response.content
     case.refresh_from_db()
     assert case.status == Status.RESOLVED and case.resolution == "advice_given"
@@ -151,10 +174,13 @@ def test_illegal_transition_is_409_with_allowed(world, api_as, open_case):
 def test_transition_missing_detail_is_422_naming_field(world, api_as, open_case):
     case = open_case()
     officer = api_as(world.officer)
-    assert officer.post(f"/cases/{case.pk}/transition", {"to_status": "resolved"}).json()["detail"][0]["field"] \
+    assert (
+        officer.post(f"/cases/{case.pk}/transition", {"to_status": "resolved"}).json()["detail"][0]["field"]
         == "resolution"
-    assert officer.post(f"/cases/{case.pk}/transition", {"to_status": "rejected"}).json()["detail"][0]["field"] \
-        == "reason"
+    )
+    assert (
+        officer.post(f"/cases/{case.pk}/transition", {"to_status": "rejected"}).json()["detail"][0]["field"] == "reason"
+    )
     unknown = officer.post(f"/cases/{case.pk}/transition", {"to_status": "vanished"})
     assert unknown.status_code == 422 and unknown.json()["detail"][0]["field"] == "to_status"
     merge = officer.post(f"/cases/{case.pk}/transition", {"to_status": "merged", "merge_into": "LX-2026-999999"})
@@ -166,8 +192,9 @@ def test_transition_missing_detail_is_422_naming_field(world, api_as, open_case)
 def test_refer_and_merge(world, api_as, open_case):
     case, target = open_case(), open_case()
     officer = api_as(world.officer)
-    response = officer.post(f"/cases/{case.pk}/transition", {"to_status": "referred",
-                                                             "partner_id": world.env_bureau.id})
+    response = officer.post(
+        f"/cases/{case.pk}/transition", {"to_status": "referred", "partner_id": world.env_bureau.id}
+    )
     assert response.status_code == 200, response.content
     assert case.referrals.get().partner_id == world.env_bureau.id
     other = open_case()
@@ -192,8 +219,9 @@ def test_volunteer_may_not_transition(world, api_as, open_case):
 def test_assign_to_person_and_team(world, api_as, open_case):
     case = open_case()
     officer = api_as(world.officer)
-    response = officer.post(f"/cases/{case.pk}/assign", {"assignee_id": world.grid_member.id,
-                                                         "team_id": world.team2.id})
+    response = officer.post(
+        f"/cases/{case.pk}/assign", {"assignee_id": world.grid_member.id, "team_id": world.team2.id}
+    )
     assert response.status_code == 200, response.content
     case.refresh_from_db()
     assert case.assignee_id == world.grid_member.id and case.team_id == world.team2.id
@@ -232,8 +260,7 @@ def test_rate_closes_case_once(world, api_as, open_case):
     resident = api_as(world.resident_user)
     early = resident.post(f"/cases/{case.pk}/rating", {"rating": 5})
     assert early.status_code == 409 and "allowed" in early.json()
-    api_as(world.officer).post(f"/cases/{case.pk}/transition", {"to_status": "resolved",
-                                                                "resolution": "service_done"})
+    api_as(world.officer).post(f"/cases/{case.pk}/transition", {"to_status": "resolved", "resolution": "service_done"})
     assert resident.post(f"/cases/{case.pk}/rating", {"rating": 9}).json()["detail"][0]["field"] == "rating"
     response = resident.post(f"/cases/{case.pk}/rating", {"rating": 5, "comment": "很满意"})
     assert response.status_code == 200, response.content
@@ -303,8 +330,16 @@ def test_openapi_document(world, client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/api/v1/cases", "/api/v1/cases/{ref}", "/api/v1/cases/{ref}/transition", "/api/v1/grids",
-                 "/api/v1/people", "/api/v1/people/{resident_id}", "/api/v1/categories", "/api/v1/me"):
+    for path in (
+        "/api/v1/cases",
+        "/api/v1/cases/{ref}",
+        "/api/v1/cases/{ref}/transition",
+        "/api/v1/grids",
+        "/api/v1/people",
+        "/api/v1/people/{resident_id}",
+        "/api/v1/categories",
+        "/api/v1/me",
+    ):
         assert path in paths
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"/static/ninja/swagger-ui-bundle.js" in docs.content  # no CDN
@@ -312,8 +347,9 @@ def test_openapi_document(world, client):
 
 def test_volunteer_follows_own_finding_only(world, api_as, open_case):
     volunteer = api_as(world.volunteer)
-    filed = volunteer.post("/cases", {"category": "id-papers", "channel": "patrol_finding",
-                                      "description": "河堤护栏松动"}).json()
+    filed = volunteer.post(
+        "/cases", {"category": "id-papers", "channel": "patrol_finding", "description": "河堤护栏松动"}
+    ).json()
     open_case()  # someone else's case
     listed = volunteer.get("/cases").json()
     assert [c["number"] for c in listed["items"]] == [filed["number"]]

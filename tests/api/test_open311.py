@@ -10,9 +10,25 @@ from lianxin.core.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 
-REQUEST_FIELDS = {"service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-                  "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
-                  "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"}
+REQUEST_FIELDS = {
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+}
 
 
 @pytest.fixture
@@ -24,8 +40,7 @@ def api_key(world):
 def test_services_field_names(world, client):
     services = client.get("/open311/v2/services.json", {"jurisdiction_id": "a"}).json()
     assert [s["service_code"] for s in services] == ["fight", "id-papers", "noise"]
-    assert set(services[0]) == {"service_code", "service_name", "description", "metadata", "type", "keywords",
-                                "group"}
+    assert set(services[0]) == {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
     assert services[1]["service_name"] == "证件办理"
     assert services[1]["metadata"] is False and services[1]["type"] == "realtime"
 
@@ -53,13 +68,21 @@ def test_xml_answers(world, client, api_key):
     assert services.find("service").findtext("metadata") == "false"
     definition = ElementTree.fromstring(client.get("/open311/v2/services/noise.xml", {"jurisdiction_id": "a"}).content)
     assert definition.tag == "service_definition" and definition.findtext("service_code") == "noise"
-    posted = client.post("/open311/v2/requests.xml", {"api_key": api_key, "jurisdiction_id": "a",
-                                                      "service_code": "id-papers", "address_string": "河堤路1号",
-                                                      "description": "路灯坏了"})
+    posted = client.post(
+        "/open311/v2/requests.xml",
+        {
+            "api_key": api_key,
+            "jurisdiction_id": "a",
+            "service_code": "id-papers",
+            "address_string": "河堤路1号",
+            "description": "路灯坏了",
+        },
+    )
     assert posted.status_code == 201 and posted["Content-Type"].startswith("text/xml")
     number = ElementTree.fromstring(posted.content).find("request").findtext("service_request_id")
-    request = ElementTree.fromstring(client.get(f"/open311/v2/requests/{number}.xml",
-                                                {"jurisdiction_id": "a"}).content).find("request")
+    request = ElementTree.fromstring(
+        client.get(f"/open311/v2/requests/{number}.xml", {"jurisdiction_id": "a"}).content
+    ).find("request")
     assert request.findtext("status") == "open" and request.findtext("address") == "河堤路1号"
     missing = client.get("/open311/v2/requests/LX-2026-999999.xml", {"jurisdiction_id": "a"})
     error = ElementTree.fromstring(missing.content).find("error")
@@ -74,10 +97,22 @@ def test_other_formats_are_refused_in_the_error_shape(world, client):
 
 def test_post_then_get_by_token_and_by_id(world, client, api_key):
     lat, lon = world.in_grid1
-    response = client.post("/open311/v2/requests.json", {
-        "api_key": api_key, "jurisdiction_id": "a", "service_code": "id-papers", "lat": str(lat),
-        "long": str(lon), "description": "路灯坏了，晚上看不见", "first_name": "三", "last_name": "张",
-        "phone": "13812345678", "email": "zhang@example.com", "media_url": "https://example.com/lamp.jpg"})
+    response = client.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": api_key,
+            "jurisdiction_id": "a",
+            "service_code": "id-papers",
+            "lat": str(lat),
+            "long": str(lon),
+            "description": "路灯坏了，晚上看不见",
+            "first_name": "三",
+            "last_name": "张",
+            "phone": "13812345678",
+            "email": "zhang@example.com",
+            "media_url": "https://example.com/lamp.jpg",
+        },
+    )
     assert response.status_code == 201, response.content
     [created] = response.json()
     case = Case.objects.get(number=created["service_request_id"])
@@ -102,8 +137,10 @@ def test_post_then_get_by_token_and_by_id(world, client, api_key):
 
 
 def test_post_needs_a_valid_api_key(world, client):
-    response = client.post("/open311/v2/requests.json", {"jurisdiction_id": "a", "service_code": "noise",
-                                                          "address_string": "河堤路1号", "description": "x"})
+    response = client.post(
+        "/open311/v2/requests.json",
+        {"jurisdiction_id": "a", "service_code": "noise", "address_string": "河堤路1号", "description": "x"},
+    )
     assert response.status_code == 403 and response.json()[0]["code"] == 403
     assert Case.objects.count() == 0
 
@@ -120,8 +157,11 @@ def test_post_errors_name_the_parameter(world, client, api_key):
         ({"service_code": "noise", "address_string": "x", "description": ""}, 400, "description"),
         ({"service_code": "noise", "address_string": "x", "description": "x", "phone": "12"}, 400, "phone"),
         ({"service_code": "noise", "address_string": "x\x00", "description": "x"}, 400, "address_string"),
-        ({"service_code": "noise", "address_string": "x", "description": "x", "media_url": "file:///etc"}, 400,
-         "media_url"),
+        (
+            {"service_code": "noise", "address_string": "x", "description": "x", "media_url": "file:///etc"},
+            400,
+            "media_url",
+        ),
     ]
     for params, status, word in cases:
         response = client.post("/open311/v2/requests.json", {**base, **params})
@@ -132,9 +172,16 @@ def test_post_errors_name_the_parameter(world, client, api_key):
 
 
 def test_post_to_another_station_is_refused(world, client, api_key):
-    response = client.post("/open311/v2/requests.json", {"api_key": api_key, "jurisdiction_id": "b",
-                                                          "service_code": "id-papers", "address_string": "x",
-                                                          "description": "x"})
+    response = client.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": api_key,
+            "jurisdiction_id": "b",
+            "service_code": "id-papers",
+            "address_string": "x",
+            "description": "x",
+        },
+    )
     assert response.status_code in (403, 404)
     assert Case.objects.count() == 0
 
@@ -142,12 +189,14 @@ def test_post_to_another_station_is_refused(world, client, api_key):
 def test_get_filters_and_status_mapping(world, client, open_case):
     from tests.conftest import NOW
 
-    recent = open_case(now=NOW, description="内部案件 王秀兰 13812345678", contact_name="王秀兰",
-                       contact_phone="13812345678")
+    recent = open_case(
+        now=NOW, description="内部案件 王秀兰 13812345678", contact_name="王秀兰", contact_phone="13812345678"
+    )
     old = open_case(now=NOW.replace(year=2025))
     noise = open_case(now=NOW, category=world.cat_noise)
-    case_transition(case=recent, actor=world.officer, to_status="resolved", resolution="advice_given",
-                    note="已解答", now=NOW)
+    case_transition(
+        case=recent, actor=world.officer, to_status="resolved", resolution="advice_given", note="已解答", now=NOW
+    )
 
     def ids(params):
         response = client.get("/open311/v2/requests.json", {"jurisdiction_id": "a", **params})
@@ -209,9 +258,24 @@ def test_list_query_count_does_not_grow(world, client, open_case, django_assert_
         assert len(client.get("/open311/v2/requests.json", params).json()) == 9
 
 
-OPEN311_PARAMS = ("jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id", "description",
-                  "first_name", "last_name", "phone", "email", "media_url", "service_request_id", "start_date",
-                  "end_date", "status")
+OPEN311_PARAMS = (
+    "jurisdiction_id",
+    "service_code",
+    "lat",
+    "long",
+    "address_string",
+    "address_id",
+    "description",
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "media_url",
+    "service_request_id",
+    "start_date",
+    "end_date",
+    "status",
+)
 
 
 @pytest.mark.slow
@@ -222,8 +286,10 @@ def test_open311_never_answers_500(world, client, api_key):
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
-    values = st.one_of(st.text(max_size=30), st.sampled_from(["a", "noise", "40.125", "124.385", "1e309", "-0",
-                                                              "2026-06-15T10:00:00+08:00", "open,closed"]))
+    values = st.one_of(
+        st.text(max_size=30),
+        st.sampled_from(["a", "noise", "40.125", "124.385", "1e309", "-0", "2026-06-15T10:00:00+08:00", "open,closed"]),
+    )
     params = st.dictionaries(st.sampled_from(OPEN311_PARAMS), values, max_size=8)
 
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -63,8 +63,9 @@ def test_volunteer_never_gets_id_numbers(world, api_as, open_case):
         assert response.status_code == 403
         assert "002X" not in response.content.decode()
     assert volunteer.get("/people").status_code == 403
-    case = open_case(actor=world.volunteer, channel="patrol_finding", reporter=world.resident,
-                     contact_phone="13812345678")
+    case = open_case(
+        actor=world.volunteer, channel="patrol_finding", reporter=world.resident, contact_phone="13812345678"
+    )
     from lianxin.cases.services import case_assign
 
     case_assign(case=case, actor=world.officer, assignee=world.volunteer)

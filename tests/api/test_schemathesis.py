@@ -28,11 +28,14 @@ def officer_headers(world, open_case):
     from lianxin.cases.services import case_transition
     from lianxin.core.services import api_token_create
 
-    opened = [open_case(), open_case(category=world.cat_noise), open_case(), open_case(actor=world.resident_user,
-                                                                                    channel="online")]
+    opened = [
+        open_case(),
+        open_case(category=world.cat_noise),
+        open_case(),
+        open_case(actor=world.resident_user, channel="online"),
+    ]
     case_transition(case=opened[2], actor=world.officer, to_status="resolved", resolution="advice_given")
-    world.existing_refs = {"ref": [str(c.pk) for c in opened] + [opened[0].number],
-                           "resident_id": [world.resident.pk]}
+    world.existing_refs = {"ref": [str(c.pk) for c in opened] + [opened[0].number], "resident_id": [world.resident.pk]}
     _token, key = api_token_create(user=world.officer, name="schemathesis")
     # As Django's own test client does: requests run inside the test's transaction, so the
     # per-request connection clean-up must not close the connection under it.
@@ -45,9 +48,11 @@ def officer_headers(world, open_case):
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES_PER_OPERATION, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=MAX_EXAMPLES_PER_OPERATION,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 def test_no_server_error(case, world, officer_headers):
     # Generated ids and codes almost never exist, so most calls would stop at a 404 or a 422.
     # Point most of them at real records instead (chosen from the generated input, so runs replay).

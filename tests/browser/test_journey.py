@@ -19,16 +19,25 @@ from lianxin.core.vendor import VENDOR_DIR
 from tests.conftest import DEMO_PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 PHONE_VIEWPORT = {"width": 360, "height": 740}
 SCREENSHOTS = Path(os.environ.get("LIANXIN_SCREENSHOTS", "/tmp/lianxin-screens"))
 CASE_NUMBER_RE = re.compile(r"LX-\d{4}-\d{6}")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium "
-                                                     "(apt-get install chromium fonts-noto-cjk)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium fonts-noto-cjk)",
+    ),
 ]
 
 
@@ -49,8 +58,14 @@ def phone(browser, base_url: str, errors: list[str]):
 
     Script errors on the page are appended to errors.
     """
-    context = browser.new_context(viewport=PHONE_VIEWPORT, locale="zh-CN", base_url=base_url,
-                                  device_scale_factor=1, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport=PHONE_VIEWPORT,
+        locale="zh-CN",
+        base_url=base_url,
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -123,11 +138,16 @@ def test_cart_online_request_resolve_and_rate(transactional_db, live_server, wor
     assert script_errors == []
     cart_case = Case.objects.get(number=cart_number)
     assert (cart_case.channel, cart_case.status, cart_case.resolution) == (
-        Channel.SERVICE_CART, Status.CLOSED, Resolution.ON_THE_SPOT)
+        Channel.SERVICE_CART,
+        Status.CLOSED,
+        Resolution.ON_THE_SPOT,
+    )
     assert cart_case.cart_stop.place == "东市场广场" and cart_case.cart_stop.officer == world.officer
     online = Case.objects.get(number=online_number)
     assert (online.channel, online.reporter_user, online.grid) == (Channel.ONLINE, world.resident_user, world.grid1)
     assert (online.status, online.resolution, online.rating) == (Status.CLOSED, Resolution.ADVICE_GIVEN, 5)
-    assert list(online.events.filter(kind__in=[EventKind.TRANSITION, EventKind.RATED])
-                .values_list("kind", "to_status", "actor__username")) == [
-        ("transition", "resolved", "a_officer"), ("rated", "", "a_resident"), ("transition", "closed", "a_resident")]
+    assert list(
+        online.events.filter(kind__in=[EventKind.TRANSITION, EventKind.RATED]).values_list(
+            "kind", "to_status", "actor__username"
+        )
+    ) == [("transition", "resolved", "a_officer"), ("rated", "", "a_resident"), ("transition", "closed", "a_resident")]

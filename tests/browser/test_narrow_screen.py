@@ -14,13 +14,14 @@ OVERFLOWING = """() => [...document.querySelectorAll('main *')]
 
 
 def test_inbox_case_page_and_cart_fit_a_phone(transactional_db, live_server, world, open_case, browser):  # noqa: F811
-    from lianxin.cases.services import case_transition, cart_contact_record, cart_stop_end, cart_stop_start
+    from lianxin.cases.services import cart_contact_record, cart_stop_end, cart_stop_start, case_transition
     from lianxin.core.services import personal_data_reveal
 
     case = open_case(reporter=world.resident, contact_phone="13812345678", subjects=[world.resident])
     stop = cart_stop_start(actor=world.officer, place="东市场广场")
-    cart_contact_record(actor=world.officer, category=world.cat_papers, description="咨询", solved_on_the_spot=True,
-                        stop=stop)
+    cart_contact_record(
+        actor=world.officer, category=world.cat_papers, description="咨询", solved_on_the_spot=True, stop=stop
+    )
     cart_stop_end(stop=stop, actor=world.officer)
     case_transition(case=case, actor=world.officer, to_status="accepted")
     errors: list[str] = []

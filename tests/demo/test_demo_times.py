@@ -12,8 +12,13 @@ from lianxin.core.demo_cases import History
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.mark.parametrize("now", [dt.datetime(2026, 11, 28, 17, 45, tzinfo=dt.UTC),  # 01:45 at the station
-                                 dt.datetime(2026, 6, 15, 10, 0, tzinfo=LOCAL)])
+@pytest.mark.parametrize(
+    "now",
+    [
+        dt.datetime(2026, 11, 28, 17, 45, tzinfo=dt.UTC),  # 01:45 at the station
+        dt.datetime(2026, 6, 15, 10, 0, tzinfo=LOCAL),
+    ],
+)
 def test_moments_fall_in_local_daytime_and_before_now(now):
     history = History(SimpleNamespace(rng=random.Random(7), now=now, grids=[], residents=[]))
     moments = [history._moment(0, 730) for _ in range(2000)]

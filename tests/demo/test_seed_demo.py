@@ -9,13 +9,18 @@ from itertools import combinations
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from shapely.geometry import shape
 
 from lianxin.cases.models import CartStop, Case, CaseEvent, Category, Channel, EventKind, Resolution, Status
 from lianxin.core import pii
 from lianxin.core.demo import (
-    DEMO_PASSWORD, DEMO_USERS, LOOKOUT_COUNT, SILVER_PATROL_SIZE, STATION_CODE, demo_reset, grid_polygons,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    LOOKOUT_COUNT,
+    SILVER_PATROL_SIZE,
+    STATION_CODE,
+    demo_reset,
+    grid_polygons,
 )
 from lianxin.core.models import Partner, Role, Station, User
 from lianxin.people.models import Resident, Team, TeamKind
@@ -112,8 +117,9 @@ def test_seed_people_have_valid_personal_data(seeded):
     today = NOW.date()
     elders = [r for r in residents if r.is_elder_on(today)]
     assert len(elders) > len(residents) * 0.2
-    assert any(r.is_living_alone for r in elders) and all(not r.is_living_alone for r in residents
-                                                          if not r.is_elder_on(today))
+    assert any(r.is_living_alone for r in elders) and all(
+        not r.is_living_alone for r in residents if not r.is_elder_on(today)
+    )
     assert Resident.objects.filter(station=seeded, is_bedridden=True).exists()
     me = Resident.objects.get(user__username="resident")
     assert me.is_living_alone and me.grid.code == "g01"
@@ -138,22 +144,24 @@ def test_seed_history_looks_like_the_station(seeded):
     assert total > 100
     assert set(cases.values_list("channel", flat=True)) == set(Channel.values)
     assert set(cases.values_list("category__code", flat=True)) == set(
-        Category.objects.filter(station=seeded).values_list("code", flat=True))
+        Category.objects.filter(station=seeded).values_list("code", flat=True)
+    )
     # Every case has its timeline: opened and routed, times not before it opened.
-    opened = Counter(CaseEvent.objects.filter(case__station=seeded, kind=EventKind.OPENED)
-                     .values_list("case_id", flat=True))
+    opened = Counter(
+        CaseEvent.objects.filter(case__station=seeded, kind=EventKind.OPENED).values_list("case_id", flat=True)
+    )
     assert len(opened) == total and set(opened.values()) == {1}
     assert not CaseEvent.objects.filter(case__station=seeded, at__gt=NOW).exists()
     assert CaseEvent.objects.filter(case__station=seeded, kind=EventKind.REFERRAL_REPLY).exists()
     assert cases.filter(opened_at__lt=NOW - dt.timedelta(days=700)).exists()
     # Most finished, a few open, some of those overdue.
     statuses = Counter(cases.values_list("status", flat=True))
-    finished = statuses[Status.CLOSED] + statuses[Status.RESOLVED] + statuses[Status.REJECTED] \
-        + statuses[Status.MERGED]
+    finished = statuses[Status.CLOSED] + statuses[Status.RESOLVED] + statuses[Status.REJECTED] + statuses[Status.MERGED]
     assert finished / total > 0.9
     assert 0 < sum(statuses[s] for s in (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS, Status.REFERRED))
-    assert cases.filter(status__in=[Status.IN_PROGRESS, Status.REFERRED, Status.NEW, Status.ACCEPTED],
-                        due_at__lt=NOW).exists()
+    assert cases.filter(
+        status__in=[Status.IN_PROGRESS, Status.REFERRED, Status.NEW, Status.ACCEPTED], due_at__lt=NOW
+    ).exists()
     # Ratings mostly 4 or 5.
     ratings = list(cases.exclude(rating=None).values_list("rating", flat=True))
     assert ratings and sum(r >= 4 for r in ratings) / len(ratings) > 0.9
@@ -179,13 +187,16 @@ def test_seed_public_order_incidents_fall_year_on_year(seeded):
 
 def test_seed_is_idempotent_and_reset_rebuilds_the_same(seeded):
     def counts():
-        return {model.__name__: model.objects.count()
-                for model in (Station, User, Grid, Team, Resident, Category, Case, CaseEvent, CartStop, Partner)}
+        return {
+            model.__name__: model.objects.count()
+            for model in (Station, User, Grid, Team, Resident, Category, Case, CaseEvent, CartStop, Partner)
+        }
 
     first = counts()
     names = list(Resident.objects.order_by("id").values_list("name", flat=True)[:50])
-    numbers = list(Case.objects.order_by("opened_at", "id").values_list("number", "channel", "category__code",
-                                                                         "status"))
+    numbers = list(
+        Case.objects.order_by("opened_at", "id").values_list("number", "channel", "category__code", "status")
+    )
     assert "already loaded" in seed()
     assert counts() == first
     grid_cache_clear()
@@ -193,5 +204,7 @@ def test_seed_is_idempotent_and_reset_rebuilds_the_same(seeded):
     grid_cache_clear()
     assert counts() == first
     assert list(Resident.objects.order_by("id").values_list("name", flat=True)[:50]) == names
-    assert list(Case.objects.order_by("opened_at", "id").values_list("number", "channel", "category__code",
-                                                                      "status")) == numbers
+    assert (
+        list(Case.objects.order_by("opened_at", "id").values_list("number", "channel", "category__code", "status"))
+        == numbers
+    )

@@ -19,8 +19,9 @@ NOW = dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC)
 
 def resolved_case(world, open_case, *, resolved_at: dt.datetime):
     case = open_case(now=resolved_at - dt.timedelta(hours=3))
-    return case_transition(case=case, actor=world.officer, to_status=Status.RESOLVED,
-                           resolution=Resolution.ADVICE_GIVEN, now=resolved_at)
+    return case_transition(
+        case=case, actor=world.officer, to_status=Status.RESOLVED, resolution=Resolution.ADVICE_GIVEN, now=resolved_at
+    )
 
 
 def test_worker_once_closes_resolved_cases_that_waited_for_a_rating(world, open_case, settings):

@@ -10,8 +10,17 @@ from pathlib import Path
 import pytest
 
 ENGINES_ROOT = Path(__file__).resolve().parents[2] / "lianxin" / "engines"
-FORBIDDEN_IMPORT_PREFIXES = ("django", "ninja", "lianxin.core", "lianxin.cases", "lianxin.places",
-                             "lianxin.people", "lianxin.settings", "lianxin.antifraud", "lianxin.legal")
+FORBIDDEN_IMPORT_PREFIXES = (
+    "django",
+    "ninja",
+    "lianxin.core",
+    "lianxin.cases",
+    "lianxin.places",
+    "lianxin.people",
+    "lianxin.settings",
+    "lianxin.antifraud",
+    "lianxin.legal",
+)
 # A clock read inside an engine makes results depend on when they ran.
 FORBIDDEN_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}
 

@@ -7,7 +7,11 @@ from django.http import Http404
 
 from lianxin.cases.models import Resolution, Status
 from lianxin.cases.selectors import (
-    CaseFilters, case_actions_for, case_get_for, case_list_for, case_timeline_for,
+    CaseFilters,
+    case_actions_for,
+    case_get_for,
+    case_list_for,
+    case_timeline_for,
 )
 from lianxin.cases.services import case_assign, case_note, case_open, case_transition
 from tests.conftest import NOW
@@ -35,8 +39,14 @@ def test_grid_scope_for_officers_and_grid_members(world, open_case):
 
 def test_volunteers_and_residents_see_only_their_own(world, open_case):
     other = open_case()
-    mine = case_open(station=world.station, actor=world.resident_user, channel="online",
-                     category=world.cat_papers, description="我的诉求", now=NOW)
+    mine = case_open(
+        station=world.station,
+        actor=world.resident_user,
+        channel="online",
+        category=world.cat_papers,
+        description="我的诉求",
+        now=NOW,
+    )
     assert list(case_list_for(user=world.resident_user)) == [mine]
     assert list(case_list_for(user=world.volunteer)) == []
     with pytest.raises(Http404):
@@ -44,7 +54,7 @@ def test_volunteers_and_residents_see_only_their_own(world, open_case):
 
 
 def test_department_liaison_sees_cases_referred_to_them(world, open_case):
-    noise, papers = open_case(category=world.cat_noise), open_case()
+    noise, _papers = open_case(category=world.cat_noise), open_case()
     assert list(case_list_for(user=world.dept_liaison)) == [noise]
     assert list(case_list_for(user=world.b.dept_liaison)) == []
 
@@ -94,14 +104,22 @@ def test_inbox_query_count_does_not_grow(world, open_case, django_assert_max_num
     for _ in range(12):
         open_case()
     with django_assert_max_num_queries(3):
-        rows = [(c.number, c.category.name, c.grid.name, c.team.name, str(c.assignee or ""))
-                for c in case_list_for(user=world.officer)[:50]]
+        rows = [
+            (c.number, c.category.name, c.grid.name, c.team.name, str(c.assignee or ""))
+            for c in case_list_for(user=world.officer)[:50]
+        ]
     assert len(rows) == 12
 
 
 def test_timeline_hides_internal_notes_from_the_reporter(world):
-    case = case_open(station=world.station, actor=world.resident_user, channel="online",
-                     category=world.cat_papers, description="x", now=NOW)
+    case = case_open(
+        station=world.station,
+        actor=world.resident_user,
+        channel="online",
+        category=world.cat_papers,
+        description="x",
+        now=NOW,
+    )
     case_note(case=case, actor=world.officer, text="内部：核实身份", is_public=False)
     case_note(case=case, actor=world.officer, text="已联系您", is_public=True)
     texts_resident = [e.text for e in case_timeline_for(user=world.resident_user, case=case)]

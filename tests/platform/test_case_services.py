@@ -5,10 +5,17 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from lianxin.cases.models import Case, CaseEvent, CartStop, Referral, Resolution, Status
+from lianxin.cases.models import Case, CaseEvent, Referral, Resolution, Status
 from lianxin.cases.services import (
-    case_assign, case_note, case_open, case_rate, case_transition, cart_contact_record, cart_stop_start,
-    cases_auto_close, referral_reply,
+    cart_contact_record,
+    cart_stop_start,
+    case_assign,
+    case_note,
+    case_open,
+    case_rate,
+    case_transition,
+    cases_auto_close,
+    referral_reply,
 )
 from lianxin.core.errors import Conflict
 from tests.conftest import NOW
@@ -65,18 +72,27 @@ def test_public_order_flag_is_copied_from_the_category(world, open_case):
     assert not open_case().is_public_order
 
 
-@pytest.mark.parametrize("kwargs,field", [
-    ({"description": "  "}, "description"),
-    ({"description": "x" * 6000}, "description"),
-    ({"lat": 91.0, "lon": 0.0}, "lat"),
-    ({"lat": 40.0, "lon": None}, "location"),
-    ({"contact_phone": "12345"}, "contact_phone"),
-    ({"priority": 9}, "priority"),
-    ({"channel": "carrier_pigeon"}, "channel"),
-])
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"description": "  "}, "description"),
+        ({"description": "x" * 6000}, "description"),
+        ({"lat": 91.0, "lon": 0.0}, "lat"),
+        ({"lat": 40.0, "lon": None}, "location"),
+        ({"contact_phone": "12345"}, "contact_phone"),
+        ({"priority": 9}, "priority"),
+        ({"channel": "carrier_pigeon"}, "channel"),
+    ],
+)
 def test_bad_input_names_the_field_and_writes_nothing(world, kwargs, field):
-    base = {"station": world.station, "actor": world.officer, "channel": "walk_in", "category": world.cat_papers,
-            "description": "补办户口本", "now": NOW}
+    base = {
+        "station": world.station,
+        "actor": world.officer,
+        "channel": "walk_in",
+        "category": world.cat_papers,
+        "description": "补办户口本",
+        "now": NOW,
+    }
     base.update(kwargs)
     with pytest.raises(ValidationError) as exc:
         case_open(**base)
@@ -86,47 +102,83 @@ def test_bad_input_names_the_field_and_writes_nothing(world, kwargs, field):
 
 def test_a_category_of_another_station_is_refused(world):
     with pytest.raises(ValidationError) as exc:
-        case_open(station=world.station, actor=world.officer, channel="walk_in", category=world.b.cat_papers,
-                  description="x", now=NOW)
+        case_open(
+            station=world.station,
+            actor=world.officer,
+            channel="walk_in",
+            category=world.b.cat_papers,
+            description="x",
+            now=NOW,
+        )
     assert "category" in exc.value.message_dict
 
 
 def test_anonymous_may_only_file_online(world):
-    case = case_open(station=world.station, actor=None, channel="online", category=world.cat_papers,
-                     description="路灯坏了", lat=world.in_grid1[0], lon=world.in_grid1[1], now=NOW)
+    case = case_open(
+        station=world.station,
+        actor=None,
+        channel="online",
+        category=world.cat_papers,
+        description="路灯坏了",
+        lat=world.in_grid1[0],
+        lon=world.in_grid1[1],
+        now=NOW,
+    )
     assert case.reporter_user is None and case.grid == world.grid1
     with pytest.raises(PermissionDenied):
-        case_open(station=world.station, actor=None, channel="hotline", category=world.cat_papers,
-                  description="x", now=NOW)
+        case_open(
+            station=world.station, actor=None, channel="hotline", category=world.cat_papers, description="x", now=NOW
+        )
 
 
 def test_an_officer_of_another_station_cannot_open_here(world):
     with pytest.raises(PermissionDenied):
-        case_open(station=world.station, actor=world.b.officer, channel="walk_in", category=world.cat_papers,
-                  description="x", now=NOW)
+        case_open(
+            station=world.station,
+            actor=world.b.officer,
+            channel="walk_in",
+            category=world.cat_papers,
+            description="x",
+            now=NOW,
+        )
 
 
 def test_resident_files_online_and_rates_once_after_resolution(world):
-    case = case_open(station=world.station, actor=world.resident_user, channel="online",
-                     category=world.cat_papers, description="想给卧床的母亲上门办身份证", now=NOW)
+    case = case_open(
+        station=world.station,
+        actor=world.resident_user,
+        channel="online",
+        category=world.cat_papers,
+        description="想给卧床的母亲上门办身份证",
+        now=NOW,
+    )
     assert case.reporter == world.resident and case.grid == world.grid1  # grid from the resident's record
     with pytest.raises(Conflict):
         case_rate(case=case, actor=world.resident_user, rating=5)
-    case = case_transition(case=case, actor=world.officer, to_status=Status.RESOLVED,
-                           resolution=Resolution.SERVICE_DONE, note="已上门办理", now=NOW + dt.timedelta(days=1))
+    case = case_transition(
+        case=case,
+        actor=world.officer,
+        to_status=Status.RESOLVED,
+        resolution=Resolution.SERVICE_DONE,
+        note="已上门办理",
+        now=NOW + dt.timedelta(days=1),
+    )
     assert case.assignee == world.officer
     with pytest.raises(PermissionDenied):
         case_rate(case=case, actor=world.officer, rating=5)
     with pytest.raises(ValidationError):
         case_rate(case=case, actor=world.resident_user, rating=6)
-    case = case_rate(case=case, actor=world.resident_user, rating=5, comment="民警很耐心",
-                     now=NOW + dt.timedelta(days=2))
+    case = case_rate(
+        case=case, actor=world.resident_user, rating=5, comment="民警很耐心", now=NOW + dt.timedelta(days=2)
+    )
     assert (case.status, case.rating, case.rating_comment) == (Status.CLOSED, 5, "民警很耐心")
     assert case.closed_at == NOW + dt.timedelta(days=2)
     with pytest.raises(Conflict):
         case_rate(case=case, actor=world.resident_user, rating=1)
     assert list(case.events.filter(kind__in=["rated", "transition"]).values_list("kind", "to_status"))[-2:] == [
-        ("rated", ""), ("transition", "closed")]
+        ("rated", ""),
+        ("transition", "closed"),
+    ]
 
 
 def test_assignment_rules(world, open_case):
@@ -167,15 +219,27 @@ def test_merge_links_both_cases(world, open_case):
 
 
 def test_cart_contact_solved_on_the_spot_closes_at_once(world):
-    stop = cart_stop_start(actor=world.officer, place="江边广场", lat=world.in_grid1[0], lon=world.in_grid1[1],
-                           now=NOW)
-    solved = cart_contact_record(actor=world.officer, stop=stop, category=world.cat_papers,
-                                 description="咨询身份证到期换领", solved_on_the_spot=True, people_served=2,
-                                 contact_name="张大爷", contact_phone="13912345678", now=NOW)
-    follow = cart_contact_record(actor=world.officer, stop=stop, category=world.cat_papers,
-                                 description="户口迁移材料不全", solved_on_the_spot=False, now=NOW)
-    assert (solved.status, solved.resolution, solved.channel) == (Status.CLOSED, Resolution.ON_THE_SPOT,
-                                                                  "service_cart")
+    stop = cart_stop_start(actor=world.officer, place="江边广场", lat=world.in_grid1[0], lon=world.in_grid1[1], now=NOW)
+    solved = cart_contact_record(
+        actor=world.officer,
+        stop=stop,
+        category=world.cat_papers,
+        description="咨询身份证到期换领",
+        solved_on_the_spot=True,
+        people_served=2,
+        contact_name="张大爷",
+        contact_phone="13912345678",
+        now=NOW,
+    )
+    follow = cart_contact_record(
+        actor=world.officer,
+        stop=stop,
+        category=world.cat_papers,
+        description="户口迁移材料不全",
+        solved_on_the_spot=False,
+        now=NOW,
+    )
+    assert (solved.status, solved.resolution, solved.channel) == (Status.CLOSED, Resolution.ON_THE_SPOT, "service_cart")
     assert solved.grid == world.grid1 and solved.address == "江边广场"
     assert follow.status == Status.NEW and follow.team == world.team1
     assert sum(stop.cases.values_list("people_served", flat=True)) == 3
@@ -188,8 +252,9 @@ def test_cart_contact_solved_on_the_spot_closes_at_once(world):
 
 def test_solved_on_the_spot_is_refused_for_a_referral_category_and_nothing_is_kept(world):
     with pytest.raises(ValidationError) as exc:
-        cart_contact_record(actor=world.officer, category=world.cat_noise, description="广场舞太吵",
-                            solved_on_the_spot=True, now=NOW)
+        cart_contact_record(
+            actor=world.officer, category=world.cat_noise, description="广场舞太吵", solved_on_the_spot=True, now=NOW
+        )
     assert "category" in exc.value.message_dict
     assert Case.objects.count() == 0 and Referral.objects.count() == 0
 
@@ -197,8 +262,9 @@ def test_solved_on_the_spot_is_refused_for_a_referral_category_and_nothing_is_ke
 def test_auto_close_after_waiting_for_a_rating(world, open_case, settings):
     settings.LIANXIN_AUTO_CLOSE_DAYS = 7
     case = open_case()
-    case_transition(case=case, actor=world.officer, to_status=Status.RESOLVED, resolution=Resolution.ADVICE_GIVEN,
-                    now=NOW)
+    case_transition(
+        case=case, actor=world.officer, to_status=Status.RESOLVED, resolution=Resolution.ADVICE_GIVEN, now=NOW
+    )
     assert cases_auto_close(now=NOW + dt.timedelta(days=6, hours=23)) == 0
     assert cases_auto_close(now=NOW + dt.timedelta(days=7, seconds=1)) == 1
     case.refresh_from_db()
@@ -208,8 +274,14 @@ def test_auto_close_after_waiting_for_a_rating(world, open_case, settings):
 
 def test_each_station_counts_its_own_numbers(world, open_case):
     here = open_case()
-    there = case_open(station=world.b.station, actor=world.b.officer, channel="walk_in",
-                      category=world.b.cat_papers, description="补办证件", now=NOW)
+    there = case_open(
+        station=world.b.station,
+        actor=world.b.officer,
+        channel="walk_in",
+        category=world.b.cat_papers,
+        description="补办证件",
+        now=NOW,
+    )
     assert here.number == there.number == "LX-2026-000001"
 
 

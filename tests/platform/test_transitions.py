@@ -2,7 +2,9 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from lianxin.cases.models import Case, CaseEvent, Resolution, Status
 from lianxin.cases.services import case_transition

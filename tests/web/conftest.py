@@ -33,5 +33,6 @@ def with_vendor(monkeypatch):
     """Pretend the browser libraries are installed (the default suite runs without `make static`)."""
     from lianxin.core import context_processors
 
-    monkeypatch.setattr(context_processors, "vendor_available", lambda: {"htmx": True, "leaflet": True,
-                                                                        "echarts": True})
+    monkeypatch.setattr(
+        context_processors, "vendor_available", lambda: {"htmx": True, "leaflet": True, "echarts": True}
+    )

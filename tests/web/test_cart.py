@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from lianxin.cases.models import Case, CartStop, CaseEvent, Channel, Resolution, Status
+from lianxin.cases.models import CartStop, Case, CaseEvent, Channel, Resolution, Status
 from tests.web.conftest import page_text
 
 
@@ -106,5 +106,6 @@ def test_stop_lists_its_contacts_and_past_outings_show_their_counts(world, cart)
     assert all(n in text for n in numbers) and "李大爷" in text
     cart.post(reverse("cases:cart_end"))
     text = page_text(cart.get(reverse("cases:cart")))
-    assert ('<td data-label="接待次数">2</td><td data-label="服务人数">3</td><td data-label="当场办结">1</td>'
-            in text)  # contacts, people served, solved on the spot, each labelled for the phone layout
+    assert (
+        '<td data-label="接待次数">2</td><td data-label="服务人数">3</td><td data-label="当场办结">1</td>' in text
+    )  # contacts, people served, solved on the spot, each labelled for the phone layout

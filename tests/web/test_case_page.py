@@ -24,8 +24,7 @@ def test_wrong_station_and_wrong_grid_get_404(world, open_case, client_for):
     assert detail(client_for(world.b.chief), case).status_code == 404
     assert detail(client_for(world.officer2), case).status_code == 404  # grid 2's officer
     assert detail(client_for(world.volunteer), case).status_code == 404
-    response = client_for(world.b.officer).post(reverse("cases:transition", args=[case.pk]),
-                                                {"to_status": "accepted"})
+    response = client_for(world.b.officer).post(reverse("cases:transition", args=[case.pk]), {"to_status": "accepted"})
     assert response.status_code == 404 and Case.objects.get(pk=case.pk).status == Status.NEW
 
 
@@ -47,11 +46,15 @@ def test_grid_member_cannot_reject_or_assign(world, open_case, client_for):
 
 def test_resolve_writes_status_resolution_and_event(world, open_case, client_for):
     case = open_case()
-    response = transition(client_for(world.officer), case, to_status="resolved", resolution="advice_given",
-                          note="已告知补办流程")
+    response = transition(
+        client_for(world.officer), case, to_status="resolved", resolution="advice_given", note="已告知补办流程"
+    )
     case.refresh_from_db()
-    assert (case.status, case.resolution, case.resolution_note) == (Status.RESOLVED, Resolution.ADVICE_GIVEN,
-                                                                    "已告知补办流程")
+    assert (case.status, case.resolution, case.resolution_note) == (
+        Status.RESOLVED,
+        Resolution.ADVICE_GIVEN,
+        "已告知补办流程",
+    )
     event = case.events.get(kind=EventKind.TRANSITION)
     assert (event.actor, event.to_status) == (world.officer, Status.RESOLVED)
     assert "msg success" in page_text(response)
@@ -116,8 +119,9 @@ def test_take_and_assign(world, open_case, client_for):
     assert Case.objects.get(pk=case.pk).assignee == world.grid_member
     client_for(world.officer).post(reverse("cases:assign", args=[case.pk]), {"assignee": world.officer2.pk})
     assert Case.objects.get(pk=case.pk).assignee == world.officer2
-    response = client_for(world.officer).post(reverse("cases:assign", args=[case.pk]),
-                                              {"assignee": world.b.officer.pk}, follow=True)
+    response = client_for(world.officer).post(
+        reverse("cases:assign", args=[case.pk]), {"assignee": world.b.officer.pk}, follow=True
+    )
     assert Case.objects.get(pk=case.pk).assignee == world.officer2 and "msg error" in page_text(response)
     assert CaseEvent.objects.filter(case=case, kind=EventKind.ASSIGNED).count() == 2
 
@@ -142,13 +146,26 @@ def test_reveal_phone_writes_audit_row(world, open_case, client_for):
     assert "13612345678" in page_text(response) and "<html" not in page_text(response)
     entry = AuditEntry.objects.get()
     assert (entry.actor, entry.action, entry.target_type, entry.target_id, entry.field) == (
-        world.officer, "pii_reveal", "case", str(case.pk), "contact_phone")
+        world.officer,
+        "pii_reveal",
+        "case",
+        str(case.pk),
+        "contact_phone",
+    )
 
 
 def test_volunteer_never_sees_id_numbers(world, client_for):
     lat, lon = world.in_grid1
-    case = case_open(station=world.station, actor=world.officer, channel="walk_in", category=world.cat_papers,
-                     description="协助老人办证", lat=lat, lon=lon, reporter=world.resident)
+    case = case_open(
+        station=world.station,
+        actor=world.officer,
+        channel="walk_in",
+        category=world.cat_papers,
+        description="协助老人办证",
+        lat=lat,
+        lon=lon,
+        reporter=world.resident,
+    )
     case_assign(case=case, actor=world.officer, assignee=world.volunteer)
     client = client_for(world.volunteer)
     text = page_text(detail(client, case))
@@ -160,17 +177,31 @@ def test_volunteer_never_sees_id_numbers(world, client_for):
 
 
 def test_grid_member_sees_masked_id_without_reveal_button(world, client_for):
-    case = case_open(station=world.station, actor=world.officer, channel="walk_in", category=world.cat_papers,
-                     description="协助老人办证", lat=world.in_grid1[0], lon=world.in_grid1[1],
-                     reporter=world.resident)
+    case = case_open(
+        station=world.station,
+        actor=world.officer,
+        channel="walk_in",
+        category=world.cat_papers,
+        description="协助老人办证",
+        lat=world.in_grid1[0],
+        lon=world.in_grid1[1],
+        reporter=world.resident,
+    )
     text = page_text(detail(client_for(world.grid_member), case))
-    assert "1101**********002X" in text and 'reveal/reporter_id_number' not in text
+    assert "1101**********002X" in text and "reveal/reporter_id_number" not in text
 
 
 def test_reporter_sees_only_public_events(world, client_for):
     lat, lon = world.in_grid1
-    case = case_open(station=world.station, actor=world.resident_user, channel="online", category=world.cat_papers,
-                     description="想补办身份证", lat=lat, lon=lon)
+    case = case_open(
+        station=world.station,
+        actor=world.resident_user,
+        channel="online",
+        category=world.cat_papers,
+        description="想补办身份证",
+        lat=lat,
+        lon=lon,
+    )
     case_note(case=case, actor=world.officer, text="内部备注：此人上月已来过", is_public=False)
     case_note(case=case, actor=world.officer, text="请带户口本来所里", is_public=True)
     text = page_text(detail(client_for(world.resident_user), case))

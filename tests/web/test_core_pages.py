@@ -12,10 +12,17 @@ from tests.conftest import DEMO_PASSWORD
 from tests.web.conftest import page_text
 
 
-@pytest.mark.parametrize(("persona", "target"), [
-    ("resident_user", "cases:mine"), ("dept_liaison", "cases:referrals"), ("auxiliary", "cases:cart"),
-    ("officer", "cases:inbox"), ("chief", "cases:inbox"), ("volunteer", "cases:inbox"),
-])
+@pytest.mark.parametrize(
+    ("persona", "target"),
+    [
+        ("resident_user", "cases:mine"),
+        ("dept_liaison", "cases:referrals"),
+        ("auxiliary", "cases:cart"),
+        ("officer", "cases:inbox"),
+        ("chief", "cases:inbox"),
+        ("volunteer", "cases:inbox"),
+    ],
+)
 def test_home_sends_each_role_to_its_main_page(world, client_for, persona, target):
     response = client_for(getattr(world, persona)).get(reverse("core:home"))
     assert response.status_code == 302
@@ -86,8 +93,9 @@ def test_english_switch(world, client_for):
 def test_case_page_renders_without_vendor_files(world, open_case, client_for, monkeypatch):
     from lianxin.core import context_processors
 
-    monkeypatch.setattr(context_processors, "vendor_available",
-                        lambda: {"htmx": False, "leaflet": False, "echarts": False})
+    monkeypatch.setattr(
+        context_processors, "vendor_available", lambda: {"htmx": False, "leaflet": False, "echarts": False}
+    )
     case = open_case()
     text = page_text(client_for(world.officer).get(reverse("cases:detail", args=[case.pk])))
     assert case.number in text and "leaflet.js" not in text and "htmx.min.js" not in text
@@ -99,7 +107,8 @@ def test_map_uses_the_configured_tile_url_or_none(world, open_case, client_for, 
     assert 'data-tile-url=""' in page_text(client.get(reverse("cases:detail", args=[case.pk])))
     settings.LIANXIN_MAP_TILE_URL = "https://tiles.example.org/{z}/{x}/{y}.png"
     assert 'data-tile-url="https://tiles.example.org/{z}/{x}/{y}.png"' in page_text(
-        client.get(reverse("cases:detail", args=[case.pk])))
+        client.get(reverse("cases:detail", args=[case.pk]))
+    )
 
 
 def test_home_page_title_names_the_platform_once(client):

@@ -21,8 +21,20 @@ from lianxin.core.roles import may_see_masked
 PAGE_LIMIT = 120
 SKIPPED_PREFIXES = ("/logout/", "/i18n/", "/admin/", "/static/", "/media/")
 WHOLE_NUMBERS = {"13812345678": KIND_PHONE, "11010519491231002X": KIND_ID_CARD, "13900000001": KIND_PHONE}
-PERSONAS = ["chief", "officer", "registry", "auxiliary", "grid_member", "volunteer", "lookout", "mediator",
-            "dept_liaison", "bank_liaison", "resident_user", None]
+PERSONAS = [
+    "chief",
+    "officer",
+    "registry",
+    "auxiliary",
+    "grid_member",
+    "volunteer",
+    "lookout",
+    "mediator",
+    "dept_liaison",
+    "bank_liaison",
+    "resident_user",
+    None,
+]
 
 
 class LinkParser(HTMLParser):
@@ -75,8 +87,11 @@ def crawl(client: Client, start: str = "/", limit: int = PAGE_LIMIT) -> dict[str
     while queue and len(seen) < limit:
         url = queue.popleft()
         response = client.get(url)
-        body = response.content.decode(errors="replace") if response.get("Content-Type", "").startswith(
-            ("text/html", "application/json")) else ""
+        body = (
+            response.content.decode(errors="replace")
+            if response.get("Content-Type", "").startswith(("text/html", "application/json"))
+            else ""
+        )
         seen[url] = (response.status_code, body)
         targets = []
         if response.status_code in (301, 302, 303, 307, 308):
@@ -98,8 +113,15 @@ def busy_station(world, open_case):
     """Station A with cases new, accepted, in progress, referred, resolved, closed and rated, rejected,
     merged, at the duty desk, filed by a volunteer, a lookout and a bank; one case in station B."""
     from lianxin.cases.models import Channel
-    from lianxin.cases.services import (case_assign, case_note, case_open, case_rate, case_transition,
-                                        cart_contact_record, cart_stop_start)
+    from lianxin.cases.services import (
+        cart_contact_record,
+        cart_stop_start,
+        case_assign,
+        case_note,
+        case_open,
+        case_rate,
+        case_transition,
+    )
     from lianxin.core.services import personal_data_reveal
 
     w, person = world, world.resident
@@ -111,13 +133,28 @@ def busy_station(world, open_case):
     case_note(case=working, actor=w.officer, text="已联系物业", is_public=True)
     case_note(case=working, actor=w.officer, text="内部：物业电话已核实", is_public=False)
     open_case(category=w.cat_noise, contact_phone="13812345678", description="夜里装修噪声")  # referred
-    filed = case_open(station=w.station, actor=w.resident_user, channel=Channel.ONLINE, category=w.cat_papers,
-                      description="想补办身份证", lat=w.in_grid1[0], lon=w.in_grid1[1], contact_phone="13812345678")
+    filed = case_open(
+        station=w.station,
+        actor=w.resident_user,
+        channel=Channel.ONLINE,
+        category=w.cat_papers,
+        description="想补办身份证",
+        lat=w.in_grid1[0],
+        lon=w.in_grid1[1],
+        contact_phone="13812345678",
+    )
     case_transition(case=filed, actor=w.officer, to_status="accepted")
     case_transition(case=filed, actor=w.officer, to_status="resolved", resolution="advice_given")
     case_rate(case=filed, actor=w.resident_user, rating=5, comment="很好")
-    resolved = case_open(station=w.station, actor=w.resident_user, channel=Channel.ONLINE, category=w.cat_papers,
-                         description="户口本丢了", lat=w.in_grid1[0], lon=w.in_grid1[1])
+    resolved = case_open(
+        station=w.station,
+        actor=w.resident_user,
+        channel=Channel.ONLINE,
+        category=w.cat_papers,
+        description="户口本丢了",
+        lat=w.in_grid1[0],
+        lon=w.in_grid1[1],
+    )
     case_transition(case=resolved, actor=w.officer, to_status="accepted")
     case_transition(case=resolved, actor=w.officer, to_status="resolved", resolution="service_done")
     rejected = open_case(description="与派出所无关的事")
@@ -129,19 +166,35 @@ def busy_station(world, open_case):
     open_case(actor=w.lookout, channel=Channel.LOOKOUT_TIP, description="有陌生车辆徘徊")
     open_case(actor=w.bank_liaison, channel=Channel.BANK_ALERT, description="老人大额转账", subjects=[person])
     stop = cart_stop_start(actor=w.officer, place="东市场广场")
-    cart_contact_record(actor=w.officer, category=w.cat_papers, description="咨询居住证", solved_on_the_spot=True,
-                        stop=stop, contact_phone="13812345678")
+    cart_contact_record(
+        actor=w.officer,
+        category=w.cat_papers,
+        description="咨询居住证",
+        solved_on_the_spot=True,
+        stop=stop,
+        contact_phone="13812345678",
+    )
     personal_data_reveal(actor=w.chief, target=person, field="phone")  # an audit row to list
-    case_open(station=w.b.station, actor=w.b.officer, channel=Channel.WALK_IN, category=w.b.cat_papers,
-              description="乙所的案件", lat=w.b.in_grid1[0], lon=w.b.in_grid1[1])
+    case_open(
+        station=w.b.station,
+        actor=w.b.officer,
+        channel=Channel.WALK_IN,
+        category=w.b.cat_papers,
+        description="乙所的案件",
+        lat=w.b.in_grid1[0],
+        lon=w.b.in_grid1[1],
+    )
     return w
 
 
 def leaks(body: str, user) -> list[str]:
     """Return what body shows of the fixture's numbers that user may not see through a GET page."""
     found = [number for number in WHOLE_NUMBERS if number in body]
-    found += [mask(kind, number) for number, kind in WHOLE_NUMBERS.items()
-              if not may_see_masked(user, kind) and mask(kind, number) in body]
+    found += [
+        mask(kind, number)
+        for number, kind in WHOLE_NUMBERS.items()
+        if not may_see_masked(user, kind) and mask(kind, number) in body
+    ]
     return found
 
 
@@ -188,8 +241,10 @@ def test_same_site_target_keeps_pages_and_drops_the_rest():
 
 def test_link_parser_submits_get_forms_with_their_values():
     parser = LinkParser()
-    parser.feed('<a href="/x/">x</a><form method="post" action="/p/"><input name="a"></form>'
-                '<form action="/cases/"><input type="hidden" name="box" value="mine"><input name="q">'
-                '<select name="status"><option value="">any</option><option value="new" selected>new</option>'
-                '</select><input type="checkbox" name="c" value="1"><button>go</button></form>')
+    parser.feed(
+        '<a href="/x/">x</a><form method="post" action="/p/"><input name="a"></form>'
+        '<form action="/cases/"><input type="hidden" name="box" value="mine"><input name="q">'
+        '<select name="status"><option value="">any</option><option value="new" selected>new</option>'
+        '</select><input type="checkbox" name="c" value="1"><button>go</button></form>'
+    )
     assert parser.links == ["/x/", "/cases/?box=mine&q=&status=new"]

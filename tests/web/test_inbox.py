@@ -25,8 +25,15 @@ def test_officer_sees_station_cases_not_other_stations(world, open_case, client_
     now = timezone.now()
     CaseCounter.objects.create(station=world.b.station, year=station_local_year(now), last_value=900000)
     lat, lon = world.b.in_grid1
-    foreign = case_open(station=world.b.station, actor=world.b.officer, channel="walk_in",
-                        category=world.b.cat_papers, description="外所案件", lat=lat, lon=lon)
+    foreign = case_open(
+        station=world.b.station,
+        actor=world.b.officer,
+        channel="walk_in",
+        category=world.b.cat_papers,
+        description="外所案件",
+        lat=lat,
+        lon=lon,
+    )
     text = inbox(client_for(world.officer))
     assert mine.number in text and foreign.number not in text
 
@@ -86,8 +93,9 @@ def test_filters_and_search(world, open_case, client_for):
 
 def test_bad_filter_values_are_ignored_not_a_500(world, open_case, client_for):
     case = open_case()
-    response = client_for(world.officer).get(reverse("cases:inbox"), {"opened_from": "yesterday", "grid": "x",
-                                                                      "page": "999"})
+    response = client_for(world.officer).get(
+        reverse("cases:inbox"), {"opened_from": "yesterday", "grid": "x", "page": "999"}
+    )
     assert response.status_code == 200 and case.number in page_text(response)
 
 

@@ -8,16 +8,26 @@ from lianxin.cases.models import Case, Channel
 from tests.web.conftest import page_text
 
 
-@pytest.mark.parametrize(("persona", "channel"), [("volunteer", Channel.PATROL_FINDING),
-                                                  ("lookout", Channel.LOOKOUT_TIP),
-                                                  ("bank_liaison", Channel.BANK_ALERT)])
+@pytest.mark.parametrize(
+    ("persona", "channel"),
+    [("volunteer", Channel.PATROL_FINDING), ("lookout", Channel.LOOKOUT_TIP), ("bank_liaison", Channel.BANK_ALERT)],
+)
 def test_partner_reports_from_the_menu_and_follows_it(world, client_for, persona, channel):
     user = getattr(world, persona)
     client = client_for(user)
     home = page_text(client.get("/cases/"))
     assert '<a href="/cases/new/"' in home and "我要上报" in home
-    response = client.post("/cases/new/", {"category": world.cat_papers.code, "description": "桥头路灯不亮了",
-                                           "address": "江边路桥头", "lat": "", "lon": ""}, follow=True)
+    response = client.post(
+        "/cases/new/",
+        {
+            "category": world.cat_papers.code,
+            "description": "桥头路灯不亮了",
+            "address": "江边路桥头",
+            "lat": "",
+            "lon": "",
+        },
+        follow=True,
+    )
     case = Case.objects.get(description="桥头路灯不亮了")
     assert (case.channel, case.station) == (channel, world.station)
     assert case.events.get(kind="opened").actor == user

@@ -14,8 +14,9 @@ def test_liaison_sees_own_department_referrals_and_replies(world, open_case, cli
     text = page_text(client.get(reverse("cases:referrals")))
     assert case.number in text and "夜间施工噪声" in text
     referral = Referral.objects.get(case=case)
-    response = client.post(reverse("cases:referral_reply", args=[referral.pk]), {"reply": "已责令夜间停工"},
-                           follow=True)
+    response = client.post(
+        reverse("cases:referral_reply", args=[referral.pk]), {"reply": "已责令夜间停工"}, follow=True
+    )
     referral.refresh_from_db()
     assert (referral.state, referral.reply, referral.replied_by) == ("replied", "已责令夜间停工", world.dept_liaison)
     assert case.events.filter(kind=EventKind.REFERRAL_REPLY, text="已责令夜间停工", is_public=True).exists()
@@ -27,8 +28,9 @@ def test_liaison_sees_own_department_referrals_and_replies(world, open_case, cli
 def test_empty_reply_is_a_message(world, open_case, client_for):
     open_case(category=world.cat_noise)
     referral = Referral.objects.get()
-    response = client_for(world.dept_liaison).post(reverse("cases:referral_reply", args=[referral.pk]),
-                                                   {"reply": ""}, follow=True)
+    response = client_for(world.dept_liaison).post(
+        reverse("cases:referral_reply", args=[referral.pk]), {"reply": ""}, follow=True
+    )
     assert Referral.objects.get().state == "sent" and "msg error" in page_text(response)
 
 

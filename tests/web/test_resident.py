@@ -20,7 +20,11 @@ def test_visitor_files_with_phone_and_gets_number_and_link(world):
     response = file(Client(), contact_name="陈先生", contact_phone="13512345678", address="江沿街3号")
     case = Case.objects.get()
     assert (case.channel, case.station, case.is_anonymous, case.contact_name) == (
-        Channel.ONLINE, world.station, False, "陈先生")
+        Channel.ONLINE,
+        world.station,
+        False,
+        "陈先生",
+    )
     assert case.contact_phone.reveal() == "13512345678" and case.address == "江沿街3号"
     text = page_text(response)
     assert case.number in text and reverse("cases:track", args=[case.public_token]) in text

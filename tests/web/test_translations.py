@@ -66,12 +66,15 @@ def po_entries(path: Path) -> list[Entry]:
 
 def test_parser_reads_flags_plurals_and_continuations(tmp_path):
     po = tmp_path / "t.po"
-    po.write_text('msgid ""\nmsgstr "Language: zh_Hans\\n"\n\n'
-                  '#, fuzzy, python-format\n#| msgid "old"\nmsgid "a %(n)s"\nmsgstr "甲 %(n)s"\n\n'
-                  'msgid ""\n"long "\n"text"\nmsgstr ""\n\n'
-                  'msgid "one"\nmsgid_plural "many"\nmsgstr[0] "多"\n\n'
-                  'msgctxt "verb"\nmsgid "close"\nmsgstr "关闭"\n\n'
-                  '#~ msgid "gone"\n#~ msgstr ""\n', encoding="utf-8")
+    po.write_text(
+        'msgid ""\nmsgstr "Language: zh_Hans\\n"\n\n'
+        '#, fuzzy, python-format\n#| msgid "old"\nmsgid "a %(n)s"\nmsgstr "甲 %(n)s"\n\n'
+        'msgid ""\n"long "\n"text"\nmsgstr ""\n\n'
+        'msgid "one"\nmsgid_plural "many"\nmsgstr[0] "多"\n\n'
+        'msgctxt "verb"\nmsgid "close"\nmsgstr "关闭"\n\n'
+        '#~ msgid "gone"\n#~ msgstr ""\n',
+        encoding="utf-8",
+    )
     entries = po_entries(po)
     assert [(e.context, e.msgid, e.flags, e.msgstrs) for e in entries] == [
         ("", "a %(n)s", {"fuzzy", "python-format"}, {"msgstr": "甲 %(n)s"}),
@@ -115,6 +118,9 @@ def test_every_source_string_is_in_the_catalogue(tmp_path, monkeypatch, settings
     settings.LOCALE_PATHS = [copy / "locale"]
     monkeypatch.chdir(tmp_path)
     call_command("makemessages", locale=["zh_Hans"], verbosity=0)
-    new = [e.msgid for e in po_entries(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
-           if "fuzzy" in e.flags or not all(e.msgstrs.values())]
+    new = [
+        e.msgid
+        for e in po_entries(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
+        if "fuzzy" in e.flags or not all(e.msgstrs.values())
+    ]
     assert not new, "strings missing from the zh_Hans catalogue (run makemessages and translate):\n" + "\n".join(new)

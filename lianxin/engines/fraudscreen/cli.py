@@ -32,7 +32,7 @@ def _read_lines(path: str | None) -> list[str]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line_no = data[:err.start].count(b"\n") + 1
+        line_no = data[: err.start].count(b"\n") + 1
         raise InputError(f"{name}:{line_no}: not valid UTF-8") from err
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -52,15 +52,17 @@ def _parse_jsonl(lines: list[str], name: str) -> list[dict]:
         if not isinstance(item, dict):
             raise InputError(f"{name}:{line_no}: expected a JSON object, got {type(item).__name__}")
         if not isinstance(item.get("text"), str):
-            raise InputError(f"{name}:{line_no}: field \"text\" is missing or not a string")
+            raise InputError(f'{name}:{line_no}: field "text" is missing or not a string')
         items.append(item)
     return items
 
 
 def _screen(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="lianxin screen", description="Screen messages for fraud; one JSON verdict per line.")
+    parser = argparse.ArgumentParser(
+        prog="lianxin screen", description="Screen messages for fraud; one JSON verdict per line."
+    )
     parser.add_argument("file", nargs="?", help="input file (default: stdin); one message per line")
-    parser.add_argument("--jsonl", action="store_true", help="input lines are JSON objects with a \"text\" field")
+    parser.add_argument("--jsonl", action="store_true", help='input lines are JSON objects with a "text" field')
     parser.add_argument("--model", help="model file (default: the shipped model)")
     args = parser.parse_args(argv)
     from lianxin.engines.fraudscreen import Screener
@@ -75,7 +77,7 @@ def _screen(argv: list[str]) -> int:
         return 2
     out = []
     for start in range(0, len(items), BATCH_SIZE):
-        chunk = items[start:start + BATCH_SIZE]
+        chunk = items[start : start + BATCH_SIZE]
         for item, verdict in zip(chunk, screener.screen_many([it["text"] for it in chunk])):
             extra = {k: v for k, v in item.items() if k != "text"} if args.jsonl else {}
             out.append(json.dumps({**extra, **verdict.to_dict()}, ensure_ascii=False))
@@ -86,15 +88,18 @@ def _screen(argv: list[str]) -> int:
 
 
 def _train(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="lianxin screen-train", description="Rebuild the shipped fraud model and its model card.")
+    parser = argparse.ArgumentParser(
+        prog="lianxin screen-train", description="Rebuild the shipped fraud model and its model card."
+    )
     parser.add_argument("--data", help="shared data folder (default: ../shared/data beside the repository)")
     parser.add_argument("--out", help="folder for model.npz and MODEL_CARD.md (default: the engine package)")
     args = parser.parse_args(argv)
     from lianxin.engines.fraudscreen import train
 
     try:
-        report = train.train_and_write(Path(args.data) if args.data else train.DEFAULT_DATA_ROOT,
-                                       Path(args.out) if args.out else None)
+        report = train.train_and_write(
+            Path(args.data) if args.data else train.DEFAULT_DATA_ROOT, Path(args.out) if args.out else None
+        )
     except (OSError, ValueError) as err:
         print(f"lianxin screen-train: {err}", file=sys.stderr)
         return 2

@@ -29,8 +29,17 @@ _PATTERN = re.compile(
 )
 _CN_DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-_UNIT_FEN = {"万元": 1_000_000, "万块": 1_000_000, "万": 1_000_000, "千元": 100_000, "千块": 100_000,
-             "元": 100, "块钱": 100, "块": 100, "rmb": 100}
+_UNIT_FEN = {
+    "万元": 1_000_000,
+    "万块": 1_000_000,
+    "万": 1_000_000,
+    "千元": 100_000,
+    "千块": 100_000,
+    "元": 100,
+    "块钱": 100,
+    "块": 100,
+    "rmb": 100,
+}
 
 
 def _chinese_number(chars: str) -> int | None:
@@ -64,7 +73,14 @@ def empty_entities() -> dict[str, list]:
 # until someone reads it: screening a batch then allocates one tuple per entity instead of a
 # dict of five lists per message (see ``entities_from``).
 _GROUP = {"qq": "qq_id", "wx": "wx_id"}
-_BUCKET = {"url": "urls", "phone": "phones", "card": "accounts", "qq": "im_ids", "wx": "im_ids", "amount": "amounts_fen"}
+_BUCKET = {
+    "url": "urls",
+    "phone": "phones",
+    "card": "accounts",
+    "qq": "im_ids",
+    "wx": "im_ids",
+    "amount": "amounts_fen",
+}
 _IM_KIND = {"qq": "qq", "wx": "wechat"}
 
 

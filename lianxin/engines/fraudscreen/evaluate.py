@@ -19,8 +19,17 @@ def binary_figures(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     fpr = fp / (fp + tn) if fp + tn else 0.0
-    return {"n": len(y_true), "tp": tp, "fp": fp, "fn": fn, "tn": tn, "precision": precision,
-            "recall": recall, "f1": f1, "fpr": fpr}
+    return {
+        "n": len(y_true),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "fpr": fpr,
+    }
 
 
 def typology_figures(true: list[str], pred: list[str | None]) -> dict:
@@ -51,13 +60,17 @@ def calibration_figures(y_true: np.ndarray, risk: np.ndarray) -> dict:
     for b in range(RELIABILITY_BINS):
         mask = which == b
         if mask.any():
-            table.append((edges[b], edges[b + 1], int(mask.sum()), float(risk[mask].mean()), float(y_true[mask].mean())))
+            table.append(
+                (edges[b], edges[b + 1], int(mask.sum()), float(risk[mask].mean()), float(y_true[mask].mean()))
+            )
     return {"brier": brier, "reliability": table}
 
 
 def format_binary(name: str, f: dict) -> str:
-    return (f"{name:<34} n={f['n']:>5}  P={f['precision']:.3f} R={f['recall']:.3f} F1={f['f1']:.3f} "
-            f"FPR={f['fpr']:.3f} (tp={f['tp']} fp={f['fp']} fn={f['fn']} tn={f['tn']})")
+    return (
+        f"{name:<34} n={f['n']:>5}  P={f['precision']:.3f} R={f['recall']:.3f} F1={f['f1']:.3f} "
+        f"FPR={f['fpr']:.3f} (tp={f['tp']} fp={f['fp']} fn={f['fn']} tn={f['tn']})"
+    )
 
 
 def format_typology(f: dict) -> list[str]:

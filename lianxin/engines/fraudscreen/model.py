@@ -34,24 +34,39 @@ class Model:
 
     def save(self, path: Path) -> None:
         """Write the model as a compressed npz (weights stored as float16 to stay small)."""
-        header = {"fine_labels": self.fine_labels, "cue_names": self.cue_names, "calibration": list(self.calibration),
-                  "thresholds": self.thresholds, "meta": self.meta}
+        header = {
+            "fine_labels": self.fine_labels,
+            "cue_names": self.cue_names,
+            "calibration": list(self.calibration),
+            "thresholds": self.thresholds,
+            "meta": self.meta,
+        }
         with open(path, "wb") as handle:
-            np.savez_compressed(handle, vocab=self.vocab, weights=self.weights.astype(np.float16),
-                                intercepts=self.intercepts.astype(np.float32),
-                                cue_weights=self.cue_weights.astype(np.float32),
-                                header=np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8))
+            np.savez_compressed(
+                handle,
+                vocab=self.vocab,
+                weights=self.weights.astype(np.float16),
+                intercepts=self.intercepts.astype(np.float32),
+                cue_weights=self.cue_weights.astype(np.float32),
+                header=np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8),
+            )
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> "Model":
+    def load(cls, path: Path = MODEL_PATH) -> Model:
         """Read a model written by ``save``; raises FileNotFoundError or ValueError when unusable."""
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(data["header"].tobytes().decode())
-            model = cls(vocab=data["vocab"], weights=data["weights"].astype(np.float32),
-                        intercepts=data["intercepts"], fine_labels=header["fine_labels"],
-                        cue_names=header["cue_names"], cue_weights=data["cue_weights"],
-                        calibration=tuple(header["calibration"]), thresholds=header["thresholds"],
-                        meta=header["meta"])
+            model = cls(
+                vocab=data["vocab"],
+                weights=data["weights"].astype(np.float32),
+                intercepts=data["intercepts"],
+                fine_labels=header["fine_labels"],
+                cue_names=header["cue_names"],
+                cue_weights=data["cue_weights"],
+                calibration=tuple(header["calibration"]),
+                thresholds=header["thresholds"],
+                meta=header["meta"],
+            )
         if model.weights.shape != (len(model.vocab), 1 + len(model.fine_labels)):
             raise ValueError(f"{path}: weight matrix shape {model.weights.shape} does not match the vocabulary")
         if model.cue_weights.shape != (len(model.cue_names), len(model.fine_labels)):
@@ -103,8 +118,9 @@ class VocabTable:
         return out
 
 
-def feature_entries(batch: NormalBatch, vocab: np.ndarray,
-                    table: VocabTable | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def feature_entries(
+    batch: NormalBatch, vocab: np.ndarray, table: VocabTable | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return (rows, cols, scale): one entry per in-vocabulary n-gram occurrence.
 
     The feature value of (row, col) is scale[row] times the number of entries; ``scale`` is
@@ -129,7 +145,9 @@ def feature_entries(batch: NormalBatch, vocab: np.ndarray,
 def feature_matrix(batch: NormalBatch, vocab: np.ndarray) -> sp.csr_matrix:
     """Return the (n_messages, V) sparse feature matrix of a normalised batch (for training)."""
     rows, cols, scale = feature_entries(batch, vocab)
-    matrix = sp.csr_matrix((scale[rows].astype(np.float32), (rows, cols)), shape=(len(scale), len(vocab)), dtype=np.float32)
+    matrix = sp.csr_matrix(
+        (scale[rows].astype(np.float32), (rows, cols)), shape=(len(scale), len(vocab)), dtype=np.float32
+    )
     matrix.sum_duplicates()
     return matrix
 

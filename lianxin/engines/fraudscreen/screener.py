@@ -19,8 +19,15 @@ import scipy.sparse as sp
 
 from lianxin.engines.fraudscreen import entities as entity_mod
 from lianxin.engines.fraudscreen.lexicon import ADVICE, CUES, LOW_ADVICE, TYPOLOGIES, find_cues, find_cues_batch
-from lianxin.engines.fraudscreen.model import (MODEL_PATH, Model, VocabTable, cue_matrix, feature_entries, sigmoid,
-                                               softmax)
+from lianxin.engines.fraudscreen.model import (
+    MODEL_PATH,
+    Model,
+    VocabTable,
+    cue_matrix,
+    feature_entries,
+    sigmoid,
+    softmax,
+)
 from lianxin.engines.fraudscreen.text import ngram_keys_one, normalize_batch, normalize_one
 
 ENGINE_VERSION = "fraudscreen-1.0"
@@ -37,21 +44,44 @@ class Verdict:
     caller may never look at.
     """
 
-    __slots__ = ("is_fraud", "risk", "band", "typology", "subtype", "advice", "engine_version",
-                 "_cues", "_cue_spans", "_entities", "_entity_tuples")
+    __slots__ = (
+        "is_fraud",
+        "risk",
+        "band",
+        "typology",
+        "subtype",
+        "advice",
+        "engine_version",
+        "_cues",
+        "_cue_spans",
+        "_entities",
+        "_entity_tuples",
+    )
 
-    def __init__(self, is_fraud: bool, risk: float, band: str, typology: str | None, subtype: str | None,
-                 cues: list[dict] | None = None, entities: dict[str, list] | None = None,
-                 advice: str = LOW_ADVICE, engine_version: str = ENGINE_VERSION):
+    def __init__(
+        self,
+        is_fraud: bool,
+        risk: float,
+        band: str,
+        typology: str | None,
+        subtype: str | None,
+        cues: list[dict] | None = None,
+        entities: dict[str, list] | None = None,
+        advice: str = LOW_ADVICE,
+        engine_version: str = ENGINE_VERSION,
+    ):
         self._fill(is_fraud, risk, band, typology, subtype, advice, engine_version, cues, None, entities, None)
 
     @classmethod
-    def _lazy(cls, is_fraud: bool, risk: float, band: str, typology, subtype, cue_spans, entity_tuples,
-              advice: str) -> "Verdict":
+    def _lazy(
+        cls, is_fraud: bool, risk: float, band: str, typology, subtype, cue_spans, entity_tuples, advice: str
+    ) -> Verdict:
         """A verdict whose cues come from (start, end, text, Cue) tuples and entities from
         ``entities.extract_raw`` tuples (either may be None for none)."""
         verdict = cls.__new__(cls)
-        verdict._fill(is_fraud, risk, band, typology, subtype, advice, ENGINE_VERSION, None, cue_spans, None, entity_tuples)
+        verdict._fill(
+            is_fraud, risk, band, typology, subtype, advice, ENGINE_VERSION, None, cue_spans, None, entity_tuples
+        )
         return verdict
 
     def _fill(self, *values) -> None:
@@ -61,8 +91,10 @@ class Verdict:
     @property
     def cues(self) -> list[dict]:
         if self._cues is None:
-            cues = [{"start": start, "end": end, "text": text, "why": cue.why, "cue": cue.name}
-                    for start, end, text, cue in self._cue_spans or ()]
+            cues = [
+                {"start": start, "end": end, "text": text, "why": cue.why, "cue": cue.name}
+                for start, end, text, cue in self._cue_spans or ()
+            ]
             object.__setattr__(self, "_cues", cues)
         return self._cues
 
@@ -87,9 +119,17 @@ class Verdict:
         return f"Verdict({', '.join(f'{key}={value!r}' for key, value in self.to_dict().items())})"
 
     def to_dict(self) -> dict:
-        return {"is_fraud": self.is_fraud, "risk": self.risk, "band": self.band, "typology": self.typology,
-                "subtype": self.subtype, "cues": self.cues, "entities": self.entities,
-                "advice": self.advice, "engine_version": self.engine_version}
+        return {
+            "is_fraud": self.is_fraud,
+            "risk": self.risk,
+            "band": self.band,
+            "typology": self.typology,
+            "subtype": self.subtype,
+            "cues": self.cues,
+            "entities": self.entities,
+            "advice": self.advice,
+            "engine_version": self.engine_version,
+        }
 
 
 class Screener:
@@ -116,7 +156,7 @@ class Screener:
             raise ValueError(f"model uses cues the lexicon no longer has: {sorted(unknown)}")
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> "Screener":
+    def load(cls, path: str | Path | None = None) -> Screener:
         """Load the shipped model (or the one at ``path``)."""
         return cls(Model.load(Path(path) if path else MODEL_PATH))
 
@@ -167,7 +207,7 @@ class Screener:
         fraud_rows = np.flatnonzero(risk >= self._t_medium).tolist()
         starts = batch.starts.tolist()
         joined = batch.all_text()  # message i is joined[starts[i] + i:starts[i + 1] + i]
-        normal_texts = {row: joined[starts[row] + row:starts[row + 1] + row] for row in fraud_rows}
+        normal_texts = {row: joined[starts[row] + row : starts[row + 1] + row] for row in fraud_rows}
         cue_hits = find_cues_batch(batch.codes, batch.starts, normal_texts, fraud_rows)
         choice_of: dict[int, tuple[str, str | None]] = {}
         if fraud_rows:
@@ -178,8 +218,10 @@ class Screener:
             choice_of = dict(zip(fraud_rows, choices))
         found_all = entity_mod.extract_batch_raw(joined, starts, batch.origin, texts)
         origin = batch.origin
-        return [self._verdict(text, risk, choice_of.get(i), cue_hits.get(i), origin, starts[i], found_all[i])
-                for i, (text, risk) in enumerate(zip(texts, risk.tolist()))]
+        return [
+            self._verdict(text, risk, choice_of.get(i), cue_hits.get(i), origin, starts[i], found_all[i])
+            for i, (text, risk) in enumerate(zip(texts, risk.tolist()))
+        ]
 
     def _verdict(self, text: str, risk: float, choice, hits, origin, base: int, found) -> Verdict:
         r = round(float(risk), 4)
@@ -209,8 +251,7 @@ class Screener:
         order = np.argsort(sub_rows, kind="stable")
         indptr = np.zeros(len(fraud_rows) + 1, dtype=np.int64)
         np.cumsum(np.bincount(sub_rows, minlength=len(fraud_rows)), out=indptr[1:])
-        sub = sp.csr_matrix((values[order], sub_cols[order], indptr),
-                            shape=(len(fraud_rows), len(self.model.vocab)))
+        sub = sp.csr_matrix((values[order], sub_cols[order], indptr), shape=(len(fraud_rows), len(self.model.vocab)))
         return np.asarray(sub @ self._w_fine)
 
     def _risk(self, rows, cols, scale, batch) -> np.ndarray:
@@ -242,7 +283,11 @@ class Screener:
             subtype = self._fine_subtype[fine_index]
             if subtype is None:
                 for _, _, cue in hits:
-                    if cue.subtype and cue.typology in (None, typology) and f"{typology}|{cue.subtype}" in self._fine_set:
+                    if (
+                        cue.subtype
+                        and cue.typology in (None, typology)
+                        and f"{typology}|{cue.subtype}" in self._fine_set
+                    ):
                         subtype = cue.subtype
                         break
             out.append((typology, subtype))

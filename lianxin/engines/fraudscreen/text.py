@@ -24,19 +24,106 @@ _SHIFT = 21  # bits per code point in an n-gram key; 3 * 21 = 63 bits fits int64
 
 # Single characters that stand in for others in scam texts (traditional forms, look-alikes).
 _CHAR_MAP = {
-    "帳": "账", "帐": "账", "銀": "银", "錢": "钱", "賺": "赚", "轉": "转", "碼": "码", "貸": "贷",
-    "單": "单", "費": "费", "號": "号", "戶": "户", "還": "还", "會": "会", "員": "员", "資": "资",
-    "證": "证", "額": "额", "幣": "币", "點": "点", "紅": "红", "聯": "联", "係": "系", "絡": "络",
-    "寶": "宝", "騙": "骗", "險": "险", "給": "给", "這": "这", "們": "们", "為": "为", "個": "个",
-    "來": "来", "對": "对", "說": "说", "請": "请", "後": "后", "從": "从", "國": "国", "關": "关",
-    "開": "开", "問": "问", "務": "务", "當": "当", "發": "发", "現": "现", "進": "进", "過": "过",
-    "錄": "录", "機": "机", "網": "网", "區": "区", "運": "运", "營": "营", "導": "导", "萬": "万",
-    "盤": "盘", "殺": "杀", "豬": "猪", "雙": "双", "讓": "让", "買": "买", "賣": "卖", "優": "优",
-    "醫": "医", "藥": "药", "療": "疗", "護": "护", "補": "补", "碼": "码", "訂": "订", "際": "际",
-    "〇": "0", "①": "1", "②": "2", "③": "3", "④": "4", "⑤": "5", "⑥": "6", "⑦": "7", "⑧": "8", "⑨": "9",
-    "➕": "+", "＋": "+", "￥": "¥", "＄": "$", "。": "。",
-    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "к": "k", "в": "b", "м": "m",
-    "Ⅴ": "v", "ν": "v", "ｖ": "v", "Ｖ": "v",
+    "帳": "账",
+    "帐": "账",
+    "銀": "银",
+    "錢": "钱",
+    "賺": "赚",
+    "轉": "转",
+    "碼": "码",
+    "貸": "贷",
+    "單": "单",
+    "費": "费",
+    "號": "号",
+    "戶": "户",
+    "還": "还",
+    "會": "会",
+    "員": "员",
+    "資": "资",
+    "證": "证",
+    "額": "额",
+    "幣": "币",
+    "點": "点",
+    "紅": "红",
+    "聯": "联",
+    "係": "系",
+    "絡": "络",
+    "寶": "宝",
+    "騙": "骗",
+    "險": "险",
+    "給": "给",
+    "這": "这",
+    "們": "们",
+    "為": "为",
+    "個": "个",
+    "來": "来",
+    "對": "对",
+    "說": "说",
+    "請": "请",
+    "後": "后",
+    "從": "从",
+    "國": "国",
+    "關": "关",
+    "開": "开",
+    "問": "问",
+    "務": "务",
+    "當": "当",
+    "發": "发",
+    "現": "现",
+    "進": "进",
+    "過": "过",
+    "錄": "录",
+    "機": "机",
+    "網": "网",
+    "區": "区",
+    "運": "运",
+    "營": "营",
+    "導": "导",
+    "萬": "万",
+    "盤": "盘",
+    "殺": "杀",
+    "豬": "猪",
+    "雙": "双",
+    "讓": "让",
+    "買": "买",
+    "賣": "卖",
+    "優": "优",
+    "醫": "医",
+    "藥": "药",
+    "療": "疗",
+    "護": "护",
+    "補": "补",
+    "訂": "订",
+    "際": "际",
+    "〇": "0",
+    "①": "1",
+    "②": "2",
+    "③": "3",
+    "④": "4",
+    "⑤": "5",
+    "⑥": "6",
+    "⑦": "7",
+    "⑧": "8",
+    "⑨": "9",
+    "➕": "+",
+    "＋": "+",
+    "￥": "¥",
+    "＄": "$",
+    "。": "。",
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "х": "x",
+    "у": "y",
+    "к": "k",
+    "в": "b",
+    "м": "m",
+    "Ⅴ": "v",
+    "ν": "v",
+    "ｖ": "v",
+    "Ｖ": "v",
 }
 # Dropped wherever they stand: whitespace, zero-width marks, decorations put between characters.
 _ALWAYS_DROPPED = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\ufe0f*~|丶`^—–―'\"“”‘’「」『』<>《》"
@@ -44,8 +131,19 @@ _ALWAYS_DROPPED = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\ufe0f*~|丶`^—�
 _SOFT_SEPARATORS = "./\\,，、·•:：;；+_-"
 # Whitespace is kept (as one space) only between two ASCII letters or digits: "加vx abc123 138…".
 _WHITESPACE = " \t\r\n\v\f\u3000\u00a0"
-_DROPPED_RANGES = [(0x2190, 0x21FF), (0x2300, 0x23FF), (0x2460, 0x24FF), (0x2500, 0x27BF), (0x2900, 0x2BFF),
-                   (0x1F000, 0x1FAFF), (0xD800, 0xDFFF), (0xE000, 0xF8FF), (0x203C, 0x203C), (0x2049, 0x2049), (0x3030, 0x3030)]
+_DROPPED_RANGES = [
+    (0x2190, 0x21FF),
+    (0x2300, 0x23FF),
+    (0x2460, 0x24FF),
+    (0x2500, 0x27BF),
+    (0x2900, 0x2BFF),
+    (0x1F000, 0x1FAFF),
+    (0xD800, 0xDFFF),
+    (0xE000, 0xF8FF),
+    (0x203C, 0x203C),
+    (0x2049, 0x2049),
+    (0x3030, 0x3030),
+]
 
 
 def _build_table() -> np.ndarray:
@@ -53,10 +151,10 @@ def _build_table() -> np.ndarray:
     table[0] = DELETE
     table[BOUNDARY] = DELETE  # a message never contains the batch boundary itself
     for low, high in _DROPPED_RANGES:
-        table[low:high + 1] = DELETE
+        table[low : high + 1] = DELETE
     table[0xFF01:0xFF5F] = np.arange(0x21, 0x7F, dtype=np.int32)  # full-width ASCII
-    table[ord("A"):ord("Z") + 1] = np.arange(ord("a"), ord("z") + 1, dtype=np.int32)
-    table[ord("Ａ"):ord("Ｚ") + 1] = np.arange(ord("a"), ord("z") + 1, dtype=np.int32)
+    table[ord("A") : ord("Z") + 1] = np.arange(ord("a"), ord("z") + 1, dtype=np.int32)
+    table[ord("Ａ") : ord("Ｚ") + 1] = np.arange(ord("a"), ord("z") + 1, dtype=np.int32)
     for char in _ALWAYS_DROPPED:
         table[ord(char)] = DELETE
     for char in _WHITESPACE:
@@ -95,7 +193,7 @@ class NormalBatch:
     starts: np.ndarray  # int64, len = n_messages + 1
 
     def text(self, i: int) -> str:
-        return self.codes[self.starts[i]:self.starts[i + 1]].astype(np.uint32).tobytes().decode("utf-32-le")
+        return self.codes[self.starts[i] : self.starts[i + 1]].astype(np.uint32).tobytes().decode("utf-32-le")
 
     def all_text(self) -> str:
         """All messages joined by the boundary character (for one regex pass over a batch)."""
@@ -184,8 +282,9 @@ def ngram_keys_one(codes: list[int]) -> np.ndarray:
     """N-gram keys of one normalised message, in the order ``ngram_keys`` produces them."""
     folded = np.array(codes, dtype=np.int64)
     folded[(folded >= ord("0")) & (folded <= ord("9"))] = DIGIT_FEATURE
-    return np.concatenate((folded, folded[:-1] | folded[1:] << _SHIFT,
-                           folded[:-2] | folded[1:-1] << _SHIFT | folded[2:] << (2 * _SHIFT)))
+    return np.concatenate(
+        (folded, folded[:-1] | folded[1:] << _SHIFT, folded[:-2] | folded[1:-1] << _SHIFT | folded[2:] << (2 * _SHIFT))
+    )
 
 
 def ngram_keys(batch: NormalBatch) -> tuple[np.ndarray, np.ndarray]:
@@ -205,8 +304,8 @@ def ngram_keys(batch: NormalBatch) -> tuple[np.ndarray, np.ndarray]:
         span = n_chars - size + 1
         key = codes[:span].copy()
         for k in range(1, size):
-            key |= codes[k:k + span] << (_SHIFT * k)
-        same = msg[:span] == msg[size - 1:size - 1 + span]
+            key |= codes[k : k + span] << (_SHIFT * k)
+        same = msg[:span] == msg[size - 1 : size - 1 + span]
         keys_parts.append(key[same])
         msg_parts.append(msg[:span][same])
     return np.concatenate(keys_parts), np.concatenate(msg_parts)

@@ -28,7 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from lianxin.engines.fraudscreen.corpus.generate import build_corpus
 from lianxin.engines.fraudscreen.lexicon import CUES, find_cues_batch
 from lianxin.engines.fraudscreen.model import Model, cue_matrix, feature_matrix
-from lianxin.engines.fraudscreen.text import normalize_batch, ngram_keys
+from lianxin.engines.fraudscreen.text import ngram_keys, normalize_batch
 
 TRAIN_SEED = 7
 MIN_NGRAM_COUNT = 3
@@ -61,10 +61,19 @@ def load_teleantifraud(data_root: Path = DEFAULT_DATA_ROOT) -> list[dict]:
             key = re.sub(r"[\s\W\d_a-zA-Z]", "", item["text"])[:48]
             is_val = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 5 == 1
             is_fraud = item["label"] == "fraud"
-            rows.append({"text": item["text"], "label": int(is_fraud),
-                         "typology": TELE_TYPOLOGY.get(item["typology"]) if is_fraud else None,
-                         "subtype": "", "kind": item["scenario"], "bucket": item["typology"] or item["scenario"],
-                         "register": "call", "split": "val" if is_val else "train", "source": "teleantifraud"})
+            rows.append(
+                {
+                    "text": item["text"],
+                    "label": int(is_fraud),
+                    "typology": TELE_TYPOLOGY.get(item["typology"]) if is_fraud else None,
+                    "subtype": "",
+                    "kind": item["scenario"],
+                    "bucket": item["typology"] or item["scenario"],
+                    "register": "call",
+                    "split": "val" if is_val else "train",
+                    "source": "teleantifraud",
+                }
+            )
     return rows
 
 
@@ -144,7 +153,9 @@ def fit_heads(train_rows: list[dict], *, meta: dict | None = None) -> Model:
     x = _features(texts, vocab)
     y = np.array([r["label"] for r in train_rows])
     binary = LogisticRegression(C=BINARY_C, class_weight="balanced", solver="liblinear", random_state=TRAIN_SEED)
-    binary.fit(x, y, sample_weight=np.array([TELE_WEIGHT if r.get("source") == "teleantifraud" else 1.0 for r in train_rows]))
+    binary.fit(
+        x, y, sample_weight=np.array([TELE_WEIGHT if r.get("source") == "teleantifraud" else 1.0 for r in train_rows])
+    )
     fine_rows = [i for i, r in enumerate(train_rows) if r["label"] == 1 and r["typology"]]
     fine_y = [f"{train_rows[i]['typology']}|{train_rows[i]['subtype'] or ''}" for i in fine_rows]
     fine = LogisticRegression(C=FINE_C, solver="lbfgs", max_iter=300, random_state=TRAIN_SEED)
@@ -157,10 +168,17 @@ def fit_heads(train_rows: list[dict], *, meta: dict | None = None) -> Model:
         fine_intercept = np.concatenate([-fine_intercept / 2, fine_intercept / 2])
     weights = np.hstack([binary.coef_.T, fine_coef[:, :n_vocab].T]).astype(np.float32)
     intercepts = np.concatenate([binary.intercept_, fine_intercept]).astype(np.float32)
-    model = Model(vocab=vocab, weights=weights, intercepts=intercepts, fine_labels=[str(c) for c in fine.classes_],
-                  cue_names=[cue.name for cue in CUES],
-                  cue_weights=(fine_coef[:, n_vocab:].T * CUE_FEATURE_SCALE).astype(np.float32),
-                  calibration=(1.0, 0.0), thresholds={"medium": 0.5, "high": 0.9}, meta=dict(meta or {}))
+    model = Model(
+        vocab=vocab,
+        weights=weights,
+        intercepts=intercepts,
+        fine_labels=[str(c) for c in fine.classes_],
+        cue_names=[cue.name for cue in CUES],
+        cue_weights=(fine_coef[:, n_vocab:].T * CUE_FEATURE_SCALE).astype(np.float32),
+        calibration=(1.0, 0.0),
+        thresholds={"medium": 0.5, "high": 0.9},
+        meta=dict(meta or {}),
+    )
     # Round-trip through float16 so calibration sees the weights that will ship.
     model.weights = model.weights.astype(np.float16).astype(np.float32)
     return model
@@ -184,7 +202,9 @@ def evaluate_rows(screener, rows: list[dict]) -> dict:
         "binary": evaluate.binary_figures(y, flagged),
         "high_band": evaluate.binary_figures(y, np.array([v.band == "high" for v in verdicts])),
         "hard_negative_fpr": float(flagged[hard].mean()) if hard.any() else None,
-        "hard_negative_high_rate": float(np.mean([verdicts[i].band == "high" for i in np.flatnonzero(hard)])) if hard.any() else None,
+        "hard_negative_high_rate": float(np.mean([verdicts[i].band == "high" for i in np.flatnonzero(hard)]))
+        if hard.any()
+        else None,
         "typology": evaluate.typology_figures([t for t, _ in typed], [p for _, p in typed]) if typed else None,
         "calibration": evaluate.calibration_figures(y, risk),
     }
@@ -193,11 +213,15 @@ def evaluate_rows(screener, rows: list[dict]) -> dict:
 def figures_text(name: str, figures: dict) -> list[str]:
     from lianxin.engines.fraudscreen import evaluate
 
-    lines = [evaluate.format_binary(f"{name}: is_fraud", figures["binary"]),
-             evaluate.format_binary(f"{name}: band=high", figures["high_band"])]
+    lines = [
+        evaluate.format_binary(f"{name}: is_fraud", figures["binary"]),
+        evaluate.format_binary(f"{name}: band=high", figures["high_band"]),
+    ]
     if figures["hard_negative_fpr"] is not None:
-        lines.append(f"{name}: hard negatives flagged (medium+high) = {figures['hard_negative_fpr']:.3%}, "
-                     f"high = {figures['hard_negative_high_rate']:.3%}")
+        lines.append(
+            f"{name}: hard negatives flagged (medium+high) = {figures['hard_negative_fpr']:.3%}, "
+            f"high = {figures['hard_negative_high_rate']:.3%}"
+        )
     if figures["typology"]:
         lines += evaluate.format_typology(figures["typology"])
     lines += evaluate.format_calibration(figures["calibration"])
@@ -210,7 +234,9 @@ def _counts_table(rows: list[dict]) -> list[str]:
     counts = Counter()
     for r in rows:
         if r["source"] == "teleantifraud":
-            label = f"TeleAntiFraud {'fraud' if r['label'] else 'normal'}:{r['bucket']}" + (f" → {r['typology']}" if r["typology"] else "")
+            label = f"TeleAntiFraud {'fraud' if r['label'] else 'normal'}:{r['bucket']}" + (
+                f" → {r['typology']}" if r["typology"] else ""
+            )
         elif r["label"]:
             label = r["typology"] + ("/" + r["subtype"] if r["subtype"] else "")
         else:
@@ -291,16 +317,27 @@ TeleAntiFraud normal calls would loosen them.
 
 
 def model_card(model: Model, rows: list[dict], figures: dict[str, dict]) -> str:
-    lines = ["# Fraud screening model card", "",
-             f"Engine version: `{model.meta.get('engine_version')}` · vocabulary: {len(model.vocab):,} n-grams · "
-             f"fine classes: {len(model.fine_labels)} · seeds: corpus {model.meta.get('corpus_seed')}, training {TRAIN_SEED}",
-             "", "Rebuild with `lianxin screen-train` (deterministic: same data, same file).", CARD_STATIC,
-             "## Thresholds", "",
-             f"- calibration: risk = sigmoid({model.calibration[0]:.4f} × score + {model.calibration[1]:.4f})",
-             f"- medium ≥ {model.thresholds['medium']:.4f} (balanced validation precision ≥ {MEDIUM_PRECISION})",
-             f"- high ≥ {model.thresholds['high']:.4f} (balanced validation precision ≥ {HIGH_PRECISION})", "",
-             "## Counts per class", "", *_counts_table(rows), "",
-             "## Validation figures (held-out families / held-out TeleAntiFraud openings)", ""]
+    lines = [
+        "# Fraud screening model card",
+        "",
+        f"Engine version: `{model.meta.get('engine_version')}` · vocabulary: {len(model.vocab):,} n-grams · "
+        f"fine classes: {len(model.fine_labels)} · seeds: corpus {model.meta.get('corpus_seed')}, training {TRAIN_SEED}",
+        "",
+        "Rebuild with `lianxin screen-train` (deterministic: same data, same file).",
+        CARD_STATIC,
+        "## Thresholds",
+        "",
+        f"- calibration: risk = sigmoid({model.calibration[0]:.4f} × score + {model.calibration[1]:.4f})",
+        f"- medium ≥ {model.thresholds['medium']:.4f} (balanced validation precision ≥ {MEDIUM_PRECISION})",
+        f"- high ≥ {model.thresholds['high']:.4f} (balanced validation precision ≥ {HIGH_PRECISION})",
+        "",
+        "## Counts per class",
+        "",
+        *_counts_table(rows),
+        "",
+        "## Validation figures (held-out families / held-out TeleAntiFraud openings)",
+        "",
+    ]
     for name, figs in figures.items():
         lines += ["```", *figures_text(name, figs), "```", ""]
     return "\n".join(lines) + "\n"

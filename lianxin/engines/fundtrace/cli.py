@@ -43,11 +43,17 @@ def parse_time(text: str) -> int:
     text = text.strip()
     if re.fullmatch(r"-?\d+", text):
         return int(text)
-    value = (pl.Series([text]).str.replace(" ", "T", literal=True).str.replace("Z$", "+00:00")
-             .str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.f%z", strict=False).dt.epoch("s"))[0]
+    value = (
+        pl.Series([text])
+        .str.replace(" ", "T", literal=True)
+        .str.replace("Z$", "+00:00")
+        .str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.f%z", strict=False)
+        .dt.epoch("s")
+    )[0]
     if value is None:
-        raise LedgerError(f"cannot read time {text!r}: use ISO 8601 with a zone (e.g. 2026-03-01T10:00:00+08:00)"
-                          " or epoch seconds")
+        raise LedgerError(
+            f"cannot read time {text!r}: use ISO 8601 with a zone (e.g. 2026-03-01T10:00:00+08:00) or epoch seconds"
+        )
     return int(value)
 
 
@@ -84,16 +90,19 @@ def _cmd_index(args) -> int:
         shutil.rmtree(out)
     tmp.rename(out)
     _print_problems(ledger)
-    print(f"indexed {ledger.n_transfers:,} transfers, {ledger.n_accounts:,} accounts into {out} "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(
+        f"indexed {ledger.n_transfers:,} transfers, {ledger.n_accounts:,} accounts into {out} "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 
 def _cmd_generate(args) -> int:
     from .generate import GeneratorConfig, generate_ledger  # noqa: PLC0415 - only this command needs it
 
-    cfg = GeneratorConfig(n_accounts=args.accounts, days=args.days, seed=args.seed, n_flows=args.flows,
-                          target_transfers=args.transfers)
+    cfg = GeneratorConfig(
+        n_accounts=args.accounts, days=args.days, seed=args.seed, n_flows=args.flows, target_transfers=args.transfers
+    )
     paths = generate_ledger(cfg, Path(args.output), fmt=args.format)
     for name, path in paths.items():
         print(f"{name}: {path}")
@@ -108,31 +117,47 @@ def _open(args) -> Ledger:
 
 def _cmd_trace(args) -> int:
     ledger = _open(args)
-    result = ledger.trace(args.seed, policy=args.policy, horizon_seconds=parse_duration(args.horizon),
-                          max_hops=args.max_hops, min_amount_fen=parse_yuan(args.min_amount),
-                          as_of=parse_time(args.as_of) if args.as_of else None, hub_degree=args.hub_degree,
-                          top=args.top, prior_stops=dict(Counter(args.stopped)))
+    result = ledger.trace(
+        args.seed,
+        policy=args.policy,
+        horizon_seconds=parse_duration(args.horizon),
+        max_hops=args.max_hops,
+        min_amount_fen=parse_yuan(args.min_amount),
+        as_of=parse_time(args.as_of) if args.as_of else None,
+        hub_degree=args.hub_degree,
+        top=args.top,
+        prior_stops=dict(Counter(args.stopped)),
+    )
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return 0
     for w in result.warnings:
         print(f"note: {w}")
-    print(f"trace of {', '.join(s['txn_id'] for s in result.seeds)} as of {result.as_of} "
-          f"({result.elapsed_ms:.1f} ms, {len(result.accounts)} accounts, {len(result.edges)} transfers)")
+    print(
+        f"trace of {', '.join(s['txn_id'] for s in result.seeds)} as of {result.as_of} "
+        f"({result.elapsed_ms:.1f} ms, {len(result.accounts)} accounts, {len(result.edges)} transfers)"
+    )
     pols = result.policies
     print("recoverable now: " + ", ".join(f"{p} {_fen(result.recoverable_total_fen[p])}" for p in pols))
-    print(f"{'level':>5} {'account':<22} {'holder':<10} " + " ".join(f"{p + ' held':>14}" for p in pols)
-          + f" {'mule':>5}  action")
+    print(
+        f"{'level':>5} {'account':<22} {'holder':<10} "
+        + " ".join(f"{p + ' held':>14}" for p in pols)
+        + f" {'mule':>5}  action"
+    )
     for row in result.accounts[: args.top or 30]:
         held = " ".join(f"{_fen(row['tainted_held_now_fen'][p]):>14}" for p in pols)
-        print(f"{row['level']:>5} {row['account']:<22} {row['holder_name'][:10]:<10} {held} "
-              f"{row['mule_score']:>5.2f}  {row['recommended_action']}"
-              + (f" (until {row['stop_deadline']})" if row["stop_deadline"] else ""))
+        print(
+            f"{row['level']:>5} {row['account']:<22} {row['holder_name'][:10]:<10} {held} "
+            f"{row['mule_score']:>5.2f}  {row['recommended_action']}"
+            + (f" (until {row['stop_deadline']})" if row["stop_deadline"] else "")
+        )
         for reason in row["reasons"][:2]:
             print(f"{'':>29}- {reason['text']}")
     for sink in result.sinks[:10]:
-        print(f"sink {sink['kind']:<16} {sink['account']:<22} "
-              + ", ".join(f"{p} {_fen(sink['amount_fen'][p])}" for p in pols))
+        print(
+            f"sink {sink['kind']:<16} {sink['account']:<22} "
+            + ", ".join(f"{p} {_fen(sink['amount_fen'][p])}" for p in pols)
+        )
     return 0
 
 
@@ -144,8 +169,13 @@ def _cmd_mules(args) -> int:
     labelled = ledger.label >= 0
     ap = float(average_precision(ledger.mule["score"][labelled], ledger.label[labelled])) if labelled.any() else None
     if args.json:
-        print(json.dumps({"engine_version": ledger.meta["engine_version"], "accounts": rows,
-                          "average_precision": ap}, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {"engine_version": ledger.meta["engine_version"], "accounts": rows, "average_precision": ap},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return 0
     for row in rows:
         tag = "" if row["label"] is None else f" label={row['label']}"
@@ -192,8 +222,13 @@ def build_parser(word: str) -> argparse.ArgumentParser:
         p.add_argument("--as-of", default=None, help="ISO 8601 with zone or epoch seconds (default: latest transfer)")
         p.add_argument("--hub-degree", type=int, default=DEFAULT_HUB_DEGREE)
         p.add_argument("--top", type=int, default=None)
-        p.add_argument("--stopped", action="append", default=[], metavar="ACCOUNT",
-                       help="an earlier stop-payment on ACCOUNT (repeat per stop; a third is refused by law)")
+        p.add_argument(
+            "--stopped",
+            action="append",
+            default=[],
+            metavar="ACCOUNT",
+            help="an earlier stop-payment on ACCOUNT (repeat per stop; a third is refused by law)",
+        )
         p.add_argument("--json", action="store_true")
         return p
     p = _Parser(prog="lianxin mules")

@@ -28,13 +28,13 @@ class StringColumn:
         """Build from a polars string Series (nulls become empty strings)."""
         offsets, data = string_buffers(series)
         start = int(offsets[0]) if len(offsets) else 0
-        return cls((offsets - start).copy(), data[start: int(offsets[-1]) if len(offsets) else 0].copy())
+        return cls((offsets - start).copy(), data[start : int(offsets[-1]) if len(offsets) else 0].copy())
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
     def raw(self, i: int) -> bytes:
-        return self.data[self.offsets[i]: self.offsets[i + 1]].tobytes()
+        return self.data[self.offsets[i] : self.offsets[i + 1]].tobytes()
 
     def __getitem__(self, i: int) -> str:
         return self.raw(int(i)).decode("utf-8")
@@ -58,8 +58,10 @@ class StringColumn:
 
     @classmethod
     def load(cls, directory: Path, name: str) -> StringColumn:
-        return cls(np.load(directory / f"{name}.offsets.npy", mmap_mode="r").view(np.ndarray),
-                   np.load(directory / f"{name}.data.npy", mmap_mode="r").view(np.ndarray))
+        return cls(
+            np.load(directory / f"{name}.offsets.npy", mmap_mode="r").view(np.ndarray),
+            np.load(directory / f"{name}.data.npy", mmap_mode="r").view(np.ndarray),
+        )
 
 
 def string_buffers(series: pl.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -72,7 +74,7 @@ def string_buffers(series: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         arr = arr.combine_chunks()
     arr = arr.cast(pa.large_string())
     _, offsets_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
     return offsets, data
 
@@ -90,8 +92,9 @@ def dictionary_encode(values: pl.Series, hashes: np.ndarray | None = None) -> tu
     return (codes, dictionary) if exact() else dictionary_encode_exact(values)
 
 
-def dictionary_encode_unchecked(values: pl.Series, hashes: np.ndarray | None = None
-                                ) -> tuple[np.ndarray, StringColumn, Callable[[], bool]]:
+def dictionary_encode_unchecked(
+    values: pl.Series, hashes: np.ndarray | None = None
+) -> tuple[np.ndarray, StringColumn, Callable[[], bool]]:
     """Return (codes, dictionary, exact) of steps 1-2 of `dictionary_encode`, the check not yet run.
 
     `exact()` runs the check (True when no two different values shared a hash); an index
@@ -128,8 +131,9 @@ def string_hashes(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
         return hash_strings(offsets, data)
     # two halves on two threads (the kernel releases the GIL; each hash depends on its string only)
     with ThreadPoolExecutor(2) as pool:
-        halves = list(pool.map(lambda bounds: hash_strings(offsets[bounds[0]: bounds[1] + 1], data),
-                               [(0, n // 2), (n // 2, n)]))
+        halves = list(
+            pool.map(lambda bounds: hash_strings(offsets[bounds[0] : bounds[1] + 1], data), [(0, n // 2), (n // 2, n)])
+        )
     return np.concatenate(halves)
 
 

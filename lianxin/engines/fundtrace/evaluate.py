@@ -36,7 +36,8 @@ def evaluate(ledger, truth: dict, **options) -> dict:
         top = [row["account"] for row in result.accounts[:TOP_K]]
         if mules:
             groups["with_sinks" if flow["has_sink"] else "without_sinks"].append(
-                len(mules & set(top)) / min(TOP_K, len(mules)))
+                len(mules & set(top)) / min(TOP_K, len(mules))
+            )
         if top:
             precision.append(len(all_mules & set(top)) / len(top))
         elapsed.append(result.elapsed_ms)

@@ -28,12 +28,31 @@ import polars as pl
 START_EPOCH = 1_772_294_400  # 2026-02-28T16:00:00Z = 2026-03-01T00:00:00+08:00
 DAY = 86_400
 LOCAL_OFFSET = 8 * 3600
-BANKS = ("工商银行", "建设银行", "农业银行", "中国银行", "交通银行", "招商银行", "邮储银行", "农商银行",
-         "兴业银行", "民生银行")
+BANKS = (
+    "工商银行",
+    "建设银行",
+    "农业银行",
+    "中国银行",
+    "交通银行",
+    "招商银行",
+    "邮储银行",
+    "农商银行",
+    "兴业银行",
+    "民生银行",
+)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌浩宇晨欣怡佳琪子轩梓涵一诺"
-SHAPES = ("telecom", "fan_out", "fan_in", "cycle", "scatter_gather", "gather_scatter", "stack", "bipartite",
-          "random_walk")
+SHAPES = (
+    "telecom",
+    "fan_out",
+    "fan_in",
+    "cycle",
+    "scatter_gather",
+    "gather_scatter",
+    "stack",
+    "bipartite",
+    "random_walk",
+)
 TRANSFER_LIMITS_YUAN = (50_000, 20_000)
 ATM_LIMIT_YUAN = 20_000
 
@@ -58,11 +77,18 @@ class _Roles:
         n_fresh = max(20, n // 200)
         idx = rng.permutation(n)
         cut = np.cumsum([n_emp, n_merch, n_util, n_plat, n_atm, n_fresh])
-        self.employers, self.merchants, self.utilities, self.platforms, self.atms, self.fresh, self.persons = \
-            np.split(idx, cut)
+        self.employers, self.merchants, self.utilities, self.platforms, self.atms, self.fresh, self.persons = np.split(
+            idx, cut
+        )
         self.kind = np.array(["person"] * n, dtype=object)
-        for name, arr in (("employer", self.employers), ("merchant", self.merchants), ("utility", self.utilities),
-                          ("platform", self.platforms), ("atm", self.atms), ("fresh", self.fresh)):
+        for name, arr in (
+            ("employer", self.employers),
+            ("merchant", self.merchants),
+            ("utility", self.utilities),
+            ("platform", self.platforms),
+            ("atm", self.atms),
+            ("fresh", self.fresh),
+        ):
             self.kind[arr] = name
 
 
@@ -87,8 +113,7 @@ def _account_table(n: int, roles: _Roles, rng: np.random.Generator) -> pl.DataFr
 
 def _local_times(rng, n: int, days: int, night_share: float = 0.04) -> np.ndarray:
     day = rng.integers(0, days, n)
-    hour = np.where(rng.random(n) < night_share, rng.integers(0, 6, n),
-                    np.clip(rng.normal(14.5, 3.8, n), 6, 23.99))
+    hour = np.where(rng.random(n) < night_share, rng.integers(0, 6, n), np.clip(rng.normal(14.5, 3.8, n), 6, 23.99))
     return START_EPOCH + day * DAY + (hour * 3600).astype(np.int64) + rng.integers(0, 60, n)
 
 
@@ -113,9 +138,15 @@ def _background(cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator) -
     n = counts["shop"]
     zipf = 1.0 / np.arange(1, len(roles.merchants) + 1) ** 1.1
     merch = roles.merchants[rng.choice(len(roles.merchants), n, p=zipf / zipf.sum())]
-    frames.append((persons[rng.integers(0, len(persons), n)], merch,
-                   np.clip(rng.lognormal(np.log(15_000), 1.0, n), 100, 2_000_000).astype(np.int64),
-                   _local_times(rng, n, cfg.days), np.zeros(n, np.int8)))
+    frames.append(
+        (
+            persons[rng.integers(0, len(persons), n)],
+            merch,
+            np.clip(rng.lognormal(np.log(15_000), 1.0, n), 100, 2_000_000).astype(np.int64),
+            _local_times(rng, n, cfg.days),
+            np.zeros(n, np.int8),
+        )
+    )
     n = counts["p2p"]
     payer = rng.integers(0, len(persons), n)
     near = (payer + rng.integers(-40, 41, n)) % len(persons)
@@ -123,23 +154,54 @@ def _background(cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator) -
     amt = rng.lognormal(np.log(50_000), 1.2, n)
     big = rng.random(n) < 0.02
     amt[big] = rng.uniform(1_000_000, 8_000_000, big.sum())
-    frames.append((persons[payer], persons[payee], np.clip(amt, 100, 10_000_000).astype(np.int64),
-                   _local_times(rng, n, cfg.days, 0.06), np.zeros(n, np.int8)))
+    frames.append(
+        (
+            persons[payer],
+            persons[payee],
+            np.clip(amt, 100, 10_000_000).astype(np.int64),
+            _local_times(rng, n, cfg.days, 0.06),
+            np.zeros(n, np.int8),
+        )
+    )
     n = counts["bill"]
-    frames.append((persons[rng.integers(0, len(persons), n)], roles.utilities[rng.integers(0, 8, n)],
-                   rng.integers(5_000, 80_000, n), _local_times(rng, n, cfg.days), np.zeros(n, np.int8)))
+    frames.append(
+        (
+            persons[rng.integers(0, len(persons), n)],
+            roles.utilities[rng.integers(0, 8, n)],
+            rng.integers(5_000, 80_000, n),
+            _local_times(rng, n, cfg.days),
+            np.zeros(n, np.int8),
+        )
+    )
     n = counts["platform"]
-    frames.append((persons[rng.integers(0, len(persons), n)],
-                   roles.platforms[rng.integers(0, len(roles.platforms), n)],
-                   np.clip(rng.lognormal(np.log(20_000), 1.0, n), 100, 500_000).astype(np.int64),
-                   _local_times(rng, n, cfg.days), np.full(n, 2, np.int8)))
+    frames.append(
+        (
+            persons[rng.integers(0, len(persons), n)],
+            roles.platforms[rng.integers(0, len(roles.platforms), n)],
+            np.clip(rng.lognormal(np.log(20_000), 1.0, n), 100, 500_000).astype(np.int64),
+            _local_times(rng, n, cfg.days),
+            np.full(n, 2, np.int8),
+        )
+    )
     n = counts["atm"]
-    frames.append((persons[rng.integers(0, len(persons), n)], roles.atms[rng.integers(0, len(roles.atms), n)],
-                   rng.integers(1, 31, n) * 10_000, _local_times(rng, n, cfg.days), np.full(n, 3, np.int8)))
+    frames.append(
+        (
+            persons[rng.integers(0, len(persons), n)],
+            roles.atms[rng.integers(0, len(roles.atms), n)],
+            rng.integers(1, 31, n) * 10_000,
+            _local_times(rng, n, cfg.days),
+            np.full(n, 3, np.int8),
+        )
+    )
     src, dst, amt, ts, kind = (np.concatenate([f[i] for f in frames]) for i in range(5))
     keep = src != dst
-    return {"src": src[keep].astype(np.int64), "dst": dst[keep].astype(np.int64),
-            "amount_fen": amt[keep].astype(np.int64), "ts": ts[keep].astype(np.int64), "kind": kind[keep]}
+    return {
+        "src": src[keep].astype(np.int64),
+        "dst": dst[keep].astype(np.int64),
+        "amount_fen": amt[keep].astype(np.int64),
+        "ts": ts[keep].astype(np.int64),
+        "kind": kind[keep],
+    }
 
 
 class _Flows:
@@ -230,8 +292,10 @@ class _Flows:
             t += int(self.rng.integers(30, 900))
 
     def victim_payment(self, flow: dict, victim: int, first: int, t: int) -> int:
-        fen = int(self.rng.choice([2, 3, 4.9, 5, 8, 10, 15, 20, 30, 50]) * 1_000_000) + int(
-            self.rng.integers(0, 100)) * 100
+        fen = (
+            int(self.rng.choice([2, 3, 4.9, 5, 8, 10, 15, 20, 30, 50]) * 1_000_000)
+            + int(self.rng.integers(0, 100)) * 100
+        )
         flow["victims"].add(victim)
         self.send(flow, victim, first, fen, t, 0)
         flow["seeds"].append(len(self.rows) - 1)
@@ -241,8 +305,17 @@ class _Flows:
     def plant(self, flow_id: int, shape: str) -> None:
         rng = self.rng
         t0 = START_EPOCH + int(rng.integers(1, max(2, self.cfg.days - 4))) * DAY + int(rng.integers(7, 23)) * 3600
-        flow = {"id": flow_id, "shape": shape, "victims": set(), "accounts": {}, "seeds": [], "money": {},
-                "n_rows": 0, "sinks": False, "p_rest": float(rng.choice([1.0, 0.5, 0.25]))}
+        flow = {
+            "id": flow_id,
+            "shape": shape,
+            "victims": set(),
+            "accounts": {},
+            "seeds": [],
+            "money": {},
+            "n_rows": 0,
+            "sinks": False,
+            "p_rest": float(rng.choice([1.0, 0.5, 0.25])),
+        }
         persons = self.roles.persons
         victims = [int(v) for v in rng.choice(persons, 6, replace=False)]
         first = self.mule()
@@ -305,8 +378,11 @@ class _Flows:
                 total += p
             self.layer(flow, collector, total, t, 1)
         elif shape in ("stack", "bipartite", "gather_scatter"):
-            layer2 = [m for m in dict.fromkeys(self.mule() for _ in range(int(rng.integers(2, 5))))
-                      if m not in layer1 and m != first]
+            layer2 = [
+                m
+                for m in dict.fromkeys(self.mule() for _ in range(int(rng.integers(2, 5))))
+                if m not in layer1 and m != first
+            ]
             got = dict.fromkeys(layer2, 0)
             for b, piece in zip(layer1, share):
                 p = piece - self.skim(piece)
@@ -344,12 +420,20 @@ def generate_ledger(cfg: GeneratorConfig, out_dir: Path, fmt: str = "parquet") -
     rank = np.empty(len(order), np.int64)
     rank[order] = np.arange(len(order))
     acc, name, bank = table["account"], table["name"], table["bank"]
-    df = pl.DataFrame({
-        "txn_id": pl.Series(rank).cast(pl.String).str.zfill(10), "from_account": acc.gather(src),
-        "to_account": acc.gather(dst), "amount_fen": amt, "timestamp": ts, "from_name": name.gather(src),
-        "to_name": name.gather(dst), "from_bank": bank.gather(src), "to_bank": bank.gather(dst),
-        "channel": _channel_series(kind, rng),
-    })
+    df = pl.DataFrame(
+        {
+            "txn_id": pl.Series(rank).cast(pl.String).str.zfill(10),
+            "from_account": acc.gather(src),
+            "to_account": acc.gather(dst),
+            "amount_fen": amt,
+            "timestamp": ts,
+            "from_name": name.gather(src),
+            "to_name": name.gather(dst),
+            "from_bank": bank.gather(src),
+            "to_bank": bank.gather(dst),
+            "channel": _channel_series(kind, rng),
+        }
+    )
     df = df.with_columns((pl.lit("T") + pl.col("txn_id")).alias("txn_id"))
     df = df[order]
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -369,31 +453,45 @@ def generate_ledger(cfg: GeneratorConfig, out_dir: Path, fmt: str = "parquet") -
         rows = list(range(fr_start + row, fr_start + row + flow["n_rows"]))
         row += flow["n_rows"]
         money = flow["money"]
-        truth["flows"].append({
-            "flow_id": flow["id"], "shape": flow["shape"],
-            "seeds": [ids[fr_start + s] for s in flow["seeds"]],
-            "victims": sorted(acc[v] for v in flow["victims"]),
-            "accounts": {acc[a]: lvl for a, lvl in flow["accounts"].items()},
-            "transfers": [ids[r] for r in rows],
-            "has_sink": flow["sinks"],
-            "held_fen": {acc[a]: int(m) for a, m in money.items() if m > 0 and a in flow["accounts"]
-                         and roles.kind[a] in ("person", "fresh")},
-            "left_ledger_fen": int(sum(m for a, m in money.items() if m > 0 and roles.kind[a] not in
-                                       ("person", "fresh"))),
-        })
-    truth["mule_accounts"] = sorted({a for f in truth["flows"] for a in f["accounts"]
-                                     if not a.startswith("ATM")} - {v for f in truth["flows"] for v in f["victims"]}
-                                    - set(acc.gather(np.concatenate([roles.merchants, roles.platforms])).to_list()))
+        truth["flows"].append(
+            {
+                "flow_id": flow["id"],
+                "shape": flow["shape"],
+                "seeds": [ids[fr_start + s] for s in flow["seeds"]],
+                "victims": sorted(acc[v] for v in flow["victims"]),
+                "accounts": {acc[a]: lvl for a, lvl in flow["accounts"].items()},
+                "transfers": [ids[r] for r in rows],
+                "has_sink": flow["sinks"],
+                "held_fen": {
+                    acc[a]: int(m)
+                    for a, m in money.items()
+                    if m > 0 and a in flow["accounts"] and roles.kind[a] in ("person", "fresh")
+                },
+                "left_ledger_fen": int(
+                    sum(m for a, m in money.items() if m > 0 and roles.kind[a] not in ("person", "fresh"))
+                ),
+            }
+        )
+    truth["mule_accounts"] = sorted(
+        {a for f in truth["flows"] for a in f["accounts"] if not a.startswith("ATM")}
+        - {v for f in truth["flows"] for v in f["victims"]}
+        - set(acc.gather(np.concatenate([roles.merchants, roles.platforms])).to_list())
+    )
     paths["truth"].write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return paths
 
 
 def write_ledger_csv(df: pl.DataFrame, path: Path) -> None:
     """Write a generated ledger as CSV the way banks export it: yuan with 2 decimals, +08:00 times."""
-    yuan = (pl.col("amount_fen") // 100).cast(pl.String) + "." + (pl.col("amount_fen") % 100).cast(
-        pl.String).str.zfill(2)
-    iso = (pl.from_epoch(pl.col("timestamp"), "s").dt.replace_time_zone("UTC")
-           .dt.convert_time_zone("Asia/Shanghai").dt.to_string("%Y-%m-%dT%H:%M:%S%:z"))
+    yuan = (
+        (pl.col("amount_fen") // 100).cast(pl.String) + "." + (pl.col("amount_fen") % 100).cast(pl.String).str.zfill(2)
+    )
+    iso = (
+        pl.from_epoch(pl.col("timestamp"), "s")
+        .dt.replace_time_zone("UTC")
+        .dt.convert_time_zone("Asia/Shanghai")
+        .dt.to_string("%Y-%m-%dT%H:%M:%S%:z")
+    )
     df.with_columns(yuan.alias("amount_fen"), iso.alias("timestamp")).rename({"amount_fen": "amount"}).write_csv(path)
 
 

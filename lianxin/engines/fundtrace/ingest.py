@@ -52,13 +52,19 @@ class RowProblems:
         return sum(self.counts.values())
 
     def as_dict(self) -> dict:
-        return {"unit": self.unit, "total": self.total, "counts": dict(self.counts),
-                "first_lines": {k: list(v) for k, v in self.lines.items()}}
+        return {
+            "unit": self.unit,
+            "total": self.total,
+            "counts": dict(self.counts),
+            "first_lines": {k: list(v) for k, v in self.lines.items()},
+        }
 
     def describe(self) -> list[str]:
-        return [f"{kind}: {count} rows ({self.unit}s {', '.join(map(str, self.lines[kind]))}"
-                f"{', …' if count > len(self.lines[kind]) else ''})"
-                for kind, count in self.counts.items()]
+        return [
+            f"{kind}: {count} rows ({self.unit}s {', '.join(map(str, self.lines[kind]))}"
+            f"{', …' if count > len(self.lines[kind]) else ''})"
+            for kind, count in self.counts.items()
+        ]
 
 
 def detect_format(path: Path) -> str:
@@ -86,8 +92,11 @@ def _read_raw(path: Path, fmt: str) -> tuple[pl.DataFrame, int, str]:
         separator = "\t" if path.suffix.lower() == ".tsv" else ","
         return pl.read_csv(path, infer_schema=False, separator=separator), 2, "line"
     except (pl.exceptions.PolarsError, OSError) as exc:
-        hint = ("; bank exports are often GBK: convert with `iconv -f GBK -t UTF-8`"
-                if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower() else "")
+        hint = (
+            "; bank exports are often GBK: convert with `iconv -f GBK -t UTF-8`"
+            if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower()
+            else ""
+        )
         raise LedgerError(f"{path}: cannot be read as {fmt}: {exc}{hint}") from exc
 
 
@@ -116,8 +125,14 @@ def _amount_fen(df: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     negative = text.str.starts_with("-").fill_null(False)
     body = text.str.strip_chars_start("-")
     whole = body.str.split(".").list.get(0, null_on_oob=True).cast(pl.Int64, strict=False)
-    frac = (body.str.split(".").list.get(1, null_on_oob=True).fill_null("")
-            .str.pad_end(2, "0").cast(pl.Int64, strict=False).fill_null(0))
+    frac = (
+        body.str.split(".")
+        .list.get(1, null_on_oob=True)
+        .fill_null("")
+        .str.pad_end(2, "0")
+        .cast(pl.Int64, strict=False)
+        .fill_null(0)
+    )
     fen = pl.when(ok).then(whole * FEN_PER_YUAN + frac)
     return fen, ~ok, negative & ok
 
@@ -134,8 +149,12 @@ def _epoch_seconds(df: pl.DataFrame, name: str = "timestamp") -> tuple[pl.Expr, 
         return col.dt.epoch("s"), col.is_null(), pl.lit(False)
     text = col.cast(pl.String).str.strip_chars()
     as_int = text.cast(pl.Int64, strict=False)
-    iso = (text.str.replace(" ", "T", literal=True).str.replace("Z$", "+00:00")
-           .str.strptime(pl.Datetime("us", "UTC"), _ISO_FORMAT, strict=False).dt.epoch("s"))
+    iso = (
+        text.str.replace(" ", "T", literal=True)
+        .str.replace("Z$", "+00:00")
+        .str.strptime(pl.Datetime("us", "UTC"), _ISO_FORMAT, strict=False)
+        .dt.epoch("s")
+    )
     naive = text.str.contains(_NAIVE_ISO).fill_null(False) & iso.is_null()
     value = pl.coalesce(as_int, iso)
     return value, value.is_null() & ~naive, naive
@@ -176,12 +195,17 @@ def _validate(raw: pl.DataFrame, first_line: int, unit: str) -> tuple[pl.DataFra
     strip = unit == "line"
     fen, bad_amount, negative = _amount_fen(raw)
     ts, bad_time, naive = _epoch_seconds(raw)
-    optional = [_text(c, strip).alias(c) if c in raw.columns
-                else pl.lit(None, pl.String).alias(c) for c in OPTIONAL_COLUMNS]
+    optional = [
+        _text(c, strip).alias(c) if c in raw.columns else pl.lit(None, pl.String).alias(c) for c in OPTIONAL_COLUMNS
+    ]
     df = raw.with_row_index("line", offset=first_line).select(
         pl.col("line").cast(pl.Int64),
-        _text("txn_id", strip), _text("from_account", strip), _text("to_account", strip),
-        fen.alias("amount_fen"), ts.alias("ts"), *optional,
+        _text("txn_id", strip),
+        _text("from_account", strip),
+        _text("to_account", strip),
+        fen.alias("amount_fen"),
+        ts.alias("ts"),
+        *optional,
         (_blank("txn_id", strip)).alias("_no_id"),
         (_blank("from_account", strip) | _blank("to_account", strip)).alias("_no_account"),
         bad_amount.fill_null(True).alias("_bad_amount"),
@@ -190,9 +214,14 @@ def _validate(raw: pl.DataFrame, first_line: int, unit: str) -> tuple[pl.DataFra
         naive.fill_null(False).alias("_naive"),
     )
     problems = RowProblems(unit=unit)
-    checks = [("missing txn_id", "_no_id"), ("missing account", "_no_account"),
-              ("unparsable amount", "_bad_amount"), ("negative amount", "_negative"),
-              ("unparsable time", "_bad_time"), ("time without zone", "_naive")]
+    checks = [
+        ("missing txn_id", "_no_id"),
+        ("missing account", "_no_account"),
+        ("unparsable amount", "_bad_amount"),
+        ("negative amount", "_negative"),
+        ("unparsable time", "_bad_time"),
+        ("time without zone", "_naive"),
+    ]
     flags = [c for _, c in checks]
     if df.select(pl.any_horizontal(flags).any()).item():
         flagged = pl.lit(False)
@@ -232,8 +261,10 @@ def _drop_duplicates(df: pl.DataFrame, hashes: np.ndarray) -> tuple[pl.DataFrame
     extra_copies = identical.filter(pl.col("line") != pl.col("line").min().over("txn_id"))
     drop = set(conflict_rows["line"].to_list()) | set(extra_copies["line"].to_list())
     kept = df.filter(~pl.col("line").is_in(list(drop)))
-    return kept, [("duplicate txn_id (conflicting rows, all left out)", sorted(conflict_rows["line"].to_list())),
-                  ("duplicate txn_id (identical repeat, one kept)", sorted(extra_copies["line"].to_list()))]
+    return kept, [
+        ("duplicate txn_id (conflicting rows, all left out)", sorted(conflict_rows["line"].to_list())),
+        ("duplicate txn_id (identical repeat, one kept)", sorted(extra_copies["line"].to_list())),
+    ]
 
 
 def read_amlsim(directory: Path) -> tuple[pl.DataFrame, RowProblems]:
@@ -250,12 +281,16 @@ def read_amlsim(directory: Path) -> tuple[pl.DataFrame, RowProblems]:
     if missing:
         raise LedgerError(f"{path}: not an AMLSim transaction file (missing {', '.join(missing)})")
     step = raw["time"].str.strip_chars().cast(pl.Int64, strict=False)
-    frame = pl.DataFrame({
-        "txn_id": pl.int_range(first_line, first_line + raw.height, eager=True).cast(pl.String).str.zfill(9),
-        "from_account": raw["sourceNodeId"], "to_account": raw["targetNodeId"], "amount": raw["value"],
-        "timestamp": _step_seconds(step),
-        "channel": pl.Series(["amlsim"] * raw.height, dtype=pl.String),
-    })
+    frame = pl.DataFrame(
+        {
+            "txn_id": pl.int_range(first_line, first_line + raw.height, eager=True).cast(pl.String).str.zfill(9),
+            "from_account": raw["sourceNodeId"],
+            "to_account": raw["targetNodeId"],
+            "amount": raw["value"],
+            "timestamp": _step_seconds(step),
+            "channel": pl.Series(["amlsim"] * raw.height, dtype=pl.String),
+        }
+    )
     return _validate(frame, first_line, unit)
 
 
@@ -275,8 +310,10 @@ def read_amlsim_nodes(directory: Path) -> pl.DataFrame:
     return raw.select(
         pl.col("nodeid").str.strip_chars().alias("account"),
         (pl.col("isFraud").str.strip_chars() == "1").alias("is_fraud"),
-        (pl.col("init_balance").cast(pl.Float64, strict=False) * FEN_PER_YUAN).round(0)
-        .cast(pl.Int64).alias("balance_fen"),
+        (pl.col("init_balance").cast(pl.Float64, strict=False) * FEN_PER_YUAN)
+        .round(0)
+        .cast(pl.Int64)
+        .alias("balance_fen"),
     )
 
 
@@ -284,21 +321,33 @@ def read_balances(path: Path) -> tuple[pl.DataFrame, RowProblems]:
     """Read opening balances (account, balance in yuan or balance_fen, as_of)."""
     fmt = detect_format(path)
     raw, first_line, unit = _read_raw(path, fmt)
-    if "account" not in raw.columns or "as_of" not in raw.columns or not (
-            "balance" in raw.columns or "balance_fen" in raw.columns):
+    if (
+        "account" not in raw.columns
+        or "as_of" not in raw.columns
+        or not ("balance" in raw.columns or "balance_fen" in raw.columns)
+    ):
         raise LedgerError(f"{path}: opening balances need columns account, balance (or balance_fen), as_of")
     renamed = raw.rename({"balance": "amount"} if "balance" in raw.columns else {"balance_fen": "amount_fen"})
     fen, bad_amount, negative = _amount_fen(renamed)
     ts, bad_time, naive = _epoch_seconds(renamed, "as_of")
     df = renamed.with_row_index("line", offset=first_line).select(
-        pl.col("line").cast(pl.Int64), pl.col("account").cast(pl.String).str.strip_chars(),
-        fen.alias("balance_fen"), ts.alias("as_of"),
-        _blank("account").alias("_a"), bad_amount.fill_null(True).alias("_b"),
-        negative.fill_null(False).alias("_n"), (bad_time.fill_null(True) | naive).alias("_t"))
+        pl.col("line").cast(pl.Int64),
+        pl.col("account").cast(pl.String).str.strip_chars(),
+        fen.alias("balance_fen"),
+        ts.alias("as_of"),
+        _blank("account").alias("_a"),
+        bad_amount.fill_null(True).alias("_b"),
+        negative.fill_null(False).alias("_n"),
+        (bad_time.fill_null(True) | naive).alias("_t"),
+    )
     problems = RowProblems(unit=unit)
     flagged = pl.lit(False)
-    for kind, flag in [("missing account", "_a"), ("unparsable balance", "_b"),
-                       ("negative balance", "_n"), ("unparsable as_of", "_t")]:
+    for kind, flag in [
+        ("missing account", "_a"),
+        ("unparsable balance", "_b"),
+        ("negative balance", "_n"),
+        ("unparsable as_of", "_t"),
+    ]:
         problems.add(kind, df.filter(pl.col(flag) & ~flagged)["line"].to_list())
         flagged = flagged | pl.col(flag)
     good = df.filter(~flagged).select("line", "account", "balance_fen", "as_of")

@@ -119,7 +119,7 @@ def _encode(offsets, data, hash_mask, slots):
         end = dict_off[n_codes] + length
         if end > len(dict_data):
             dict_data = _grown(dict_data, dict_off[n_codes], end)
-        dict_data[dict_off[n_codes]: end] = data[lo:hi]
+        dict_data[dict_off[n_codes] : end] = data[lo:hi]
         dict_off[n_codes + 1] = end
         dict_hash[n_codes] = h
         if 2 * (n_codes + 1) > len(slots):  # the caller retries with a larger table
@@ -302,9 +302,27 @@ def _distinct(values, scratch):
     return np.float64(count)
 
 
-def account_streams(out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, ts_in, log_out, log_in,
-                    payee, payer, as_of_acct, under_lo, under_hi, rapid_seconds, utc_offset_seconds,
-                    night_end_hour, log_unusual):
+def account_streams(
+    out_ptr,
+    out_pos,
+    in_ptr,
+    in_pos,
+    amt_out,
+    amt_in,
+    ts_out,
+    ts_in,
+    log_out,
+    log_in,
+    payee,
+    payer,
+    as_of_acct,
+    under_lo,
+    under_hi,
+    rapid_seconds,
+    utc_offset_seconds,
+    night_end_hour,
+    log_unusual,
+):
     """Walk every account's transfers (out and in merged in position order, out first on a tie).
 
     Inputs other than the CSR are gathered in CSR order (amt_out = amount[out_pos], payee =
@@ -317,8 +335,27 @@ def account_streams(out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, t
     """
     n_acct = len(out_ptr) - 1
     outputs = tuple(np.zeros(n_acct, dtype) for dtype in _STREAM_DTYPES)
-    args = (out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, ts_in, log_out, log_in, payee, payer,
-            as_of_acct, under_lo, under_hi, rapid_seconds, utc_offset_seconds, night_end_hour, log_unusual)
+    args = (
+        out_ptr,
+        out_pos,
+        in_ptr,
+        in_pos,
+        amt_out,
+        amt_in,
+        ts_out,
+        ts_in,
+        log_out,
+        log_in,
+        payee,
+        payer,
+        as_of_acct,
+        under_lo,
+        under_hi,
+        rapid_seconds,
+        utc_offset_seconds,
+        night_end_hour,
+        log_unusual,
+    )
     events = len(out_pos) + len(in_pos)
     if events < _PARALLEL_EVENTS:
         _account_streams_range(*args, 0, n_acct, *outputs)
@@ -327,24 +364,71 @@ def account_streams(out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, t
     # the GIL; an account's results depend on its own stream only, so they are the same bits)
     middle = int(np.searchsorted(np.asarray(out_ptr) + np.asarray(in_ptr), events // 2))
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(lambda bounds: _account_streams_range(*args, *bounds, *outputs),
-                      [(0, middle), (middle, n_acct)]))
+        list(pool.map(lambda bounds: _account_streams_range(*args, *bounds, *outputs), [(0, middle), (middle, n_acct)]))
     return outputs
 
 
 _PARALLEL_EVENTS = 1 << 20
 # opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in, sum_in, sum_out,
 # first_ts, last_ts, payers, payees
-_STREAM_DTYPES = (np.int64, np.float64, np.float64, np.float64, np.float64, np.float64, np.int64, np.float64,
-                  np.float64, np.float64, np.float64, np.int64, np.int64, np.float64, np.float64)
+_STREAM_DTYPES = (
+    np.int64,
+    np.float64,
+    np.float64,
+    np.float64,
+    np.float64,
+    np.float64,
+    np.int64,
+    np.float64,
+    np.float64,
+    np.float64,
+    np.float64,
+    np.int64,
+    np.int64,
+    np.float64,
+    np.float64,
+)
 
 
 @_jit
-def _account_streams_range(out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, ts_in, log_out, log_in,
-                           payee, payer, as_of_acct, under_lo, under_hi, rapid_seconds, utc_offset_seconds,
-                           night_end_hour, log_unusual, lo, hi, opening, before, rapid, n_rapid, n_under,
-                           n_night, max_gap, n_unusual_out, n_unusual_in, sum_in, sum_out, first_ts, last_ts,
-                           payers, payees):
+def _account_streams_range(
+    out_ptr,
+    out_pos,
+    in_ptr,
+    in_pos,
+    amt_out,
+    amt_in,
+    ts_out,
+    ts_in,
+    log_out,
+    log_in,
+    payee,
+    payer,
+    as_of_acct,
+    under_lo,
+    under_hi,
+    rapid_seconds,
+    utc_offset_seconds,
+    night_end_hour,
+    log_unusual,
+    lo,
+    hi,
+    opening,
+    before,
+    rapid,
+    n_rapid,
+    n_under,
+    n_night,
+    max_gap,
+    n_unusual_out,
+    n_unusual_in,
+    sum_in,
+    sum_out,
+    first_ts,
+    last_ts,
+    payers,
+    payees,
+):
     """`account_streams` for accounts lo..hi-1, into the given (zeroed) output arrays."""
     longest = 0
     for a in range(lo, hi):
@@ -423,6 +507,7 @@ def warm_up() -> None:
     included (arrays numpy wraps around Arrow or polars buffers are read-only), so the build
     finds each kernel ready; a type that differs only costs one more load at first use.
     """
+
     def frozen(arr):
         arr.flags.writeable = False
         return arr
@@ -440,5 +525,24 @@ def warm_up() -> None:
     ptr, pos = csr_positions(codes, 2)
     csr_gather(pos, rows, rows, codes)
     logs = np.zeros(2, np.float64)
-    account_streams(ptr, pos, ptr, pos, rows, rows, rows, rows, logs, logs, codes, codes,
-                    np.zeros(2, np.int64), rows, rows, 1, 0, 6, 1.0)
+    account_streams(
+        ptr,
+        pos,
+        ptr,
+        pos,
+        rows,
+        rows,
+        rows,
+        rows,
+        logs,
+        logs,
+        codes,
+        codes,
+        np.zeros(2, np.int64),
+        rows,
+        rows,
+        1,
+        0,
+        6,
+        1.0,
+    )

@@ -23,14 +23,29 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from .columns import (HashLookup, StringColumn, dictionary_encode_exact, dictionary_encode_unchecked,
-                      string_buffers)
+from .columns import HashLookup, StringColumn, dictionary_encode_exact, dictionary_encode_unchecked, string_buffers
 from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
 from .mules import account_statistics, amount_logs
 
 INDEX_FORMAT_VERSION = 5
-_ARRAYS = ("src", "dst", "amount_fen", "ts", "channel", "txn_keys", "acct_keys", "out_ptr", "out_pos", "in_ptr", "in_pos", "out_csum", "in_csum", "opening_fen", "label")
+_ARRAYS = (
+    "src",
+    "dst",
+    "amount_fen",
+    "ts",
+    "channel",
+    "txn_keys",
+    "acct_keys",
+    "out_ptr",
+    "out_pos",
+    "in_ptr",
+    "in_pos",
+    "out_csum",
+    "in_csum",
+    "opening_fen",
+    "label",
+)
 _STRINGS = ("txn_id", "accounts", "holder_name", "bank")
 
 
@@ -84,15 +99,22 @@ class Ledger:
             for kind, count in balance_problems.counts.items():
                 problems.counts[f"balances: {kind}"] = count
                 problems.lines[f"balances: {kind}"] = balance_problems.lines[kind]
-        ledger = cls.from_frame(df, problems=problems, opening=opening, labels=labels,
-                                source=str(path), fmt=fmt)
+        ledger = cls.from_frame(df, problems=problems, opening=opening, labels=labels, source=str(path), fmt=fmt)
         warm.join()
         return ledger
 
     @classmethod
-    def from_frame(cls, df: pl.DataFrame, *, problems: RowProblems | None = None,
-                   opening: pl.DataFrame | None = None, labels: pl.DataFrame | None = None,
-                   source: str = "", fmt: str = "frame", exact_accounts: bool = False) -> Ledger:
+    def from_frame(
+        cls,
+        df: pl.DataFrame,
+        *,
+        problems: RowProblems | None = None,
+        opening: pl.DataFrame | None = None,
+        labels: pl.DataFrame | None = None,
+        source: str = "",
+        fmt: str = "frame",
+        exact_accounts: bool = False,
+    ) -> Ledger:
         """Build from clean columns (txn_id, from_account, to_account, amount_fen, ts, optional names;
         txn_hash when read by ingest).
 
@@ -111,8 +133,10 @@ class Ledger:
             if c not in df.columns:
                 df = df.with_columns(pl.lit(None, pl.String).alias(c))
         if df.height == 0:
-            raise LedgerError(f"{source or 'ledger'}: no readable transfers"
-                              + (f" ({problems.total} bad rows)" if problems.total else ""))
+            raise LedgerError(
+                f"{source or 'ledger'}: no readable transfers"
+                + (f" ({problems.total} bad rows)" if problems.total else "")
+            )
         n = df.height
         # Independent steps run two at a time: the compiled kernels, numpy's sorts and polars
         # release the GIL, and each step's result is the same whichever thread computes it.
@@ -160,18 +184,40 @@ class Ledger:
             channel = channel_rows[order]
             bank = bank_job.result()
             meta = {
-                "engine_version": ENGINE_VERSION, "index_format": INDEX_FORMAT_VERSION, "source": source,
-                "format": fmt, "n_transfers": int(n), "n_accounts": int(n_acct),
-                "ts_min": int(ts[0]), "ts_max": int(ts[-1]), "channels": channels,
-                "problems": problems.as_dict(), "has_opening_balances": opening is not None,
+                "engine_version": ENGINE_VERSION,
+                "index_format": INDEX_FORMAT_VERSION,
+                "source": source,
+                "format": fmt,
+                "n_transfers": int(n),
+                "n_accounts": int(n_acct),
+                "ts_min": int(ts[0]),
+                "ts_max": int(ts[-1]),
+                "channels": channels,
+                "problems": problems.as_dict(),
+                "has_opening_balances": opening is not None,
             }
-            ledger = cls(src=src, dst=dst, amount_fen=amount, ts=ts, channel=channel,
-                         txn_id=None, txn_keys=None,  # filled in below, when their threads finish
-                         accounts=accounts, acct_keys=acct_keys_job.result(),
-                         holder_name=holder, bank=bank,
-                         out_ptr=out_ptr, out_pos=out_pos, in_ptr=in_ptr, in_pos=in_pos,
-                         out_csum=out_csum, in_csum=in_csum,
-                         opening_fen=np.zeros(n_acct, np.int64), label=np.full(n_acct, -1, np.int8), meta=meta)
+            ledger = cls(
+                src=src,
+                dst=dst,
+                amount_fen=amount,
+                ts=ts,
+                channel=channel,
+                txn_id=None,
+                txn_keys=None,  # filled in below, when their threads finish
+                accounts=accounts,
+                acct_keys=acct_keys_job.result(),
+                holder_name=holder,
+                bank=bank,
+                out_ptr=out_ptr,
+                out_pos=out_pos,
+                in_ptr=in_ptr,
+                in_pos=in_pos,
+                out_csum=out_csum,
+                in_csum=in_csum,
+                opening_fen=np.zeros(n_acct, np.int64),
+                label=np.full(n_acct, -1, np.int8),
+                meta=meta,
+            )
             if labels is not None:
                 rows = ledger.account_codes(labels["account"])
                 known = rows >= 0
@@ -183,12 +229,14 @@ class Ledger:
                 known = rows >= 0
                 given = (rows[known], opening["balance_fen"].to_numpy()[known], opening["as_of"].to_numpy()[known])
             ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(
-                ledger, given, by_out, by_in, (log_out, log_in))
+                ledger, given, by_out, by_in, (log_out, log_in)
+            )
             ledger.txn_keys, ledger.txn_id = txn_keys_job.result(), txn_id_job.result()
             if exact_job is not None and not exact_job.result():
                 # two different account ids shared polars' in-memory hash: encode comparing bytes
-                return cls.from_frame(df, problems=problems, opening=opening, labels=labels, source=source,
-                                      fmt=fmt, exact_accounts=True)
+                return cls.from_frame(
+                    df, problems=problems, opening=opening, labels=labels, source=source, fmt=fmt, exact_accounts=True
+                )
         return ledger
 
     # -- persistence --------------------------------------------------------------------
@@ -215,8 +263,10 @@ class Ledger:
             raise LedgerError(f"{directory}: not a ledger index (no meta.json; was `ledger index` interrupted?)")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("index_format") != INDEX_FORMAT_VERSION:
-            raise LedgerError(f"{directory}: index format {meta.get('index_format')} is not "
-                              f"{INDEX_FORMAT_VERSION}; rebuild it with `lianxin ledger index`")
+            raise LedgerError(
+                f"{directory}: index format {meta.get('index_format')} is not "
+                f"{INDEX_FORMAT_VERSION}; rebuild it with `lianxin ledger index`"
+            )
         arrays = {name: _mapped(directory / f"{name}.npy") for name in _ARRAYS}
         strings = {name: StringColumn.load(directory, name) for name in _STRINGS}
         mule = {name: _mapped(directory / f"mule.{name}.npy") for name in meta["mule_columns"]}

@@ -26,12 +26,21 @@ SKIM_RATIO_RANGE = (0.95, 0.995)
 BUSY_TRANSFERS_PER_DAY = 1.0
 UNUSUAL_AMOUNT_FACTOR = 5
 MIN_EVENTS = 2
-WEIGHTS = {"pass_through": 0.55, "fan_in": 0.3, "split_under_limit": 0.35, "near_zero_balance": 0.3,
-           "new_or_dormant": 0.2, "night_activity": 0.2, "commission_skim": 0.35, "irregular_amounts": 0.3}
+WEIGHTS = {
+    "pass_through": 0.55,
+    "fan_in": 0.3,
+    "split_under_limit": 0.35,
+    "near_zero_balance": 0.3,
+    "new_or_dormant": 0.2,
+    "night_activity": 0.2,
+    "commission_skim": 0.35,
+    "irregular_amounts": 0.3,
+}
 
 
-def account_statistics(ledger, given=None, by_out=None, by_in=None, logs=None
-                       ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def account_statistics(
+    ledger, given=None, by_out=None, by_in=None, logs=None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Return (opening_fen, mule features incl. `score`) for every account.
 
     `by_out` / `by_in`: (amount, ts, partner) already gathered in out_pos / in_pos order
@@ -59,12 +68,42 @@ def account_statistics(ledger, given=None, by_out=None, by_in=None, logs=None
     out_pos, in_pos = np.asarray(ledger.out_pos), np.asarray(ledger.in_pos)
     amt_out, ts_out, payee = by_out if by_out is not None else (amount[out_pos], ts[out_pos], dst[out_pos])
     amt_in, ts_in, payer = by_in if by_in is not None else (amount[in_pos], ts[in_pos], src[in_pos])
-    (opening, before, rapid, n_rapid, n_under, n_night, max_gap, n_unusual_out, n_unusual_in,
-     sum_in, sum_out, first_ts, last_ts, payers, payees) = account_streams(
-        out_ptr, out_pos, in_ptr, in_pos, amt_out, amt_in, ts_out, ts_in,
-        *(logs if logs is not None else (amount_logs(amt_out), amount_logs(amt_in))), payee, payer,
-        as_of_acct, under_lo, under_hi, RAPID_SECONDS, STATION_UTC_OFFSET_SECONDS, NIGHT_END_HOUR,
-        float(np.log(UNUSUAL_AMOUNT_FACTOR)))
+    (
+        opening,
+        before,
+        rapid,
+        n_rapid,
+        n_under,
+        n_night,
+        max_gap,
+        n_unusual_out,
+        n_unusual_in,
+        sum_in,
+        sum_out,
+        first_ts,
+        last_ts,
+        payers,
+        payees,
+    ) = account_streams(
+        out_ptr,
+        out_pos,
+        in_ptr,
+        in_pos,
+        amt_out,
+        amt_in,
+        ts_out,
+        ts_in,
+        *(logs if logs is not None else (amount_logs(amt_out), amount_logs(amt_in))),
+        payee,
+        payer,
+        as_of_acct,
+        under_lo,
+        under_hi,
+        RAPID_SECONDS,
+        STATION_UTC_OFFSET_SECONDS,
+        NIGHT_END_HOUR,
+        float(np.log(UNUSUAL_AMOUNT_FACTOR)),
+    )
     counts = np.diff(out_ptr) + np.diff(in_ptr)
     if given is not None:
         codes, balance, _ = given
@@ -79,15 +118,19 @@ def account_statistics(ledger, given=None, by_out=None, by_in=None, logs=None
         return np.divide(num, den, out=np.full(n_acct, empty), where=den > 0)
 
     feats = {
-        "rapid_share": share(rapid, sum_out), "n_rapid": n_rapid,
-        "payers": payers, "payees": payees,
+        "rapid_share": share(rapid, sum_out),
+        "n_rapid": n_rapid,
+        "payers": payers,
+        "payees": payees,
         "under_limit_share": share(n_under, n_out),
         "rest_ratio": share(rest, opening_f + sum_in, 1.0),
         "night_share": n_night / n_events,
         "new_days": (first_ts - int(ledger.meta["ts_min"])) / 86_400.0,
         "dormant_days": max_gap / 86_400.0,
         "out_in_ratio": share(sum_out, sum_in),
-        "n_events": n_events, "n_in": n_in, "n_out": n_out,
+        "n_events": n_events,
+        "n_in": n_in,
+        "n_out": n_out,
         "unusual_share": share(n_unusual_out, n_out),
         "unusual_in_share": share(n_unusual_in, n_in),
         "rate_per_day": n_events / ((last_ts - first_ts - max_gap * (max_gap >= DORMANT_SECONDS)) / 86_400.0 + 1.0),
@@ -125,41 +168,54 @@ def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     balanced = np.clip(1.0 - np.abs(1.0 - f["out_in_ratio"]) * 2.0, 0.0, 1.0)
     busy = f["n_events"] >= MIN_EVENTS
     # a pass-through counts when repeated, or when nearly all money in left at once (a card used once)
-    repeated = np.maximum(np.clip((f["n_rapid"] - 1.0) / 2.0, 0.0, 1.0),
-                          ((f["rapid_share"] >= 0.9) & (f["out_in_ratio"] >= 0.9)).astype(np.float64))
+    repeated = np.maximum(
+        np.clip((f["n_rapid"] - 1.0) / 2.0, 0.0, 1.0),
+        ((f["rapid_share"] >= 0.9) & (f["out_in_ratio"] >= 0.9)).astype(np.float64),
+    )
     return {
         # one quick forward (pay day, then rent) is ordinary; a card farmer does it again and again
         "pass_through": np.where(active, f["rapid_share"] * balanced * repeated, 0.0),
         "fan_in": np.where(active, np.clip((f["payers"] - 2.0) / 8.0, 0.0, 1.0) * balanced, 0.0),
         "split_under_limit": np.where(f["n_out"] >= 2, np.clip(f["under_limit_share"] * 2.0, 0.0, 1.0), 0.0),
         # only meaningful once money has passed through again and again: a spender also ends near zero
-        "near_zero_balance": np.where(active & (f["n_in"] >= 2), np.clip(1.0 - f["rest_ratio"] / 0.05, 0.0, 1.0)
-                                      * np.clip(f["rapid_share"] * 2.0, 0.0, 1.0) * repeated, 0.0),
-        "new_or_dormant": np.where(busy & ((f["new_days"] * 86_400 >= NEW_ACCOUNT_SECONDS)
-                                           | (f["dormant_days"] * 86_400 >= DORMANT_SECONDS)),
-                                   np.clip(f["rate_per_day"] / BUSY_TRANSFERS_PER_DAY - 1.0, 0.0, 1.0), 0.0),
+        "near_zero_balance": np.where(
+            active & (f["n_in"] >= 2),
+            np.clip(1.0 - f["rest_ratio"] / 0.05, 0.0, 1.0) * np.clip(f["rapid_share"] * 2.0, 0.0, 1.0) * repeated,
+            0.0,
+        ),
+        "new_or_dormant": np.where(
+            busy & ((f["new_days"] * 86_400 >= NEW_ACCOUNT_SECONDS) | (f["dormant_days"] * 86_400 >= DORMANT_SECONDS)),
+            np.clip(f["rate_per_day"] / BUSY_TRANSFERS_PER_DAY - 1.0, 0.0, 1.0),
+            0.0,
+        ),
         "night_activity": np.clip((f["night_share"] - 0.25) / 0.5, 0.0, 1.0),
         "irregular_amounts": np.maximum(
             np.where(f["n_out"] >= 3, np.clip(f["unusual_share"] * 3.0, 0.0, 1.0), 0.0),
-            np.where(f["n_in"] >= 3, np.clip(f["unusual_in_share"] * 3.0, 0.0, 1.0), 0.0)),
-        "commission_skim": np.where(active & (f["out_in_ratio"] >= SKIM_RATIO_RANGE[0])
-                                    & (f["out_in_ratio"] <= SKIM_RATIO_RANGE[1]), f["rapid_share"], 0.0),
+            np.where(f["n_in"] >= 3, np.clip(f["unusual_in_share"] * 3.0, 0.0, 1.0), 0.0),
+        ),
+        "commission_skim": np.where(
+            active & (f["out_in_ratio"] >= SKIM_RATIO_RANGE[0]) & (f["out_in_ratio"] <= SKIM_RATIO_RANGE[1]),
+            f["rapid_share"],
+            0.0,
+        ),
     }
 
 
 _REASON_TEXT = {
-    "pass_through": ("rapid pass-through: {rapid_share:.0%} of money out ({n_rapid:.0f} transfers) left within "
-                     "2 h of money in (out/in {out_in_ratio:.2f})"),
+    "pass_through": (
+        "rapid pass-through: {rapid_share:.0%} of money out ({n_rapid:.0f} transfers) left within "
+        "2 h of money in (out/in {out_in_ratio:.2f})"
+    ),
     "fan_in": "fan-in: {payers:.0f} distinct payers",
     "split_under_limit": "split under transfer limits: {under_limit_share:.0%} of {n_out:.0f} transfers out "
-                         "just below 5k/10k/20k/50k yuan",
+    "just below 5k/10k/20k/50k yuan",
     "near_zero_balance": "near-zero resting balance: {rest_ratio:.1%} of money in still held",
     "new_or_dormant": "new or long-dormant account suddenly busy: first seen day {new_days:.0f}, "
-                      "longest quiet spell {dormant_days:.0f} days, {rate_per_day:.1f} transfers a day when active",
+    "longest quiet spell {dormant_days:.0f} days, {rate_per_day:.1f} transfers a day when active",
     "night_activity": "night-time activity: {night_share:.0%} of transfers 00:00–06:00 Beijing time",
     "irregular_amounts": "amounts unlike the account's usual ones: {unusual_share:.0%} of {n_out:.0f} transfers "
-                         "out and {unusual_in_share:.0%} of {n_in:.0f} in are over 5x or under 1/5 of its typical "
-                         "(geometric mean) amount",
+    "out and {unusual_in_share:.0%} of {n_in:.0f} in are over 5x or under 1/5 of its typical "
+    "(geometric mean) amount",
     "commission_skim": "commission-like skim: passed on {out_in_ratio:.1%} of money in, keeping 0.5–5%",
 }
 
@@ -184,8 +240,14 @@ def mule_reasons_many(ledger, codes: list[int]) -> list[tuple[float, list[dict]]
             if s[i] > 0.05:
                 if values is None:
                     values = {k: col[i] for k, col in zip(names, columns)}
-                reasons.append({"code": code, "strength": round(s[i], 3), "weight": weights[code],
-                                "text": _REASON_TEXT[code].format(**values)})
+                reasons.append(
+                    {
+                        "code": code,
+                        "strength": round(s[i], 3),
+                        "weight": weights[code],
+                        "text": _REASON_TEXT[code].format(**values),
+                    }
+                )
         reasons.sort(key=lambda r: -r["strength"] * r["weight"])
         out.append((score, reasons))
     return out
@@ -199,9 +261,16 @@ def rank_accounts(ledger, top: int) -> list[dict]:
     order = sorted(cand.tolist(), key=lambda a: (-float(score[a]), ledger.accounts[a]))
     rows = []
     for a, (s, reasons) in zip(order, mule_reasons_many(ledger, order)):
-        rows.append({"account": ledger.accounts[a], "holder_name": ledger.holder_name[a], "bank": ledger.bank[a],
-                     "mule_score": round(s, 4), "reasons": reasons,
-                     "label": int(ledger.label[a]) if ledger.label[a] >= 0 else None})
+        rows.append(
+            {
+                "account": ledger.accounts[a],
+                "holder_name": ledger.holder_name[a],
+                "bank": ledger.bank[a],
+                "mule_score": round(s, 4),
+                "reasons": reasons,
+                "label": int(ledger.label[a]) if ledger.label[a] >= 0 else None,
+            }
+        )
     return rows
 
 

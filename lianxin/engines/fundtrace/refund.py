@@ -53,8 +53,11 @@ def refund_plan(state: dict, seeds: list[dict], ledger, name=None) -> dict:
             shares = dict(by_fifo)
         else:
             method = "pro_rata"
-            reason = ("victims' money arrived in one transfer" if mixed_transfer
-                      else "victims' money arrived at the same time") + ": split by each victim's loss"
+            reason = (
+                "victims' money arrived in one transfer"
+                if mixed_transfer
+                else "victims' money arrived at the same time"
+            ) + ": split by each victim's loss"
             present = {lab for lab, v in st.hc.items() if lab != CLEAN and v} | set(by_fifo)
             shares = _pro_rata(held, {k: loss[k] for k in present})
         placed = {}
@@ -65,13 +68,31 @@ def refund_plan(state: dict, seeds: list[dict], ledger, name=None) -> dict:
                 placed[k] = give
                 refunded[k] += give
             unallocated += v - max(give, 0)
-        rows.append({
-            "account": name(a), "held_fen": held, "method": method, "reason": reason,
-            "shares": [{"seed_txn_id": seeds[k]["txn_id"], "victim_account": seeds[k]["victim_account"],
-                        "amount_fen": v} for k, v in sorted(placed.items())],
-        })
-    victims = [{"seed_txn_id": s["txn_id"], "victim_account": s["victim_account"], "loss_fen": loss[k],
-                "refund_fen": refunded[k], "share_of_loss": round(refunded[k] / loss[k], 4) if loss[k] else 0.0}
-               for k, s in enumerate(seeds)]
-    return {"rule": "art. 8, 2016 rules on frozen funds: trace (FIFO) where timestamps decide, "
-                    "else pro rata by loss", "accounts": rows, "victims": victims, "unallocated_fen": unallocated}
+        rows.append(
+            {
+                "account": name(a),
+                "held_fen": held,
+                "method": method,
+                "reason": reason,
+                "shares": [
+                    {"seed_txn_id": seeds[k]["txn_id"], "victim_account": seeds[k]["victim_account"], "amount_fen": v}
+                    for k, v in sorted(placed.items())
+                ],
+            }
+        )
+    victims = [
+        {
+            "seed_txn_id": s["txn_id"],
+            "victim_account": s["victim_account"],
+            "loss_fen": loss[k],
+            "refund_fen": refunded[k],
+            "share_of_loss": round(refunded[k] / loss[k], 4) if loss[k] else 0.0,
+        }
+        for k, s in enumerate(seeds)
+    ]
+    return {
+        "rule": "art. 8, 2016 rules on frozen funds: trace (FIFO) where timestamps decide, else pro rata by loss",
+        "accounts": rows,
+        "victims": victims,
+        "unallocated_fen": unallocated,
+    }

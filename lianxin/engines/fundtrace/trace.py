@@ -28,9 +28,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .constants import (CASH_ACCOUNT_PREFIXES, CASH_CHANNELS, DEFAULT_HORIZON_SECONDS,
-                        DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, DEFAULT_MIN_AMOUNT_FEN, ENGINE_VERSION, POLICIES,
-                        STOP_PAYMENT_HOLD_HOURS, STOP_PAYMENT_MAX_TIMES, THIRD_PARTY_CHANNELS)
+from .constants import (
+    CASH_ACCOUNT_PREFIXES,
+    CASH_CHANNELS,
+    DEFAULT_HORIZON_SECONDS,
+    DEFAULT_HUB_DEGREE,
+    DEFAULT_MAX_HOPS,
+    DEFAULT_MIN_AMOUNT_FEN,
+    ENGINE_VERSION,
+    POLICIES,
+    STOP_PAYMENT_HOLD_HOURS,
+    STOP_PAYMENT_MAX_TIMES,
+    THIRD_PARTY_CHANNELS,
+)
 from .ingest import LedgerError
 from .refund import refund_plan
 
@@ -42,7 +52,7 @@ RANK_MULE_WEIGHT = 0.5
 @functools.lru_cache(maxsize=1 << 14)
 def iso(ts: int) -> str:
     """Format epoch seconds as ISO 8601 UTC (converts the given value; reads no clock)."""
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % time.gmtime(int(ts))[:6]
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(ts)))
 
 
 @dataclass
@@ -65,11 +75,19 @@ class Trace:
 
     def to_dict(self) -> dict:
         return {
-            "engine_version": self.engine_version, "elapsed_ms": round(self.elapsed_ms, 3),
-            "as_of": self.as_of, "as_of_source": self.as_of_source, "policies": self.policies,
-            "params": self.params, "seeds": self.seeds, "accounts": self.accounts, "edges": self.edges,
-            "sinks": self.sinks, "recoverable_total_fen": self.recoverable_total_fen,
-            "refund_plan": self.refund_plan, "warnings": self.warnings,
+            "engine_version": self.engine_version,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+            "as_of": self.as_of,
+            "as_of_source": self.as_of_source,
+            "policies": self.policies,
+            "params": self.params,
+            "seeds": self.seeds,
+            "accounts": self.accounts,
+            "edges": self.edges,
+            "sinks": self.sinks,
+            "recoverable_total_fen": self.recoverable_total_fen,
+            "refund_plan": self.refund_plan,
+            "warnings": self.warnings,
         }
 
 
@@ -95,8 +113,24 @@ class _Names:
 class _Account:
     """Running state of one traced account under every policy at once."""
 
-    __slots__ = ("code", "taint_pos", "level", "bal", "fifo", "lifo", "hc", "poisoned",
-                 "t_in", "t_out", "credits", "stale", "i_row", "lo_i", "k_synced", "heap_in")
+    __slots__ = (
+        "code",
+        "taint_pos",
+        "level",
+        "bal",
+        "fifo",
+        "lifo",
+        "hc",
+        "poisoned",
+        "t_in",
+        "t_out",
+        "credits",
+        "stale",
+        "i_row",
+        "lo_i",
+        "k_synced",
+        "heap_in",
+    )
 
     def __init__(self, code: int, taint_pos: int, level: int, opening: int):
         self.code = code
@@ -179,10 +213,19 @@ def _tainted(lots) -> int:
     return total
 
 
-def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int = DEFAULT_HORIZON_SECONDS,
-          max_hops: int = DEFAULT_MAX_HOPS, min_amount_fen: int = DEFAULT_MIN_AMOUNT_FEN,
-          as_of: int | None = None, hub_degree: int = DEFAULT_HUB_DEGREE, top: int | None = None,
-          prior_stops: dict[str, int] | None = None) -> Trace:
+def trace(
+    ledger,
+    seeds: list[str],
+    *,
+    policy: str = "all",
+    horizon_seconds: int = DEFAULT_HORIZON_SECONDS,
+    max_hops: int = DEFAULT_MAX_HOPS,
+    min_amount_fen: int = DEFAULT_MIN_AMOUNT_FEN,
+    as_of: int | None = None,
+    hub_degree: int = DEFAULT_HUB_DEGREE,
+    top: int | None = None,
+    prior_stops: dict[str, int] | None = None,
+) -> Trace:
     """Trace `seeds` (txn ids of victims' transfers) forward; raise LedgerError on bad seeds.
 
     `prior_stops` maps account id -> stop-payments already placed on it (the caller's records).
@@ -239,12 +282,17 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
 
     def activate(a: int, p: int, hops: int) -> _Account:
         lo_o, lo_i = int(out_ptr[a]), int(in_ptr[a])
-        o_row = out_pos[lo_o: out_ptr[a + 1]]
-        i_row = in_pos[lo_i: in_ptr[a + 1]]
+        o_row = out_pos[lo_o : out_ptr[a + 1]]
+        i_row = in_pos[lo_i : in_ptr[a + 1]]
         ko, eo = o_row.searchsorted((p, end_pos)).tolist()
         ki = int(i_row.searchsorted(p))
-        opening = (int(opening_fen[a]) + int(in_csum[lo_i + ki]) - int(in_csum[lo_i])
-                   - int(out_csum[lo_o + ko]) + int(out_csum[lo_o]))
+        opening = (
+            int(opening_fen[a])
+            + int(in_csum[lo_i + ki])
+            - int(in_csum[lo_i])
+            - int(out_csum[lo_o + ko])
+            + int(out_csum[lo_o])
+        )
         st = state[a] = _Account(a, p, hops, opening)
         st.i_row, st.lo_i, st.k_synced = i_row, lo_i, ki
         for q in o_row[ko:eo].tolist():  # money in from untraced accounts is clean: synced lazily
@@ -300,8 +348,20 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
                 edges.append((q, carried))
             else:
                 t_q = int(ts[q])
-                kind = _sink_kind(q, s_state, d, int(channel[q]), channels, account_sink, max_hops, window_end,
-                                  min_amount_fen, t_q, carried, False)
+                kind = _sink_kind(
+                    q,
+                    s_state,
+                    d,
+                    int(channel[q]),
+                    channels,
+                    account_sink,
+                    max_hops,
+                    window_end,
+                    min_amount_fen,
+                    t_q,
+                    carried,
+                    False,
+                )
                 _add_sink(sinks, ledger, d, kind or "below_min_amount", t_q, carried)
             continue
         carried = None
@@ -333,8 +393,9 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
         t_q = int(ts[q])
         ch = int(channel[q])
         if d_state is None:
-            kind = _sink_kind(q, s_state, d, ch, channels, account_sink, max_hops, window_end, min_amount_fen,
-                              t_q, carried, is_seed)
+            kind = _sink_kind(
+                q, s_state, d, ch, channels, account_sink, max_hops, window_end, min_amount_fen, t_q, carried, is_seed
+            )
             if kind is None:
                 d_state = activate(d, q, 1 if is_seed else s_state.level + 1)
                 d_state.heap_in += amt
@@ -356,29 +417,65 @@ def trace(ledger, seeds: list[str], *, policy: str = "all", horizon_seconds: int
     edge_pos = np.array([q for q, _ in edges], dtype=np.int64)
     edge_src, edge_dst = src[edge_pos].tolist(), dst[edge_pos].tolist()
     name.add(list(state) + edge_src + edge_dst)
-    edges = [{"txn_id": txn, "from": name(s), "to": name(d), "amount_fen": amt, "at": iso(t),
-              "channel": channels[ch] if ch >= 0 else None,
-              "attributed_fen": {pol: carried[pol] for pol in shown}}
-             for (_, carried), txn, s, d, amt, t, ch in zip(
-                 edges, ledger.txn_id.many(edge_pos), edge_src, edge_dst, amount[edge_pos].tolist(),
-                 ts[edge_pos].tolist(), channel[edge_pos].tolist())]
+    edges = [
+        {
+            "txn_id": txn,
+            "from": name(s),
+            "to": name(d),
+            "amount_fen": amt,
+            "at": iso(t),
+            "channel": channels[ch] if ch >= 0 else None,
+            "attributed_fen": {pol: carried[pol] for pol in shown},
+        }
+        for (_, carried), txn, s, d, amt, t, ch in zip(
+            edges,
+            ledger.txn_id.many(edge_pos),
+            edge_src,
+            edge_dst,
+            amount[edge_pos].tolist(),
+            ts[edge_pos].tolist(),
+            channel[edge_pos].tolist(),
+        )
+    ]
     # 3. results
-    seeds_out = [{"txn_id": ledger.txn_id[p], "victim_account": ledger.accounts[int(src[p])],
-                  "first_account": ledger.accounts[int(dst[p])], "amount_fen": int(amount[p]),
-                  "at": iso(int(ts[p]))} for p in seed_pos]
+    seeds_out = [
+        {
+            "txn_id": ledger.txn_id[p],
+            "victim_account": ledger.accounts[int(src[p])],
+            "first_account": ledger.accounts[int(dst[p])],
+            "amount_fen": int(amount[p]),
+            "at": iso(int(ts[p])),
+        }
+        for p in seed_pos
+    ]
     accounts_all = _account_rows(ledger, state, shown, as_of, seeds_out, prior_stops or {}, name)
     accounts = accounts_all[:top] if top is not None else accounts_all
     recoverable = {pol: sum(row["tainted_held_now_fen"][pol] for row in accounts_all) for pol in shown}
     plan = refund_plan(state, seeds_out, ledger, name)
-    params = {"horizon_seconds": horizon_seconds, "max_hops": max_hops, "min_amount_fen": min_amount_fen,
-              "hub_degree": hub_degree, "window_end": iso(window_end)}
+    params = {
+        "horizon_seconds": horizon_seconds,
+        "max_hops": max_hops,
+        "min_amount_fen": min_amount_fen,
+        "hub_degree": hub_degree,
+        "window_end": iso(window_end),
+    }
     sink_rows = sorted(sinks.values(), key=lambda r: (-max(r["amount_fen"][p] for p in POLICIES), r["account"]))
     for row in sink_rows:
         row["amount_fen"] = {pol: row["amount_fen"][pol] for pol in shown}
-    return Trace(seeds=seeds_out, accounts=accounts, edges=edges, sinks=sink_rows,
-                 recoverable_total_fen=recoverable, refund_plan=plan, params=params, as_of=iso(as_of),
-                 as_of_source=as_of_source, policies=shown, warnings=warnings,
-                 elapsed_ms=(time.perf_counter() - started) * 1000.0)
+    return Trace(
+        seeds=seeds_out,
+        accounts=accounts,
+        edges=edges,
+        sinks=sink_rows,
+        recoverable_total_fen=recoverable,
+        refund_plan=plan,
+        params=params,
+        as_of=iso(as_of),
+        as_of_source=as_of_source,
+        policies=shown,
+        warnings=warnings,
+        elapsed_ms=(time.perf_counter() - started) * 1000.0,
+    )
 
 
 def _debit(st: _Account, amt: int):
@@ -419,8 +516,13 @@ def _append_lots(lots, new) -> None:
 def _add_sink(sinks: dict, ledger, d: int, kind: str, t_q: int, carried: dict) -> None:
     sink = sinks.get((d, kind))
     if sink is None:
-        sink = sinks[(d, kind)] = {"account": ledger.accounts[d], "kind": kind, "first_at": iso(t_q),
-                                   "transfers": 0, "amount_fen": dict.fromkeys(POLICIES, 0)}
+        sink = sinks[(d, kind)] = {
+            "account": ledger.accounts[d],
+            "kind": kind,
+            "first_at": iso(t_q),
+            "transfers": 0,
+            "amount_fen": dict.fromkeys(POLICIES, 0),
+        }
     sink["transfers"] += 1
     for pol in POLICIES:
         sink["amount_fen"][pol] += carried[pol]
@@ -467,14 +569,15 @@ def held_by_seed(st: _Account, pol: str) -> dict[int, int]:
     if pol == "haircut":
         return {lab: v for lab, v in st.hc.items() if lab != CLEAN and v}
     out: dict[int, int] = {}
-    for lab, v in (st.fifo if pol == "fifo" else st.lifo):
+    for lab, v in st.fifo if pol == "fifo" else st.lifo:
         if lab != CLEAN and v:
             out[lab] = out.get(lab, 0) + v
     return out
 
 
-def _sink_kind(q, s_state, d, ch, channels, account_sink, max_hops, window_end, min_amount_fen, t_q, carried,
-               is_seed) -> str | None:
+def _sink_kind(
+    q, s_state, d, ch, channels, account_sink, max_hops, window_end, min_amount_fen, t_q, carried, is_seed
+) -> str | None:
     """Say why tainted money leaving for account `d` is not followed, or None to follow it."""
     name = channels[ch] if ch >= 0 else ""
     if name in CASH_CHANNELS or account_sink(d) == "cash":
@@ -494,8 +597,9 @@ def _sink_kind(q, s_state, d, ch, channels, account_sink, max_hops, window_end, 
     return None
 
 
-def recommend(*, recoverable_fen: int, poison_held_fen: int, passed_on_fen: int, mule_score: float,
-              stops_so_far: int, as_of: int) -> tuple[str, str | None, str]:
+def recommend(
+    *, recoverable_fen: int, poison_held_fen: int, passed_on_fen: int, mule_score: float, stops_so_far: int, as_of: int
+) -> tuple[str, str | None, str]:
     """Return (action, stop_deadline, why) for one traced account.
 
     止付 holds 48 h and at most twice per account (银发〔2016〕86号): a third request must be a
@@ -513,31 +617,56 @@ def recommend(*, recoverable_fen: int, poison_held_fen: int, passed_on_fen: int,
     return "none", None, "no victim money held or passed on"
 
 
-def _account_rows(ledger, state: dict[int, _Account], shown: list[str], as_of: int, seeds: list[dict],
-                  prior_stops: dict[str, int], name: _Names) -> list[dict]:
+def _account_rows(
+    ledger,
+    state: dict[int, _Account],
+    shown: list[str],
+    as_of: int,
+    seeds: list[dict],
+    prior_stops: dict[str, int],
+    name: _Names,
+) -> list[dict]:
     from .mules import mule_reasons_many  # noqa: PLC0415 - keeps mules free of trace imports
 
     codes = list(state)
     scored = mule_reasons_many(ledger, codes)
     total_seed = max(1, sum(s["amount_fen"] for s in seeds))
     rows = []
-    for a, (score, reasons), holder, bank in zip(codes, scored, ledger.holder_name.many(codes), ledger.bank.many(codes)):
+    for a, (score, reasons), holder, bank in zip(
+        codes, scored, ledger.holder_name.many(codes), ledger.bank.many(codes)
+    ):
         st = state[a]
         account = name(a)
         held = {pol: _held(st, pol) for pol in POLICIES}
         recoverable = max(held["fifo"], held["lifo"], held["haircut"])  # the conserving policies
-        action, deadline, why = recommend(recoverable_fen=recoverable, poison_held_fen=held["poison"],
-                                          passed_on_fen=st.t_out["poison"], mule_score=score,
-                                          stops_so_far=prior_stops.get(account, 0), as_of=as_of)
+        action, deadline, why = recommend(
+            recoverable_fen=recoverable,
+            poison_held_fen=held["poison"],
+            passed_on_fen=st.t_out["poison"],
+            mule_score=score,
+            stops_so_far=prior_stops.get(account, 0),
+            as_of=as_of,
+        )
         through = max(st.t_in["fifo"], st.t_in["lifo"], st.t_in["haircut"])
         rank = recoverable / total_seed + RANK_MULE_WEIGHT * score * min(1.0, 0.2 + through / total_seed)
-        rows.append({
-            "account": account, "holder_name": holder, "bank": bank,
-            "level": st.level, "first_taint_at": iso(int(ledger.ts[st.taint_pos])),
-            "tainted_in_fen": {p: st.t_in[p] for p in shown}, "tainted_out_fen": {p: st.t_out[p] for p in shown},
-            "tainted_held_now_fen": {p: held[p] for p in shown}, "balance_now_fen": st.bal,
-            "mule_score": round(score, 4), "reasons": reasons, "recommended_action": action,
-            "stop_deadline": deadline, "action_reason": why, "rank_score": round(rank, 6),
-        })
+        rows.append(
+            {
+                "account": account,
+                "holder_name": holder,
+                "bank": bank,
+                "level": st.level,
+                "first_taint_at": iso(int(ledger.ts[st.taint_pos])),
+                "tainted_in_fen": {p: st.t_in[p] for p in shown},
+                "tainted_out_fen": {p: st.t_out[p] for p in shown},
+                "tainted_held_now_fen": {p: held[p] for p in shown},
+                "balance_now_fen": st.bal,
+                "mule_score": round(score, 4),
+                "reasons": reasons,
+                "recommended_action": action,
+                "stop_deadline": deadline,
+                "action_reason": why,
+                "rank_score": round(rank, 6),
+            }
+        )
     rows.sort(key=lambda r: (-r["rank_score"], r["account"]))
     return rows

@@ -12,5 +12,18 @@ from .bridge import Bridge
 from .cards import Card, load_cards
 from .index import ENGINE_VERSION, CardHit, EmptyQueryError, Hit, LawIndex, SearchParams, SearchResult
 
-__all__ = ["ENGINE_VERSION", "Article", "Bridge", "Card", "CardHit", "EmptyQueryError", "Hit", "ImportFileError",
-           "LawIndex", "SearchParams", "SearchResult", "load_cards", "read_articles"]
+__all__ = [
+    "ENGINE_VERSION",
+    "Article",
+    "Bridge",
+    "Card",
+    "CardHit",
+    "EmptyQueryError",
+    "Hit",
+    "ImportFileError",
+    "LawIndex",
+    "SearchParams",
+    "SearchResult",
+    "load_cards",
+    "read_articles",
+]

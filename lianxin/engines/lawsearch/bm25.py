@@ -43,8 +43,7 @@ class BM25Field:
         n_docs = len(docs)
         row = np.concatenate(rows) if rows else np.zeros(0, np.int64)
         col = np.concatenate(cols) if cols else np.zeros(0, np.int64)
-        tf = sparse.coo_matrix((np.ones(len(row), np.float32), (row, col)),
-                               shape=(n_docs, max(len(vocab), 1))).tocsr()
+        tf = sparse.coo_matrix((np.ones(len(row), np.float32), (row, col)), shape=(n_docs, max(len(vocab), 1))).tocsr()
         tf.sum_duplicates()
         doc_len = np.asarray(tf.sum(axis=1)).ravel()
         avg_len = float(doc_len.mean()) if n_docs and doc_len.mean() > 0 else 1.0
@@ -72,8 +71,7 @@ class BM25Field:
 
     def save(self, directory: Path, name: str) -> None:
         m = self.weights
-        np.savez(directory / f"{name}.npz", data=m.data, indices=m.indices, indptr=m.indptr,
-                 shape=np.asarray(m.shape))
+        np.savez(directory / f"{name}.npz", data=m.data, indices=m.indices, indptr=m.indptr, shape=np.asarray(m.shape))
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         (directory / f"{name}.vocab.json").write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
 

@@ -35,10 +35,10 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_BRIDGE_PATH = PACKAGE_DIR / "learned" / "bridge.json.gz"
 LEXICON_PATH = PACKAGE_DIR / "lexicon.json"
 
-MIN_WORD_QUESTIONS = 2       # a lay word must occur in this many training questions to be mapped
-MIN_PAIR_COUNT = 2           # ... and co-occur with the statute word in this many pairs
-MIN_CONDITIONAL = 0.25       # P(statute word in gold | lay word in question)
-MIN_LIFT = 3.0               # that probability over the statute word's base rate
+MIN_WORD_QUESTIONS = 2  # a lay word must occur in this many training questions to be mapped
+MIN_PAIR_COUNT = 2  # ... and co-occur with the statute word in this many pairs
+MIN_CONDITIONAL = 0.25  # P(statute word in gold | lay word in question)
+MIN_LIFT = 3.0  # that probability over the statute word's base rate
 MAX_TARGETS_PER_WORD = 4
 # Learned weight of a question bigram: its rate of occurring in the gold articles, shrunk
 # towards the average rate as if seen in TERM_PRIOR_QUESTIONS more questions, over that average.
@@ -67,9 +67,15 @@ class Bridge:
     lexicon: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def learn(cls, pairs: Iterable[tuple[str, list[tuple[str, str]]]], article_texts: Mapping[str, str],
-              *, lexicon: Mapping[str, list[str]] | None = None, source: str = "",
-              article_chapters: Mapping[str, str] | None = None) -> Bridge:
+    def learn(
+        cls,
+        pairs: Iterable[tuple[str, list[tuple[str, str]]]],
+        article_texts: Mapping[str, str],
+        *,
+        lexicon: Mapping[str, list[str]] | None = None,
+        source: str = "",
+        article_chapters: Mapping[str, str] | None = None,
+    ) -> Bridge:
         """Learn from (question, [(law, article label), …]) pairs; `article_texts` maps article keys to text.
 
         Gold articles missing from `article_texts` still count for the priors and the
@@ -98,8 +104,13 @@ class Bridge:
             keys = [article_key(law, label) for law, label in golds]
             class_labels["article"].append(keys)
             class_labels["law"].append([law_key(law) for law, _ in golds])
-            class_labels["chapter"].append([f"{law_key(law)}|{chapter}" for (law, _), key in zip(golds, keys)
-                                            if (chapter := (article_chapters or {}).get(key))])
+            class_labels["chapter"].append(
+                [
+                    f"{law_key(law)}|{chapter}"
+                    for (law, _), key in zip(golds, keys)
+                    if (chapter := (article_chapters or {}).get(key))
+                ]
+            )
             q_norm = strip_fillers(normalise(question))
             q_bigrams = char_bigrams(q_norm)
             q_word_list = index_words(q_norm)
@@ -156,9 +167,14 @@ class Bridge:
                 term_weights[t] = round(min(max(rate / base_rate, MIN_TERM_WEIGHT), MAX_TERM_WEIGHT), 3)
         return cls(
             term_weights=term_weights,
-            article_terms={k: dict(c) for k, c in article_terms.items()}, asked=asked, asked_words=asked_words,
-            term_map=term_map, law_counts=dict(law_counts), article_counts=dict(article_counts),
-            n_questions=n_questions, source=source,
+            article_terms={k: dict(c) for k, c in article_terms.items()},
+            asked=asked,
+            asked_words=asked_words,
+            term_map=term_map,
+            law_counts=dict(law_counts),
+            article_counts=dict(article_counts),
+            n_questions=n_questions,
+            source=source,
             lexicon={normalise(k): [normalise(v) for v in vs] for k, vs in (lexicon or {}).items()},
             classifier=QuestionClassifier.learn(questions, class_labels) if questions else None,
         )
@@ -187,8 +203,11 @@ class Bridge:
 
     def to_json(self) -> dict:
         return {
-            "source": self.source, "n_questions": self.n_questions, "lexicon": self.lexicon,
-            "law_counts": self.law_counts, "article_counts": self.article_counts,
+            "source": self.source,
+            "n_questions": self.n_questions,
+            "lexicon": self.lexicon,
+            "law_counts": self.law_counts,
+            "article_counts": self.article_counts,
             "term_map": {w: [[v, x] for v, x in vs] for w, vs in sorted(self.term_map.items())},
             "article_terms": {k: self.article_terms[k] for k in sorted(self.article_terms)},
             "asked": [[" ".join(terms), list(keys)] for terms, keys in self.asked],
@@ -205,8 +224,10 @@ class Bridge:
             asked_words=[tuple(words.split()) for words in data.get("asked_words", [])],
             term_weights={k: float(v) for k, v in data.get("term_weights", {}).items()},
             term_map={w: [(v, float(x)) for v, x in vs] for w, vs in data.get("term_map", {}).items()},
-            law_counts=dict(data.get("law_counts", {})), article_counts=dict(data.get("article_counts", {})),
-            n_questions=int(data.get("n_questions", 0)), source=str(data.get("source", "")),
+            law_counts=dict(data.get("law_counts", {})),
+            article_counts=dict(data.get("article_counts", {})),
+            n_questions=int(data.get("n_questions", 0)),
+            source=str(data.get("source", "")),
             lexicon={k: list(v) for k, v in data.get("lexicon", {}).items()},
             classifier=QuestionClassifier.from_json(data["classifier"]) if data.get("classifier") else None,
         )

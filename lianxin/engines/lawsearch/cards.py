@@ -59,13 +59,24 @@ class Card:
             lists[name] = tuple(x.strip() for x in value if x.strip())
         refs = []
         for ref in record.get("refs", []):
-            if not isinstance(ref, dict) or not isinstance(ref.get("law"), str) or not isinstance(ref.get("article"), str):
+            if (
+                not isinstance(ref, dict)
+                or not isinstance(ref.get("law"), str)
+                or not isinstance(ref.get("article"), str)
+            ):
                 raise ValueError("each of 'refs' must be an object with string fields 'law' and 'article'")
             refs.append(CardRef(law=ref["law"], article=ref["article"]))
         phrases = tuple(dict.fromkeys(p for p in (normalise(x) for x in (*lists["phrases"], record["title"])) if p))
         bigrams = frozenset(b for p in phrases for b in char_bigrams(strip_fillers(p)))
-        return cls(id=record["id"].strip(), title=record["title"].strip(), summary=record["summary"].strip(),
-                   refs=tuple(refs), match_phrases=phrases, match_bigrams=bigrams, **lists)
+        return cls(
+            id=record["id"].strip(),
+            title=record["title"].strip(),
+            summary=record["summary"].strip(),
+            refs=tuple(refs),
+            match_phrases=phrases,
+            match_bigrams=bigrams,
+            **lists,
+        )
 
     def match_score(self, question: str, question_bigrams: set[str]) -> float:
         """Score how well this card fits a normalised question (0 = not at all).
@@ -80,9 +91,15 @@ class Card:
         return whole + cover
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "summary": self.summary, "steps": list(self.steps),
-                "where_to_go": list(self.where_to_go), "phrases": list(self.phrases),
-                "refs": [{"law": r.law, "article": r.article} for r in self.refs]}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "summary": self.summary,
+            "steps": list(self.steps),
+            "where_to_go": list(self.where_to_go),
+            "phrases": list(self.phrases),
+            "refs": [{"law": r.law, "article": r.article} for r in self.refs],
+        }
 
 
 def load_cards(path: Path | None = None) -> list[Card]:

@@ -30,11 +30,11 @@ from scipy import sparse
 from .text import char_bigrams, index_words, normalise, strip_fillers
 
 LEVELS = ("article", "chapter", "law")
-SVM_C = 0.5                 # chosen by 5-fold CV in bench/lawsearch.py (0.2-1.0 within noise)
-KEEP_WEIGHTS = 100          # per class: the strongest term weights kept (CV: no loss against all)
-WORD_PREFIX = "\u00b7"      # marks jieba words apart from character bigrams in the vocabulary
-UNKNOWN_DECISION = -3.0     # decision value of a candidate whose class was never an answer
-RANK_OFFSET = 3.0           # a class's rank r counts 1 / (r + RANK_OFFSET)
+SVM_C = 0.5  # chosen by 5-fold CV in bench/lawsearch.py (0.2-1.0 within noise)
+KEEP_WEIGHTS = 100  # per class: the strongest term weights kept (CV: no loss against all)
+WORD_PREFIX = "\u00b7"  # marks jieba words apart from character bigrams in the vocabulary
+UNKNOWN_DECISION = -3.0  # decision value of a candidate whose class was never an answer
+RANK_OFFSET = 3.0  # a class's rank r counts 1 / (r + RANK_OFFSET)
 FEATURES_PER_LEVEL = 3
 N_FEATURES = FEATURES_PER_LEVEL * len(LEVELS)
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -51,15 +51,22 @@ class ClassLevel:
     """One level's classes: their keys, biases and pruned weights (terms x classes, CSR)."""
 
     keys: tuple[str, ...]
-    bias: np.ndarray          # (classes,) float32
+    bias: np.ndarray  # (classes,) float32
     weights: sparse.csr_matrix  # (terms, classes) float32
 
     def to_json(self) -> dict:
         w = self.weights.tocsc()
-        return {"keys": list(self.keys), "bias": [round(float(b), 5) for b in self.bias],
-                "weights": [[[int(t), round(float(v), 5)] for t, v in
-                             zip(w.indices[w.indptr[c]:w.indptr[c + 1]], w.data[w.indptr[c]:w.indptr[c + 1]])]
-                            for c in range(w.shape[1])]}
+        return {
+            "keys": list(self.keys),
+            "bias": [round(float(b), 5) for b in self.bias],
+            "weights": [
+                [
+                    [int(t), round(float(v), 5)]
+                    for t, v in zip(w.indices[w.indptr[c] : w.indptr[c + 1]], w.data[w.indptr[c] : w.indptr[c + 1]])
+                ]
+                for c in range(w.shape[1])
+            ],
+        }
 
     @classmethod
     def from_json(cls, data: dict, n_terms: int) -> ClassLevel:
@@ -79,7 +86,7 @@ class QuestionClassifier:
     """TF-IDF vocabulary plus one ClassLevel per level (see the module docstring)."""
 
     terms: Mapping[str, int]
-    idf: np.ndarray                     # (terms,) float32
+    idf: np.ndarray  # (terms,) float32
     levels: Mapping[str, ClassLevel]
 
     def vector(self, question: str) -> tuple[np.ndarray, np.ndarray]:
@@ -104,8 +111,14 @@ class QuestionClassifier:
         return out
 
     @classmethod
-    def learn(cls, questions: Sequence[str], labels: Mapping[str, Sequence[Sequence[str]]], *,
-              c: float = SVM_C, keep: int = KEEP_WEIGHTS) -> QuestionClassifier | None:
+    def learn(
+        cls,
+        questions: Sequence[str],
+        labels: Mapping[str, Sequence[Sequence[str]]],
+        *,
+        c: float = SVM_C,
+        keep: int = KEEP_WEIGHTS,
+    ) -> QuestionClassifier | None:
         """Learn from questions and, per level, each question's class keys (empty: no class).
 
         Returns None when there is nothing to learn (no questions or no class).
@@ -119,7 +132,7 @@ class QuestionClassifier:
         tfidf = TfidfVectorizer(analyzer=question_terms, sublinear_tf=True, dtype=np.float64)
         try:
             x = tfidf.fit_transform(questions)
-        except ValueError:          # not one term in any question
+        except ValueError:  # not one term in any question
             return None
         vocab = {t: int(i) for t, i in tfidf.vocabulary_.items()}
         idf = tfidf.idf_.astype(np.float32)
@@ -144,8 +157,9 @@ class QuestionClassifier:
                 w_cols += [ci] * len(top)
                 w_vals += coef[top].tolist()
                 bias.append(b)
-            weights = sparse.csr_matrix((np.asarray(w_vals, dtype=np.float32), (w_rows, w_cols)),
-                                        shape=(len(vocab), len(keys)))
+            weights = sparse.csr_matrix(
+                (np.asarray(w_vals, dtype=np.float32), (w_rows, w_cols)), shape=(len(vocab), len(keys))
+            )
             levels[name] = ClassLevel(tuple(keys), np.asarray(bias, dtype=np.float32), weights)
         if not levels:
             return None
@@ -153,18 +167,23 @@ class QuestionClassifier:
 
     def to_json(self) -> dict:
         ordered = sorted(self.terms, key=self.terms.__getitem__)
-        return {"terms": ordered, "idf": [round(float(v), 5) for v in self.idf],
-                "levels": {name: level.to_json() for name, level in self.levels.items()}}
+        return {
+            "terms": ordered,
+            "idf": [round(float(v), 5) for v in self.idf],
+            "levels": {name: level.to_json() for name, level in self.levels.items()},
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> QuestionClassifier:
         terms = {t: i for i, t in enumerate(data["terms"])}
-        return cls(terms, np.asarray(data["idf"], dtype=np.float32),
-                   {name: ClassLevel.from_json(level, len(terms)) for name, level in data["levels"].items()})
+        return cls(
+            terms,
+            np.asarray(data["idf"], dtype=np.float32),
+            {name: ClassLevel.from_json(level, len(terms)) for name, level in data["levels"].items()},
+        )
 
 
-def class_features(decisions: Mapping[str, np.ndarray], class_of_candidate: Mapping[str, np.ndarray]
-                   ) -> np.ndarray:
+def class_features(decisions: Mapping[str, np.ndarray], class_of_candidate: Mapping[str, np.ndarray]) -> np.ndarray:
     """Per candidate and level: decision value of its class, 1 / (class rank + RANK_OFFSET), known flag.
 
     `class_of_candidate[level]` holds each candidate's class index at that level, -1 for none.
@@ -182,8 +201,11 @@ def class_features(decisions: Mapping[str, np.ndarray], class_of_candidate: Mapp
         rank[np.argsort(-d, kind="stable")] = np.arange(len(d))
         known = cls_idx >= 0
         safe = np.where(known, cls_idx, 0)
-        cols += [np.where(known, d[safe], UNKNOWN_DECISION), np.where(known, 1.0 / (rank[safe] + RANK_OFFSET), 0.0),
-                 known.astype(float)]
+        cols += [
+            np.where(known, d[safe], UNKNOWN_DECISION),
+            np.where(known, 1.0 / (rank[safe] + RANK_OFFSET), 0.0),
+            known.astype(float),
+        ]
     return np.column_stack(cols)
 
 

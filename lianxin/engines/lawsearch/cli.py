@@ -69,8 +69,10 @@ def _import(args) -> int:
     index = LawIndex.build(articles, cards=[])
     index.save(directory)
     laws = len({a.law for a in index.articles})
-    print(f"indexed {len(index.articles)} articles of {laws} laws into {directory}"
-          + (f" ({kept} kept from before)" if kept else ""))
+    print(
+        f"indexed {len(index.articles)} articles of {laws} laws into {directory}"
+        + (f" ({kept} kept from before)" if kept else "")
+    )
     return 0
 
 
@@ -102,7 +104,9 @@ def _search(args) -> int:
         text = hit.text.replace("\n", " ")
         gone = repealed.get(hit.law)
         mark = f"  【已废止，见{gone.by_law}{gone.by_article}】" if gone else ""
-        print(f"{rank:2d}. [{hit.score:.3f}] {hit.law}{hit.article} (id {hit.id}){mark}  matched: {' '.join(hit.matched)}")
+        print(
+            f"{rank:2d}. [{hit.score:.3f}] {hit.law}{hit.article} (id {hit.id}){mark}  matched: {' '.join(hit.matched)}"
+        )
         print(f"    {text[:160]}{'…' if len(text) > 160 else ''}")
     return 0
 
@@ -129,8 +133,9 @@ def _batch(index: LawIndex, args) -> int:
         queries.append((record["id"], record["text"]))
     if errors:
         raise ValueError(f"{path}: {len(errors)} bad line(s), nothing written:\n  " + "\n  ".join(errors[:20]))
-    out_lines = [json.dumps({"id": qid, "hits": index.search_ids(text, k=args.k)}, ensure_ascii=False)
-                 for qid, text in queries]
+    out_lines = [
+        json.dumps({"id": qid, "hits": index.search_ids(text, k=args.k)}, ensure_ascii=False) for qid, text in queries
+    ]
     payload = "".join(line + "\n" for line in out_lines)
     if args.out:
         Path(args.out).write_text(payload, encoding="utf-8")

@@ -29,7 +29,7 @@ import numpy as np
 from scipy import sparse
 
 DEFAULT_WORDVEC_PATH = Path(__file__).resolve().parent / "learned" / "wordvec.npz"
-INT8_SCALE = 127.0               # stored vectors are unit vectors times this, rounded to int8
+INT8_SCALE = 127.0  # stored vectors are unit vectors times this, rounded to int8
 SOFT_MATCH_COSINE = 0.6
 NEAR_DENSE_QUESTIONS = 20
 SOFT_FEATURES = 2
@@ -63,8 +63,9 @@ class WordVectors:
         """Write unit-normalised `vectors` (one row per word) as int8, compressed."""
         if any("\n" in w for w in words):
             raise ValueError("a word contains a newline")
-        np.savez_compressed(path, words=np.asarray("\n".join(words)),
-                            vectors=np.round(_unit_rows(vectors) * INT8_SCALE).astype(np.int8))
+        np.savez_compressed(
+            path, words=np.asarray("\n".join(words)), vectors=np.round(_unit_rows(vectors) * INT8_SCALE).astype(np.int8)
+        )
 
 
 _default: WordVectors | None = None
@@ -84,8 +85,14 @@ class DenseSpace:
     `weights` is the index's BM25 word field (documents x terms) and `vocab` its term -> column map.
     """
 
-    def __init__(self, wv: WordVectors, vocab: Mapping[str, int], weights: sparse.spmatrix,
-                 asked_words: Sequence[Sequence[str]], asked_docs: Sequence[Sequence[int]]):
+    def __init__(
+        self,
+        wv: WordVectors,
+        vocab: Mapping[str, int],
+        weights: sparse.spmatrix,
+        asked_words: Sequence[Sequence[str]],
+        asked_docs: Sequence[Sequence[int]],
+    ):
         self.wv = wv
         n_docs, n_terms = weights.shape
         term_row = np.full(n_terms, -1, dtype=np.int64)
@@ -108,8 +115,11 @@ class DenseSpace:
         counts = np.bincount(row_of_entry[keep], minlength=n_docs)
         self.doc_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         self.doc_rows = rows.astype(np.int64)
-        self.asked = _unit_rows(np.stack([self.vector(ws) for ws in asked_words])) if asked_words else \
-            np.zeros((0, wv.dim), dtype=np.float32)
+        self.asked = (
+            _unit_rows(np.stack([self.vector(ws) for ws in asked_words]))
+            if asked_words
+            else np.zeros((0, wv.dim), dtype=np.float32)
+        )
         self.asked_docs = [np.asarray(sorted(set(d)), dtype=np.int64) for d in asked_docs]
 
     def vector(self, words: Iterable[str]) -> np.ndarray:
@@ -165,8 +175,8 @@ class DenseSpace:
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         # positions of every candidate's words in doc_rows, without a Python loop
         rows = self.doc_rows[np.repeat(starts[has] - offsets, lengths) + np.arange(int(lengths.sum()))]
-        sims = self.wv.vectors[rows] @ qv.T                      # (all candidate words, question words)
-        best = np.maximum.reduceat(sims, offsets, axis=0)         # (candidates with words, question words)
+        sims = self.wv.vectors[rows] @ qv.T  # (all candidate words, question words)
+        best = np.maximum.reduceat(sims, offsets, axis=0)  # (candidates with words, question words)
         out[has, 0] = best @ qi
         out[has, 1] = (best >= SOFT_MATCH_COSINE) @ qi
         return out

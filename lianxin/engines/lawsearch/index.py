@@ -75,14 +75,14 @@ from .text import (
 from .typos import TypoRepair
 
 ENGINE_VERSION = "lawsearch-1.7"
-_DEFAULT = object()   # "the committed re-ranker"
+_DEFAULT = object()  # "the committed re-ranker"
 INDEX_FORMAT = 5  # 4: the bridge holds the question classifiers (classify.py); 5: the chars field
-CANDIDATES_PER_HIT = 5          # the diversity re-ordering looks this many candidates deep per hit
+CANDIDATES_PER_HIT = 5  # the diversity re-ordering looks this many candidates deep per hit
 MIN_CANDIDATES = 50
 MAX_MATCHED_SHOWN = 12
 ARTICLE_FIELDS = [f.name for f in fields(Article)]
-NEIGHBOUR_QUESTIONS = 20        # earlier questions that vote for their gold articles
-NEAR_ARTICLE_DECAY = 0.5        # vote share of the article 1 number away (squared for 2 away)
+NEIGHBOUR_QUESTIONS = 20  # earlier questions that vote for their gold articles
+NEAR_ARTICLE_DECAY = 0.5  # vote share of the article 1 number away (squared for 2 away)
 NEAR_ARTICLE_SPAN = 2
 # Only the first hit of each law is spared the diversity factor; compounding it cost recall in CV.
 DIVERSITY_MAX_STEPS = 1
@@ -90,10 +90,17 @@ _LABEL_RE = re.compile(rf"第[{CN_NUMERAL_CHARS}]+条(?:之[{CN_NUMERAL_CHARS}]+
 
 
 # score part -> the SearchParams field that weights it
-PART_WEIGHTS = {"body": "w_body", "words": "w_words", "bridge": "w_bridge", "asked": "w_asked",
-                "law_asked": "w_law_asked", "law_named": "w_law_named", "near": "w_near",
-                "dense": "w_dense", "dense_near": "w_dense_near"}
-
+PART_WEIGHTS = {
+    "body": "w_body",
+    "words": "w_words",
+    "bridge": "w_bridge",
+    "asked": "w_asked",
+    "law_asked": "w_law_asked",
+    "law_named": "w_law_named",
+    "near": "w_near",
+    "dense": "w_dense",
+    "dense_near": "w_dense_near",
+}
 
 
 class EmptyQueryError(ValueError):
@@ -114,10 +121,10 @@ class SearchParams:
     w_near: float = 0.5
     w_words: float = 0.5
     w_label: float = 0.5
-    w_dense: float = 0.0            # word-vector parts: used by the re-ranker, not the first stage
+    w_dense: float = 0.0  # word-vector parts: used by the re-ranker, not the first stage
     w_dense_near: float = 0.0
-    diversity: float = 0.9          # score factor per earlier hit from the same law (1 = off)
-    max_query_terms: int = 96       # longest questions keep their rarest bigrams and words
+    diversity: float = 0.9  # score factor per earlier hit from the same law (1 = off)
+    max_query_terms: int = 96  # longest questions keep their rarest bigrams and words
     term_weight_power: float = 1.0  # exponent on the learned question-term weights (0 = off)
 
 
@@ -131,15 +138,21 @@ class Hit:
     matched: tuple[str, ...]
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "law": self.law, "article": self.article, "score": round(self.score, 4),
-                "text": self.text, "matched": list(self.matched)}
+        return {
+            "id": self.id,
+            "law": self.law,
+            "article": self.article,
+            "score": round(self.score, 4),
+            "text": self.text,
+            "matched": list(self.matched),
+        }
 
 
 @dataclass(frozen=True)
 class CardHit:
     card: Card
     score: float
-    refs: tuple[dict, ...]   # each: law, article, resolved, and id + text when resolved
+    refs: tuple[dict, ...]  # each: law, article, resolved, and id + text when resolved
 
     def to_dict(self) -> dict:
         out = self.card.to_dict()
@@ -155,12 +168,17 @@ class SearchResult:
     hits: tuple[Hit, ...]
     reasons: tuple[str, ...]
     engine_version: str = ENGINE_VERSION
-    repealed: tuple[Repeal, ...] = ()   # the laws among the hits that another imported law repeals
+    repealed: tuple[Repeal, ...] = ()  # the laws among the hits that another imported law repeals
 
     def to_dict(self) -> dict:
-        return {"engine_version": self.engine_version, "question": self.question,
-                "cards": [c.to_dict() for c in self.cards], "hits": [h.to_dict() for h in self.hits],
-                "reasons": list(self.reasons), "repealed": [r.to_dict() for r in self.repealed]}
+        return {
+            "engine_version": self.engine_version,
+            "question": self.question,
+            "cards": [c.to_dict() for c in self.cards],
+            "hits": [h.to_dict() for h in self.hits],
+            "reasons": list(self.reasons),
+            "repealed": [r.to_dict() for r in self.repealed],
+        }
 
 
 @dataclass
@@ -213,10 +231,19 @@ def rank_scores(scores: np.ndarray, order: Sequence[int]) -> list[float]:
 class LawIndex:
     """A searchable statute index. Build with `LawIndex.build`, persist with `save`, reopen with `open`."""
 
-    def __init__(self, articles: list[Article], body: BM25Field, body_words: BM25Field, chars: BM25Field,
-                 asked: BM25Field, bridge: Bridge, params: SearchParams, cards: list[Card] | None = None,
-                 reranker: AnyReranker | None | object = _DEFAULT,
-                 word_vectors: WordVectors | None | object = _DEFAULT):
+    def __init__(
+        self,
+        articles: list[Article],
+        body: BM25Field,
+        body_words: BM25Field,
+        chars: BM25Field,
+        asked: BM25Field,
+        bridge: Bridge,
+        params: SearchParams,
+        cards: list[Card] | None = None,
+        reranker: AnyReranker | None | object = _DEFAULT,
+        word_vectors: WordVectors | None | object = _DEFAULT,
+    ):
         self.articles = articles
         self.reranker = default_reranker() if reranker is _DEFAULT else reranker
         self.body = body
@@ -237,10 +264,11 @@ class LawIndex:
             self._by_key.setdefault(key, i)
             self._by_label.setdefault(key.split("|", 1)[1], []).append(i)
         self._names = _LawNames.from_articles(articles)
-        self.repeals = find_repeals(articles)   # repealed law -> the imported law that says so (repeal.py)
+        self.repeals = find_repeals(articles)  # repealed law -> the imported law that says so (repeal.py)
         self._law_prior = _log_share([bridge.law_counts.get(k, 0) for k in self._law_keys])
-        self._article_prior = _log_share([bridge.article_counts.get(article_key(a.law, a.article), 0)
-                                          for a in articles])
+        self._article_prior = _log_share(
+            [bridge.article_counts.get(article_key(a.law, a.article), 0) for a in articles]
+        )
         self._body_df = np.diff(body.weights.indptr)
         self._words_df = np.diff(body_words.weights.indptr)
         self._chars_df = np.diff(chars.weights.indptr)
@@ -250,8 +278,9 @@ class LawIndex:
             lk = akey.split("|", 1)[0]
             if lk in law_terms:
                 law_terms[lk].update(counts)
-        self.law_asked = BM25Field.build([[t for t, c in sorted(law_terms[k].items()) for _ in range(c)]
-                                          for k in law_ids])
+        self.law_asked = BM25Field.build(
+            [[t for t, c in sorted(law_terms[k].items()) for _ in range(c)] for k in law_ids]
+        )
         self._neighbours = BM25Field.build([list(terms) for terms, _ in bridge.asked])
         by_number: dict[tuple[int, int, int], int] = {}
         for i, a in enumerate(articles):
@@ -265,11 +294,17 @@ class LawIndex:
                 prev_doc[i] = by_number.get((law, number - 1, 0), -1)
                 next_doc[i] = by_number.get((law, number + 1, 0), -1)
         chapter_ids: dict[tuple[int, str], int] = {}
-        chapter_of_doc = np.asarray([chapter_ids.setdefault((int(self._law_of_doc[i]), a.chapter), len(chapter_ids))
-                                     if a.chapter else -1 for i, a in enumerate(articles)], dtype=np.int64)
+        chapter_of_doc = np.asarray(
+            [
+                chapter_ids.setdefault((int(self._law_of_doc[i]), a.chapter), len(chapter_ids)) if a.chapter else -1
+                for i, a in enumerate(articles)
+            ],
+            dtype=np.int64,
+        )
         self._class_of_doc = self._classes_of_articles(bridge)
-        self._context = CandidateContext(self._law_prior, self._article_prior, self._law_of_doc, chapter_of_doc,
-                                         prev_doc, next_doc)
+        self._context = CandidateContext(
+            self._law_prior, self._article_prior, self._law_of_doc, chapter_of_doc, prev_doc, next_doc
+        )
         self._near_docs: list[list[tuple[int, float]]] = []
         for _, keys in bridge.asked:
             votes: dict[int, float] = {}
@@ -290,8 +325,9 @@ class LawIndex:
         if self.word_vectors is not None:
             asked_docs = [[self._by_key[k] for k in keys if k in self._by_key] for _, keys in bridge.asked]
             asked_words = bridge.asked_words if len(bridge.asked_words) == len(bridge.asked) else []
-            self._dense = DenseSpace(self.word_vectors, body_words.vocab, body_words.weights, asked_words,
-                                     asked_docs if asked_words else [])
+            self._dense = DenseSpace(
+                self.word_vectors, body_words.vocab, body_words.weights, asked_words, asked_docs if asked_words else []
+            )
 
     @property
     def typos(self) -> TypoRepair:
@@ -299,10 +335,13 @@ class LawIndex:
         if self._typos is None:
             body_vocab, body_df = self.body.vocab, self._body_df
             self._typos = TypoRepair.for_search(
-                lexicon_phrases=self.bridge.lexicon, learned_lay_words=self.bridge.term_map,
-                question_words=self.bridge.asked_words, question_bigrams=(terms for terms, _ in self.bridge.asked),
+                lexicon_phrases=self.bridge.lexicon,
+                learned_lay_words=self.bridge.term_map,
+                question_words=self.bridge.asked_words,
+                question_bigrams=(terms for terms, _ in self.bridge.asked),
                 statute_word_df={w: int(self._words_df[i]) for w, i in self.body_words.vocab.items()},
-                statute_bigram_df=lambda b: int(body_df[body_vocab[b]]) if b in body_vocab else 0)
+                statute_bigram_df=lambda b: int(body_df[body_vocab[b]]) if b in body_vocab else 0,
+            )
         return self._typos
 
     def _question(self, question: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -319,20 +358,34 @@ class LawIndex:
             if level not in clf.levels:
                 continue
             index = {k: i for i, k in enumerate(clf.levels[level].keys)}
-            keys = (article_key(a.law, a.article) if level == "article"
-                    else f"{law_key(a.law)}|{a.chapter}" if level == "chapter" and a.chapter
-                    else law_key(a.law) if level == "law" else None for a in self.articles)
-            out[level] = np.fromiter((index.get(k, -1) if k is not None else -1 for k in keys),
-                                     dtype=np.int64, count=len(self.articles))
+            keys = (
+                article_key(a.law, a.article)
+                if level == "article"
+                else f"{law_key(a.law)}|{a.chapter}"
+                if level == "chapter" and a.chapter
+                else law_key(a.law)
+                if level == "law"
+                else None
+                for a in self.articles
+            )
+            out[level] = np.fromiter(
+                (index.get(k, -1) if k is not None else -1 for k in keys), dtype=np.int64, count=len(self.articles)
+            )
         return out
 
     # -- building and persistence -------------------------------------------------------
 
     @classmethod
-    def build(cls, articles: Iterable[Article | dict], *, bridge: Bridge | None = None,
-              params: SearchParams | None = None, cards: list[Card] | None = None,
-              reranker: AnyReranker | None | object = _DEFAULT,
-              word_vectors: WordVectors | None | object = _DEFAULT) -> LawIndex:
+    def build(
+        cls,
+        articles: Iterable[Article | dict],
+        *,
+        bridge: Bridge | None = None,
+        params: SearchParams | None = None,
+        cards: list[Card] | None = None,
+        reranker: AnyReranker | None | object = _DEFAULT,
+        word_vectors: WordVectors | None | object = _DEFAULT,
+    ) -> LawIndex:
         """Index articles (Article objects or dicts with id, law, article, text, …).
 
         Raises ValueError naming the record on a bad record or a repeated id. `bridge`
@@ -359,8 +412,9 @@ class LawIndex:
         body_words = BM25Field.build([index_words(t) for t in texts])
         chars = BM25Field.build([char_unigrams(t) for t in texts])
         asked = cls._asked_field(records, bridge)
-        return cls(records, body, body_words, chars, asked, bridge, params or SearchParams(), cards, reranker,
-                   word_vectors)
+        return cls(
+            records, body, body_words, chars, asked, bridge, params or SearchParams(), cards, reranker, word_vectors
+        )
 
     @staticmethod
     def _asked_field(records: Sequence[Article], bridge: Bridge) -> BM25Field:
@@ -370,15 +424,25 @@ class LawIndex:
             docs.append([t for t, c in sorted(counts.items()) for _ in range(c)])
         return BM25Field.build(docs)
 
-    def with_bridge(self, bridge: Bridge, params: SearchParams | None = None,
-                    reranker: AnyReranker | None | object = _DEFAULT) -> LawIndex:
+    def with_bridge(
+        self, bridge: Bridge, params: SearchParams | None = None, reranker: AnyReranker | None | object = _DEFAULT
+    ) -> LawIndex:
         """Return an index over the same articles and body field with another bridge (for tuning).
 
         `reranker` defaults to this index's own; pass None for the first-stage order only.
         """
-        return LawIndex(self.articles, self.body, self.body_words, self.chars,
-                        self._asked_field(self.articles, bridge), bridge, params or self.params, self.cards,
-                        self.reranker if reranker is _DEFAULT else reranker, self.word_vectors)
+        return LawIndex(
+            self.articles,
+            self.body,
+            self.body_words,
+            self.chars,
+            self._asked_field(self.articles, bridge),
+            bridge,
+            params or self.params,
+            self.cards,
+            self.reranker if reranker is _DEFAULT else reranker,
+            self.word_vectors,
+        )
 
     def candidates(self, question: str, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the n best first-stage article positions and their re-ranker features (for learning)."""
@@ -388,8 +452,15 @@ class LawIndex:
         cand = top_candidates(score, n)
         return cand, self._features(parts, score, cand, q_words, q_chars, q)
 
-    def _features(self, parts: dict[str, np.ndarray], score: np.ndarray, cand: np.ndarray,
-                  q_words: list[str], q_chars: Counter, question: str) -> np.ndarray:
+    def _features(
+        self,
+        parts: dict[str, np.ndarray],
+        score: np.ndarray,
+        cand: np.ndarray,
+        q_words: list[str],
+        q_chars: Counter,
+        question: str,
+    ) -> np.ndarray:
         classes = None
         if self._class_of_doc:
             decisions = self.bridge.classifier.decisions(question)
@@ -419,8 +490,14 @@ class LawIndex:
             self.chars.save(tmp, "chars")
             self.asked.save(tmp, "asked")
             self.bridge.save(tmp / "bridge.json.gz")
-            meta = {"format": INDEX_FORMAT, "engine_version": ENGINE_VERSION, "articles": len(self.articles),
-                    "laws": len(self._law_ids), "params": asdict(self.params), "bridge_source": self.bridge.source}
+            meta = {
+                "format": INDEX_FORMAT,
+                "engine_version": ENGINE_VERSION,
+                "articles": len(self.articles),
+                "laws": len(self._law_ids),
+                "params": asdict(self.params),
+                "bridge_source": self.bridge.source,
+            }
             (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
             old = None
             if directory.exists():
@@ -442,16 +519,25 @@ class LawIndex:
             raise FileNotFoundError(f"no statute index at {directory} (run 'lianxin laws import FILE.jsonl' first)")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format") != INDEX_FORMAT:
-            raise ValueError(f"index at {directory} has format {meta.get('format')}, this engine reads "
-                             f"{INDEX_FORMAT}: re-import with --replace")
+            raise ValueError(
+                f"index at {directory} has format {meta.get('format')}, this engine reads "
+                f"{INDEX_FORMAT}: re-import with --replace"
+            )
         with gzip.open(directory / "articles.json.gz", "rt", encoding="utf-8") as fh:
             stored = json.load(fh)
         articles = [Article(**dict(zip(stored["fields"], row))) for row in stored["rows"]]
         known = {f.name for f in fields(SearchParams)}
         params = SearchParams(**{k: v for k, v in meta.get("params", {}).items() if k in known})
-        return cls(articles, BM25Field.load(directory, "body"), BM25Field.load(directory, "words"),
-                   BM25Field.load(directory, "chars"), BM25Field.load(directory, "asked"),
-                   Bridge.load(directory / "bridge.json.gz"), params, cards)
+        return cls(
+            articles,
+            BM25Field.load(directory, "body"),
+            BM25Field.load(directory, "words"),
+            BM25Field.load(directory, "chars"),
+            BM25Field.load(directory, "asked"),
+            Bridge.load(directory / "bridge.json.gz"),
+            params,
+            cards,
+        )
 
     # -- searching ------------------------------------------------------------------------
 
@@ -475,8 +561,10 @@ class LawIndex:
         # Repealed laws keep their rank (lay questions still cite them) but are named as repealed.
         repealed = tuple(self.repeals[law] for law in dict.fromkeys(h.law for h in hits) if law in self.repeals)
         if repealed:
-            reasons = reasons + ("repealed laws among the hits: " + "; ".join(
-                f"{r.law} (repealed by {r.by_law} {r.by_article})" for r in repealed),)
+            reasons = reasons + (
+                "repealed laws among the hits: "
+                + "; ".join(f"{r.law} (repealed by {r.by_law} {r.by_article})" for r in repealed),
+            )
         return SearchResult(question=question, cards=cards, hits=hits, reasons=reasons, repealed=repealed)
 
     def search_ids(self, question: str, k: int = 10) -> list[str | int]:
@@ -504,14 +592,15 @@ class LawIndex:
                 score += weight * parts[name]
         return score + p.w_law_prior * self._law_prior + p.w_article_prior * self._article_prior
 
-    def _parts(self, q: str, every_part: bool = False, dense_everywhere: bool = False
-               ) -> tuple[dict[str, np.ndarray], list[str], list[str], list[tuple[str, int, int]], list[str], Counter]:
+    def _parts(
+        self, q: str, every_part: bool = False, dense_everywhere: bool = False
+    ) -> tuple[dict[str, np.ndarray], list[str], list[str], list[tuple[str, int, int]], list[str], Counter]:
         """Return the score parts, the words and terms to show as matched, the laws named, the
         question's jieba words and its characters (for the chars part of the re-ranker)."""
         p = self.params
         named = self._names.find(q)
         text = q
-        for _, start, end in named:   # a law's name says which law, not what the question is about
+        for _, start, end in named:  # a law's name says which law, not what the question is about
             text = text[:start] + " " * (end - start) + text[end:]
         text = strip_fillers(_LABEL_RE.sub(" ", text))
         lexicon_words = self.bridge.lexicon_words(text)
@@ -543,7 +632,7 @@ class LawIndex:
         parts = {name: f() for name, f in compute.items() if every_part or getattr(p, PART_WEIGHTS[name])}
         if self._dense is not None and (every_part or p.w_dense or p.w_dense_near):
             qv = self._dense.vector(q_words)
-            if p.w_dense or dense_everywhere:   # else only the re-ranker's candidates need it (_features)
+            if p.w_dense or dense_everywhere:  # else only the re-ranker's candidates need it (_features)
                 parts["dense"] = self._dense.dense(qv)
             parts["dense_near"] = self._dense.near(qv, len(self.articles))
         if named:
@@ -552,7 +641,7 @@ class LawIndex:
                 law_named[self._law_of_doc == self._law_ids[key]] = 1.0
             parts["law_named"] = law_named
         q_chars = Counter(char_unigrams(text))
-        for word in lexicon_words:   # as for the bigrams: the lexicon's statute words count as asked
+        for word in lexicon_words:  # as for the bigrams: the lexicon's statute words count as asked
             q_chars.update(c for c in char_unigrams(word) if c not in q_chars)
         q_chars = _rarest(q_chars, self.chars, self._chars_df, p.max_query_terms)
         matched_words = list(dict.fromkeys([*q_words, *lexicon_words, *expansions]))
@@ -612,8 +701,9 @@ class LawIndex:
         reasons.append(f"{len(order)} articles from {spread} laws")
         return order, score, tuple(reasons), matched_words + terms
 
-    def top_order(self, score: np.ndarray, k: int, *, cited: Sequence[int] = (),
-                  diversity: float | None = None) -> list[int]:
+    def top_order(
+        self, score: np.ndarray, k: int, *, cited: Sequence[int] = (), diversity: float | None = None
+    ) -> list[int]:
         """Return the k best article positions: cited ones first, then by score with law diversity.
 
         The j-th candidate of a law (in score order, counting cited articles of that law)
@@ -625,8 +715,9 @@ class LawIndex:
         n_cand = min(len(score), max(MIN_CANDIDATES, CANDIDATES_PER_HIT * k))
         cand = np.argpartition(-score, n_cand - 1)[:n_cand]
         cited = list(dict.fromkeys(int(i) for i in cited))[:k]
-        cand = np.asarray([i for i in cand[np.lexsort((cand, -score[cand]))] if int(i) not in set(cited)],
-                          dtype=np.int64)
+        cand = np.asarray(
+            [i for i in cand[np.lexsort((cand, -score[cand]))] if int(i) not in set(cited)], dtype=np.int64
+        )
         if decay != 1.0 and cand.size:
             laws = self._law_of_doc[cand]
             seen = Counter(int(self._law_of_doc[i]) for i in cited)
@@ -643,7 +734,7 @@ class LawIndex:
         # Statute texts are already simplified; lower() is enough here (normalise costs ~0.4 ms a hit).
         doc = f"{law_key(a.law)} {a.chapter} {a.text}".lower()
         matched: list[str] = []
-        for t in dict.fromkeys(terms):   # words first, then bigrams not already inside a matched word
+        for t in dict.fromkeys(terms):  # words first, then bigrams not already inside a matched word
             if t in doc and not any(t in m for m in matched):
                 matched.append(t)
         matched = matched[:MAX_MATCHED_SHOWN]

@@ -54,7 +54,7 @@ def repealed_titles(sentence: str) -> list[str]:
         if m.start() > end:
             break
         stop = titles[n + 1].start() if n + 1 < len(titles) and titles[n + 1].start() < end else end
-        if _BETWEEN.match(sentence[m.end():stop]):
+        if _BETWEEN.match(sentence[m.end() : stop]):
             out.append(m.group(1))
     return out
 
@@ -88,7 +88,7 @@ def find_repeals(articles: Iterable[Article]) -> dict[str, Repeal]:
                 if law is None or key == own_key:
                     continue
                 if law in year and a.law in year and year[law] > year[a.law]:
-                    continue        # a later version under the same title, not the one repealed
+                    continue  # a later version under the same title, not the one repealed
                 old = found.get(law)
                 if old is None or year.get(a.law, 0) > year.get(old.by_law, 0):
                     found[law] = Repeal(law=law, by_law=a.law, by_article=a.article)

@@ -107,7 +107,7 @@ def char_bigrams(text: str) -> list[str]:
         elif len(run) == 1:
             tokens.append(run)
         else:
-            tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
+            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
     return tokens
 
 
@@ -129,9 +129,40 @@ def char_unigrams(text: str) -> list[str]:
 # Words that carry the asking, not the matter ("请问 … 怎么办"). Removed from questions
 # before matching; statute texts keep them.
 QUESTION_FILLERS = (
-    "请问一下", "请问", "想问一下", "想问", "咨询一下", "咨询", "怎么办呢", "怎么办", "怎么处理", "怎么样",
-    "怎么", "如何处理", "如何", "是否", "是不是", "有没有", "能不能", "可不可以", "可以吗", "吗", "呢", "吧",
-    "什么", "哪些", "哪里", "应该", "需要", "我该", "我们", "我的", "我", "你好", "您好", "谢谢",
+    "请问一下",
+    "请问",
+    "想问一下",
+    "想问",
+    "咨询一下",
+    "咨询",
+    "怎么办呢",
+    "怎么办",
+    "怎么处理",
+    "怎么样",
+    "怎么",
+    "如何处理",
+    "如何",
+    "是否",
+    "是不是",
+    "有没有",
+    "能不能",
+    "可不可以",
+    "可以吗",
+    "吗",
+    "呢",
+    "吧",
+    "什么",
+    "哪些",
+    "哪里",
+    "应该",
+    "需要",
+    "我该",
+    "我们",
+    "我的",
+    "我",
+    "你好",
+    "您好",
+    "谢谢",
 )
 _FILLER_RE = re.compile("|".join(sorted(map(re.escape, QUESTION_FILLERS), key=len, reverse=True)))
 

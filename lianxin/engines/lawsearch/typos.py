@@ -35,15 +35,16 @@ import jieba
 from jieba import posseg
 from pypinyin import Style, lazy_pinyin
 
-MIN_JIEBA_FREQ = 5            # a stretch jieba counts this often is a word, not a typo
-MAX_STATUTE_BIGRAM_DF = 2     # ... and so is a bigram found in more statute articles than this
-MIN_STATUTE_DF = 50           # statute words this common are repair targets
-MIN_QUESTIONS = 2             # question words this common are repair targets
-WINDOW_LENGTHS = (3, 2)       # longest first
+MIN_JIEBA_FREQ = 5  # a stretch jieba counts this often is a word, not a typo
+MAX_STATUTE_BIGRAM_DF = 2  # ... and so is a bigram found in more statute articles than this
+MIN_STATUTE_DF = 50  # statute words this common are repair targets
+MIN_QUESTIONS = 2  # question words this common are repair targets
+WINDOW_LENGTHS = (3, 2)  # longest first
 # jieba's part-of-speech tags of words that are never repair targets: particles, locality,
 # numerals, prepositions, conjunctions, adverbs, pronouns, measure words, interjections.
-FUNCTION_TAGS = frozenset({"u", "uj", "ul", "uz", "ug", "uv", "ud", "f", "m", "mq", "p", "c", "d", "r", "q",
-                           "y", "e", "o", "zg"})
+FUNCTION_TAGS = frozenset(
+    {"u", "uj", "ul", "uz", "ug", "uv", "ud", "f", "m", "mq", "p", "c", "d", "r", "q", "y", "e", "o", "zg"}
+)
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
@@ -70,8 +71,12 @@ def _word_key(word: str) -> tuple[str, ...]:
 class TypoRepair:
     """Sound-alike repair of a normalised question; see the module docstring."""
 
-    def __init__(self, targets: Mapping[str, float], known: Iterable[str] = (),
-                 statute_bigram_df: Callable[[str], int] | None = None):
+    def __init__(
+        self,
+        targets: Mapping[str, float],
+        known: Iterable[str] = (),
+        statute_bigram_df: Callable[[str], int] | None = None,
+    ):
         """`targets`: repair targets with their weight (higher wins); `known`: words never repaired;
         `statute_bigram_df`: in how many statute articles a bigram occurs."""
         self._known = set(known) | set(targets)
@@ -84,9 +89,16 @@ class TypoRepair:
         self._by_key = {k: [w for _, w in sorted(v)] for k, v in by_key.items()}
 
     @classmethod
-    def for_search(cls, *, lexicon_phrases: Iterable[str], learned_lay_words: Iterable[str],
-                   question_words: Iterable[Iterable[str]], question_bigrams: Iterable[Iterable[str]],
-                   statute_word_df: Mapping[str, int], statute_bigram_df: Callable[[str], int]) -> TypoRepair:
+    def for_search(
+        cls,
+        *,
+        lexicon_phrases: Iterable[str],
+        learned_lay_words: Iterable[str],
+        question_words: Iterable[Iterable[str]],
+        question_bigrams: Iterable[Iterable[str]],
+        statute_word_df: Mapping[str, int],
+        statute_bigram_df: Callable[[str], int],
+    ) -> TypoRepair:
         """Build the repair from what an index holds (see the module docstring for the rules)."""
         asked = Counter(w for words in question_words for w in set(words))
         targets: dict[str, float] = {}
@@ -129,7 +141,7 @@ class TypoRepair:
         out = []
         for length in WINDOW_LENGTHS:
             for i in range(len(bounds) - length + 1):
-                if all(singles[i:i + length]):
+                if all(singles[i : i + length]):
                     out.append((bounds[i][0], bounds[i + length - 1][1]))
             out += [(a, b) for a, b in bounds if b - a == length and not _jieba_knows(run[a:b])]
         return out

@@ -14,7 +14,7 @@ def test_phone_url_account_im_and_amounts_with_offsets():
     found = _entities(text)
     for kind, items in found.items():
         for item in items:
-            assert text[item["start"]:item["end"]] == item["text"], kind
+            assert text[item["start"] : item["end"]] == item["text"], kind
     assert [p["value"] for p in found["phones"]] == ["13800138000"]
     assert [u["value"] for u in found["urls"]] == ["http://safe-pay.top/x"]
     assert [a["value"] for a in found["accounts"]] == ["6222021234567890123"]
@@ -33,7 +33,7 @@ def test_obfuscated_phone_and_wechat_hint():
     assert [i["value"] for i in found["im_ids"]] == ["kf20240"]
     assert [p["value"] for p in found["phones"]] == ["13912345678"]
     phone = found["phones"][0]
-    assert text[phone["start"]:phone["end"]] == "1 3 9 1 2 3 4 5 6 7 8"
+    assert text[phone["start"] : phone["end"]] == "1 3 9 1 2 3 4 5 6 7 8"
 
 
 def test_official_numbers_and_domains():

@@ -6,9 +6,35 @@ from hypothesis import strategies as st
 from lianxin.engines.fraudscreen.lexicon import ADVICE, CUES, TYPOLOGIES, find_cues, find_cues_batch
 from lianxin.engines.fraudscreen.text import normalize_batch
 
-WORDS = ["安全账户", "屏幕共享", "验证码告诉我", "刷单", "日结", "理赔", "航班取消", "稳赚不赔", "无抵押", "校园贷",
-         "征信修复", "保健品", "礼盒", "公安局民警说你涉嫌洗钱", "老师收款码", "我是王总", "换号了", "王者荣耀账号出售",
-         "亲爱的投资平台", "网赌", "部队采购", "我是淘宝客服", "好的", "晚上吃饭", "，", "v", "😊"]
+WORDS = [
+    "安全账户",
+    "屏幕共享",
+    "验证码告诉我",
+    "刷单",
+    "日结",
+    "理赔",
+    "航班取消",
+    "稳赚不赔",
+    "无抵押",
+    "校园贷",
+    "征信修复",
+    "保健品",
+    "礼盒",
+    "公安局民警说你涉嫌洗钱",
+    "老师收款码",
+    "我是王总",
+    "换号了",
+    "王者荣耀账号出售",
+    "亲爱的投资平台",
+    "网赌",
+    "部队采购",
+    "我是淘宝客服",
+    "好的",
+    "晚上吃饭",
+    "，",
+    "v",
+    "😊",
+]
 
 
 def test_every_cue_names_a_known_typology_and_has_a_reason():

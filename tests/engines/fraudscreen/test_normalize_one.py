@@ -6,7 +6,10 @@ from hypothesis import strategies as st
 from lianxin.engines.fraudscreen.text import normalize_batch, normalize_one
 
 # Characters that are mapped, dropped, soft separators, spaces, or beyond the lookup table.
-ODD = list("安全账户转帳，。.,/\\·:：;；+_-＋➕ａＡ1２３abc \t\u3000\u200b*~“”《》😀\x00\x01") + [chr(0x30001), "\ud800"]
+ODD = list("安全账户转帳，。.,/\\·:：;；+_-＋➕ａＡ1２３abc \t\u3000\u200b*~“”《》😀\x00\x01") + [
+    chr(0x30001),
+    "\ud800",
+]
 
 
 @settings(max_examples=300, deadline=None)

@@ -19,7 +19,7 @@ def test_obfuscated_scam_is_caught(screener, typology, text):
     assert verdict.is_fraud and verdict.typology == typology
     assert verdict.cues
     for cue in verdict.cues:
-        assert text[cue["start"]:cue["end"]] == cue["text"]
+        assert text[cue["start"] : cue["end"]] == cue["text"]
 
 
 def test_separators_between_chinese_characters_are_removed():

@@ -14,7 +14,17 @@ BANDS = ("low", "medium", "high")
 
 def _check_shape(verdict: Verdict, text: str) -> None:
     data = verdict.to_dict()
-    assert list(data) == ["is_fraud", "risk", "band", "typology", "subtype", "cues", "entities", "advice", "engine_version"]
+    assert list(data) == [
+        "is_fraud",
+        "risk",
+        "band",
+        "typology",
+        "subtype",
+        "cues",
+        "entities",
+        "advice",
+        "engine_version",
+    ]
     assert 0.0 <= data["risk"] <= 1.0 and data["band"] in BANDS
     assert data["is_fraud"] == (data["band"] != "low")
     assert (data["typology"] is None) == (not data["is_fraud"])
@@ -22,9 +32,9 @@ def _check_shape(verdict: Verdict, text: str) -> None:
     assert data["engine_version"] == ENGINE_VERSION
     for items in data["entities"].values():
         for item in items:
-            assert text[item["start"]:item["end"]] == item["text"]
+            assert text[item["start"] : item["end"]] == item["text"]
     for cue in data["cues"]:
-        assert text[cue["start"]:cue["end"]] == cue["text"]
+        assert text[cue["start"] : cue["end"]] == cue["text"]
     json.dumps(data, ensure_ascii=False)
 
 

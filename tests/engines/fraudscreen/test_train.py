@@ -55,7 +55,7 @@ def test_thresholds_follow_validation_precision():
 def test_model_load_rejects_a_broken_file(tmp_path):
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a model")
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError):
         Model.load(bad)
 
 

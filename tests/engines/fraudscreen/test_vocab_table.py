@@ -16,8 +16,13 @@ def test_lookup_equals_searchsorted(vocab, extra):
     table = VocabTable(vocab)
     keys = np.array(vocab.tolist() + extra, dtype=np.int64)
     expected = np.searchsorted(vocab, keys)
-    expected = np.where((expected < len(vocab)) & (vocab[np.minimum(expected, max(len(vocab) - 1, 0))] == keys)
-                        if len(vocab) else np.zeros(len(keys), dtype=bool), expected, -1)
+    expected = np.where(
+        (expected < len(vocab)) & (vocab[np.minimum(expected, max(len(vocab) - 1, 0))] == keys)
+        if len(vocab)
+        else np.zeros(len(keys), dtype=bool),
+        expected,
+        -1,
+    )
     assert table.lookup(keys).tolist() == expected.tolist()
 
 

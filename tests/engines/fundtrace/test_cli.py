@@ -25,8 +25,23 @@ def test_index_then_trace_json(tmp_path, capsys):
     assert main(["ledger", "index", str(path), "-o", str(tmp_path / "ix")]) == 0
     err = capsys.readouterr().err
     assert "unparsable amount: 1 (lines 7)" in err
-    assert main(["trace", "--ledger", str(tmp_path / "ix"), "--seed", "T1", "--min-amount", "0",
-                 "--as-of", "2026-03-01T12:00:00+08:00", "--json"]) == 0
+    assert (
+        main(
+            [
+                "trace",
+                "--ledger",
+                str(tmp_path / "ix"),
+                "--seed",
+                "T1",
+                "--min-amount",
+                "0",
+                "--as-of",
+                "2026-03-01T12:00:00+08:00",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["as_of"] == "2026-03-01T04:00:00Z" and out["as_of_source"] == "given"
     held = {r["account"]: r["tainted_held_now_fen"]["fifo"] for r in out["accounts"]}
@@ -74,8 +89,25 @@ def test_mules_lists_accounts_with_reasons(tmp_path, capsys):
 
 def test_earlier_stops_turn_a_third_stop_into_a_freeze(tmp_path, capsys):
     path = _ledger(tmp_path)
-    assert main(["trace", "--ledger", str(path), "--seed", "T1", "--min-amount", "0", "--json",
-                 "--stopped", "M3", "--stopped", "M3"]) == 0
+    assert (
+        main(
+            [
+                "trace",
+                "--ledger",
+                str(path),
+                "--seed",
+                "T1",
+                "--min-amount",
+                "0",
+                "--json",
+                "--stopped",
+                "M3",
+                "--stopped",
+                "M3",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     action = {r["account"]: r["recommended_action"] for r in out["accounts"]}
     assert action["M3"] == "冻结" and action["M2"] == "止付"

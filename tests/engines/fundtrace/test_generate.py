@@ -28,8 +28,17 @@ def test_truth_matches_the_ledger_and_is_hard(generated):
     _, ledger, truth = generated
     assert ledger.meta["problems"]["total"] == 0
     shapes = {f["shape"] for f in truth["flows"]}
-    assert shapes == {"telecom", "fan_out", "fan_in", "cycle", "scatter_gather", "gather_scatter", "stack",
-                      "bipartite", "random_walk"}
+    assert shapes == {
+        "telecom",
+        "fan_out",
+        "fan_in",
+        "cycle",
+        "scatter_gather",
+        "gather_scatter",
+        "stack",
+        "bipartite",
+        "random_walk",
+    }
     for flow in truth["flows"]:
         for txn in flow["transfers"]:
             assert ledger.position_of(txn) >= 0

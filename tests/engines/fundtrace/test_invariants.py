@@ -24,9 +24,15 @@ def ledgers(draw):
 
 
 def _frame(rows):
-    return pl.DataFrame({"txn_id": [r[0] for r in rows], "from_account": [r[1] for r in rows],
-                         "to_account": [r[2] for r in rows], "amount_fen": [r[3] for r in rows],
-                         "ts": [BASE_TS + 60 * r[4] for r in rows]})
+    return pl.DataFrame(
+        {
+            "txn_id": [r[0] for r in rows],
+            "from_account": [r[1] for r in rows],
+            "to_account": [r[2] for r in rows],
+            "amount_fen": [r[3] for r in rows],
+            "ts": [BASE_TS + 60 * r[4] for r in rows],
+        }
+    )
 
 
 def _trace(rows, seeds, **kw):
@@ -84,8 +90,9 @@ def test_result_does_not_depend_on_row_order(case, random):
 @given(ledgers(), st.integers(0, 3_000_000), st.integers(1, 4), st.integers(60, 5 * 86_400), st.integers(2, 12))
 def test_invariants_hold_under_every_option(case, min_amount, hops, horizon, hub):
     rows, seeds = case
-    result = Ledger.from_frame(_frame(rows)).trace(seeds, min_amount_fen=min_amount, max_hops=hops,
-                                                   horizon_seconds=horizon, hub_degree=hub)
+    result = Ledger.from_frame(_frame(rows)).trace(
+        seeds, min_amount_fen=min_amount, max_hops=hops, horizon_seconds=horizon, hub_degree=hub
+    )
     victim_out = sum(s["amount_fen"] for s in result.seeds)
     for pol in ("fifo", "lifo", "haircut"):
         held = sum(r["tainted_held_now_fen"][pol] for r in result.accounts)

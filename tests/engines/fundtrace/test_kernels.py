@@ -7,14 +7,16 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lianxin.engines.fundtrace.columns import StringColumn, dictionary_encode, string_hash
 from lianxin.engines.fundtrace import kernels
+from lianxin.engines.fundtrace.columns import StringColumn, dictionary_encode, string_hash
 from lianxin.engines.fundtrace.kernels import account_streams, csr_positions, encode_strings, hash_strings
 
 # short ids collide often; long ones share 40+ byte prefixes (past a table slot's inline copy)
-_ids = st.one_of(st.sampled_from(["A", "B", "ATM1", "", "账户甲", "6222020200112233445"]),
-                 st.text(max_size=6),
-                 st.builds(lambda tail: "X" * 45 + tail, st.text(max_size=3)))
+_ids = st.one_of(
+    st.sampled_from(["A", "B", "ATM1", "", "账户甲", "6222020200112233445"]),
+    st.text(max_size=6),
+    st.builds(lambda tail: "X" * 45 + tail, st.text(max_size=3)),
+)
 
 
 def _column(values: list[str]) -> StringColumn:
@@ -49,8 +51,11 @@ def test_encode_matches_pyarrow_even_when_every_hash_collides(values, collide):
 @given(st.lists(_ids, max_size=80), st.sampled_from(["polars", "all equal", "two classes"]))
 def test_dictionary_encode_matches_pyarrow_whatever_the_hashes(values, hashes):
     """Equal hashes of different ids (forced here) must fall back to the byte-exact path."""
-    forced = {"polars": None, "all equal": np.zeros(len(values), np.uint64),
-              "two classes": np.array([len(v) % 2 for v in values], np.uint64)}[hashes]
+    forced = {
+        "polars": None,
+        "all equal": np.zeros(len(values), np.uint64),
+        "two classes": np.array([len(v) % 2 for v in values], np.uint64),
+    }[hashes]
     codes, dictionary = dictionary_encode(pl.Series(values, dtype=pl.String), forced)
     expected = pc.dictionary_encode(pa.array(values, pa.string()))
     assert codes.tolist() == expected.indices.to_pylist()
@@ -78,12 +83,15 @@ def _reference_streams(src, dst, amount, ts, log_amount, as_of, n_acct, under, r
     """Per account, in plain Python: events sorted by (position, out before in)."""
     rows = []
     for a in range(n_acct):
-        events = sorted([(p, 0) for p in range(len(src)) if src[p] == a] +
-                        [(p, 1) for p in range(len(dst)) if dst[p] == a])
+        events = sorted(
+            [(p, 0) for p in range(len(src)) if src[p] == a] + [(p, 1) for p in range(len(dst)) if dst[p] == a]
+        )
         ins = [p for p, is_in in events if is_in]
         outs = [p for p, is_in in events if not is_in]
-        typical = {1: _add_in_order(log_amount[p] for p in ins) / max(len(ins), 1),
-                   0: _add_in_order(log_amount[p] for p in outs) / max(len(outs), 1)}
+        typical = {
+            1: _add_in_order(log_amount[p] for p in ins) / max(len(ins), 1),
+            0: _add_in_order(log_amount[p] for p in outs) / max(len(outs), 1),
+        }
         run, low, before, rapid, n_rapid, n_under, n_night, gap = 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0
         unusual = {0: 0.0, 1: 0.0}
         sums = {0: 0.0, 1: 0.0}
@@ -107,16 +115,37 @@ def _reference_streams(src, dst, amount, ts, log_amount, as_of, n_acct, under, r
             if k:
                 gap = max(gap, t - int(ts[events[k - 1][0]]))
         times = [int(ts[p]) for p, _ in events]
-        rows.append((-min(0, low), before, rapid, n_rapid, n_under, n_night, gap, unusual[0], unusual[1],
-                     sums[1], sums[0], times[0] if times else 0, times[-1] if times else 0,
-                     float(len({int(src[p]) for p in ins})), float(len({int(dst[p]) for p in outs}))))
+        rows.append(
+            (
+                -min(0, low),
+                before,
+                rapid,
+                n_rapid,
+                n_under,
+                n_night,
+                gap,
+                unusual[0],
+                unusual[1],
+                sums[1],
+                sums[0],
+                times[0] if times else 0,
+                times[-1] if times else 0,
+                float(len({int(src[p]) for p in ins})),
+                float(len({int(dst[p]) for p in outs})),
+            )
+        )
     return rows
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(1, 6_000_000), st.integers(0, 20_000)),
-                min_size=1, max_size=60),
-       st.lists(st.integers(0, 100_000_000), min_size=6, max_size=6))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(1, 6_000_000), st.integers(0, 20_000)),
+        min_size=1,
+        max_size=60,
+    ),
+    st.lists(st.integers(0, 100_000_000), min_size=6, max_size=6),
+)
 def test_account_streams_match_a_plain_loop(rows, as_of_list):
     rows = sorted(rows, key=lambda r: r[3])  # positions are time-sorted
     src = np.array([r[0] for r in rows], np.int32)
@@ -128,12 +157,28 @@ def test_account_streams_match_a_plain_loop(rows, as_of_list):
     under = [(450_000, 500_000), (900_000, 1_000_000)]
     out_ptr, out_pos = csr_positions(src, 6)
     in_ptr, in_pos = csr_positions(dst, 6)
-    got = account_streams(out_ptr, out_pos, in_ptr, in_pos, amount[out_pos], amount[in_pos], ts[out_pos],
-                          ts[in_pos], log_amount[out_pos], log_amount[in_pos], dst[out_pos], src[in_pos], as_of,
-                          np.array([lo for lo, _ in under]), np.array([hi for _, hi in under]), 7200, 28_800, 6,
-                          float(np.log(5)))
-    expected = _reference_streams(src, dst, amount, ts, log_amount, as_of, 6, under, 7200, 28_800, 6,
-                                  float(np.log(5)))
+    got = account_streams(
+        out_ptr,
+        out_pos,
+        in_ptr,
+        in_pos,
+        amount[out_pos],
+        amount[in_pos],
+        ts[out_pos],
+        ts[in_pos],
+        log_amount[out_pos],
+        log_amount[in_pos],
+        dst[out_pos],
+        src[in_pos],
+        as_of,
+        np.array([lo for lo, _ in under]),
+        np.array([hi for _, hi in under]),
+        7200,
+        28_800,
+        6,
+        float(np.log(5)),
+    )
+    expected = _reference_streams(src, dst, amount, ts, log_amount, as_of, 6, under, 7200, 28_800, 6, float(np.log(5)))
     for a in range(6):
         if out_ptr[a + 1] == out_ptr[a] and in_ptr[a + 1] == in_ptr[a]:
             continue  # an account with no transfer has no stream (never built: codes come from transfers)
@@ -141,10 +186,27 @@ def test_account_streams_match_a_plain_loop(rows, as_of_list):
     # large ledgers walk two ranges of accounts on two threads: the same bits
     threshold, kernels._PARALLEL_EVENTS = kernels._PARALLEL_EVENTS, 0
     try:
-        split = account_streams(out_ptr, out_pos, in_ptr, in_pos, amount[out_pos], amount[in_pos], ts[out_pos],
-                                ts[in_pos], log_amount[out_pos], log_amount[in_pos], dst[out_pos], src[in_pos],
-                                as_of, np.array([lo for lo, _ in under]), np.array([hi for _, hi in under]), 7200,
-                                28_800, 6, float(np.log(5)))
+        split = account_streams(
+            out_ptr,
+            out_pos,
+            in_ptr,
+            in_pos,
+            amount[out_pos],
+            amount[in_pos],
+            ts[out_pos],
+            ts[in_pos],
+            log_amount[out_pos],
+            log_amount[in_pos],
+            dst[out_pos],
+            src[in_pos],
+            as_of,
+            np.array([lo for lo, _ in under]),
+            np.array([hi for _, hi in under]),
+            7200,
+            28_800,
+            6,
+            float(np.log(5)),
+        )
     finally:
         kernels._PARALLEL_EVENTS = threshold
     for column, split_column in zip(got, split):
@@ -171,15 +233,20 @@ def test_kernels_still_compile_where_no_cache_location_is_writable(monkeypatch):
 
 
 def test_index_build_starts_over_exactly_when_account_hashes_collide(monkeypatch):
-    from lianxin.engines.fundtrace import columns, kernels, ledger as ledger_module
+    from lianxin.engines.fundtrace import columns, kernels
+    from lianxin.engines.fundtrace import ledger as ledger_module
+
     from .helpers import hand_example
 
     expected = hand_example()
     real = kernels.encode_hashes
     monkeypatch.setattr(kernels, "encode_hashes", lambda hashes: real(np.asarray(hashes) & np.uint64(1)))
     exact_calls = []
-    monkeypatch.setattr(ledger_module, "dictionary_encode_exact",
-                        lambda values: exact_calls.append(1) or columns.dictionary_encode_exact(values))
+    monkeypatch.setattr(
+        ledger_module,
+        "dictionary_encode_exact",
+        lambda values: exact_calls.append(1) or columns.dictionary_encode_exact(values),
+    )
     got = hand_example()
     assert exact_calls == [1]
     for name in ("src", "dst", "out_ptr", "out_pos", "in_ptr", "in_pos", "opening_fen", "acct_keys", "txn_keys"):

@@ -7,7 +7,10 @@ from lianxin.engines.fundtrace import ENGINE_VERSION, LedgerError
 from .helpers import BASE_TS, hand_example, ledger_of
 
 EXPECTED = {  # yuan out to M2 / M3 under each policy (issue 5's worked example)
-    "fifo": (29_000, 20_000), "lifo": (30_000, 19_000), "haircut": (29_400, 19_600), "poison": (30_000, 20_000),
+    "fifo": (29_000, 20_000),
+    "lifo": (30_000, 19_000),
+    "haircut": (29_400, 19_600),
+    "poison": (30_000, 20_000),
 }
 
 
@@ -32,8 +35,20 @@ def test_all_policies_side_by_side_and_contract_names():
     assert result["policies"] == ["fifo", "lifo", "haircut", "poison"]
     assert result["engine_version"] == ENGINE_VERSION
     row = next(r for r in result["accounts"] if r["account"] == "M2")
-    for key in ("account", "holder_name", "bank", "level", "first_taint_at", "tainted_in_fen", "tainted_out_fen",
-                "tainted_held_now_fen", "mule_score", "reasons", "recommended_action", "stop_deadline"):
+    for key in (
+        "account",
+        "holder_name",
+        "bank",
+        "level",
+        "first_taint_at",
+        "tainted_in_fen",
+        "tainted_out_fen",
+        "tainted_held_now_fen",
+        "mule_score",
+        "reasons",
+        "recommended_action",
+        "stop_deadline",
+    ):
         assert key in row
     assert row["level"] == 2
     assert row["recommended_action"] == "止付"
@@ -44,8 +59,14 @@ def test_all_policies_side_by_side_and_contract_names():
 
 def test_money_cannot_leave_before_it_arrives():
     # M1 sends at 09:59 equivalent (minute 5) before the victim's credit at minute 10: untainted.
-    led = ledger_of([("T0", "X", "M1", 5_000_000, 0), ("E", "M1", "M9", 3_000_000, 5),
-                     ("T1", "VICTIM", "M1", 4_900_000, 10), ("T2", "M1", "M2", 1_000_000, 20)])
+    led = ledger_of(
+        [
+            ("T0", "X", "M1", 5_000_000, 0),
+            ("E", "M1", "M9", 3_000_000, 5),
+            ("T1", "VICTIM", "M1", 4_900_000, 10),
+            ("T2", "M1", "M2", 1_000_000, 20),
+        ]
+    )
     result = led.trace(["T1"], min_amount_fen=0, as_of=BASE_TS + 3600)
     assert all(e["txn_id"] != "E" for e in result.edges)
     assert "M9" not in {r["account"] for r in result.accounts}
@@ -55,8 +76,14 @@ def test_money_cannot_leave_before_it_arrives():
 
 
 def test_cash_out_is_a_sink_and_conserves():
-    led = ledger_of([("T1", "VICTIM", "M1", 4_000_000, 0), ("T2", "M1", "ATM001", 2_000_000, 30),
-                     ("T3", "M1", "PLAT", 1_000_000, 40)], channels={"T3": "第三方支付"})
+    led = ledger_of(
+        [
+            ("T1", "VICTIM", "M1", 4_000_000, 0),
+            ("T2", "M1", "ATM001", 2_000_000, 30),
+            ("T3", "M1", "PLAT", 1_000_000, 40),
+        ],
+        channels={"T3": "第三方支付"},
+    )
     result = led.trace(["T1"], min_amount_fen=0)
     kinds = {s["account"]: s["kind"] for s in result.sinks}
     assert kinds == {"ATM001": "cash", "PLAT": "third_party"}
@@ -72,8 +99,11 @@ def test_horizon_stops_expansion_but_not_accounting():
 
 
 def test_high_degree_account_is_a_sink_not_expanded():
-    rows = [("T1", "VICTIM", "M1", 4_000_000, 0), ("T2", "M1", "HUB", 4_000_000, 10),
-            ("T3", "HUB", "OTHER", 4_000_000, 20)]
+    rows = [
+        ("T1", "VICTIM", "M1", 4_000_000, 0),
+        ("T2", "M1", "HUB", 4_000_000, 10),
+        ("T3", "HUB", "OTHER", 4_000_000, 20),
+    ]
     rows += [(f"B{i}", f"P{i}", "HUB", 1_000, 1) for i in range(12)]
     result = ledger_of(rows).trace(["T1"], min_amount_fen=0, hub_degree=10)
     assert {r["account"] for r in result.accounts} == {"M1"}
@@ -81,8 +111,12 @@ def test_high_degree_account_is_a_sink_not_expanded():
 
 
 def test_max_hops_and_min_amount():
-    rows = [("T1", "V", "A", 4_000_000, 0), ("T2", "A", "B", 3_000_000, 5), ("T3", "B", "C", 2_000_000, 10),
-            ("T4", "A", "D", 5_000, 6)]
+    rows = [
+        ("T1", "V", "A", 4_000_000, 0),
+        ("T2", "A", "B", 3_000_000, 5),
+        ("T3", "B", "C", 2_000_000, 10),
+        ("T4", "A", "D", 5_000, 6),
+    ]
     result = ledger_of(rows).trace(["T1"], max_hops=2, min_amount_fen=10_000)
     assert {r["account"]: r["level"] for r in result.accounts} == {"A": 1, "B": 2}
     kinds = {s["account"]: s["kind"] for s in result.sinks}
@@ -99,8 +133,12 @@ def test_refund_plan_traces_when_timestamps_decide():
 
 
 def test_refund_plan_pro_rata_when_money_commingled_upstream():
-    rows = [("S1", "V1", "M", 3_000_000, 0), ("S2", "V2", "M", 1_000_000, 10), ("X", "M", "N", 4_000_000, 20),
-            ("O", "N", "ATM9", 2_000_000, 30)]
+    rows = [
+        ("S1", "V1", "M", 3_000_000, 0),
+        ("S2", "V2", "M", 1_000_000, 10),
+        ("X", "M", "N", 4_000_000, 20),
+        ("O", "N", "ATM9", 2_000_000, 30),
+    ]
     plan = ledger_of(rows).trace(["S1", "S2"], min_amount_fen=0).refund_plan
     (acct,) = plan["accounts"]
     assert acct["account"] == "N" and acct["method"] == "pro_rata"

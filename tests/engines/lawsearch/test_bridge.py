@@ -20,9 +20,22 @@ PAIRS = [
 ]
 # Questions about other articles set the base rate of each statute word.
 OTHERS = [(a["law"], a["article"], a["text"]) for a in TOY_ARTICLES[4:]]
-PAIRS += [(q, [(law, art)]) for q, (law, art, _) in zip(
-    ["摔倒了谁负责", "邻居挡了我的路", "网上转账被人骗了", "租的房子到期了", "别人弄坏我的东西要赔吗",
-     "隔壁装修把墙弄裂了", "手机收到中奖短信", "房租能不能涨"], OTHERS * 2)]
+PAIRS += [
+    (q, [(law, art)])
+    for q, (law, art, _) in zip(
+        [
+            "摔倒了谁负责",
+            "邻居挡了我的路",
+            "网上转账被人骗了",
+            "租的房子到期了",
+            "别人弄坏我的东西要赔吗",
+            "隔壁装修把墙弄裂了",
+            "手机收到中奖短信",
+            "房租能不能涨",
+        ],
+        OTHERS * 2,
+    )
+]
 TEXTS = {article_key(WAGE_LAW, WAGE_ART): WAGE_TEXT, article_key(NOISE_LAW, NOISE_ART): NOISE_TEXT}
 TEXTS |= {article_key(law, art): text for law, art, text in OTHERS}
 
@@ -55,8 +68,9 @@ def test_bridge_round_trips_through_its_file(tmp_path):
     bridge.save(tmp_path / "b.json.gz")
     again = Bridge.load(tmp_path / "b.json.gz")
     assert again.to_json() == bridge.to_json()
-    assert (tmp_path / "b.json.gz").read_bytes() == (bridge.save(tmp_path / "c.json.gz") or
-                                                     (tmp_path / "c.json.gz").read_bytes())
+    assert (tmp_path / "b.json.gz").read_bytes() == (
+        bridge.save(tmp_path / "c.json.gz") or (tmp_path / "c.json.gz").read_bytes()
+    )
 
 
 def test_committed_bridge_names_its_source():

@@ -27,16 +27,18 @@ CHAPTERS = {WAGE: "第四章 劳动合同的履行和变更", NOISE: "第五章 
 
 def _learn(**kw) -> QuestionClassifier:
     questions = [q for q, _ in PAIRS]
-    labels = {"article": [[article_key(law, art) for law, art in golds] for _, golds in PAIRS],
-              "law": [[article_key(law, art).split("|")[0] for law, art in golds] for _, golds in PAIRS]}
+    labels = {
+        "article": [[article_key(law, art) for law, art in golds] for _, golds in PAIRS],
+        "law": [[article_key(law, art).split("|")[0] for law, art in golds] for _, golds in PAIRS],
+    }
     return QuestionClassifier.learn(questions, labels, **kw)
 
 
 def test_terms_are_characters_bigrams_and_marked_words():
     terms = question_terms("请问老板拖欠工资怎么办？")
-    assert "请" not in terms and "办" not in terms          # asking words are not the matter
+    assert "请" not in terms and "办" not in terms  # asking words are not the matter
     assert {"老板", "拖欠", "老", "资", WORD_PREFIX + "老板"} <= set(terms)
-    assert question_terms("老闆拖欠工資") == question_terms("老板拖欠工资")   # traditional = simplified
+    assert question_terms("老闆拖欠工資") == question_terms("老板拖欠工资")  # traditional = simplified
 
 
 def test_a_new_question_points_at_the_class_whose_questions_it_resembles():
@@ -55,16 +57,23 @@ def test_numpy_scoring_equals_the_learned_linear_models():
 
     clf = _learn(keep=10**6)
     rows = [clf.vector(q) for q, _ in PAIRS]
-    x = sparse.csr_matrix((np.concatenate([v for _, v in rows]),
-                           (np.repeat(np.arange(len(rows)), [len(i) for i, _ in rows]),
-                            np.concatenate([i for i, _ in rows]))), shape=(len(rows), len(clf.terms)))
+    x = sparse.csr_matrix(
+        (
+            np.concatenate([v for _, v in rows]),
+            (np.repeat(np.arange(len(rows)), [len(i) for i, _ in rows]), np.concatenate([i for i, _ in rows])),
+        ),
+        shape=(len(rows), len(clf.terms)),
+    )
     level = clf.levels["article"]
     y = np.asarray([WAGE in [article_key(law, art) for law, art in golds] for _, golds in PAIRS])
     model = LinearSVC(C=0.5, random_state=0).fit(x.astype(np.float64), y)
     question = "老板跑了工钱找谁"
-    expected = model.decision_function(sparse.csr_matrix(
-        (clf.vector(question)[1], ([0] * len(clf.vector(question)[0]), clf.vector(question)[0])),
-        shape=(1, len(clf.terms))))[0]
+    expected = model.decision_function(
+        sparse.csr_matrix(
+            (clf.vector(question)[1], ([0] * len(clf.vector(question)[0]), clf.vector(question)[0])),
+            shape=(1, len(clf.terms)),
+        )
+    )[0]
     got = clf.decisions(question)["article"][level.keys.index(WAGE)]
     assert got == pytest.approx(expected, abs=1e-4)
 
@@ -77,7 +86,7 @@ def test_pruning_keeps_each_class_strongest_weights():
         whole = full.levels[name].weights.tocsc()
         for c in range(len(level.keys)):
             kept = np.sort(np.abs(level.weights.tocsc()[:, c].data))
-            strongest = np.sort(np.abs(whole[:, c].toarray().ravel()))[::-1][:len(kept)]
+            strongest = np.sort(np.abs(whole[:, c].toarray().ravel()))[::-1][: len(kept)]
             assert kept == pytest.approx(np.sort(strongest), rel=1e-5)
 
 
@@ -103,7 +112,7 @@ def test_class_features_mark_unknown_classes():
     decisions = {"article": np.asarray([2.0, -1.0, 0.5])}
     cols = class_features(decisions, {"article": np.asarray([1, -1, 0]), "law": np.asarray([0, 0, 0])})
     assert cols.shape == (3, N_FEATURES)
-    assert cols[:, 0].tolist() == [-1.0, UNKNOWN_DECISION, 2.0]      # decision of the candidate's class
+    assert cols[:, 0].tolist() == [-1.0, UNKNOWN_DECISION, 2.0]  # decision of the candidate's class
     assert cols[:, 1].tolist() == pytest.approx([1 / 5, 0.0, 1 / 3])  # its rank 2, none, rank 0
     assert cols[:, 2].tolist() == [1.0, 0.0, 1.0]
     # the law level has no decisions here: every candidate reads as unknown
@@ -114,17 +123,24 @@ def test_class_features_mark_unknown_classes():
 def test_index_maps_classes_to_articles_and_chapters():
     articles = [dict(a, chapter=CHAPTERS.get(article_key(a["law"], a["article"]), "")) for a in TOY_ARTICLES]
     # an article no question cited, in the same chapter as the wage article
-    articles.append({"id": "a32", "law": "中华人民共和国劳动合同法", "article": "第三十二条",
-                     "chapter": CHAPTERS[WAGE], "text": "劳动者拒绝用人单位管理人员违章指挥的，不视为违反劳动合同。"})
+    articles.append(
+        {
+            "id": "a32",
+            "law": "中华人民共和国劳动合同法",
+            "article": "第三十二条",
+            "chapter": CHAPTERS[WAGE],
+            "text": "劳动者拒绝用人单位管理人员违章指挥的，不视为违反劳动合同。",
+        }
+    )
     bridge = Bridge.learn(PAIRS, TEXTS, article_chapters=CHAPTERS)
     assert set(bridge.classifier.levels) == set(LEVELS)
     idx = LawIndex.build(articles, bridge=bridge, cards=[], reranker=None)
     cand, x = idx.candidates("老板拖着工钱不给", 12)
     ids = [idx.articles[c].id for c in cand]
-    cls = x[:, -(N_FEATURES + WITHIN_LAW_FEATURES):-WITHIN_LAW_FEATURES]   # the classifier's columns
+    cls = x[:, -(N_FEATURES + WITHIN_LAW_FEATURES) : -WITHIN_LAW_FEATURES]  # the classifier's columns
     known = {name: cls[:, 3 * i + 2] for i, name in enumerate(LEVELS)}
     assert known["article"][ids.index("a1")] == 1 and known["article"][ids.index("a32")] == 0
     assert known["chapter"][ids.index("a32")] == 1 and known["law"][ids.index("a32")] == 1
-    assert known["chapter"][ids.index("a2")] == 0          # the same law, another (no) chapter
+    assert known["chapter"][ids.index("a2")] == 0  # the same law, another (no) chapter
     art_rank = cls[:, 1]
-    assert art_rank[ids.index("a1")] == art_rank.max()      # the wage article is the top class
+    assert art_rank[ids.index("a1")] == art_rank.max()  # the wage article is the top class

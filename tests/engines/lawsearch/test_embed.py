@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lianxin.engines.lawsearch import Bridge, LawIndex
-from lianxin.engines.lawsearch.embed import DEFAULT_WORDVEC_PATH, DenseSpace, WordVectors, default_word_vectors
+from lianxin.engines.lawsearch.embed import DEFAULT_WORDVEC_PATH, WordVectors, default_word_vectors
 
 from .conftest import TOY_ARTICLES
 
@@ -34,8 +34,8 @@ def test_vectors_round_trip_as_unit_int8_rows(toy_vectors):
 def test_a_question_without_a_shared_character_reaches_the_article_by_meaning(toy_vectors):
     idx = LawIndex.build(ARTICLES, bridge=Bridge(), cards=[], reranker=None, word_vectors=toy_vectors)
     parts = idx.parts("两个人打架")
-    assert parts["body"].max() == 0            # no bigram in common with any article
-    assert int(np.argmax(parts["dense"])) == 0   # 打架 ~ 殴打
+    assert parts["body"].max() == 0  # no bigram in common with any article
+    assert int(np.argmax(parts["dense"])) == 0  # 打架 ~ 殴打
     assert int(np.argmax(idx.parts("工资没有结清")["dense"])) == 1
 
 
@@ -44,14 +44,16 @@ def test_soft_match_scores_the_share_of_question_words_with_a_close_word(toy_vec
     space = idx._dense
     soft = space.soft_match(["打架", "工资"], np.asarray([0, 1, 2]))
     assert soft.shape == (3, 2)
-    assert soft[0, 1] == pytest.approx(soft[1, 1]) and 0.3 < soft[0, 1] < 0.7   # one of two words each
+    assert soft[0, 1] == pytest.approx(soft[1, 1]) and 0.3 < soft[0, 1] < 0.7  # one of two words each
     assert soft[2, 1] == 0.0 and soft[2, 0] < soft[0, 0]
     assert not space.soft_match(["未知词"], np.asarray([0, 1])).any()
 
 
 def test_earlier_questions_close_in_meaning_vote_for_their_gold_articles(toy_vectors):
-    pairs = [("他们在门口打架", [("中华人民共和国治安管理处罚法", "第五十一条")]),
-             ("车辆被扣了", [("中华人民共和国道路交通安全法", "第十九条")])]
+    pairs = [
+        ("他们在门口打架", [("中华人民共和国治安管理处罚法", "第五十一条")]),
+        ("车辆被扣了", [("中华人民共和国道路交通安全法", "第十九条")]),
+    ]
     texts = {}
     bridge = Bridge.learn(pairs, texts)
     assert bridge.asked_words[0] == ("他们", "打架", "门口")

@@ -15,14 +15,17 @@ def _write(path, lines):
 
 def test_bad_lines_are_reported_with_line_numbers(tmp_path):
     good = json.dumps(TOY_ARTICLES[0], ensure_ascii=False)
-    path = _write(tmp_path / "a.jsonl", [
-        good,
-        "{not json",
-        json.dumps({"id": "x", "law": "某法", "article": "第一条"}),               # no text
-        json.dumps({"id": ["x"], "law": "某法", "article": "第一条", "text": "t"}),  # id type
-        "",
-        good,                                                                       # repeated id
-    ])
+    path = _write(
+        tmp_path / "a.jsonl",
+        [
+            good,
+            "{not json",
+            json.dumps({"id": "x", "law": "某法", "article": "第一条"}),  # no text
+            json.dumps({"id": ["x"], "law": "某法", "article": "第一条", "text": "t"}),  # id type
+            "",
+            good,  # repeated id
+        ],
+    )
     with pytest.raises(ImportFileError) as info:
         read_articles(path)
     errors = info.value.errors
@@ -62,7 +65,8 @@ def test_cli_import_adds_unless_replace(tmp_path, capsys):
     assert main(["laws", "import", str(first), "--index", str(index_dir)]) == 0
     assert main(["laws", "import", str(second), "--index", str(index_dir)]) == 0
     assert sorted(map(str, (a.id for a in LawIndex.open(index_dir).articles))) == sorted(
-        str(a["id"]) for a in TOY_ARTICLES[:5])
+        str(a["id"]) for a in TOY_ARTICLES[:5]
+    )
     assert main(["laws", "import", str(second), "--index", str(index_dir), "--replace"]) == 0
     assert len(LawIndex.open(index_dir).articles) == 3
 

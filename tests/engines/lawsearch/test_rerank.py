@@ -28,7 +28,7 @@ def _separable(seed: int, n_questions: int = 30, n_cand: int = 20, n_feat: int =
         x = rng.normal(size=(n_cand, n_feat))
         y = np.zeros(n_cand, dtype=int)
         y[rng.integers(n_cand)] = 1
-        x[y == 1, 2] += 4.0          # feature 2 tells the gold article apart
+        x[y == 1, 2] += 4.0  # feature 2 tells the gold article apart
         feats.append(x)
         labels.append(y)
     return feats, labels
@@ -101,8 +101,9 @@ def test_ensemble_of_classifying_and_ranking_trees_ranks_gold_first_and_survives
     prob = ens.probability(test_x[0])
     assert ((prob > 0) & (prob < 1)).all()
     # the mean of the members' log-odds, the ranking trees' mapped by their fitted scale and offset
-    expected = (ens.members[0].raw_score(test_x[0]) + ens.scale[1] * ens.members[1].raw_score(test_x[0])
-                + ens.offset[1]) / 2
+    expected = (
+        ens.members[0].raw_score(test_x[0]) + ens.scale[1] * ens.members[1].raw_score(test_x[0]) + ens.offset[1]
+    ) / 2
     np.testing.assert_allclose(ens.raw_score(test_x[0]), expected)
     ens.save(tmp_path / "ens.json")
     again = load_reranker(tmp_path / "ens.json")
@@ -151,8 +152,12 @@ def test_reranked_search_keeps_every_article_once_and_citations_first():
     idx = LawIndex.build(TOY_ARTICLES, cards=[], reranker=None)
     _, x = idx.candidates("噪音", N_CANDIDATES)
     rng = np.random.default_rng(5)
-    rr = Reranker(mean=tuple([0.0] * x.shape[1]), scale=tuple([1.0] * x.shape[1]),
-                  coef=tuple(rng.normal(size=x.shape[1])), intercept=0.0)
+    rr = Reranker(
+        mean=tuple([0.0] * x.shape[1]),
+        scale=tuple([1.0] * x.shape[1]),
+        coef=tuple(rng.normal(size=x.shape[1])),
+        intercept=0.0,
+    )
     reranked = idx.with_bridge(idx.bridge, reranker=rr)
     ids = reranked.search_ids("楼上广场舞音响太吵", k=len(TOY_ARTICLES))
     assert sorted(map(str, ids)) == sorted(str(a["id"]) for a in TOY_ARTICLES)
@@ -201,10 +206,20 @@ def test_within_law_matches_a_plain_reference(rows):
 
 def test_the_chars_part_sees_a_one_character_lay_word(tmp_path):
     # 找谁赔 shares no bigram with 赔偿, but its character 赔 is in the compensation article.
-    rows = [{"id": "pay", "law": "中华人民共和国民法典", "article": "第一千一百七十九条",
-             "text": "侵害他人造成人身损害的，应当赔偿医疗费、护理费。"},
-            {"id": "lease", "law": "中华人民共和国民法典", "article": "第七百零三条",
-             "text": "租赁合同是出租人将租赁物交付承租人使用的合同。"}]
+    rows = [
+        {
+            "id": "pay",
+            "law": "中华人民共和国民法典",
+            "article": "第一千一百七十九条",
+            "text": "侵害他人造成人身损害的，应当赔偿医疗费、护理费。",
+        },
+        {
+            "id": "lease",
+            "law": "中华人民共和国民法典",
+            "article": "第七百零三条",
+            "text": "租赁合同是出租人将租赁物交付承租人使用的合同。",
+        },
+    ]
     idx = LawIndex.build(rows, cards=[], reranker=None, word_vectors=None)
     idx.save(tmp_path / "idx")
     again = LawIndex.open(tmp_path / "idx", cards=[])

@@ -14,8 +14,16 @@ def _ids(result):
     return [h.id for h in result.hits]
 
 
-@pytest.mark.parametrize("question", ["民法典1165条", "民法典第一千一百六十五条", "《民法典》第1165條",
-                                      "民法典第１１６５条规定了什么", "中华人民共和国民法典 第1165条"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "民法典1165条",
+        "民法典第一千一百六十五条",
+        "《民法典》第1165條",
+        "民法典第１１６５条规定了什么",
+        "中华人民共和国民法典 第1165条",
+    ],
+)
 def test_citation_returns_the_article_first(toy_index, question):
     assert _ids(toy_index.search(question, k=3))[0] == "c1165"
 
@@ -24,11 +32,14 @@ def test_citation_without_law_prefers_that_label(toy_index):
     assert _ids(toy_index.search("第七百零三条", k=1)) == ["r703"]
 
 
-@pytest.mark.parametrize("question,expected", [
-    ("老板不发工资", "a1"),           # 老板 -> 用人单位, 工资 -> 劳动报酬
-    ("被骗了钱", "f2"),               # 被骗 -> 诈骗
-    ("房东是什么意思", "r703"),        # 房东 -> 出租人
-])
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("老板不发工资", "a1"),  # 老板 -> 用人单位, 工资 -> 劳动报酬
+        ("被骗了钱", "f2"),  # 被骗 -> 诈骗
+        ("房东是什么意思", "r703"),  # 房东 -> 出租人
+    ],
+)
 def test_lay_words_reach_statute_words(toy_index, question, expected):
     assert _ids(toy_index.search(question, k=1)) == [expected]
 
@@ -51,7 +62,9 @@ def test_empty_question_is_a_clear_error(toy_index, question):
         toy_index.search(question)
 
 
-@pytest.mark.parametrize("question", ["老闆不發工資", "老板不发工资😭😭", "ＬＡＯＢＡＮ老板不发工资！！", "老板\n不发工资"])
+@pytest.mark.parametrize(
+    "question", ["老闆不發工資", "老板不发工资😭😭", "ＬＡＯＢＡＮ老板不发工资！！", "老板\n不发工资"]
+)
 def test_unicode_variants_find_the_same_article(toy_index, question):
     assert _ids(toy_index.search(question, k=1)) == ["a1"]
 
@@ -78,9 +91,14 @@ def test_matching_card_comes_first_with_refs_resolved(toy_index):
     result = toy_index.search("老板拖欠工资三个月怎么办")
     assert result.cards and result.cards[0].card.id == "unpaid-wages"
     refs = result.cards[0].refs
-    assert refs[0] == {"law": "中华人民共和国劳动合同法", "article": "第三十条", "resolved": True, "id": "a1",
-                       "text": TOY_ARTICLES[0]["text"]}
-    assert refs[1]["resolved"] is False and "id" not in refs[1]   # that law is not in the toy index
+    assert refs[0] == {
+        "law": "中华人民共和国劳动合同法",
+        "article": "第三十条",
+        "resolved": True,
+        "id": "a1",
+        "text": TOY_ARTICLES[0]["text"],
+    }
+    assert refs[1]["resolved"] is False and "id" not in refs[1]  # that law is not in the toy index
 
 
 def test_card_refs_list_unresolved_articles(toy_index):
@@ -137,9 +155,12 @@ def test_cli_empty_question_is_a_clear_error(tmp_path, capsys):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(question=st.text(alphabet=st.sampled_from("老板工资噪音被骗房东押金第条十一0123456789民法典，。！😀 ａ\n"),
-                        max_size=60),
-       k=st.integers(min_value=1, max_value=12))
+@given(
+    question=st.text(
+        alphabet=st.sampled_from("老板工资噪音被骗房东押金第条十一0123456789民法典，。！😀 ａ\n"), max_size=60
+    ),
+    k=st.integers(min_value=1, max_value=12),
+)
 def test_any_question_gives_distinct_hits_or_a_clear_error(toy_index, question, k):
     try:
         result = toy_index.search(question, k=k)

@@ -60,5 +60,15 @@ def test_keys_ignore_the_prc_prefix_and_numeral_style():
 
 
 def test_char_unigrams_split_cjk_runs_and_keep_latin_and_digit_runs_whole():
-    assert char_unigrams(normalise("被騙了５０００元，找誰賠ABC")) == ["被", "骗", "了", "5000", "元", "找", "谁", "赔", "abc"]
+    assert char_unigrams(normalise("被騙了５０００元，找誰賠ABC")) == [
+        "被",
+        "骗",
+        "了",
+        "5000",
+        "元",
+        "找",
+        "谁",
+        "赔",
+        "abc",
+    ]
     assert char_unigrams(normalise("🙂！？")) == []

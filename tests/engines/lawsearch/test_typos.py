@@ -7,8 +7,17 @@ from lianxin.engines.lawsearch.typos import TypoRepair
 
 from .conftest import TOY_ARTICLES
 
-TARGETS = {"工资": 500.0, "离婚": 200.0, "押金": 60.0, "赔偿": 900.0, "事故": 300.0, "噪音": 80.0,
-           "的话": 5000.0, "主合同": 60.0, "植物": 70.0}
+TARGETS = {
+    "工资": 500.0,
+    "离婚": 200.0,
+    "押金": 60.0,
+    "赔偿": 900.0,
+    "事故": 300.0,
+    "噪音": 80.0,
+    "的话": 5000.0,
+    "主合同": 60.0,
+    "植物": 70.0,
+}
 
 
 @pytest.fixture(scope="module")
@@ -16,23 +25,29 @@ def repair():
     return TypoRepair(TARGETS, known={"合同", "解除"})
 
 
-@pytest.mark.parametrize("question,fixed,pairs", [
-    ("老板拖欠公资三个月怎么办", "老板拖欠工资三个月怎么办", (("公资", "工资"),)),
-    ("离昏后孩子归谁", "离婚后孩子归谁", (("离昏", "离婚"),)),
-    ("房东不退压金", "房东不退押金", (("压金", "押金"),)),
-    ("交通事古谁陪偿", "交通事故谁赔偿", (("事古", "事故"), ("陪偿", "赔偿"))),
-])
+@pytest.mark.parametrize(
+    "question,fixed,pairs",
+    [
+        ("老板拖欠公资三个月怎么办", "老板拖欠工资三个月怎么办", (("公资", "工资"),)),
+        ("离昏后孩子归谁", "离婚后孩子归谁", (("离昏", "离婚"),)),
+        ("房东不退压金", "房东不退押金", (("压金", "押金"),)),
+        ("交通事古谁陪偿", "交通事故谁赔偿", (("事古", "事故"), ("陪偿", "赔偿"))),
+    ],
+)
 def test_sound_alike_typos_become_the_word_meant(repair, question, fixed, pairs):
     assert repair.repair(question) == (fixed, pairs)
 
 
-@pytest.mark.parametrize("question", [
-    "公司要解除合同",          # 除合同 cuts through 解除|合同: never a typo, though it sounds like 主合同
-    "我的画被人注册商标了",      # 的话 is a function word, never a target
-    "老板拖欠工资三个月",        # nothing wrong
-    "拖欠gongzi 3个月",         # no CJK stretch to repair
-    "",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "公司要解除合同",  # 除合同 cuts through 解除|合同: never a typo, though it sounds like 主合同
+        "我的画被人注册商标了",  # 的话 is a function word, never a target
+        "老板拖欠工资三个月",  # nothing wrong
+        "拖欠gongzi 3个月",  # no CJK stretch to repair
+        "",
+    ],
+)
 def test_words_and_stretches_across_words_are_left_alone(repair, question):
     assert repair.repair(question) == (question, ())
 

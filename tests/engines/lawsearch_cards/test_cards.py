@@ -36,14 +36,53 @@ SENTENCES_MIN, SENTENCES_MAX = 2, 5
 STEPS_MIN, STEPS_MAX = 3, 7
 REFS_MIN, REFS_MAX = 1, 6
 # Character bigrams too common in statute text to show that an article fits a card.
-GENERIC_BIGRAMS = {"应当", "或者", "规定", "本法", "有关", "人民", "依法", "可以", "不得", "以上",
-                   "以下", "其他", "部门", "责任", "进行", "按照", "违反", "情形", "下列", "之一",
-                   "处罚", "罚款", "拘留", "徒刑", "有期", "拘役", "并处", "单处", "罚金", "情节",
-                   "严重", "法律", "法规", "国家", "单位", "个人", "组织", "行为", "权利", "义务"}
+GENERIC_BIGRAMS = {
+    "应当",
+    "或者",
+    "规定",
+    "本法",
+    "有关",
+    "人民",
+    "依法",
+    "可以",
+    "不得",
+    "以上",
+    "以下",
+    "其他",
+    "部门",
+    "责任",
+    "进行",
+    "按照",
+    "违反",
+    "情形",
+    "下列",
+    "之一",
+    "处罚",
+    "罚款",
+    "拘留",
+    "徒刑",
+    "有期",
+    "拘役",
+    "并处",
+    "单处",
+    "罚金",
+    "情节",
+    "严重",
+    "法律",
+    "法规",
+    "国家",
+    "单位",
+    "个人",
+    "组织",
+    "行为",
+    "权利",
+    "义务",
+}
 
 # The station's six specialist mediation rooms, spelled the same on every card.
 MEDIATION_ROOMS = {f"派出所{kind}纠纷调解室" for kind in ("涉外", "物业", "婚姻家庭", "商事", "邻里")} | {
-    "派出所劳动争议调解室"}
+    "派出所劳动争议调解室"
+}
 
 # The statute data holds the 2012 public-security penalties law; the revision in force since
 # 2026-01-01 renumbers it. Each card ref into it is pinned to words its 2012 article contains, so
@@ -60,20 +99,65 @@ PINNED_STALE_REFS = {
 
 # Topics the issue names; each must keep its card under this id (other code may link to it).
 REQUIRED_IDS = {
-    "unpaid-wages", "migrant-construction-wages", "no-written-contract", "illegal-dismissal",
-    "work-injury", "overtime-pay", "neighbour-noise", "square-dance-noise", "decoration-noise",
-    "property-fees", "property-repairs", "property-service-disputes", "compound-parking",
-    "rental-deposit", "landlord-early-eviction", "consumer-refund", "online-shopping",
-    "food-safety-fake-goods", "prepaid-card-closed", "fraud-loss-recovery", "fraud-report-96110",
-    "investment-romance-fraud", "elder-support", "elder-abuse", "elder-health-product-scam",
-    "elders-living-alone", "domestic-violence", "divorce-basics", "child-custody-support",
-    "inheritance", "wills", "traffic-accident", "ebike-accident", "hit-and-run", "drunk-driving",
-    "land-contract", "homestead", "dog-bite", "private-loan-iou", "private-loan-interest",
-    "group-chat-defamation", "personal-info-leak", "school-bullying", "minor-game-refund",
-    "fight-minor-injury", "theft", "boundary-trespass", "upstairs-water-leak", "falling-objects",
-    "blocked-light-trees", "mediation-judicial-confirmation", "legal-aid", "file-lawsuit",
-    "evidence-preservation", "labour-dispatch", "social-insurance-unpaid", "maternity-protection",
-    "workplace-sexual-harassment", "house-sale-dispute",
+    "unpaid-wages",
+    "migrant-construction-wages",
+    "no-written-contract",
+    "illegal-dismissal",
+    "work-injury",
+    "overtime-pay",
+    "neighbour-noise",
+    "square-dance-noise",
+    "decoration-noise",
+    "property-fees",
+    "property-repairs",
+    "property-service-disputes",
+    "compound-parking",
+    "rental-deposit",
+    "landlord-early-eviction",
+    "consumer-refund",
+    "online-shopping",
+    "food-safety-fake-goods",
+    "prepaid-card-closed",
+    "fraud-loss-recovery",
+    "fraud-report-96110",
+    "investment-romance-fraud",
+    "elder-support",
+    "elder-abuse",
+    "elder-health-product-scam",
+    "elders-living-alone",
+    "domestic-violence",
+    "divorce-basics",
+    "child-custody-support",
+    "inheritance",
+    "wills",
+    "traffic-accident",
+    "ebike-accident",
+    "hit-and-run",
+    "drunk-driving",
+    "land-contract",
+    "homestead",
+    "dog-bite",
+    "private-loan-iou",
+    "private-loan-interest",
+    "group-chat-defamation",
+    "personal-info-leak",
+    "school-bullying",
+    "minor-game-refund",
+    "fight-minor-injury",
+    "theft",
+    "boundary-trespass",
+    "upstairs-water-leak",
+    "falling-objects",
+    "blocked-light-trees",
+    "mediation-judicial-confirmation",
+    "legal-aid",
+    "file-lawsuit",
+    "evidence-preservation",
+    "labour-dispatch",
+    "social-insurance-unpaid",
+    "maternity-protection",
+    "workplace-sexual-harassment",
+    "house-sale-dispute",
 }
 
 
@@ -123,7 +207,7 @@ def _statutes() -> tuple[dict, set]:
 
 def _bigrams(text: str) -> set[str]:
     han = re.sub(r"[^\u4e00-\u9fff]+", "|", text)
-    return {han[i:i + 2] for i in range(len(han) - 1) if "|" not in han[i:i + 2]} - GENERIC_BIGRAMS
+    return {han[i : i + 2] for i in range(len(han) - 1) if "|" not in han[i : i + 2]} - GENERIC_BIGRAMS
 
 
 def _card_text(card: dict) -> str:
@@ -193,7 +277,8 @@ def test_refs_resolve_to_real_articles(card):
     for ref in card["refs"]:
         law = ref["law"]
         assert law in core_laws or law not in core_short, (
-            f"{card['id']}: use the full title of {law} as in laws/articles.jsonl")
+            f"{card['id']}: use the full title of {law} as in laws/articles.jsonl"
+        )
         assert (law, ref["article"]) in texts, f"{card['id']}: no such article {law}{ref['article']}"
 
 
@@ -223,7 +308,8 @@ def test_refs_into_the_stale_law_still_point_at_the_pinned_wording():
     assert not unpinned, f"pin these {STALE_LAW} refs in PINNED_STALE_REFS: {sorted(unpinned)}"
     for article in cited:
         assert PINNED_STALE_REFS[article] in texts[(STALE_LAW, article)], (
-            f"{STALE_LAW}{article} no longer says {PINNED_STALE_REFS[article]!r}: re-map the cards citing it")
+            f"{STALE_LAW}{article} no longer says {PINNED_STALE_REFS[article]!r}: re-map the cards citing it"
+        )
 
 
 def test_every_mediation_room_is_used():

@@ -59,8 +59,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="run one tick and exit (non-zero if a sweep failed)")
-        parser.add_argument("--interval", type=float, default=DEFAULT_INTERVAL_SECONDS,
-                            help=f"seconds between ticks (default {DEFAULT_INTERVAL_SECONDS:g})")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=DEFAULT_INTERVAL_SECONDS,
+            help=f"seconds between ticks (default {DEFAULT_INTERVAL_SECONDS:g})",
+        )
 
     def handle(self, *args, once: bool, interval: float, **options):
         if interval <= 0:

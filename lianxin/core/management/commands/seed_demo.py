@@ -17,10 +17,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="delete the demo station first, then rebuild it")
-        parser.add_argument("--scale", type=float, default=1.0,
-                            help="multiply residents and cases by this (0.02 for a quick test load; default 1)")
-        parser.add_argument("--now", default="",
-                            help="ISO time the history ends at (default: now); same --now, same data")
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help="multiply residents and cases by this (0.02 for a quick test load; default 1)",
+        )
+        parser.add_argument(
+            "--now", default="", help="ISO time the history ends at (default: now); same --now, same data"
+        )
         parser.add_argument("--no-cases", action="store_true", help="build the station and people only")
 
     def handle(self, *args, reset: bool, scale: float, now: str, no_cases: bool, **options):
@@ -36,11 +41,14 @@ class Command(BaseCommand):
             return
         from lianxin.cases.models import Case, CaseEvent
 
-        self.stdout.write(self.style.SUCCESS(
-            f"Loaded {STATION_NAME}: {len(demo.grids)} grids, {len(demo.residents)} residents, "
-            f"{Case.objects.filter(station=demo.station).count()} cases with "
-            f"{CaseEvent.objects.filter(case__station=demo.station).count()} events "
-            f"in {time.monotonic() - started:.1f} s."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {STATION_NAME}: {len(demo.grids)} grids, {len(demo.residents)} residents, "
+                f"{Case.objects.filter(station=demo.station).count()} cases with "
+                f"{CaseEvent.objects.filter(case__station=demo.station).count()} events "
+                f"in {time.monotonic() - started:.1f} s."
+            )
+        )
         users = ", ".join(username for username, *_rest in DEMO_USERS)
         self.stdout.write(f"Demo users ({users}) sign in with the password {DEMO_PASSWORD!r}.")
 

@@ -28,7 +28,20 @@ OBFUSCATE_SHARE = 0.3
 
 _SMS_SIGNATURES = ["【通知】", "【温馨提示】", "【客服中心】", "【重要】", "【系统消息】", ""]
 _SMS_TAILS = ["", "", "回T退订", "拒收请回复R", "【退订回N】"]
-_VICTIM_REPLIES = ["嗯", "好的", "啊？真的吗", "那怎么办", "我不太懂", "你是哪位", "哦哦", "可以", "要怎么弄", "是吗", "这样啊", "我看看"]
+_VICTIM_REPLIES = [
+    "嗯",
+    "好的",
+    "啊？真的吗",
+    "那怎么办",
+    "我不太懂",
+    "你是哪位",
+    "哦哦",
+    "可以",
+    "要怎么弄",
+    "是吗",
+    "这样啊",
+    "我看看",
+]
 _POST_OPENERS = ["大家帮忙看看，", "求助！", "请问各位，", "刚收到这个，", "急！", "有没有人知道，"]
 _POST_CLOSERS = ["是不是骗子？", "这是真的吗？", "能信吗？", "靠谱吗？", "该怎么办？", "有人遇到过吗"]
 _HOMOGLYPH_PHRASES = [
@@ -104,8 +117,8 @@ def _obfuscate(text: str, rng: random.Random) -> str:
     if "separators" in ops or "spaces" in ops:
         sep = " " if "spaces" in ops else rng.choice(_SEPARATORS)
         start = rng.randrange(max(1, len(text) - 8))
-        span = text[start:start + rng.randint(4, 12)]
-        text = text[:start] + sep.join(span) + text[start + len(span):]
+        span = text[start : start + rng.randint(4, 12)]
+        text = text[:start] + sep.join(span) + text[start + len(span) :]
     if "fullwidth" in ops:
         text = "".join(chr(ord(c) + _FULLWIDTH_OFFSET) if "!" <= c <= "~" and rng.random() < 0.8 else c for c in text)
     if "emoji" in ops:
@@ -139,10 +152,17 @@ def _draw(key: str, msgs: list[str], stories: list[str], count: int, label: int,
         seen.add(text)
         pool = msgs if kind == "m" else stories
         is_val = _is_val_family(index, len(pool), 4 if kind == "m" else 3)
-        rows.append({
-            "text": text, "label": label, **extra, "family": f"{key}#{kind}{index}",
-            "register": register, "is_obfuscated": is_obfuscated, "split": "val" if is_val else "train",
-        })
+        rows.append(
+            {
+                "text": text,
+                "label": label,
+                **extra,
+                "family": f"{key}#{kind}{index}",
+                "register": register,
+                "is_obfuscated": is_obfuscated,
+                "split": "val" if is_val else "train",
+            }
+        )
     return rows
 
 
@@ -151,13 +171,26 @@ def build_corpus() -> list[dict]:
     rows: list[dict] = []
     for cls in FRAUD_CLASSES:
         key = cls["typology"] + "/" + (cls["subtype"] or "-")
-        rows += _draw(key, cls["msgs"], cls["stories"], FRAUD_PER_CLASS, 1,
-                      {"typology": cls["typology"], "subtype": cls["subtype"], "kind": None})
+        rows += _draw(
+            key,
+            cls["msgs"],
+            cls["stories"],
+            FRAUD_PER_CLASS,
+            1,
+            {"typology": cls["typology"], "subtype": cls["subtype"], "kind": None},
+        )
     for kind in LEGIT_KINDS:
-        rows += _draw("legit/" + kind["kind"], kind["msgs"], [], LEGIT_PER_KIND, 0,
-                      {"typology": None, "subtype": "", "kind": kind["kind"]})
-    rows += _draw("legit/自述", [], LEGIT_STORIES, LEGIT_STORY_COUNT, 0,
-                  {"typology": None, "subtype": "", "kind": "自述"})
+        rows += _draw(
+            "legit/" + kind["kind"],
+            kind["msgs"],
+            [],
+            LEGIT_PER_KIND,
+            0,
+            {"typology": None, "subtype": "", "kind": kind["kind"]},
+        )
+    rows += _draw(
+        "legit/自述", [], LEGIT_STORIES, LEGIT_STORY_COUNT, 0, {"typology": None, "subtype": "", "kind": "自述"}
+    )
     return rows
 
 
