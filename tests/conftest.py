@@ -146,3 +146,41 @@ def open_case(world):
         )
 
     return make
+
+
+@pytest.fixture
+def api_as(world):
+    """Return a factory: api_as(user) gives an ApiClient authenticated as user (None: anonymous)."""
+    from lianxin.core.services import api_token_create
+    from tests.clients import ApiClient
+
+    def make(user):
+        if user is None:
+            return ApiClient(None)
+        _token, key = api_token_create(user=user, name="tests")
+        return ApiClient(key)
+
+    return make
+
+
+@pytest.fixture
+def client_for(db):
+    """Return a factory of test clients signed in as the given user (Chinese UI, the default)."""
+    from django.test import Client
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def with_vendor(monkeypatch):
+    """Pretend the browser libraries are installed (the default suite runs without `make static`)."""
+    from lianxin.core import context_processors
+
+    monkeypatch.setattr(
+        context_processors, "vendor_available", lambda: {"htmx": True, "leaflet": True, "echarts": True}
+    )

@@ -7,7 +7,7 @@ from django.urls import reverse
 from lianxin.cases.models import Case, CaseEvent, EventKind, Referral, Resolution, Status
 from lianxin.cases.services import case_assign, case_note, case_open, case_transition
 from lianxin.core.models import AuditEntry
-from tests.web.conftest import page_text
+from tests.clients import page_text
 
 
 def detail(client, case):

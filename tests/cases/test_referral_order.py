@@ -6,8 +6,8 @@ import datetime as dt
 
 from lianxin.cases.models import Referral
 from lianxin.cases.services import referral_reply
+from tests.clients import page_text
 from tests.conftest import NOW
-from tests.web.conftest import page_text
 
 
 def test_waiting_referrals_come_first_and_answers_newest_first(world, open_case, client_for):

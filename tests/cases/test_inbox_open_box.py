@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import page_text
+from tests.clients import page_text
 
 
 def test_not_yet_done_box_lists_open_cases_only(world, open_case, client_for):

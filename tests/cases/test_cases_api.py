@@ -18,7 +18,7 @@ def test_anonymous_gets_401(world, api_as):
 
 
 def test_bad_token_gets_401(world):
-    from tests.api.conftest import ApiClient
+    from tests.clients import ApiClient
 
     response = ApiClient("not-a-key").get("/cases")
     assert response.status_code == 401

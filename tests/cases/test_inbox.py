@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lianxin.cases.services import case_assign
-from tests.web.conftest import page_text
+from tests.clients import page_text
 
 
 def inbox(client, **params):

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from lianxin.cases.models import CartStop, Case, CaseEvent, Channel, Resolution, Status
-from tests.web.conftest import page_text
+from tests.clients import page_text
 
 
 @pytest.fixture

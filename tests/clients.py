@@ -1,10 +1,9 @@
-"""Fixtures for the API tests: a JSON client that signs in with an API token as a persona."""
+"""Test clients shared by every package's tests: a JSON API client and page helpers."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
 from django.test import Client
 
 
@@ -23,21 +22,5 @@ class ApiClient:
         return self.client.post(f"/api/v1{path}", data=data, content_type="application/json", headers=self.headers)
 
 
-@pytest.fixture
-def api_as(world):
-    """Return a factory: api_as(user) gives an ApiClient authenticated as user (None: anonymous)."""
-    from lianxin.core.services import api_token_create
-
-    def make(user):
-        if user is None:
-            return ApiClient(None)
-        _token, key = api_token_create(user=user, name="tests")
-        return ApiClient(key)
-
-    return make
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Hash the personas' passwords cheaply: the world fixture creates about thirty users."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def page_text(response) -> str:
+    return response.content.decode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lianxin.cases.models import Case, Channel
-from tests.web.conftest import page_text
+from tests.clients import page_text
 
 
 @pytest.mark.parametrize(

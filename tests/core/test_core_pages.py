@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from lianxin.core.models import AuditEntry
 from lianxin.core.services import audit_record
+from tests.clients import page_text
 from tests.conftest import DEMO_PASSWORD
-from tests.web.conftest import page_text
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from lianxin.cases.models import Case, Channel, EventKind, Status
 from lianxin.cases.services import case_note, case_transition
-from tests.web.conftest import page_text
+from tests.clients import page_text
 
 
 def file(client, **data):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from lianxin.cases.models import EventKind, Referral
-from tests.web.conftest import page_text
+from tests.clients import page_text
 
 
 def test_liaison_sees_own_department_referrals_and_replies(world, open_case, client_for):
