@@ -110,7 +110,8 @@ def child(url: str, *, count: int, runs: int) -> int:
     from lianxin.cases.models import Channel
     from lianxin.cases.selectors import CaseFilters, case_list_for
     from lianxin.cases.services import case_open
-    from lianxin.core.demo import demo_seed, point_in
+    from lianxin.demo.seed import demo_seed
+    from lianxin.places.layout import random_point_in as point_in
 
     backend = connection.vendor
     log = lambda text: print(f"{backend}: {text}", file=sys.stderr, flush=True)  # noqa: E731

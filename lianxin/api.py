@@ -13,19 +13,17 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from lianxin.cases.api import categories_router
-from lianxin.cases.api import router as cases_router
-from lianxin.core.api import router as me_router
 from lianxin.core.errors import Conflict
+from lianxin.core.plugins import plugins
 from lianxin.core.services import api_token_authenticate
-from lianxin.people.api import router as people_router
-from lianxin.places.api import router as places_router
+from lianxin.site.me import router as me_router
 
 # Where a ninja validation error's location names the parameter group, not a field.
 _PARAM_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
@@ -46,10 +44,10 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth(csrf=True)],
 )
 api.add_router("", me_router)
-api.add_router("/cases", cases_router)
-api.add_router("/categories", categories_router)
-api.add_router("/grids", places_router)
-api.add_router("/people", people_router)
+# Every installed app's routers, in INSTALLED_APPS order (each app declares them in its plugin.py).
+for _plugin in plugins():
+    for _prefix, _router_path in _plugin.api_routers:
+        api.add_router(_prefix, import_string(_router_path))
 
 
 def _field_errors(request, errors: list[dict], status: int):

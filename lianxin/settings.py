@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "lianxin.places",
     "lianxin.people",
     "lianxin.cases",
+    # The top floor: what collects every app above (worker, /me) and the demo station's seed.
+    "lianxin.site",
+    "lianxin.demo",
 ]
 
 AUTH_USER_MODEL = "core.User"

@@ -141,9 +141,6 @@ class CartStop(models.Model):
     def __str__(self) -> str:
         return f"{self.place} {self.started_at:%Y-%m-%d}"
 
-    def is_open_at(self, now: dt.datetime) -> bool:
-        return self.started_at <= now and (self.ended_at is None or now < self.ended_at)
-
 
 def new_public_token() -> str:
     return secrets.token_urlsafe(12)
@@ -311,3 +308,7 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} → {self.partner}"
+
+    def is_overdue_at(self, now: dt.datetime) -> bool:
+        """Return True if the department has not replied and its reply window has passed at now."""
+        return self.state == self.State.SENT and self.reply_due_at < now

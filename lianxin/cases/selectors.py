@@ -9,7 +9,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case as SqlCase
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -230,8 +231,14 @@ def partner_departments_for(*, user: User) -> QuerySet[Partner]:
 
 
 def referral_inbox_for(*, user: User) -> QuerySet[Referral]:
-    """Return the referrals user answers: their department's (liaison) or their station's (caseworker)."""
-    referrals = Referral.objects.select_related("case", "case__category", "case__grid", "partner")
+    """Return the referrals user answers: their department's (liaison) or their station's (caseworker).
+
+    Waiting ones first, soonest due first; then the answered ones, latest first.
+    """
+    waiting_due = SqlCase(When(state=Referral.State.SENT, then="reply_due_at"))
+    referrals = Referral.objects.select_related("case", "case__category", "case__grid", "partner").order_by(
+        "-state", waiting_due.asc(nulls_last=True), "-sent_at", "-id"
+    )
     if user.is_authenticated and user.role == Role.DEPARTMENT_LIAISON and user.partner_id:
         return referrals.filter(partner_id=user.partner_id, case__station_id=user.station_id)
     if has_role(user, CASEWORKER_ROLES):

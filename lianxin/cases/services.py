@@ -661,3 +661,17 @@ def cases_auto_close(*, now: dt.datetime | None = None, limit: int = 500) -> int
             continue  # another worker closed it first
         closed += 1
     return closed
+
+
+@transaction.atomic
+def cases_delete_for_station(*, station: Station) -> None:
+    """Delete every case (with its events) and cart stop of a station, as a station is taken down."""
+    Case.objects.filter(station=station).delete()
+    CartStop.objects.filter(station=station).delete()
+
+
+def categories_create(*, station: Station, categories: list[Category]) -> list[Category]:
+    """Save a station's new (unsaved) categories in one statement (a catalogue import or seed)."""
+    if any(c.pk is not None or c.station_id != station.id for c in categories):
+        raise ValueError("categories_create takes new categories of this station only")
+    return Category.objects.bulk_create(categories)

@@ -14,8 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case as SqlCase
-from django.db.models import When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,7 +34,7 @@ from lianxin.cases.forms import (
     ReplyForm,
     TransitionForm,
 )
-from lianxin.cases.models import Case, Channel, Referral, Resolution, Status
+from lianxin.cases.models import Case, Channel, Resolution, Status
 from lianxin.cases.selectors import (
     CaseFilters,
     cart_stop_contacts_for,
@@ -509,7 +507,9 @@ def request_track(request, token: str):
 def request_list(request):
     """A resident's own requests with their status and public updates."""
     page = Paginator(case_requests_for(user=request.user), REQUESTS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/request_list.html", {"page": page})
+    # "Please rate" shows exactly where the case page offers the rating (case_actions_for decides).
+    rows = [(case, case_actions_for(user=request.user, case=case).may_rate) for case in page]
+    return render(request, "cases/request_list.html", {"page": page, "rows": rows})
 
 
 # --- department referrals ---------------------------------------------------------------------
@@ -518,13 +518,10 @@ def request_list(request):
 @login_required
 def referral_list(request):
     """Referrals to my department (or my station's, for caseworkers), open ones first."""
-    # Waiting ones first, soonest due first; then the answered ones, latest first (not two years back).
-    waiting_due = SqlCase(When(state=Referral.State.SENT, then="reply_due_at"))
-    referrals = referral_inbox_for(user=request.user).order_by(
-        "-state", waiting_due.asc(nulls_last=True), "-sent_at", "-id"
-    )
-    page = Paginator(referrals, REFERRALS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/referral_list.html", {"page": page, "now": timezone.now()})
+    page = Paginator(referral_inbox_for(user=request.user), REFERRALS_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [(referral, referral.is_overdue_at(now)) for referral in page]
+    return render(request, "cases/referral_list.html", {"page": page, "rows": rows})
 
 
 @login_required

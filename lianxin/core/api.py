@@ -1,14 +1,11 @@
-"""API pieces shared by every router (input types, the paging class) and the `/me` endpoint."""
+"""API pieces shared by every router: input types, the paging class, the error shapes, `viewer`."""
 
 from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from pydantic import AfterValidator
-
-from lianxin.core.models import Role
-from lianxin.places.selectors import grid_ids_owned_by
 
 # Ids are 64-bit in both databases; a larger number can only be a miss, so it is
 # refused as input instead of reaching the database driver (which would overflow).
@@ -76,34 +73,3 @@ WRITE_ERRORS = {
 def viewer(request: HttpRequest):
     """Return the authenticated user of an API request (token or session)."""
     return request.auth
-
-
-router = Router(tags=["me"])
-
-
-class MeOut(Schema):
-    id: int
-    username: str
-    name: str
-    role: str
-    role_label: str
-    station_code: str | None
-    station_name: str | None
-    phone: str = Field(description="Masked mobile number, if any.")
-    grid_ids: list[int] = Field(description="Grids this user leads or serves in.")
-
-
-@router.get("/me", response=MeOut, summary="The signed-in user")
-def me(request: HttpRequest):
-    user = viewer(request)
-    return MeOut(
-        id=user.pk,
-        username=user.username,
-        name=str(user),
-        role=user.role,
-        role_label=str(Role(user.role).label),
-        station_code=user.station.code if user.station_id else None,
-        station_name=user.station.name if user.station_id else None,
-        phone=user.phone.masked if user.phone else "",
-        grid_ids=grid_ids_owned_by(user=user),
-    )

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.utils.translation import gettext_lazy as _
 
-from lianxin.core.models import Role
-from lianxin.core.roles import AUDIT_READER_ROLES, CASEWORKER_ROLES, INTAKE_ROLES, has_role
+from lianxin.core.plugins import menu_for
 
 # What each page feature needs from lianxin/static/vendor/ (see lianxin.core.vendor).
 VENDOR_ASSETS = {
@@ -23,23 +21,8 @@ def vendor_available() -> dict[str, bool]:
 
 
 def nav_links(user) -> list[tuple[str, str]]:
-    """Return the (url name, label) pairs of the main menu for user's role."""
-    if not user.is_authenticated:
-        return [("cases:file", _("File a request")), ("core:login", _("Sign in"))]
-    links = []
-    if user.role == Role.RESIDENT:
-        links += [("cases:mine", _("My requests")), ("cases:file", _("File a request"))]
-    else:
-        links.append(("cases:inbox", _("Cases")))
-    if user.role in (Role.VOLUNTEER, Role.LOOKOUT, Role.BANK_LIAISON):
-        links.append(("cases:file", _("Report something")))
-    if has_role(user, INTAKE_ROLES):
-        links.append(("cases:cart", _("Service cart")))
-    if has_role(user, CASEWORKER_ROLES) or user.role == Role.DEPARTMENT_LIAISON:
-        links.append(("cases:referrals", _("Referrals")))
-    if has_role(user, AUDIT_READER_ROLES):
-        links.append(("core:audit", _("Audit log")))
-    return links
+    """Return the (url name, label) pairs of the main menu for user's role, from every app's plugin."""
+    return [(entry.url_name, entry.label) for entry in menu_for(user)]
 
 
 def lianxin(request) -> dict:

@@ -22,6 +22,11 @@ ID_CARD_WHOLE_ROLES = frozenset({Role.STATION_CHIEF, Role.COMMUNITY_OFFICER, Rol
 PII_MASKED_ROLES = frozenset({Role.GRID_MEMBER, Role.AUXILIARY, Role.MEDIATOR, Role.LAWYER})
 # Roles that may read the audit log.
 AUDIT_READER_ROLES = frozenset({Role.STATION_CHIEF})
+# Roles a case may be assigned to (the page, the API and case_assign all ask this one set).
+ASSIGNABLE_ROLES = CASEWORKER_ROLES | frozenset({Role.MEDIATOR})
+# Partner and volunteer roles whose report form files under their own channel (a volunteer's
+# report is a patrol finding, not an online request); which channel is their app's plugin's say.
+REPORTER_ROLES = frozenset({Role.VOLUNTEER, Role.LOOKOUT, Role.BANK_LIAISON})
 # Roles that may look up residents.
 PEOPLE_READER_ROLES = CASEWORKER_ROLES | frozenset({Role.MEDIATOR})
 

@@ -1,4 +1,4 @@
-"""Writes of the core app: audit rows, audited reveals of personal data, API tokens."""
+"""Writes of the core app: stations, partners and users, audit rows, audited reveals of personal data, API tokens."""
 
 from __future__ import annotations
 
@@ -7,14 +7,49 @@ import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lianxin.core.models import ApiToken, AuditEntry, User
+from lianxin.core.models import ApiToken, AuditEntry, Partner, Station, User
 from lianxin.core.pii import PersonalData
 from lianxin.core.roles import may_see_masked, may_see_whole
 
 API_TOKEN_BYTES = 24
+
+
+def station_create(
+    *, code: str, name: str, address: str = "", center_lat: float = 0.0, center_lon: float = 0.0
+) -> Station:
+    """Create a station (the top of every scope); centre in WGS84 degrees."""
+    return Station.objects.create(code=code, name=name, address=address, center_lat=center_lat, center_lon=center_lon)
+
+
+def partner_create(
+    *, station: Station, kind: str, code: str, name: str, reply_hours: int, contact: str = ""
+) -> Partner:
+    """Create a partner (department, bank, law firm) of a station; reply_hours is its reply window."""
+    return Partner.objects.create(
+        station=station, kind=kind, code=code, name=name, reply_hours=reply_hours, contact=contact
+    )
+
+
+def users_create(*, station: Station, users: list[User]) -> list[User]:
+    """Save new (unsaved) users of one station in one statement; raises ValueError for another station's user.
+
+    Passwords must already be hashed or unusable: this is the bulk path of a seed or an import.
+    """
+    if any(user.pk is not None or user.station_id != station.id for user in users):
+        raise ValueError("users_create takes new users of this station only")
+    return User.objects.bulk_create(users)
+
+
+@transaction.atomic
+def station_delete(*, station: Station) -> None:
+    """Delete a station's audit rows, users and the station itself (what hangs off users goes first: callers)."""
+    AuditEntry.objects.filter(station=station).delete()
+    User.objects.filter(station=station).delete()
+    station.delete()
 
 
 def audit_record(

@@ -6,22 +6,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
-from lianxin.core.models import Role
+from lianxin.core.plugins import home_url_name
 from lianxin.core.selectors import audit_list_for
 
 AUDIT_PAGE_SIZE = 50
-# Each role's main page; roles not listed work from the case inbox.
-ROLE_HOME_URL = {
-    Role.RESIDENT: "cases:mine",
-    Role.DEPARTMENT_LIAISON: "cases:referrals",
-    Role.AUXILIARY: "cases:cart",
-}
 
 
 def home(request):
     """Send a signed-in user to their role's main page; show visitors what they can do."""
     if request.user.is_authenticated:
-        return redirect(ROLE_HOME_URL.get(request.user.role, "cases:inbox"))
+        # Where each role's day starts is its apps' say (their plugins' `home`).
+        url_name = home_url_name(request.user.role, default="")
+        if url_name:
+            return redirect(url_name)
     return render(request, "core/home.html")
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lianxin.core.demo_cases import History
+from lianxin.demo.cases import History
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 

@@ -13,16 +13,10 @@ from shapely.geometry import shape
 
 from lianxin.cases.models import CartStop, Case, CaseEvent, Category, Channel, EventKind, Resolution, Status
 from lianxin.core import pii
-from lianxin.core.demo import (
-    DEMO_PASSWORD,
-    DEMO_USERS,
-    LOOKOUT_COUNT,
-    SILVER_PATROL_SIZE,
-    STATION_CODE,
-    demo_reset,
-    grid_polygons,
-)
 from lianxin.core.models import Partner, Role, Station, User
+from lianxin.demo.base import DEMO_PASSWORD, DEMO_USERS, LOOKOUT_COUNT, SILVER_PATROL_SIZE, STATION_CODE
+from lianxin.demo.places import grid_polygons
+from lianxin.demo.seed import demo_reset
 from lianxin.people.models import Resident, Team, TeamKind
 from lianxin.places.geometry import grid_cache_clear, grid_id_for_point
 from lianxin.places.models import Grid

@@ -106,7 +106,7 @@ def test_create_api_token_command_prints_key_once(world):
     key = out.getvalue().strip()
     token = ApiToken.objects.get(user=world.officer)
     assert token.name == "报警平台" and key not in token.key_digest and token.prefix == key[:8]
-    from tests.api.conftest import ApiClient
+    from tests.clients import ApiClient
 
     assert ApiClient(key).get("/me").json()["username"] == world.officer.username
     token.refresh_from_db()

@@ -10,9 +10,10 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from lianxin.cases.management.commands import worker
 from lianxin.cases.models import CaseEvent, EventKind, Resolution, Status
 from lianxin.cases.services import case_transition
+from lianxin.core.plugins import sweeps
+from lianxin.site.management.commands import worker
 
 NOW = dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC)
 
@@ -51,7 +52,7 @@ def test_a_failing_sweep_does_not_stop_the_others(world, open_case, monkeypatch)
     def broken(*, now, limit):
         raise RuntimeError("broken sweep")
 
-    monkeypatch.setitem(worker.SWEEPS, "broken", broken)
+    monkeypatch.setattr(worker, "_sweeps", lambda: {**sweeps(), "broken": broken})
     waited = resolved_case(world, open_case, resolved_at=NOW - dt.timedelta(days=10))
     with time_machine.travel(NOW, tick=False), pytest.raises(CommandError, match="broken"):
         call_command("worker", "--once", stdout=io.StringIO())

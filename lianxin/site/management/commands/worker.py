@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.utils import timezone
 
-from lianxin.cases.services import cases_auto_close
+from lianxin.core.plugins import sweeps
 
 logger = logging.getLogger("lianxin.worker")
 
@@ -28,11 +28,10 @@ DEFAULT_INTERVAL_SECONDS = 60.0
 SWEEP_BATCH = 500
 SWEEP_MAX_BATCHES_PER_TICK = 20
 
-# name -> callable(now=..., limit=...) returning how many rows it changed.
-# Later apps add their sweeps here (check-in escalation, referral reply deadlines, ...).
-SWEEPS: dict[str, Callable[..., int]] = {
-    "cases_auto_close": cases_auto_close,
-}
+
+def _sweeps() -> dict[str, Callable[..., int]]:
+    """Return name -> callable(now=..., limit=...) returning rows changed, from every app's plugin."""
+    return sweeps()
 
 
 def tick() -> tuple[dict[str, int], list[str]]:
@@ -40,7 +39,7 @@ def tick() -> tuple[dict[str, int], list[str]]:
     now = timezone.now()
     done: dict[str, int] = {}
     failed: list[str] = []
-    for name, sweep in SWEEPS.items():
+    for name, sweep in _sweeps().items():
         done[name] = 0
         try:
             for _batch in range(SWEEP_MAX_BATCHES_PER_TICK):
@@ -78,7 +77,7 @@ class Command(BaseCommand):
         stopping = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stopping.set())
-        self.stdout.write(f"worker: sweeps {', '.join(SWEEPS)} every {interval:g} s; stop with Ctrl-C or SIGTERM")
+        self.stdout.write(f"worker: sweeps {', '.join(_sweeps())} every {interval:g} s; stop with Ctrl-C or SIGTERM")
         while not stopping.is_set():
             started = time.monotonic()
             close_old_connections()

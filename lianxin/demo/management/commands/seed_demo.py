@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from lianxin.core.demo import DEMO_PASSWORD, DEMO_USERS, STATION_NAME, demo_reset, demo_seed
+from lianxin.demo.base import DEMO_PASSWORD, DEMO_USERS, STATION_NAME
+from lianxin.demo.seed import demo_reset, demo_seed
 
 
 class Command(BaseCommand):

@@ -27,9 +27,13 @@ from lianxin.cases.services import (
     case_open,
     case_rate,
     case_transition,
+    cases_delete_for_station,
+    categories_create,
     referral_reply,
 )
-from lianxin.core.demo import Demo, point_in
+from lianxin.core.models import Station
+from lianxin.demo.base import Demo
+from lianxin.places.layout import random_point_in as point_in
 
 HISTORY_DAYS = 730
 DAY_SECONDS = 86400
@@ -440,6 +444,16 @@ RATING_COMMENTS = {
 }
 
 
+def reset(station: Station) -> None:
+    cases_delete_for_station(station=station)
+
+
+def seed(demo: Demo) -> None:
+    catalogue_create(demo)
+    if demo.with_cases:
+        history_create(demo)
+
+
 def catalogue_create(demo: Demo) -> None:
     """Create the category catalogue with Open311 codes, service levels and routing."""
     rows = []
@@ -460,7 +474,7 @@ def catalogue_create(demo: Demo) -> None:
                 sort_order=(order + 1) * 10,
             )
         )
-    for category in Category.objects.bulk_create(rows):
+    for category in categories_create(station=demo.station, categories=rows):
         demo.categories[category.code] = category
 
 

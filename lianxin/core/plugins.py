@@ -1,0 +1,108 @@
+"""The one shape every app plugs in with: what it contributes to the site, declared in its own `plugin.py`.
+
+An installed Lianxin app may have a module `<app>/plugin.py` holding `PLUGIN = AppPlugin(...)`.
+The site level (lianxin/urls.py, lianxin/api.py, the menu, the `worker` command, the
+demo seed) reads the plugins of the installed apps, in INSTALLED_APPS order, through
+`plugins()`; core never imports an app module by name. Adding an app therefore touches
+its own folder and one line of settings.
+
+Everything is referred to by dotted path or URL name, so declaring a plugin imports
+nothing heavy and no app has to import another to appear on the site.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.apps import apps
+from django.utils.functional import Promise
+from django.utils.module_loading import import_string
+
+PLUGIN_MODULE = "plugin"
+LIANXIN_PREFIX = "lianxin."
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One link of the main menu: shown to users for whom `shows(user)` is true, sorted by `order`."""
+
+    url_name: str
+    label: str | Promise
+    shows: Callable[[Any], bool]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class AppPlugin:
+    """What one app contributes to the site.
+
+    urls: (path prefix, dotted module of a urlconf with app_name) pairs, mounted under "/".
+    api_routers: (path prefix, dotted path of a ninja Router) pairs, mounted under /api/v1/.
+    menu: entries of the main menu.
+    home: role → URL name of the page where that role's day starts (first app that names a role wins).
+    sweeps: name → dotted path of a callable(now=..., limit=...) -> rows changed, run by `lianxin worker`.
+    filing_channels: role → channels a user of that role may file cases through (besides self-service).
+    """
+
+    label: str
+    urls: tuple[tuple[str, str], ...] = ()
+    api_routers: tuple[tuple[str, str], ...] = ()
+    menu: tuple[MenuEntry, ...] = ()
+    home: Mapping[str, str] = field(default_factory=dict)
+    sweeps: Mapping[str, str] = field(default_factory=dict)
+    filing_channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@cache
+def plugins() -> tuple[AppPlugin, ...]:
+    """Return the plugins of the installed Lianxin apps, in INSTALLED_APPS order (discovered once)."""
+    found = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith(LIANXIN_PREFIX):
+            continue
+        module_name = f"{config.name}.{PLUGIN_MODULE}"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        plugin = importlib.import_module(module_name).PLUGIN
+        if not isinstance(plugin, AppPlugin):
+            raise TypeError(f"{module_name}.PLUGIN must be an AppPlugin")
+        found.append(plugin)
+    return tuple(found)
+
+
+def menu_for(user: Any) -> list[MenuEntry]:
+    """Return the menu entries that user may see, in order."""
+    entries = [entry for plugin in plugins() for entry in plugin.menu if entry.shows(user)]
+    return sorted(entries, key=lambda entry: entry.order)
+
+
+def home_url_name(role: str, default: str) -> str:
+    """Return the URL name of role's landing page, as the first app that names the role says."""
+    for plugin in plugins():
+        if role in plugin.home:
+            return plugin.home[role]
+    return default
+
+
+def filing_channels(role: str) -> tuple[str, ...]:
+    """Return the channels a role may file cases through, gathered from every app."""
+    channels: list[str] = []
+    for plugin in plugins():
+        channels.extend(c for c in plugin.filing_channels.get(role, ()) if c not in channels)
+    return tuple(channels)
+
+
+def sweeps() -> dict[str, Callable[..., int]]:
+    """Return every app's worker sweeps by name (name clashes are an error)."""
+    found: dict[str, Callable[..., int]] = {}
+    for plugin in plugins():
+        for name, path in plugin.sweeps.items():
+            if name in found:
+                raise ValueError(f"two apps declare the sweep {name!r}")
+            found[name] = import_string(path)
+    return found
