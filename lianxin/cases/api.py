@@ -30,7 +30,7 @@ from lianxin.cases.selectors import (
 from lianxin.cases.services import case_assign, case_note, case_open, case_rate, case_transition
 from lianxin.core import pii
 from lianxin.core.api import DB_ID_MAX, READ_ERRORS, WRITE_ERRORS, DbId, Paging, Text, is_storable, viewer
-from lianxin.core.roles import may_see_masked
+from lianxin.core.roles import ASSIGNABLE_ROLES, may_see_masked
 from lianxin.core.selectors import staff_list_for
 from lianxin.core.services import personal_data_display
 from lianxin.people.selectors import resident_get_for, team_list_for
@@ -329,7 +329,7 @@ def case_assign_endpoint(request: HttpRequest, ref: str, payload: AssignIn):
     case = _case(request, ref)
     assignee = team = None
     if payload.assignee_id is not None:
-        assignee = staff_list_for(user=user).filter(pk=payload.assignee_id).first()
+        assignee = staff_list_for(user=user, roles=ASSIGNABLE_ROLES).filter(pk=payload.assignee_id).first()
         if assignee is None:
             raise ValidationError({"assignee_id": [_("Choose an active member of this station.")]})
     if payload.team_id is not None:

@@ -67,7 +67,7 @@ from lianxin.cases.services import (
 from lianxin.core.errors import Conflict
 from lianxin.core.forms import form_errors_from, messages_from_error
 from lianxin.core.models import Role
-from lianxin.core.roles import CASEWORKER_ROLES, GRID_ROLES, INTAKE_ROLES, has_role, may_see_whole
+from lianxin.core.roles import ASSIGNABLE_ROLES, CASEWORKER_ROLES, GRID_ROLES, INTAKE_ROLES, has_role, may_see_whole
 from lianxin.core.selectors import staff_list_for, station_list_public
 from lianxin.core.services import personal_data_display, personal_data_reveal
 from lianxin.places.selectors import grid_list_for
@@ -76,7 +76,6 @@ INBOX_PAGE_SIZE = 25
 REQUESTS_PAGE_SIZE = 20
 REFERRALS_PAGE_SIZE = 25
 # Who may be picked as an assignee on the case page (the service accepts any staff member).
-ASSIGNEE_ROLES = CASEWORKER_ROLES | frozenset({Role.MEDIATOR})
 STATUS_LABELS = dict(Status.choices)
 # The button that moves a case into each status.
 TRANSITION_VERBS = {
@@ -326,7 +325,7 @@ def case_detail(request, pk: int):
             "referrals": referral_list_for(user=user, case=case),
             "personal_fields": _personal_fields(user, case),
             "partners": list(partner_departments_for(user=user)) if actions.may_refer else [],
-            "staff": list(staff_list_for(user=user, roles=ASSIGNEE_ROLES)) if actions.may_assign else [],
+            "staff": list(staff_list_for(user=user, roles=ASSIGNABLE_ROLES)) if actions.may_assign else [],
             "resolutions": Resolution.choices,
             "map_data": map_data,
             "is_caseworker": has_role(user, CASEWORKER_ROLES),

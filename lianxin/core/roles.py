@@ -22,8 +22,10 @@ ID_CARD_WHOLE_ROLES = frozenset({Role.STATION_CHIEF, Role.COMMUNITY_OFFICER, Rol
 PII_MASKED_ROLES = frozenset({Role.GRID_MEMBER, Role.AUXILIARY, Role.MEDIATOR, Role.LAWYER})
 # Roles that may read the audit log.
 AUDIT_READER_ROLES = frozenset({Role.STATION_CHIEF})
-# Roles a case may be assigned to (the page, the API and case_assign all ask this one set).
-ASSIGNABLE_ROLES = CASEWORKER_ROLES | frozenset({Role.MEDIATOR})
+# Roles a case may be assigned to (the page, the API and case_assign all ask this one set): the
+# caseworkers, the mediators and lawyers (disputes, legal advice) and the patrol volunteers (a
+# follow-up on their beat). Lookouts and partner liaisons report; they are never assignees.
+ASSIGNABLE_ROLES = CASEWORKER_ROLES | frozenset({Role.MEDIATOR, Role.LAWYER, Role.VOLUNTEER})
 # Partner and volunteer roles whose report form files under their own channel (a volunteer's
 # report is a patrol finding, not an online request); which channel is their app's plugin's say.
 REPORTER_ROLES = frozenset({Role.VOLUNTEER, Role.LOOKOUT, Role.BANK_LIAISON})

@@ -11,7 +11,7 @@ from lianxin.places.services import grid_save
 class GridAdminForm(forms.ModelForm):
     class Meta:
         model = Grid
-        fields = "__all__"
+        fields = ("station", "code", "name", "boundary", "police_chief", "members")
 
     def clean_boundary(self):
         boundary = self.cleaned_data["boundary"]

@@ -1,4 +1,4 @@
-"""Every change to a case: opening, routing, transitions, assignment, notes, referrals, ratings.
+"""Every change to a case itself: opening, routing, transitions, assignment, notes, ratings, the auto-close sweep.
 
 Each function is keyword-only, validates before it writes, runs in one transaction
 and appends CaseEvent rows, which are the timeline, the audit trail and the source
@@ -9,104 +9,48 @@ job: callers pass a case they fetched through cases.selectors.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianxin.cases.models import (
     CartStop,
     Case,
-    CaseCounter,
     CaseEvent,
     Category,
     Channel,
     EventKind,
     Priority,
-    Referral,
     Resolution,
     Status,
 )
+from lianxin.cases.services.events import (
+    DESCRIPTION_MAX_CHARS,
+    NOTE_MAX_CHARS,
+    _event,
+    _now,
+    _require_role,
+    case_number_next,
+)
+from lianxin.cases.services.referrals import _refer
 from lianxin.cases.transitions import RATEABLE, TRANSITION_ROLES, allowed_from, is_allowed
 from lianxin.core import pii
 from lianxin.core.errors import Conflict
 from lianxin.core.models import Partner, Role, Station, User
-from lianxin.core.roles import CASEWORKER_ROLES, INTAKE_ROLES, SUPERVISOR_ROLES, has_role
+from lianxin.core.plugins import filing_channels
+from lianxin.core.roles import ASSIGNABLE_ROLES, CASEWORKER_ROLES, INTAKE_ROLES, SUPERVISOR_ROLES, has_role
 from lianxin.people.models import Resident, Team, TeamKind
 from lianxin.places.geometry import grid_id_for_point
 
-DESCRIPTION_MAX_CHARS = 5000
-NOTE_MAX_CHARS = 5000
-CASE_NUMBER_PREFIX = "LX"
 # Channels a resident (or an anonymous Open311 client) may use on their own.
 SELF_SERVICE_CHANNELS = frozenset({Channel.ONLINE, Channel.OPEN311})
 CART_PEOPLE_SERVED_MAX = 500
+
+
 MEDIA_URL_VALIDATOR = URLValidator(schemes=["http", "https"])
-# Channels that the station's partners and volunteers use besides self-service.
-PARTNER_CHANNELS: dict[str, tuple[str, ...]] = {
-    Role.VOLUNTEER: (Channel.PATROL_FINDING,),
-    Role.LOOKOUT: (Channel.LOOKOUT_TIP,),
-    Role.BANK_LIAISON: (Channel.BANK_ALERT,),
-    Role.DEPARTMENT_LIAISON: (Channel.REFERRAL_IN,),
-    Role.MEDIATOR: (Channel.WALK_IN,),
-    Role.LAWYER: (Channel.WALK_IN,),
-}
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    value = now or timezone.now()
-    if timezone.is_naive(value):
-        raise ValueError("now must be timezone-aware")
-    return value
-
-
-def station_local_year(now: dt.datetime) -> int:
-    """Return the year in the station's zone (a case opened 2026-12-31 23:30 UTC is a 2027 case)."""
-    return now.astimezone(zoneinfo.ZoneInfo(settings.STATION_TIME_ZONE)).year
-
-
-def case_number_next(*, station: Station, now: dt.datetime) -> str:
-    """Return the next gap-free number of the station's local year, e.g. LX-2026-000123.
-
-    Must run inside a transaction: the counter row is locked until commit.
-    """
-    year = station_local_year(now)
-    CaseCounter.objects.get_or_create(station=station, year=year)
-    counter = CaseCounter.objects.select_for_update().get(station=station, year=year)
-    counter.last_value = F("last_value") + 1
-    counter.save(update_fields=["last_value"])
-    counter.refresh_from_db(fields=["last_value"])
-    return f"{CASE_NUMBER_PREFIX}-{year}-{counter.last_value:06d}"
-
-
-def _event(
-    case: Case,
-    *,
-    kind: str,
-    actor: User | None,
-    now: dt.datetime,
-    from_status: str = "",
-    to_status: str = "",
-    is_public: bool = False,
-    text: str = "",
-    data: dict | None = None,
-) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
-        kind=kind,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        at=now,
-        from_status=from_status,
-        to_status=to_status,
-        is_public=is_public,
-        text=text,
-        data=data or {},
-    )
 
 
 def _route_team(*, station: Station, grid_id: int | None, category: Category) -> Team | None:
@@ -209,7 +153,7 @@ def case_open(
         if (
             not has_role(actor, INTAKE_ROLES)
             and channel not in SELF_SERVICE_CHANNELS
-            and channel not in PARTNER_CHANNELS.get(actor.role, ())
+            and channel not in filing_channels(actor.role)
         ):
             raise PermissionDenied(_("Your role may not open cases through this channel."))
     title = (title or "").strip()[:120]
@@ -297,32 +241,6 @@ def case_open(
     if category.referral_partner_id is not None:
         _refer(case, actor=None, partner=category.referral_partner, note=_("Referred by the category's rule."), now=now)
     return case
-
-
-def _refer(case: Case, *, actor: User | None, partner: Partner, note: str, now: dt.datetime) -> Referral:
-    referral = Referral.objects.create(
-        case=case, partner=partner, note=note, sent_at=now, reply_due_at=now + dt.timedelta(hours=partner.reply_hours)
-    )
-    from_status = case.status
-    case.status = Status.REFERRED
-    case.save(update_fields=["status", "updated_at"])
-    _event(
-        case,
-        kind=EventKind.REFERRED,
-        actor=actor,
-        now=now,
-        from_status=from_status,
-        to_status=Status.REFERRED,
-        is_public=True,
-        text=_("Referred to %(partner)s.") % {"partner": partner.name},
-        data={"partner_id": partner.id, "referral_id": referral.id, "note": note},
-    )
-    return referral
-
-
-def _require_role(actor: User | None, roles: frozenset, message: str) -> None:
-    if actor is None or not has_role(actor, roles):
-        raise PermissionDenied(message)
 
 
 @transaction.atomic
@@ -441,7 +359,9 @@ def case_assign(
     if assignee is None and team is None:
         errors["assignee"] = [_("Choose a person or a team.")]
     if assignee is not None and (
-        assignee.station_id != case.station_id or not assignee.is_active or assignee.role == Role.RESIDENT
+        assignee.station_id != case.station_id
+        or not assignee.is_active
+        or not (assignee.is_superuser or assignee.role in ASSIGNABLE_ROLES)
     ):
         errors["assignee"] = [_("Choose an active member of this station.")]
     if team is not None and team.station_id != case.station_id:
@@ -493,38 +413,6 @@ def case_note(
 
 
 @transaction.atomic
-def referral_reply(*, referral: Referral, actor: User, reply: str, now: dt.datetime | None = None) -> Referral:
-    """Record a department's reply to a referral on the case timeline."""
-    now = _now(now)
-    reply = (reply or "").strip()
-    if not reply:
-        raise ValidationError({"reply": [_("Write the department's reply.")]})
-    is_liaison = actor.role == Role.DEPARTMENT_LIAISON and actor.partner_id == referral.partner_id
-    if not is_liaison and not has_role(actor, CASEWORKER_ROLES):
-        raise PermissionDenied(_("Only the department or a caseworker may record the reply."))
-    referral = Referral.objects.select_for_update().get(pk=referral.pk)
-    if referral.state == Referral.State.REPLIED:
-        raise Conflict(_("This referral already has a reply."), allowed=[])
-    referral.state, referral.reply, referral.replied_at, referral.replied_by = (
-        Referral.State.REPLIED,
-        reply[:NOTE_MAX_CHARS],
-        now,
-        actor,
-    )
-    referral.save(update_fields=["state", "reply", "replied_at", "replied_by"])
-    _event(
-        referral.case,
-        kind=EventKind.REFERRAL_REPLY,
-        actor=actor,
-        now=now,
-        is_public=True,
-        text=reply,
-        data={"referral_id": referral.pk, "partner_id": referral.partner_id, "late": now > referral.reply_due_at},
-    )
-    return referral
-
-
-@transaction.atomic
 def case_rate(*, case: Case, actor: User, rating: int, comment: str = "", now: dt.datetime | None = None) -> Case:
     """Record the reporter's 1–5 satisfaction; a resolved case closes with it. Once per case."""
     now = _now(now)
@@ -557,89 +445,6 @@ def case_rate(*, case: Case, actor: User, rating: int, comment: str = "", now: d
             is_public=True,
             text=_("Closed with the resident's rating."),
         )
-    return case
-
-
-@transaction.atomic
-def cart_stop_start(
-    *, actor: User, place: str, lat: float | None = None, lon: float | None = None, now: dt.datetime | None = None
-) -> CartStop:
-    """Start an outing of the service cart at place; an earlier open stop of actor ends now."""
-    now = _now(now)
-    _require_role(actor, INTAKE_ROLES, _("Your role may not run the service cart."))
-    place = (place or "").strip()
-    if not place:
-        raise ValidationError({"place": [_("Say where the cart is.")]})
-    if (lat is None) != (lon is None):
-        raise ValidationError({"location": [_("Give both latitude and longitude, or neither.")]})
-    CartStop.objects.filter(officer=actor, ended_at__isnull=True).update(ended_at=now)
-    return CartStop.objects.create(
-        station_id=actor.station_id, place=place[:100], lat=lat, lon=lon, officer=actor, started_at=now
-    )
-
-
-def cart_stop_end(*, stop: CartStop, actor: User, now: dt.datetime | None = None) -> CartStop:
-    """End an outing of the cart."""
-    now = _now(now)
-    if stop.officer_id != actor.pk and not has_role(actor, SUPERVISOR_ROLES):
-        raise PermissionDenied(_("Only the officer at the cart may end this stop."))
-    if stop.ended_at is None:
-        stop.ended_at = now
-        stop.save(update_fields=["ended_at"])
-    return stop
-
-
-@transaction.atomic
-def cart_contact_record(
-    *,
-    actor: User,
-    category: Category,
-    description: str,
-    solved_on_the_spot: bool,
-    stop: CartStop | None = None,
-    contact_name: str = "",
-    contact_phone: str = "",
-    people_served: int = 1,
-    lat: float | None = None,
-    lon: float | None = None,
-    now: dt.datetime | None = None,
-) -> Case:
-    """Record one contact at the service cart: solved on the spot (closed at once) or for follow-up."""
-    now = _now(now)
-    _require_role(actor, INTAKE_ROLES, _("Your role may not record cart contacts."))
-    if stop is not None:
-        if stop.station_id != actor.station_id:
-            raise ValidationError({"stop": [_("That cart stop belongs to another station.")]})
-        if lat is None and stop.lat is not None:
-            lat, lon = stop.lat, stop.lon
-    case = case_open(
-        station=actor.station,
-        actor=actor,
-        channel=Channel.SERVICE_CART,
-        category=category,
-        description=description,
-        contact_name=contact_name,
-        contact_phone=contact_phone,
-        people_served=people_served,
-        cart_stop=stop,
-        lat=lat,
-        lon=lon,
-        address=stop.place if stop is not None else "",
-        now=now,
-    )
-    if solved_on_the_spot:
-        if case.status == Status.REFERRED:
-            raise ValidationError({"category": [_("This category goes to a department; submit it for follow-up.")]})
-        case_transition(
-            case=case,
-            actor=actor,
-            to_status=Status.RESOLVED,
-            resolution=Resolution.ON_THE_SPOT,
-            note=_("Solved on the spot at the service cart."),
-            now=now,
-        )
-        case_transition(case=case, actor=actor, to_status=Status.CLOSED, now=now)
-        case.refresh_from_db()
     return case
 
 

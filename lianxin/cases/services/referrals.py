@@ -1,0 +1,73 @@
+"""Referrals of a case to a partner department and the department's reply."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from lianxin.cases.models import (
+    Case,
+    EventKind,
+    Referral,
+    Status,
+)
+from lianxin.cases.services.events import NOTE_MAX_CHARS, _event, _now
+from lianxin.core.errors import Conflict
+from lianxin.core.models import Partner, Role, User
+from lianxin.core.roles import CASEWORKER_ROLES, has_role
+
+
+def _refer(case: Case, *, actor: User | None, partner: Partner, note: str, now: dt.datetime) -> Referral:
+    referral = Referral.objects.create(
+        case=case, partner=partner, note=note, sent_at=now, reply_due_at=now + dt.timedelta(hours=partner.reply_hours)
+    )
+    from_status = case.status
+    case.status = Status.REFERRED
+    case.save(update_fields=["status", "updated_at"])
+    _event(
+        case,
+        kind=EventKind.REFERRED,
+        actor=actor,
+        now=now,
+        from_status=from_status,
+        to_status=Status.REFERRED,
+        is_public=True,
+        text=_("Referred to %(partner)s.") % {"partner": partner.name},
+        data={"partner_id": partner.id, "referral_id": referral.id, "note": note},
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_reply(*, referral: Referral, actor: User, reply: str, now: dt.datetime | None = None) -> Referral:
+    """Record a department's reply to a referral on the case timeline."""
+    now = _now(now)
+    reply = (reply or "").strip()
+    if not reply:
+        raise ValidationError({"reply": [_("Write the department's reply.")]})
+    is_liaison = actor.role == Role.DEPARTMENT_LIAISON and actor.partner_id == referral.partner_id
+    if not is_liaison and not has_role(actor, CASEWORKER_ROLES):
+        raise PermissionDenied(_("Only the department or a caseworker may record the reply."))
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.state == Referral.State.REPLIED:
+        raise Conflict(_("This referral already has a reply."), allowed=[])
+    referral.state, referral.reply, referral.replied_at, referral.replied_by = (
+        Referral.State.REPLIED,
+        reply[:NOTE_MAX_CHARS],
+        now,
+        actor,
+    )
+    referral.save(update_fields=["state", "reply", "replied_at", "replied_by"])
+    _event(
+        referral.case,
+        kind=EventKind.REFERRAL_REPLY,
+        actor=actor,
+        now=now,
+        is_public=True,
+        text=reply,
+        data={"referral_id": referral.pk, "partner_id": referral.partner_id, "late": now > referral.reply_due_at},
+    )
+    return referral
