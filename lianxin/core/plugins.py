@@ -38,6 +38,47 @@ class MenuEntry:
 
 
 @dataclass(frozen=True)
+class MetricValue:
+    """One metric over one period: numerator and (for a share or rate) denominator, both counts or sums.
+
+    For a money metric the numerator is integer fen; for distance, metres; for times, seconds
+    (a median is the numerator with denominator None). `record_ids` are the primary keys
+    behind the figure (cases, warnings, ...), so a page can link to exactly what was counted.
+    """
+
+    numerator: int | float
+    denominator: int | None = None
+    record_ids: tuple[int, ...] = ()
+
+    @property
+    def value(self) -> float | None:
+        if self.denominator is None:
+            return float(self.numerator)
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A headline figure an app contributes to the insights registry.
+
+    compute: dotted path of `compute(*, station, start, end, grid_id=None) -> MetricValue`
+    over [start, end) (aware datetimes; the period is chosen in the station's zone by the caller).
+    records: URL name of the list behind the figure (it takes ?metric=<key>&start=&end=&grid=), or "".
+    unit: "count", "share", "fen", "metres" or "seconds". min_sample: below this denominator the
+    rate is not shown. The definition is plain words a resident could check.
+    """
+
+    key: str
+    label: str | Promise
+    definition: str | Promise
+    compute: str
+    unit: str = "count"
+    min_sample: int = 0
+    higher_is_better: bool = True
+    records: str = ""
+
+
+@dataclass(frozen=True)
 class AppPlugin:
     """What one app contributes to the site.
 
@@ -47,6 +88,7 @@ class AppPlugin:
     home: role → URL name of the page where that role's day starts (first app that names a role wins).
     sweeps: name → dotted path of a callable(now=..., limit=...) -> rows changed, run by `lianxin worker`.
     filing_channels: role → channels a user of that role may file cases through (besides self-service).
+    metrics: the headline figures the app contributes to the insights registry.
     """
 
     label: str
@@ -56,6 +98,7 @@ class AppPlugin:
     home: Mapping[str, str] = field(default_factory=dict)
     sweeps: Mapping[str, str] = field(default_factory=dict)
     filing_channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    metrics: tuple[MetricSpec, ...] = ()
 
 
 @cache
@@ -106,3 +149,14 @@ def sweeps() -> dict[str, Callable[..., int]]:
                 raise ValueError(f"two apps declare the sweep {name!r}")
             found[name] = import_string(path)
     return found
+
+
+def metric_specs() -> list[MetricSpec]:
+    """Return every app's metrics, in INSTALLED_APPS order (key clashes are an error)."""
+    found: dict[str, MetricSpec] = {}
+    for plugin in plugins():
+        for spec in plugin.metrics:
+            if spec.key in found:
+                raise ValueError(f"two apps declare the metric {spec.key!r}")
+            found[spec.key] = spec
+    return list(found.values())
