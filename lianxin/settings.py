@@ -101,6 +101,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Redis for live push across several web processes (lianxin.core.live); empty: in this process only.
+LIANXIN_REDIS_URL = os.environ.get("LIANXIN_REDIS_URL", "")
+
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
