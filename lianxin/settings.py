@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Serves the API docs page's Swagger UI from our static files, not a CDN (offline stations).
     "ninja",
+    # background tasks: the django_tasks API with its database backend (lianxin db_worker runs them)
+    "django_tasks",
+    "django_tasks_db",
     "lianxin.core",
     "lianxin.places",
     "lianxin.people",
@@ -101,6 +104,20 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Background tasks (OCR of screenshots, ledger indexing): the database backend by default, so one
+# `lianxin db_worker` beside the web process is all a station needs; "immediate" runs them in the
+# request (tests), "rq" puts them on Redis (django-tasks-rq, production past one host).
+TASKS_BACKEND_NAME = os.environ.get("LIANXIN_TASKS_BACKEND", "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "rq": "django_tasks_rq.RQBackend",
+        }[TASKS_BACKEND_NAME]
+    }
+}
+
 # Redis for live push across several web processes (lianxin.core.live); empty: in this process only.
 LIANXIN_REDIS_URL = os.environ.get("LIANXIN_REDIS_URL", "")
 
