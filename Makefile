@@ -6,12 +6,14 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-slow test-browser install static run clean
+.PHONY: demo test check test-slow test-browser install static run clean
 
 $(BIN)/lianxin: pyproject.toml
+	@echo "install: creating $(VENV) and installing Lianxin with its test tools (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	@echo "install: warming the funds tracing engine's compiled loops (numba, once; about 15 s)"
 	@# Index a tiny generated ledger once, so numba compiles the index build's loops into its
 	@# disk cache now rather than on the first real `lianxin ledger index` (7-14 s once).
 	@tmp=$$(mktemp -d) && $(BIN)/lianxin ledger generate -o $$tmp --accounts 500 --transfers 5000 --flows 5 \
@@ -21,12 +23,10 @@ $(BIN)/lianxin: pyproject.toml
 
 install: $(BIN)/lianxin
 
-# Front-end libraries (npm) copied into lianxin/static/vendor by lianxin.core.vendor;
-# pages still render (without map and charts) on a checkout that has no vendor step yet.
+# Front-end libraries (npm) copied into lianxin/static/vendor by lianxin.core.vendor.
 static: install
-	@if $(BIN)/python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('lianxin.core.vendor') is None)"; \
-	then $(BIN)/python -m lianxin.core.vendor; \
-	else echo "static: lianxin.core.vendor is not in this checkout; no front-end libraries to copy"; fi
+	@echo "static: copying the map, chart and htmx libraries from npm into lianxin/static/vendor"
+	$(BIN)/python -m lianxin.core.vendor
 
 demo: install static
 	$(BIN)/lianxin migrate --no-input
@@ -34,7 +34,15 @@ demo: install static
 	@echo "Lianxin is at http://$(HOST):$(PORT)/  (demo users and password: see README)"
 	$(BIN)/uvicorn lianxin.asgi:application --host $(HOST) --port $(PORT)
 
-test: install
+# The house checks: lint and format (ruff), types (mypy), no missing migration. The layering
+# test (tests/test_layering.py) runs with the suites.
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lianxin makemigrations --check --dry-run
+
+test: check
 	$(BIN)/pytest -m "not slow and not browser" $(PYTEST_ARGS)
 
 # pytest exits 5 when it collects no test: not a failure for a marker that has none yet.

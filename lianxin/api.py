@@ -56,6 +56,7 @@ def _field_errors(request, errors: list[dict], status: int):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
+    errors: list[dict[str, str | None]]
     if hasattr(exc, "error_dict"):
         errors = [
             {"field": field, "message": str(message)}

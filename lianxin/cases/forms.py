@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +16,7 @@ from lianxin.core.forms import BigRadioSelect
 RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
 
-class PhoneCleaning:
+class PhoneCleaning(forms.Form):
     """Check an optional mobile number with the one validator of core.pii, so every problem shows at once."""
 
     def clean_contact_phone(self) -> str:
@@ -40,7 +42,7 @@ class CartStopForm(LocationFields):
 class CartContactForm(PhoneCleaning, forms.Form):
     """One contact at the cart; the submit button says whether it was solved on the spot."""
 
-    category = forms.ModelChoiceField(
+    category: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, label=_("What is it about?"), widget=BigRadioSelect, empty_label=None, to_field_name="code"
     )
     description = forms.CharField(
@@ -63,13 +65,13 @@ class CartContactForm(PhoneCleaning, forms.Form):
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = categories
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = categories
 
 
 class OnlineRequestForm(PhoneCleaning, LocationFields):
     """A resident's own request, signed in or not."""
 
-    category = forms.ModelChoiceField(
+    category: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, label=_("What is it about?"), widget=BigRadioSelect, empty_label=None, to_field_name="code"
     )
     description = forms.CharField(
@@ -87,7 +89,7 @@ class OnlineRequestForm(PhoneCleaning, LocationFields):
 
     def __init__(self, *args, categories, ask_contact: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = categories
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = categories
         if not ask_contact:
             for name in ("contact_name", "contact_phone", "is_anonymous"):
                 del self.fields[name]
@@ -109,8 +111,10 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args, categories, grids: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("Any category"))] + [(c.code, c.name) for c in categories]
-        self.fields["grid"].choices = [("", _("Any grid"))] + list(grids)
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", _("Any category"))] + [
+            (c.code, c.name) for c in categories
+        ]
+        cast(forms.ChoiceField, self.fields["grid"]).choices = [("", _("Any grid")), *grids]
 
     def filters(self, *, default_box: str = "all") -> CaseFilters:
         """Return the CaseFilters of the valid part of the query (bad values are ignored, and shown)."""
@@ -131,7 +135,7 @@ class InboxFilterForm(forms.Form):
 class TransitionForm(forms.Form):
     to_status = forms.ChoiceField(choices=Status.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
-    resolution = forms.ChoiceField(label=_("Resolution"), required=False, choices=[("", "—")] + Resolution.choices)
+    resolution = forms.ChoiceField(label=_("Resolution"), required=False, choices=[("", "—"), *Resolution.choices])
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
     partner = forms.IntegerField(label=_("Department"), required=False)
     merge_into = forms.CharField(label=_("Case to merge into"), required=False, max_length=20)

@@ -260,9 +260,11 @@ def request_public_filter(*, station: Station, data, now: dt.datetime) -> QueryS
 def _request_json(case: Case) -> dict:
     """Return one service request of request_public_list() in GeoReport field names (no personal data)."""
     published = case.channel in PUBLISHED_CHANNELS
-    notes, referrals = case.public_events_newest_first, case.referrals_newest_first
+    # Both lists come from Prefetch(to_attr=...) in request_public_list().
+    notes: list[CaseEvent] = case.public_events_newest_first  # type: ignore[attr-defined]
+    referrals: list[Referral] = case.referrals_newest_first  # type: ignore[attr-defined]
     opened = next((e for e in reversed(notes) if e.kind == EventKind.OPENED), None)
-    agency = referrals[0].partner.name if referrals else (case.team.name if case.team_id else None)
+    agency = referrals[0].partner.name if referrals else (case.team.name if case.team else None)
     return {
         "service_request_id": case.number,
         "token": case.public_token,

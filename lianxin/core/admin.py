@@ -37,7 +37,8 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "station", "is_active")
     search_fields = ("username", "display_name")
     readonly_fields = ("masked_phone",)
-    fieldsets = BaseUserAdmin.fieldsets + (
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Lianxin"), {"fields": ("station", "role", "display_name", "partner", "masked_phone")}),
     )
 

@@ -1,6 +1,6 @@
 """API pieces shared by every router: input types, the paging class, the error shapes, `viewer`."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Schema
@@ -70,6 +70,6 @@ WRITE_ERRORS = {
 }
 
 
-def viewer(request: HttpRequest):
-    """Return the authenticated user of an API request (token or session)."""
-    return request.auth
+def viewer(request: HttpRequest) -> Any:
+    """Return the authenticated user of an API request (token or session; ninja sets request.auth)."""
+    return getattr(request, "auth", None)

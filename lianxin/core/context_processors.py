@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.utils.functional import Promise
 
 from lianxin.core.plugins import menu_for
 
@@ -20,7 +21,7 @@ def vendor_available() -> dict[str, bool]:
     return {name: all(finders.find(path) for path in paths) for name, paths in VENDOR_ASSETS.items()}
 
 
-def nav_links(user) -> list[tuple[str, str]]:
+def nav_links(user) -> list[tuple[str, str | Promise]]:
     """Return the (url name, label) pairs of the main menu for user's role, from every app's plugin."""
     return [(entry.url_name, entry.label) for entry in menu_for(user)]
 

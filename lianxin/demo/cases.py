@@ -31,7 +31,7 @@ from lianxin.cases.services import (
     categories_create,
     referral_reply,
 )
-from lianxin.core.models import Station
+from lianxin.core.models import Station, User
 from lianxin.demo.base import Demo
 from lianxin.places.layout import random_point_in as point_in
 
@@ -486,7 +486,7 @@ class Plan:
     channel: str
     code: str  # "" for a cart outing
     fate: str = "normal"  # normal | rejected | merged | stuck | rated | resolved (awaits a rating) | new
-    reporter_user: object = None  # a resident who files online; None picks one at random
+    reporter_user: User | None = None  # a resident who files online; None picks one at random
 
 
 class History:
@@ -611,7 +611,7 @@ class History:
         category = demo.categories[plan.code]
         description = rng.choice(self.by_group[plan.code][9])
         kw: dict = {}
-        actor = None
+        actor: User | None = None
         if plan.channel in (Channel.ONLINE, Channel.OPEN311):
             actor = plan.reporter_user or rng.choice(demo.resident_users)
             if plan.channel == Channel.OPEN311 and rng.random() < 0.5:
@@ -695,16 +695,17 @@ class History:
         ):
             return case_transition(
                 case=case,
-                actor=self.demo.chiefs.get(case.grid_id, self.demo.users["chief"]),
+                actor=self.demo.chiefs.get(case.grid_id or 0, self.demo.users["chief"]),
                 to_status=Status.MERGED,
                 merge_into=self.previous,
                 now=t,
             )
         was_referred = case.status == Status.REFERRED
         if was_referred:
-            t = self._referral_replied(case, t)
-            if t is None:
+            replied_at = self._referral_replied(case, t)
+            if replied_at is None:
                 return case
+            t = replied_at
         else:
             if rng.random() < ACCEPTED_FIRST_SHARE:
                 case = case_transition(case=case, actor=worker, to_status=Status.ACCEPTED, now=t)
@@ -759,10 +760,14 @@ class History:
     def _referral_replied(self, case: Case, t: dt.datetime) -> dt.datetime | None:
         """Let the department reply to the case's referral; return when, or None if not yet."""
         referral = case.referrals.select_related("partner").first()
+        if referral is None:
+            return None
         reply_at = referral.sent_at + dt.timedelta(hours=referral.partner.reply_hours * self.rng.uniform(0.2, 1.2))
         if reply_at >= self.now:
             return None
         liaison = self.demo.liaisons.get(referral.partner.code)
+        if liaison is None:
+            return None
         referral_reply(
             referral=referral,
             actor=liaison,
@@ -780,7 +785,7 @@ class History:
         rng, now = self.rng, self.now
         if keep_resolved:
             return case
-        if case.reporter_user_id is not None and (must_rate or rng.random() < RATED_SHARE):
+        if case.reporter_user is not None and (must_rate or rng.random() < RATED_SHARE):
             rated_at = self._step(resolved_at, 30, 3 * 24 * 60)
             if rated_at >= now:
                 return case

@@ -102,7 +102,7 @@ def _residents(demo: Demo) -> None:
         )
     # Every grid has at least one elder living alone and one bedridden elder (home ID visits).
     for grid in demo.grids:
-        elders = [r for r in rows[1:] if r.grid is grid and (today - r.born_on).days >= 60 * 366]
+        elders = [r for r in rows[1:] if r.grid is grid and r.born_on and (today - r.born_on).days >= 60 * 366]
         if len(elders) >= 2:
             elders[0].is_living_alone = True
             elders[1].is_bedridden = True
@@ -170,8 +170,8 @@ def _volunteers(demo: Demo) -> None:
     for i in range(1, LOOKOUT_COUNT):
         volunteer(f"lookout{i:03d}", Role.LOOKOUT, min_age=22, max_age=65, female_share=0.45)
     users = users_create(station=demo.station, users=rows)
-    for person, user in zip(people, users, strict=True):
-        person.user = user
+    for resident, user in zip(people, users, strict=True):
+        resident.user = user
     residents_create(station=demo.station, residents=[*demo_people, *people])
     patrol = [demo.users["volunteer"]] + [x for x in users if x.username.startswith("patrol")]
     border = [x for x in users if x.username.startswith("border")]

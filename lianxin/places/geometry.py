@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import shapely
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 
 GRID_CACHE_SECONDS = 60.0
 
@@ -24,7 +25,7 @@ _cache: dict[int, tuple[float, list[_PreparedGrid]]] = {}
 @dataclass(frozen=True)
 class _PreparedGrid:
     grid_id: int
-    geometry: object
+    geometry: BaseGeometry
 
 
 def boundary_error(geojson) -> str | None:

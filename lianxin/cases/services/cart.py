@@ -29,6 +29,8 @@ def cart_stop_start(
     """Start an outing of the service cart at place; an earlier open stop of actor ends now."""
     now = _now(now)
     _require_role(actor, INTAKE_ROLES, _("Your role may not run the service cart."))
+    if actor.station_id is None:
+        raise PermissionDenied(_("Your account belongs to no station."))
     place = (place or "").strip()
     if not place:
         raise ValidationError({"place": [_("Say where the cart is.")]})
@@ -74,6 +76,8 @@ def cart_contact_record(
             raise ValidationError({"stop": [_("That cart stop belongs to another station.")]})
         if lat is None and stop.lat is not None:
             lat, lon = stop.lat, stop.lon
+    if actor.station is None:
+        raise PermissionDenied(_("Your account belongs to no station."))
     case = case_open(
         station=actor.station,
         actor=actor,

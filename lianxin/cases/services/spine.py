@@ -119,7 +119,7 @@ def case_open(
     station: Station,
     actor: User | None,
     channel: str,
-    category: Category,
+    category: Category | None,
     description: str,
     title: str = "",
     lat: float | None = None,
@@ -181,10 +181,13 @@ def case_open(
             errors["media_url"] = [_("Give the media as an http or https address.")]
     if errors:
         raise ValidationError(errors)
+    assert category is not None  # _validate_open refused anything but a category of this station
     if actor is not None and actor.role == Role.RESIDENT and reporter is None:
         reporter = Resident.objects.filter(user=actor).first()
 
-    grid_id = grid_id_for_point(station_id=station.id, lat=lat, lon=lon) if lat is not None else None
+    grid_id = (
+        grid_id_for_point(station_id=station.id, lat=lat, lon=lon) if lat is not None and lon is not None else None
+    )
     if grid_id is None and reporter is not None and lat is None:
         grid_id = reporter.grid_id
     team = _route_team(station=station, grid_id=grid_id, category=category)
@@ -238,7 +241,7 @@ def case_open(
             else ("category" if team is not None and team.id == category.default_team_id else "duty_desk"),
         },
     )
-    if category.referral_partner_id is not None:
+    if category.referral_partner is not None:
         _refer(case, actor=None, partner=category.referral_partner, note=_("Referred by the category's rule."), now=now)
     return case
 
@@ -294,7 +297,7 @@ def case_transition(
     if errors:
         raise ValidationError(errors)
 
-    if to_status == Status.REFERRED:
+    if to_status == Status.REFERRED and partner is not None:  # a referral without a partner was refused above
         _refer(case, actor=actor, partner=partner, note=note.strip(), now=now)
         return case
     from_status = case.status
@@ -320,7 +323,7 @@ def case_transition(
         fields += ["merged_into", "closed_at"]
     case.save(update_fields=fields)
     data = {"resolution": resolution} if to_status == Status.RESOLVED else {}
-    if to_status == Status.MERGED:
+    if to_status == Status.MERGED and merge_into is not None:  # a merge without a target was refused above
         data = {"merge_into": merge_into.number}
         _event(
             merge_into,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from lianxin.cases.models import Case, Channel, Status
@@ -18,7 +19,7 @@ REFERRALS_PAGE_SIZE = 25
 # Who may be picked as an assignee on the case page (the service accepts any staff member).
 STATUS_LABELS = dict(Status.choices)
 # The button that moves a case into each status.
-TRANSITION_VERBS = {
+TRANSITION_VERBS: dict[str, Promise] = {
     Status.ACCEPTED: gettext_lazy("Accept"),
     Status.IN_PROGRESS: gettext_lazy("Start work"),
     Status.REFERRED: gettext_lazy("Refer to a department"),

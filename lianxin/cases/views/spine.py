@@ -120,7 +120,7 @@ def _personal_fields(user, case) -> list[dict]:
         target, attr = locate(case)
         value = getattr(target, attr) if target is not None else None
         masked = personal_data_display(viewer=user, value=value)
-        if masked:
+        if masked and value is not None:
             shown.append({"key": key, "label": label, "masked": masked, "may_reveal": may_see_whole(user, value.kind)})
     return shown
 
@@ -135,8 +135,8 @@ def case_detail(request, pk: int):
     if case.lat is not None or case.grid_id is not None:
         map_data = {
             "point": [case.lat, case.lon] if case.lat is not None else None,
-            "grid": case.grid.boundary if case.grid_id else None,
-            "grid_name": case.grid.name if case.grid_id else "",
+            "grid": case.grid.boundary if case.grid else None,
+            "grid_name": case.grid.name if case.grid else "",
         }
     transitions = [
         {"status": s, "verb": TRANSITION_VERBS[s], "needs_input": s in TRANSITIONS_WITH_INPUT}

@@ -32,4 +32,4 @@ def stars(rating) -> str:
 @register.filter
 def audit_word(code: str) -> str:
     """Return the readable name of an audit action, record type or field code."""
-    return AUDIT_WORDS.get(code, code)
+    return str(AUDIT_WORDS.get(code, code))
