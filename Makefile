@@ -28,11 +28,14 @@ static: install
 	@echo "static: copying the map, chart and htmx libraries from npm into lianxin/static/vendor"
 	$(BIN)/python -m lianxin.core.vendor
 
+# The demo runs in demo mode (LIANXIN_DEMO=1): debug on, the repository's public keys, a
+# banner on every page. Production (no LIANXIN_DEMO) refuses to start with those keys.
+demo: export LIANXIN_DEMO = 1
 demo: install static
 	$(BIN)/lianxin migrate --no-input
 	$(BIN)/lianxin seed_demo
-	@echo "Lianxin is at http://$(HOST):$(PORT)/  (demo users and password: see README)"
-	$(BIN)/uvicorn lianxin.asgi:application --host $(HOST) --port $(PORT)
+	@echo "Lianxin is at http://$(HOST):$(PORT)/  (demo mode; demo users and password: see README)"
+	$(BIN)/uvicorn lianxin.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 
 # The house checks: lint and format (ruff), types (mypy), no missing migration. The layering
 # test (tests/test_layering.py) runs with the suites.

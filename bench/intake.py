@@ -99,6 +99,7 @@ def child(url: str, *, count: int, runs: int) -> int:
 
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianxin.settings")
+    os.environ.setdefault("LIANXIN_DEMO", "1")  # a throwaway database with the public demo keys
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -1,7 +1,10 @@
 """Django settings for Lianxin.
 
-Defaults run the platform on an embedded SQLite database under ./var with no other
-service; production sets DATABASE_URL, LIANXIN_SECRET_KEY and LIANXIN_PII_KEY.
+Two modes. Demo mode (LIANXIN_DEMO=1, which `make demo` and the tests set) runs on an
+embedded SQLite database under ./var with the repository's public keys, debug on, and says
+so on every page. Outside it (production) debug is off and the process refuses to start
+unless LIANXIN_SECRET_KEY and LIANXIN_PII_KEY (or LIANXIN_PII_KEYS) are set to values of
+its own: the repository's published ones decrypt nothing that matters.
 """
 
 from __future__ import annotations
@@ -10,13 +13,25 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("LIANXIN_DATA_DIR", BASE_DIR.parent / "var"))
 
-DEBUG = os.environ.get("LIANXIN_DEBUG", "1") == "1"
-# The development key is public on purpose; production must set its own.
-SECRET_KEY = os.environ.get("LIANXIN_SECRET_KEY", "lianxin-dev-only-secret-key-change-me-in-production")
+DEMO_MODE = os.environ.get("LIANXIN_DEMO", "0") == "1"
+DEBUG = os.environ.get("LIANXIN_DEBUG", "1" if DEMO_MODE else "0") == "1"
+
+# Keys published in this repository: fine for the demo, refused anywhere else.
+PUBLISHED_SECRET_KEYS = frozenset({"lianxin-dev-only-secret-key-change-me-in-production"})
+PUBLISHED_PII_KEYS = frozenset({"lianxin-demo-pii-key-not-for-production"})
+SECRET_KEY = os.environ.get(
+    "LIANXIN_SECRET_KEY", "lianxin-dev-only-secret-key-change-me-in-production" if DEMO_MODE else ""
+)
+if not DEMO_MODE and (not SECRET_KEY or SECRET_KEY in PUBLISHED_SECRET_KEYS):
+    raise ImproperlyConfigured(
+        "LIANXIN_SECRET_KEY is unset or a value published in the repository; set a secret of your own "
+        "(or LIANXIN_DEMO=1 for the demo station)."
+    )
 ALLOWED_HOSTS = os.environ.get("LIANXIN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -140,9 +155,32 @@ LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
 
-# Key for personal data at rest (ID and phone numbers). The default is for the demo
-# only; production sets LIANXIN_PII_KEY and keeps it out of the database backups.
-LIANXIN_PII_KEY = os.environ.get("LIANXIN_PII_KEY", "lianxin-demo-pii-key-not-for-production")
+
+# Keys for personal data at rest (ID and phone numbers), newest first, each with an id that
+# every ciphertext carries: LIANXIN_PII_KEYS="k2:secret2,k1:secret1" (the first encrypts and
+# keys the search digests, all decrypt; `lianxin pii rotate` moves old rows to the first), or
+# one LIANXIN_PII_KEY (id "k1"). The demo's key is public; production sets its own and keeps it
+# out of the database backups.
+def _pii_keys() -> tuple[tuple[str, str], ...]:
+    listed = os.environ.get("LIANXIN_PII_KEYS", "").strip()
+    if listed:
+        pairs = []
+        for item in listed.split(","):
+            key_id, _sep, secret = item.strip().partition(":")
+            if not key_id or not secret:
+                raise ImproperlyConfigured("LIANXIN_PII_KEYS must read id:secret,id:secret (newest first)")
+            pairs.append((key_id, secret))
+        return tuple(pairs)
+    single = os.environ.get("LIANXIN_PII_KEY", "lianxin-demo-pii-key-not-for-production" if DEMO_MODE else "")
+    return (("k1", single),) if single else ()
+
+
+LIANXIN_PII_KEYS = _pii_keys()
+if not DEMO_MODE and (not LIANXIN_PII_KEYS or any(secret in PUBLISHED_PII_KEYS for _id, secret in LIANXIN_PII_KEYS)):
+    raise ImproperlyConfigured(
+        "LIANXIN_PII_KEY (or LIANXIN_PII_KEYS) is unset or a value published in the repository; set a key of your "
+        "own and keep it out of database backups (or LIANXIN_DEMO=1 for the demo station)."
+    )
 
 # Leaflet tile URL template; empty means no base map, so grids and points draw on a
 # blank background (offline deployments).

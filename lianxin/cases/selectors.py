@@ -131,8 +131,8 @@ def _search_q(user: User, q: str) -> Q:
         except Exception:
             pass
         else:
-            phone_digest = pii.digest(pii.KIND_PHONE, q)
-            return Q(contact_phone_digest=phone_digest) | Q(reporter__phone_digest=phone_digest)
+            phone_digests = pii.digests(pii.KIND_PHONE, q)
+            return Q(contact_phone_digest__in=phone_digests) | Q(reporter__phone_digest__in=phone_digests)
     by_text = Q(number__icontains=q) | Q(title__icontains=q)
     if has_role(user, CASEWORKER_ROLES):
         by_text |= Q(contact_name__icontains=q) | Q(reporter__name__icontains=q)

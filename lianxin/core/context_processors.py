@@ -30,6 +30,7 @@ def lianxin(request) -> dict:
     return {
         "nav_links": nav_links(request.user),
         "vendor": vendor_available(),
+        "demo_mode": settings.DEMO_MODE,
         # Times are stored in UTC and shown in the station's own zone.
         "station_time_zone": settings.STATION_TIME_ZONE,
         "map_tile_url": settings.LIANXIN_MAP_TILE_URL,

@@ -1,9 +1,14 @@
 """Personal data: mainland ID-card and mobile numbers.
 
 One field type (`PersonalDataField`) carries both kinds. At rest the value is
-AES-GCM ciphertext under a key derived from settings.LIANXIN_PII_KEY; a sibling
-column `<name>_digest` holds a keyed HMAC of the normalised value so an officer can
-still find a resident by exact phone or ID number. In Python the value is a
+AES-GCM ciphertext `v2:<key id>:<base64>` under a key derived from one of
+settings.LIANXIN_PII_KEYS (the first encrypts, all decrypt; `lianxin pii rotate` moves
+rows to the first); a sibling column `<name>_digest` holds a keyed HMAC of the
+normalised value under the first key, so an officer can still find a resident by exact
+phone or ID number (searches try every configured key's digest during a rotation). A
+value that no configured key decrypts (a lost or changed key) reads as "unavailable"
+and is logged: the page, the list and the API keep working, and saving the row keeps
+the ciphertext as it was. In Python the value is a
 `PersonalData`, whose str() is the masked form, so lists, logs and exports are
 masked unless code asks for `.reveal()`; the only caller that shows a whole value
 to a person is core.services.personal_data_reveal, which writes the audit row.
@@ -12,12 +17,15 @@ to a person is core.services.personal_data_reveal, which writes the audit row.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import logging
 import os
 import re
 from functools import lru_cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -30,8 +38,17 @@ KIND_PHONE = "phone"
 KIND_ID_CARD = "id_card"
 KINDS = (KIND_PHONE, KIND_ID_CARD)
 
-CIPHERTEXT_PREFIX = "v1:"
+# v2:<key id>:<base64 nonce + sealed>; v1:<base64> (before key ids) is read with every key.
+CIPHERTEXT_PREFIX = "v2:"
+LEGACY_PREFIX = "v1:"
 AES_NONCE_BYTES = 12
+
+logger = logging.getLogger("lianxin.pii")
+
+
+class UndecryptableError(ValueError):
+    """No configured key opens this ciphertext (the key was lost or changed), or it was tampered with."""
+
 
 # GB 11643-1999: weights of the first 17 digits and the check character for sum mod 11.
 ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -88,39 +105,80 @@ def mask(kind: str, value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _keys(secret: str) -> tuple[bytes, bytes]:
-    """Derive the encryption key and the digest key from the configured secret."""
+    """Derive the encryption key and the digest key from one configured secret."""
     material = HKDF(algorithm=hashes.SHA256(), length=64, salt=b"lianxin-pii", info=b"v1").derive(secret.encode())
     return material[:32], material[32:]
 
 
-def _secret() -> str:
-    return settings.LIANXIN_PII_KEY
+def configured_keys() -> tuple[tuple[str, str], ...]:
+    """Return (key id, secret) pairs, newest first; raises ValueError when none is configured."""
+    keys = tuple(settings.LIANXIN_PII_KEYS)
+    if not keys:
+        raise ValueError("no personal-data key is configured (LIANXIN_PII_KEY or LIANXIN_PII_KEYS)")
+    return keys
+
+
+def current_key_id() -> str:
+    return configured_keys()[0][0]
+
+
+def key_id_of(token: str) -> str | None:
+    """Return the key id a ciphertext names (None for a legacy v1 one)."""
+    if token.startswith(CIPHERTEXT_PREFIX):
+        return token[len(CIPHERTEXT_PREFIX) :].split(":", 1)[0]
+    return None
 
 
 def encrypt(plaintext: str) -> str:
-    """Return printable AES-GCM ciphertext of plaintext (a fresh nonce each call)."""
-    enc_key, _digest_key = _keys(_secret())
+    """Return printable AES-GCM ciphertext of plaintext under the newest key (a fresh nonce each call)."""
+    key_id, secret = configured_keys()[0]
+    enc_key, _digest_key = _keys(secret)
     nonce = os.urandom(AES_NONCE_BYTES)
     sealed = AESGCM(enc_key).encrypt(nonce, plaintext.encode(), None)
-    return CIPHERTEXT_PREFIX + base64.b64encode(nonce + sealed).decode()
+    return f"{CIPHERTEXT_PREFIX}{key_id}:{base64.b64encode(nonce + sealed).decode()}"
 
 
-def decrypt(token: str) -> str:
-    """Return the plaintext of a token from encrypt(); raises ValueError if it was tampered with."""
-    if not token.startswith(CIPHERTEXT_PREFIX):
-        raise ValueError("not a Lianxin personal-data ciphertext")
-    enc_key, _digest_key = _keys(_secret())
-    raw = base64.b64decode(token[len(CIPHERTEXT_PREFIX) :])
+def _open(secret: str, payload: str) -> str:
+    raw = base64.b64decode(payload, validate=True)
+    enc_key, _digest_key = _keys(secret)
     return AESGCM(enc_key).decrypt(raw[:AES_NONCE_BYTES], raw[AES_NONCE_BYTES:], None).decode()
 
 
+def decrypt(token: str) -> str:
+    """Return the plaintext of a token from encrypt(); raises UndecryptableError if no key opens it."""
+    keys = dict(configured_keys())
+    try:
+        if token.startswith(CIPHERTEXT_PREFIX):
+            key_id, _sep, payload = token[len(CIPHERTEXT_PREFIX) :].partition(":")
+            if key_id not in keys:
+                raise UndecryptableError(f"the key {key_id!r} is not configured")
+            return _open(keys[key_id], payload)
+        if token.startswith(LEGACY_PREFIX):
+            for secret in keys.values():
+                try:
+                    return _open(secret, token[len(LEGACY_PREFIX) :])
+                except InvalidTag:
+                    continue
+            raise UndecryptableError("no configured key opens this legacy ciphertext")
+    except (InvalidTag, binascii.Error, UnicodeDecodeError) as exc:
+        raise UndecryptableError("the ciphertext was tampered with or its key changed") from exc
+    raise UndecryptableError("not a Lianxin personal-data ciphertext")
+
+
 def digest(kind: str, raw: str) -> str:
-    """Return the keyed exact-match digest of a value (normalised first), hex."""
-    _enc_key, digest_key = _keys(_secret())
+    """Return the keyed exact-match digest of a value (normalised first) under the newest key, hex."""
+    return digests(kind, raw)[0]
+
+
+def digests(kind: str, raw: str) -> list[str]:
+    """Return the value's digest under every configured key, newest first (search during a rotation)."""
     value = normalise(kind, raw)
-    return hmac.new(digest_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return [
+        hmac.new(_keys(secret)[1], f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+        for _key_id, secret in configured_keys()
+    ]
 
 
 class PersonalData:
@@ -165,6 +223,39 @@ class PersonalData:
         return bool(self._value)
 
 
+class UnavailablePersonalData(PersonalData):
+    """A stored value no configured key opens: shows as unavailable, and saves back its ciphertext unchanged."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, kind: str, token: str):
+        super().__init__(kind, "")
+        self.token = token
+
+    def reveal(self) -> str:
+        return str(UNAVAILABLE_TEXT)
+
+    @property
+    def masked(self) -> str:
+        return str(UNAVAILABLE_TEXT)
+
+    @property
+    def last4(self) -> str:
+        return ""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UnavailablePersonalData) and other.token == self.token
+
+    def __hash__(self) -> int:
+        return hash(self.token)
+
+
+UNAVAILABLE_TEXT = _("(unavailable)")
+
+
 class PersonalDataField(models.TextField):
     """Encrypted personal data with an indexed keyed digest column beside it.
 
@@ -206,7 +297,13 @@ class PersonalDataField(models.TextField):
     def from_db_value(self, value, expression, connection):
         if not value:
             return None
-        return PersonalData(self.kind, decrypt(value))
+        try:
+            return PersonalData(self.kind, decrypt(value))
+        except UndecryptableError as exc:
+            logger.warning(
+                "personal data of kind %s (key %s) cannot be decrypted: %s", self.kind, key_id_of(value), exc
+            )
+            return UnavailablePersonalData(self.kind, value)
 
     def to_python(self, value):
         return self._wrap(value)
@@ -214,6 +311,8 @@ class PersonalDataField(models.TextField):
     def get_prep_value(self, value):
         if value is None or value == "":
             return ""
+        if isinstance(value, UnavailablePersonalData):
+            return value.token
         if isinstance(value, PersonalData):
             return encrypt(value.reveal())
         return encrypt(validate(self.kind, value))
@@ -221,7 +320,8 @@ class PersonalDataField(models.TextField):
     def pre_save(self, model_instance, add):
         value = self._wrap(getattr(model_instance, self.attname))
         setattr(model_instance, self.attname, value)
-        setattr(model_instance, f"{self.name}_digest", digest(self.kind, value.reveal()) if value else "")
+        if not isinstance(value, UnavailablePersonalData):  # its digest stays what it was
+            setattr(model_instance, f"{self.name}_digest", digest(self.kind, value.reveal()) if value else "")
         return value
 
     def value_to_string(self, obj):

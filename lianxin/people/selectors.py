@@ -57,7 +57,7 @@ def resident_list_for(*, user: User, q: str = "", grid_id: int | None = None) ->
                 pii.validate(kind, q)
             except ValidationError:
                 continue
-            by = Q(**{column: pii.digest(kind, q)})
+            by = Q(**{f"{column}__in": pii.digests(kind, q)})
         residents = residents.filter(by)
     return residents.order_by("name", "id")
 

@@ -1,7 +1,6 @@
 """Personal data: validation, masking, encryption at rest, digest search, audited reveal."""
 
 import pytest
-from cryptography.exceptions import InvalidTag
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from hypothesis import given
@@ -70,7 +69,7 @@ def test_values_are_encrypted_at_rest_and_found_by_digest(world):
     with connection.cursor() as cursor:
         cursor.execute("SELECT phone, id_number FROM people_resident WHERE id = %s", [resident.pk])
         raw_phone, raw_id = cursor.fetchone()
-    assert "13812345678" not in raw_phone and raw_phone.startswith("v1:")
+    assert "13812345678" not in raw_phone and raw_phone.startswith("v2:k1:")
     assert "11010519491231002X" not in raw_id
     found = Resident.objects.get(station=world.station, phone_digest=pii.digest(pii.KIND_PHONE, "138-1234-5678"))
     assert found.pk == resident.pk
@@ -88,7 +87,7 @@ def test_saving_an_invalid_number_is_refused_before_writing(world):
 def test_tampered_ciphertext_is_detected():
     token = pii.encrypt("13812345678")
     broken = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
-    with pytest.raises(InvalidTag):
+    with pytest.raises(pii.UndecryptableError):  # a ValueError
         pii.decrypt(broken)
     assert pii.decrypt(token) == "13812345678"
 
@@ -108,3 +107,68 @@ def test_volunteer_never_sees_an_id_number_even_masked(world):
     assert personal_data_display(viewer=world.volunteer, value=world.resident.id_number) == ""
     assert personal_data_display(viewer=world.grid_member, value=world.resident.id_number) == "1101**********002X"
     assert personal_data_display(viewer=world.resident_user, value=world.resident.phone) == ""
+
+
+# --- key ids, rotation, a lost key ------------------------------------------------------------------------------
+
+
+def _raw_phone(resident_pk: int) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM people_resident WHERE id = %s", [resident_pk])
+        return cursor.fetchone()[0]
+
+
+def test_a_new_key_first_keeps_old_rows_readable_and_rotate_moves_them(world, settings):
+    from django.core.management import call_command
+
+    from lianxin.people.models import Resident
+    from lianxin.people.selectors import resident_list_for
+
+    old = settings.LIANXIN_PII_KEYS
+    assert _raw_phone(world.resident.pk).startswith("v2:k1:")
+    settings.LIANXIN_PII_KEYS = (("k2", "a-new-key-of-this-station"), *old)
+    resident = Resident.objects.get(pk=world.resident.pk)
+    assert resident.phone.reveal() == "13812345678"
+    # Found by phone although its digest is still under the old key.
+    assert world.resident in list(resident_list_for(user=world.officer, q="13812345678"))
+    out = __import__("io").StringIO()
+    call_command("pii", "rotate", "--batch", "2", stdout=out)
+    assert "people.Resident=" in out.getvalue()
+    assert _raw_phone(world.resident.pk).startswith("v2:k2:")
+    call_command("pii", "rotate", stdout=out)  # again: nothing left to do, nothing broken
+    settings.LIANXIN_PII_KEYS = (("k2", "a-new-key-of-this-station"),)  # the old key retired
+    assert Resident.objects.get(pk=world.resident.pk).phone.reveal() == "13812345678"
+    assert world.resident in list(resident_list_for(user=world.officer, q="13812345678"))
+
+
+def test_a_lost_key_shows_unavailable_and_never_500s(world, settings, client_for, caplog):
+    from lianxin.people.models import Resident
+
+    before = _raw_phone(world.resident.pk)
+    settings.LIANXIN_PII_KEYS = (("k9", "some-other-key"),)
+    resident = Resident.objects.get(pk=world.resident.pk)
+    assert isinstance(resident.phone, pii.UnavailablePersonalData)
+    assert str(resident.phone) == str(pii.UNAVAILABLE_TEXT)
+    assert "cannot be decrypted" in caplog.text
+    resident.name = "王秀兰改"
+    resident.save()  # a full save keeps the ciphertext it could not read
+    assert _raw_phone(world.resident.pk) == before
+    assert client_for(world.officer).get("/cases/").status_code == 200
+    page = client_for(world.chief).get(f"/api/v1/people/{world.resident.pk}")
+    assert page.status_code == 200 and page.json()["phone"] == str(pii.UNAVAILABLE_TEXT)
+
+
+def test_a_legacy_v1_ciphertext_is_still_read():
+    import base64
+    import os as _os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    enc_key, _digest_key = pii._keys(pii.configured_keys()[0][1])
+    nonce = _os.urandom(pii.AES_NONCE_BYTES)
+    token = "v1:" + base64.b64encode(nonce + AESGCM(enc_key).encrypt(nonce, b"13812345678", None)).decode()
+    assert pii.decrypt(token) == "13812345678"
+    with pytest.raises(pii.UndecryptableError):
+        pii.decrypt("v2:k1:not-base64!!")
