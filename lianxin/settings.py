@@ -133,8 +133,25 @@ TASKS = {
     }
 }
 
-# Redis for live push across several web processes (lianxin.core.live); empty: in this process only.
+# Redis for live push across several web processes (lianxin.core.live) and the shared cache
+# (rate limits, the public Open311 list); empty: in this process only.
 LIANXIN_REDIS_URL = os.environ.get("LIANXIN_REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": LIANXIN_REDIS_URL}
+        if LIANXIN_REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lianxin"}
+    )
+}
+# Rate limits: scope -> (hits, window in seconds), per address or per user (lianxin.core.ratelimit).
+LIANXIN_RATE_LIMITS = {
+    "open311_list": (int(os.environ.get("LIANXIN_RATE_OPEN311_PER_MINUTE", "60")), 60),
+    "anonymous_filing": (int(os.environ.get("LIANXIN_RATE_FILING_PER_HOUR", "20")), 3600),
+    "reveal": (int(os.environ.get("LIANXIN_RATE_REVEALS_PER_HOUR", "60")), 3600),
+    "login": (int(os.environ.get("LIANXIN_RATE_LOGINS_PER_MINUTE", "20")), 60),
+}
+# Trust the first X-Forwarded-For hop for the caller's address (only behind your own proxy).
+LIANXIN_TRUST_X_FORWARDED_FOR = os.environ.get("LIANXIN_TRUST_X_FORWARDED_FOR", "0") == "1"
 
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True

@@ -25,6 +25,16 @@ def square(x0: float, y0: float, size: float = 0.01) -> dict:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with an empty cache (rate-limit counters, the cached Open311 list)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hash test passwords with a cheap hasher; the real PBKDF2 cost is for production."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

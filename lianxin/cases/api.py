@@ -30,9 +30,10 @@ from lianxin.cases.selectors import (
 from lianxin.cases.services import case_assign, case_note, case_open, case_rate, case_transition
 from lianxin.core import pii
 from lianxin.core.api import DB_ID_MAX, READ_ERRORS, WRITE_ERRORS, DbId, Paging, Text, is_storable, viewer
-from lianxin.core.roles import ASSIGNABLE_ROLES, may_see_masked
+from lianxin.core.roles import ASSIGNABLE_ROLES, CASEWORKER_ROLES, has_role, may_see_masked
 from lianxin.core.selectors import staff_list_for
 from lianxin.core.services import personal_data_display
+from lianxin.core.textmask import mask_numbers
 from lianxin.people.selectors import resident_get_for, team_list_for
 
 router = Router(tags=["cases"])
@@ -116,6 +117,11 @@ class CaseOut(Schema):
         return personal_data_display(viewer=viewer(context["request"]), value=obj.contact_phone)
 
 
+def _outcome_note_visible(case, context) -> bool:
+    """A resolution note or rejection reason is internal unless its writer showed it to the reporter."""
+    return case.is_outcome_note_public or has_role(viewer(context["request"]), CASEWORKER_ROLES)
+
+
 class CaseDetailOut(CaseOut):
     description: str
     resolution_note: str
@@ -127,12 +133,24 @@ class CaseDetailOut(CaseOut):
     actions: CaseActions = Field(description="What I may do to this case now.")
 
     @staticmethod
+    def resolve_resolution_note(obj, context) -> str:
+        return obj.resolution_note if _outcome_note_visible(obj, context) else ""
+
+    @staticmethod
+    def resolve_reject_reason(obj, context) -> str:
+        return obj.reject_reason if _outcome_note_visible(obj, context) else ""
+
+    @staticmethod
     def resolve_merged_into(obj) -> str | None:
         return obj.merged_into.number if obj.merged_into_id else None
 
     @staticmethod
     def resolve_actions(obj, context) -> CaseActions:
         return case_actions_for(user=viewer(context["request"]), case=obj)
+
+
+# Event data only caseworkers read (an outcome note its writer kept internal).
+INTERNAL_EVENT_DATA = frozenset({"internal_note"})
 
 
 class EventOut(Schema):
@@ -154,6 +172,19 @@ class EventOut(Schema):
     @staticmethod
     def resolve_actor_name(obj) -> str | None:
         return str(obj.actor) if obj.actor_id else None
+
+    @staticmethod
+    def resolve_text(obj, context) -> str:
+        # Public text never carries a whole personal number; caseworkers read what was written.
+        if has_role(viewer(context["request"]), CASEWORKER_ROLES):
+            return obj.text
+        return mask_numbers(obj.text)
+
+    @staticmethod
+    def resolve_data(obj, context) -> dict[str, Any]:
+        if has_role(viewer(context["request"]), CASEWORKER_ROLES):
+            return obj.data
+        return {k: v for k, v in obj.data.items() if k not in INTERNAL_EVENT_DATA}
 
 
 class CategoryOut(Schema):
@@ -203,6 +234,7 @@ class TransitionIn(Schema):
     note: Text = ""
     resolution: Resolution | None = Field(None, description="Required to resolve.")
     reason: Text = Field("", description="Required to reject.")
+    note_is_public: bool = Field(False, description="Show the note or reason to the reporter (internal otherwise).")
     partner_id: DbId | None = Field(None, description="The department, required to refer.")
     merge_into: Text = Field("", max_length=CASE_REF_MAX_CHARS, description="Id or number, required to merge.")
 
@@ -315,6 +347,7 @@ def case_transition_endpoint(request: HttpRequest, ref: str, payload: Transition
         actor=user,
         to_status=payload.to_status.value,
         note=payload.note,
+        note_is_public=payload.note_is_public,
         resolution=payload.resolution.value if payload.resolution else "",
         reason=payload.reason,
         partner=partner,

@@ -137,6 +137,7 @@ class TransitionForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
     resolution = forms.ChoiceField(label=_("Resolution"), required=False, choices=[("", "—"), *Resolution.choices])
     reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
+    note_is_public = forms.BooleanField(label=_("The resident may see this note"), required=False)
     partner = forms.IntegerField(label=_("Department"), required=False)
     merge_into = forms.CharField(label=_("Case to merge into"), required=False, max_length=20)
 

@@ -208,6 +208,8 @@ class Case(models.Model):
     resolution = models.CharField(_("resolution"), max_length=24, choices=Resolution.choices, blank=True)
     resolution_note = models.TextField(_("resolution note"), blank=True)
     reject_reason = models.CharField(_("reason for rejection"), max_length=200, blank=True)
+    # The resolution note or rejection reason is internal unless its writer showed it to the reporter.
+    is_outcome_note_public = models.BooleanField(_("outcome note shown to the reporter"), default=False)
     merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates")
     cart_stop = models.ForeignKey(CartStop, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases")
     people_served = models.PositiveSmallIntegerField(_("people served"), default=1)

@@ -9,9 +9,13 @@ Mapping:
   the case's latest public event; agency_responsible is the department a referral went
   to, else the team; times are ISO 8601 in the station's zone with its offset.
 
-The public GET never shows personal data: no reporter, no contact name or phone, and
-description and location only for requests that were themselves filed through Open311
-(other channels were not filed in public). Answers are JSON or XML by the path's
+The public GET never shows personal data: no reporter, no contact name or phone, no
+token (that goes only to the client that filed), description and location only for
+requests that were themselves filed through Open311 (other channels were not filed in
+public), and every text passes through core.textmask (phone, ID and card numbers masked)
+and is cut at STATUS_NOTES_MAX_CHARS. The list is paged (page, page_size: default
+PAGE_SIZE_DEFAULT, at most PAGE_SIZE_MAX), cached for LIST_CACHE_SECONDS in the shared
+cache, and limited per address (settings.LIANXIN_RATE_LIMITS["open311_list"]: 429). Answers are JSON or XML by the path's
 suffix; errors use the GeoReport shape: [{"code": 400, "description": "..."}], or
 <errors><error><code>400</code><description>...</description></error></errors>.
 """
@@ -19,6 +23,7 @@ suffix; errors use the GeoReport shape: [{"code": 400, "description": "..."}], o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 import zoneinfo
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -38,9 +44,12 @@ from django.views.decorators.http import require_http_methods
 from lianxin.cases.models import OPEN_STATUSES, Case, CaseEvent, Channel, EventKind, Referral
 from lianxin.cases.selectors import case_get_by_token, category_list_for
 from lianxin.cases.services import case_open
+from lianxin.cases.services.events import public_list_version
 from lianxin.core.api import is_storable
 from lianxin.core.models import Station
+from lianxin.core.ratelimit import client_address, rate_limited
 from lianxin.core.services import api_token_authenticate
+from lianxin.core.textmask import mask_numbers
 
 FORMAT_JSON = "json"
 FORMAT_XML = "xml"
@@ -51,6 +60,11 @@ XML_FORBIDDEN_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 DEFAULT_WINDOW_DAYS = 90
 # Most requests one GET returns (the spec lets a server cap its answers).
 MAX_REQUESTS_PER_QUERY = 1000
+PAGE_SIZE_DEFAULT = 50
+PAGE_SIZE_MAX = 200
+PAGE_MAX = 10_000
+STATUS_NOTES_MAX_CHARS = 500
+LIST_CACHE_SECONDS = 30
 MAX_IDS_PER_QUERY = 100
 # Requests filed through these channels were filed in public: their text and place are shown.
 PUBLISHED_CHANNELS = frozenset({Channel.OPEN311})
@@ -267,12 +281,11 @@ def _request_json(case: Case) -> dict:
     agency = referrals[0].partner.name if referrals else (case.team.name if case.team else None)
     return {
         "service_request_id": case.number,
-        "token": case.public_token,
         "status": "open" if case.status in OPEN_STATUSES else "closed",
-        "status_notes": notes[0].text if notes else None,
+        "status_notes": _public_text(notes[0].text) if notes else None,
         "service_name": case.category.name,
         "service_code": case.category.code,
-        "description": case.description if published else None,
+        "description": _public_text(case.description) if published else None,
         "agency_responsible": agency,
         "service_notice": None,
         "requested_datetime": _local(case.opened_at),
@@ -326,9 +339,40 @@ def request_list(request: HttpRequest):
     """requests.json: GET lists service requests with the standard filters; POST files one."""
     if request.method == "POST":
         return _request_create(request)
+    if rate_limited(scope="open311_list", key=client_address(request)):
+        raise Open311Error(429, _("Too many requests from this address; try again in a minute."))
     station = _station(request.GET)
-    cases = request_public_filter(station=station, data=request.GET, now=timezone.now())
-    return Answer([_request_json(c) for c in cases[:MAX_REQUESTS_PER_QUERY]])
+    page, size = (
+        _int_param(request.GET, "page", 1, PAGE_MAX),
+        _int_param(request.GET, "page_size", PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX),
+    )
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.GET.items()))
+    # The key names the station's public-list version, which every case event bumps: fresh within a write.
+    version = public_list_version(station.id)
+    cache_key = "lianxin:open311:list:" + hashlib.sha256(f"{station.id}:{version}?{query}".encode()).hexdigest()
+    rows = cache.get(cache_key)
+    if rows is None:
+        cases = request_public_filter(station=station, data=request.GET, now=timezone.now())
+        rows = [_request_json(c) for c in cases[(page - 1) * size : page * size]]
+        cache.set(cache_key, rows, LIST_CACHE_SECONDS)
+    return Answer(rows)
+
+
+def _int_param(data, name: str, default: int, maximum: int) -> int:
+    text = _param(data, name)
+    if not text:
+        return default
+    if not text.isdigit() or not (1 <= int(text) <= maximum):
+        raise Open311Error(
+            400, _("%(name)s must be a whole number from 1 to %(max)d.") % {"name": name, "max": maximum}
+        )
+    return int(text)
+
+
+def _public_text(text: str) -> str:
+    """Return text as the public may read it: personal numbers masked, cut at STATUS_NOTES_MAX_CHARS."""
+    text = mask_numbers(text or "")
+    return text if len(text) <= STATUS_NOTES_MAX_CHARS else text[: STATUS_NOTES_MAX_CHARS - 1] + "…"
 
 
 def _request_create(request: HttpRequest) -> Answer:

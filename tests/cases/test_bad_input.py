@@ -160,3 +160,21 @@ def test_open311_odd_inputs(world, client):
         "/open311/v2/requests.json", data=b"\xff\xfe=\x00", content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 403
+
+
+# Over-long free text is refused naming the field (it used to be cut silently).
+def test_over_long_fields_are_refused_not_cut(world, open_case):
+    from django.core.exceptions import ValidationError
+
+    from lianxin.cases.services import case_transition
+
+    for field, value in (("title", "题" * 121), ("contact_name", "名" * 61), ("address", "址" * 201)):
+        with pytest.raises(ValidationError) as caught:
+            open_case(**{field: value})
+        assert field in caught.value.message_dict
+    case = open_case()
+    with pytest.raises(ValidationError) as caught:
+        case_transition(case=case, actor=world.officer, to_status="rejected", reason="因" * 201)
+    assert "reason" in caught.value.message_dict
+    case.refresh_from_db()
+    assert case.status == "new"

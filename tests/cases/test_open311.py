@@ -195,7 +195,13 @@ def test_get_filters_and_status_mapping(world, client, open_case):
     old = open_case(now=NOW.replace(year=2025))
     noise = open_case(now=NOW, category=world.cat_noise)
     case_transition(
-        case=recent, actor=world.officer, to_status="resolved", resolution="advice_given", note="已解答", now=NOW
+        case=recent,
+        actor=world.officer,
+        to_status="resolved",
+        resolution="advice_given",
+        note="已解答",
+        note_is_public=True,
+        now=NOW,
     )
 
     def ids(params):

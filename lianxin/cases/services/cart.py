@@ -21,6 +21,8 @@ from lianxin.cases.services.spine import case_open, case_transition
 from lianxin.core.models import User
 from lianxin.core.roles import INTAKE_ROLES, SUPERVISOR_ROLES, has_role
 
+PLACE_MAX_CHARS = 100
+
 
 @transaction.atomic
 def cart_stop_start(
@@ -34,11 +36,13 @@ def cart_stop_start(
     place = (place or "").strip()
     if not place:
         raise ValidationError({"place": [_("Say where the cart is.")]})
+    if len(place) > PLACE_MAX_CHARS:
+        raise ValidationError({"place": [_("At most %(n)d characters, please.") % {"n": PLACE_MAX_CHARS}]})
     if (lat is None) != (lon is None):
         raise ValidationError({"location": [_("Give both latitude and longitude, or neither.")]})
     CartStop.objects.filter(officer=actor, ended_at__isnull=True).update(ended_at=now)
     return CartStop.objects.create(
-        station_id=actor.station_id, place=place[:100], lat=lat, lon=lon, officer=actor, started_at=now
+        station_id=actor.station_id, place=place, lat=lat, lon=lon, officer=actor, started_at=now
     )
 
 

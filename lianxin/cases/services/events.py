@@ -6,7 +6,9 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -61,6 +63,11 @@ def _event(
     text: str = "",
     data: dict | None = None,
 ) -> CaseEvent:
+    # Stale cached public lists: now (a reader before the commit caches the old rows under the
+    # new version...) and again after the commit (...which this second bump makes stale too).
+    station_id = case.station_id
+    public_list_version_bump(station_id)
+    transaction.on_commit(lambda: public_list_version_bump(station_id))
     return CaseEvent.objects.create(
         case=case,
         kind=kind,
@@ -72,6 +79,25 @@ def _event(
         text=text,
         data=data or {},
     )
+
+
+def public_list_version_key(station_id: int) -> str:
+    return f"lianxin:cases:public-version:{station_id}"
+
+
+def public_list_version(station_id: int) -> int:
+    """Return the station's public-list version: cached public lists of an older version are stale."""
+    return int(cache.get(public_list_version_key(station_id), 0))
+
+
+def public_list_version_bump(station_id: int) -> None:
+    """Mark every cached public list of the station stale (every case event calls this after commit)."""
+    key = public_list_version_key(station_id)
+    if not cache.add(key, 1, timeout=None):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.add(key, 1, timeout=None)
 
 
 def _require_role(actor: User | None, roles: frozenset, message: str) -> None:

@@ -36,7 +36,9 @@ def _refer(case: Case, *, actor: User | None, partner: Partner, note: str, now: 
         to_status=Status.REFERRED,
         is_public=True,
         text=_("Referred to %(partner)s.") % {"partner": partner.name},
-        data={"partner_id": partner.id, "referral_id": referral.id, "note": note},
+        # The instruction to the department stays on the Referral row (caseworkers and the
+        # department read it there): this event is on the reporter's timeline.
+        data={"partner_id": partner.id, "referral_id": referral.id},
     )
     return referral
 
@@ -48,6 +50,8 @@ def referral_reply(*, referral: Referral, actor: User, reply: str, now: dt.datet
     reply = (reply or "").strip()
     if not reply:
         raise ValidationError({"reply": [_("Write the department's reply.")]})
+    if len(reply) > NOTE_MAX_CHARS:
+        raise ValidationError({"reply": [_("At most %(n)d characters, please.") % {"n": NOTE_MAX_CHARS}]})
     is_liaison = actor.role == Role.DEPARTMENT_LIAISON and actor.partner_id == referral.partner_id
     if not is_liaison and not has_role(actor, CASEWORKER_ROLES):
         raise PermissionDenied(_("Only the department or a caseworker may record the reply."))
@@ -56,7 +60,7 @@ def referral_reply(*, referral: Referral, actor: User, reply: str, now: dt.datet
         raise Conflict(_("This referral already has a reply."), allowed=[])
     referral.state, referral.reply, referral.replied_at, referral.replied_by = (
         Referral.State.REPLIED,
-        reply[:NOTE_MAX_CHARS],
+        reply,
         now,
         actor,
     )

@@ -48,6 +48,11 @@ from lianxin.places.geometry import grid_id_for_point
 # Channels a resident (or an anonymous Open311 client) may use on their own.
 SELF_SERVICE_CHANNELS = frozenset({Channel.ONLINE, Channel.OPEN311})
 CART_PEOPLE_SERVED_MAX = 500
+# Free-text limits (the model's column sizes): longer input is refused naming the field, never cut.
+TITLE_MAX_CHARS = 120
+CONTACT_NAME_MAX_CHARS = 60
+ADDRESS_MAX_CHARS = 200
+REASON_MAX_CHARS = 200
 
 
 MEDIA_URL_VALIDATOR = URLValidator(schemes=["http", "https"])
@@ -156,9 +161,10 @@ def case_open(
             and channel not in filing_channels(actor.role)
         ):
             raise PermissionDenied(_("Your role may not open cases through this channel."))
-    title = (title or "").strip()[:120]
+    title = (title or "").strip()
     description = (description or "").strip()
-    contact_name = (contact_name or "").strip()[:60]
+    contact_name = (contact_name or "").strip()
+    address = (address or "").strip()
     errors = _validate_open(
         station=station,
         actor=actor,
@@ -173,6 +179,13 @@ def case_open(
         people_served=people_served,
         reporter=reporter,
     )
+    for field, value, limit in (
+        ("title", title, TITLE_MAX_CHARS),
+        ("contact_name", contact_name, CONTACT_NAME_MAX_CHARS),
+        ("address", address, ADDRESS_MAX_CHARS),
+    ):
+        if len(value) > limit:
+            errors[field] = [_("At most %(n)d characters, please.") % {"n": limit}]
     media_url = (media_url or "").strip()
     if media_url:
         try:
@@ -198,7 +211,7 @@ def case_open(
         category=category,
         title=title or description[:40],
         description=description,
-        address=(address or "").strip()[:200],
+        address=address,
         lat=lat,
         lon=lon,
         grid_id=grid_id,
@@ -257,9 +270,14 @@ def case_transition(
     reason: str = "",
     partner: Partner | None = None,
     merge_into: Case | None = None,
+    note_is_public: bool = False,
     now: dt.datetime | None = None,
 ) -> Case:
     """Move case to to_status if the table allows it and actor may; write the event.
+
+    The note (or a rejection's reason) is internal unless note_is_public: the status change
+    itself is on the public timeline, its text only if its writer showed it to the reporter
+    (otherwise the event's data keeps it as `internal_note`, which only caseworkers read).
 
     actor None is the system (auto-close sweep). Raises Conflict (with the allowed
     statuses) for a move the table forbids, ValidationError for missing details.
@@ -283,6 +301,8 @@ def case_transition(
         errors["resolution"] = [_("Choose how the case was resolved.")]
     if to_status == Status.REJECTED and not reason.strip():
         errors["reason"] = [_("Say why the case is rejected.")]
+    elif len(reason.strip()) > REASON_MAX_CHARS:
+        errors["reason"] = [_("At most %(n)d characters, please.") % {"n": REASON_MAX_CHARS}]
     if to_status == Status.REFERRED and (
         partner is None or partner.station_id != case.station_id or partner.kind != "department"
     ):
@@ -305,7 +325,8 @@ def case_transition(
     case.status = to_status
     if to_status == Status.RESOLVED:
         case.resolution, case.resolution_note, case.resolved_at = resolution, note.strip(), now
-        fields += ["resolution", "resolution_note", "resolved_at"]
+        case.is_outcome_note_public = note_is_public
+        fields += ["resolution", "resolution_note", "resolved_at", "is_outcome_note_public"]
         if case.assignee_id is None and actor is not None and has_role(actor, CASEWORKER_ROLES):
             case.assignee = actor
             fields.append("assignee")
@@ -316,13 +337,15 @@ def case_transition(
         case.resolution, case.resolved_at = "", None
         fields += ["resolution", "resolved_at"]
     elif to_status == Status.REJECTED:
-        case.reject_reason, case.closed_at = reason.strip()[:200], now
-        fields += ["reject_reason", "closed_at"]
+        case.reject_reason, case.closed_at = reason.strip(), now
+        case.is_outcome_note_public = note_is_public
+        fields += ["reject_reason", "closed_at", "is_outcome_note_public"]
     elif to_status == Status.MERGED:
         case.merged_into, case.closed_at = merge_into, now
         fields += ["merged_into", "closed_at"]
     case.save(update_fields=fields)
     data = {"resolution": resolution} if to_status == Status.RESOLVED else {}
+    text = (reason or note).strip()
     if to_status == Status.MERGED and merge_into is not None:  # a merge without a target was refused above
         data = {"merge_into": merge_into.number}
         _event(
@@ -341,8 +364,9 @@ def case_transition(
         from_status=from_status,
         to_status=to_status,
         is_public=True,
-        text=(reason or note).strip(),
-        data=data,
+        text=text if note_is_public else "",
+        # An internal note rides on the same event: caseworkers read it, the public timeline does not.
+        data={**data, "internal_note": text} if text and not note_is_public else data,
     )
     return case
 

@@ -148,6 +148,7 @@ def case_detail(request, pk: int):
         {
             "case": case,
             "actions": actions,
+            "outcome_note_visible": actions.may_note_internal or case.is_outcome_note_public,
             "transitions": transitions,
             "timeline": case_timeline_for(user=user, case=case),
             "referrals": referral_list_for(user=user, case=case),
@@ -204,6 +205,7 @@ def case_transition_submit(request, pk: int):
             note=data["note"],
             resolution=data["resolution"],
             reason=data["reason"],
+            note_is_public=data["note_is_public"],
             partner=partner,
             merge_into=merge_into,
         )

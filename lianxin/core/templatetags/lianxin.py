@@ -3,6 +3,8 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from lianxin.core import textmask
+
 register = template.Library()
 
 RATING_MAX = 5
@@ -27,6 +29,12 @@ def stars(rating) -> str:
         return ""
     n = max(0, min(RATING_MAX, n))
     return "★" * n + "☆" * (RATING_MAX - n)
+
+
+@register.filter
+def mask_numbers(text: str) -> str:
+    """Mask mobile, ID and bank card numbers inside free text (for what the public and reporters read)."""
+    return textmask.mask_numbers(str(text)) if text else text
 
 
 @register.filter
