@@ -46,6 +46,11 @@ INSTALLED_APPS = [
     # background tasks: the django_tasks API with its database backend (lianxin db_worker runs them)
     "django_tasks",
     "django_tasks_db",
+    # sign-in throttling and lockout per account and per address
+    "axes",
+    # a second factor (TOTP) for staff who may see whole personal numbers
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "lianxin.core",
     "lianxin.places",
     "lianxin.people",
@@ -65,9 +70,29 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "lianxin.core.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as django-axes asks: it turns a lockout into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock an account after AXES_FAILURE_LIMIT wrong passwords from anywhere, and an address after as
+# many on any accounts; the lock lifts after the cool-off or when the station chief unlocks it.
+AXES_FAILURE_LIMIT = int(os.environ.get("LIANXIN_LOGIN_FAILURE_LIMIT", "10"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = float(os.environ.get("LIANXIN_LOGIN_COOLOFF_HOURS", "1"))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/lockout.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# Staff who may see whole numbers sign in with a second factor (TOTP); required outside demo mode.
+LIANXIN_REQUIRE_OTP = os.environ.get("LIANXIN_REQUIRE_OTP", "0" if DEMO_MODE else "1") == "1"
+OTP_TOTP_ISSUER = "Lianxin"
 
 ROOT_URLCONF = "lianxin.urls"
 

@@ -19,3 +19,35 @@ class StationLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class SecondFactorMiddleware:
+    """Send staff who may see whole personal numbers through their second factor before any page.
+
+    Applies when settings.LIANXIN_REQUIRE_OTP (production default): a signed-in user of
+    OTP_ROLES whose session is not OTP-verified goes to /otp/ (set up a TOTP device the first
+    time, then enter its code). Sign-out, the second-factor pages and static files stay open.
+    API tokens are not sessions and are not affected.
+    """
+
+    OPEN_PREFIXES = ("/otp/", "/logout/", "/static/", "/i18n/", "/healthz", "/readyz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.shortcuts import redirect
+
+        from lianxin.core.roles import OTP_ROLES, has_role
+
+        user = getattr(request, "user", None)
+        if (
+            settings.LIANXIN_REQUIRE_OTP
+            and user is not None
+            and user.is_authenticated
+            and has_role(user, OTP_ROLES)
+            and not user.is_verified()
+            and not request.path.startswith(self.OPEN_PREFIXES)
+        ):
+            return redirect(f"/otp/?next={request.get_full_path()}")
+        return self.get_response(request)

@@ -18,6 +18,9 @@ INTAKE_ROLES = CASEWORKER_ROLES
 PHONE_WHOLE_ROLES = frozenset({Role.STATION_CHIEF, Role.COMMUNITY_OFFICER, Role.REGISTRY_OFFICER, Role.AUXILIARY})
 # Roles that may see a whole ID number (each whole view is audited).
 ID_CARD_WHOLE_ROLES = frozenset({Role.STATION_CHIEF, Role.COMMUNITY_OFFICER, Role.REGISTRY_OFFICER})
+# Roles that sign in with a second factor (TOTP) where settings.LIANXIN_REQUIRE_OTP: those that
+# may see whole numbers.
+OTP_ROLES = PHONE_WHOLE_ROLES | ID_CARD_WHOLE_ROLES
 # Roles that see personal data masked; everyone else sees none of it at all.
 PII_MASKED_ROLES = frozenset({Role.GRID_MEMBER, Role.AUXILIARY, Role.MEDIATOR, Role.LAWYER})
 # Roles that may read the audit log.

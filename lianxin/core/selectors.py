@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -27,3 +28,18 @@ def staff_list_for(*, user: User, roles: frozenset | None = None) -> QuerySet[Us
     """Return the active users of user's station (for assignment pickers), only of roles if given."""
     staff = User.objects.filter(station_id=user.station_id, is_active=True).order_by("role", "display_name")
     return staff.filter(role__in=roles) if roles is not None else staff
+
+
+def lockout_list_for(*, user: User) -> list:
+    """Return the sign-in lockouts of user's station (and addresses), newest first (station chief only)."""
+    from axes.models import AccessAttempt
+
+    if not has_role(user, AUDIT_READER_ROLES):
+        raise PermissionDenied(_("Only the station chief may see sign-in lockouts."))
+    attempts = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by(
+        "-attempt_time"
+    )
+    if user.is_superuser and user.station_id is None:
+        return list(attempts[:200])
+    local = set(User.objects.filter(station_id=user.station_id).values_list("username", flat=True))
+    return [a for a in attempts[:500] if a.username in local]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from lianxin.core.models import ApiToken, AuditEntry, Partner, Station, User
 from lianxin.core.pii import PersonalData
-from lianxin.core.roles import may_see_masked, may_see_whole
+from lianxin.core.roles import AUDIT_READER_ROLES, has_role, may_see_masked, may_see_whole
 
 API_TOKEN_BYTES = 24
 
@@ -117,3 +117,38 @@ def api_token_authenticate(*, key: str, now: dt.datetime | None = None) -> User 
     token.last_used_at = now or timezone.now()
     token.save(update_fields=["last_used_at"])
     return token.user
+
+
+def totp_device_for(*, user: User):
+    """Return (the user's TOTP device, whether it still needs setting up); makes an unconfirmed one if none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if confirmed is not None:
+        return confirmed, False
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device, True
+
+
+def totp_qr_svg(device) -> str:
+    """Return the device's otpauth:// address as an inline SVG QR code (for an authenticator app)."""
+    import segno
+
+    return segno.make(device.config_url, error="m").svg_inline(scale=5)
+
+
+def lockout_unlock(*, actor: User, username: str) -> int:
+    """Lift the sign-in lockout of an account of the actor's station (station chief); audited."""
+    from axes.utils import reset
+
+    if not has_role(actor, AUDIT_READER_ROLES):
+        raise PermissionDenied(_("Only the station chief may unlock accounts."))
+    target = User.objects.filter(username=username).first()
+    if target is not None and not actor.is_superuser and target.station_id != actor.station_id:
+        raise PermissionDenied(_("That account belongs to another station."))
+    count = reset(username=username)
+    if target is not None:
+        audit_record(actor=actor, action="unlock", target=target, field="login")
+    return count

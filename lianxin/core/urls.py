@@ -17,4 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit_list, name="audit"),
     path("live/", views.live_stream, name="live"),
+    path("otp/", views.otp_verify, name="otp"),
+    path("audit/lockouts/", views.lockout_list, name="lockouts"),
+    path("audit/lockouts/unlock/", views.lockout_unlock, name="lockout_unlock"),
 ]
