@@ -72,8 +72,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "lianxin.core.middleware.SecondFactorMiddleware",
+    "lianxin.core.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # last, as django-axes asks: it turns a lockout into the lockout page
     "axes.middleware.AxesMiddleware",
 ]
@@ -192,6 +194,43 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # source folders; production runs collectstatic and WhiteNoise serves STATIC_ROOT.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Headers and cookies. Over HTTPS (every deployment but the demo on 127.0.0.1): secure cookies and
+# HSTS; LIANXIN_HTTPS=0 turns them off for a plain-HTTP test host.
+LIANXIN_HTTPS = os.environ.get("LIANXIN_HTTPS", "0" if DEMO_MODE else "1") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LIANXIN_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # the pages send the token from the template (hx-headers), never from the cookie
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = 31_536_000 if LIANXIN_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = LIANXIN_HTTPS
+SECURE_SSL_REDIRECT = os.environ.get("LIANXIN_SSL_REDIRECT", "0") == "1"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if os.environ.get("LIANXIN_BEHIND_PROXY") == "1" else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from this site, never inline; styles may be
+# inline because Leaflet and ECharts set element styles; map tiles from the configured host only.
+_TILE_HOST = ""
+if os.environ.get("LIANXIN_MAP_TILE_URL", ""):
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(os.environ["LIANXIN_MAP_TILE_URL"].replace("{s}", "a"))
+    _TILE_HOST = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.netloc else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *([_TILE_HOST] if _TILE_HOST else [])],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 
 class StationLocaleMiddleware(LocaleMiddleware):
@@ -51,3 +52,22 @@ class SecondFactorMiddleware:
         ):
             return redirect(f"/otp/?next={request.get_full_path()}")
         return self.get_response(request)
+
+
+class PrivateNoStoreMiddleware:
+    """Mark every answer to a signed-in user or an API token `Cache-Control: no-store, private`.
+
+    Such pages and answers may carry whole personal numbers (after an audited reveal) or
+    internal notes: no shared cache and no browser disk cache may keep them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if (signed_in or "HTTP_AUTHORIZATION" in request.META) and not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

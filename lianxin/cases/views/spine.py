@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lianxin.cases.forms import (
@@ -252,6 +253,7 @@ def case_rate_submit(request, pk: int):
     return _case_post(request, pk, RateForm, act)
 
 
+@never_cache
 @login_required
 @require_POST
 def case_reveal(request, pk: int, field: str):
