@@ -127,7 +127,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite creates the file but not its folder, and a fresh clone has no var/.
     if DATABASES["default"]["NAME"] and DATABASES["default"]["NAME"] != ":memory:":
-        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # The folder holds every resident's (encrypted) numbers and the uploads: owner only.
+        _folder = Path(DATABASES["default"]["NAME"]).parent
+        _folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if _folder.stat().st_uid == os.getuid():
+            _folder.chmod(0o700)
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL lets the worker and the web process read while the other writes.
     DATABASES["default"]["OPTIONS"].update(
