@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     # sign-in throttling and lockout per account and per address
     "axes",
+    # append-only audit rows in PostgreSQL itself (a trigger refuses UPDATE and DELETE)
+    "pgtrigger",
     # a second factor (TOTP) for staff who may see whole personal numbers
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -271,6 +273,12 @@ if not DEMO_MODE and (not LIANXIN_PII_KEYS or any(secret in PUBLISHED_PII_KEYS f
 # blank background (offline deployments).
 LIANXIN_MAP_TILE_URL = os.environ.get("LIANXIN_MAP_TILE_URL", "")
 LIANXIN_MAP_ATTRIBUTION = os.environ.get("LIANXIN_MAP_ATTRIBUTION", "")
+
+# Retention (PIPL): the audit log at least 183 days (a shorter setting is raised to that); a closed
+# case's contact name and phone are cleared after LIANXIN_RETENTION_CASE_CONTACT_DAYS. Sweeps in
+# `lianxin worker` enforce both and audit what they delete.
+LIANXIN_AUDIT_RETENTION_DAYS = int(os.environ.get("LIANXIN_AUDIT_RETENTION_DAYS", "730"))
+LIANXIN_RETENTION_CASE_CONTACT_DAYS = int(os.environ.get("LIANXIN_RETENTION_CASE_CONTACT_DAYS", "1095"))
 
 # How long a finished-and-resolved case waits for a rating before it closes itself.
 LIANXIN_AUTO_CLOSE_DAYS = int(os.environ.get("LIANXIN_AUTO_CLOSE_DAYS", "7"))

@@ -39,7 +39,10 @@ PLUGIN = AppPlugin(
         Role.DEPARTMENT_LIAISON: "cases:referrals",
         Role.AUXILIARY: "cases:cart",
     },
-    sweeps={"cases_auto_close": "lianxin.cases.services.cases_auto_close"},
+    sweeps={
+        "cases_auto_close": "lianxin.cases.services.cases_auto_close",
+        "case_contact_retention": "lianxin.cases.services.spine.case_contact_retention_sweep",
+    },
     # Channels that the station's partners and volunteers use besides self-service; the first
     # is the one a reporter role's report form files under.
     filing_channels={

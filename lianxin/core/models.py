@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+
+import pgtrigger
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -98,14 +103,33 @@ class AuditEntry(models.Model):
     field = models.CharField(_("field"), max_length=40, blank=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
     at = models.DateTimeField(_("time"), db_index=True)
+    # Tamper evidence: each row's hash covers its own fields and the previous row's hash
+    # (core.services.audit_record writes them; `lianxin audit verify` checks the chain).
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    # The fields the hash covers, in order (a new field joins this list with a new HASH_VERSION).
+    CHAINED_FIELDS = ("station_id", "actor_id", "action", "target_type", "target_id", "field", "detail", "at")
+    HASH_VERSION = "a1"
 
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["-at", "-id"]
+        # Append-only in the database itself on PostgreSQL: no UPDATE, no DELETE (retention and
+        # taking a station down lift it for their own statement, see core.services).
+        triggers = [pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_type}#{self.target_id}"
+
+    def compute_hash(self) -> str:
+        """Return the SHA-256 (hex) of this row's chained fields and prev_hash."""
+        values = [self.HASH_VERSION, self.prev_hash]
+        for name in self.CHAINED_FIELDS:
+            value = getattr(self, name)
+            values.append(value.astimezone(dt.UTC).isoformat() if isinstance(value, dt.datetime) else value)
+        return hashlib.sha256(json.dumps(values, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
 class ApiToken(models.Model):

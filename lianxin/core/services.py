@@ -6,8 +6,10 @@ import datetime as dt
 import hashlib
 import secrets
 
+import pgtrigger
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +18,8 @@ from lianxin.core.pii import PersonalData
 from lianxin.core.roles import AUDIT_READER_ROLES, has_role, may_see_masked, may_see_whole
 
 API_TOKEN_BYTES = 24
+# The advisory lock that serialises audit-chain writers on PostgreSQL (any constant 64-bit number).
+AUDIT_CHAIN_LOCK_ID = 7_266_213_001
 
 
 def station_create(
@@ -47,26 +51,70 @@ def users_create(*, station: Station, users: list[User]) -> list[User]:
 @transaction.atomic
 def station_delete(*, station: Station) -> None:
     """Delete a station's audit rows, users and the station itself (what hangs off users goes first: callers)."""
-    AuditEntry.objects.filter(station=station).delete()
+    with pgtrigger.ignore("core.AuditEntry:audit_append_only"):
+        AuditEntry.objects.filter(station=station).delete()
     User.objects.filter(station=station).delete()
     station.delete()
 
 
 def audit_record(
-    *, actor: User | None, action: str, target, field: str = "", detail: str = "", now: dt.datetime | None = None
+    *,
+    actor: User | None,
+    action: str,
+    target=None,
+    field: str = "",
+    detail: str = "",
+    now: dt.datetime | None = None,
+    target_type: str = "",
+    target_id: str = "",
+    station_id: int | None = None,
 ) -> AuditEntry:
-    """Append one audit row about target (any model instance)."""
-    station_id = getattr(target, "station_id", None) or getattr(actor, "station_id", None)
-    return AuditEntry.objects.create(
-        station_id=station_id,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        target_type=target._meta.model_name,
-        target_id=str(target.pk),
-        field=field,
-        detail=detail[:200],
-        at=now or timezone.now(),
-    )
+    """Append one audit row about target (any model instance), chained to the row before it.
+
+    The chain is one sequence for the whole site: writers take a lock (an advisory lock on
+    PostgreSQL; SQLite's write transaction is already exclusive), read the last row's hash
+    and store it as prev_hash with this row's own hash (AuditEntry.compute_hash).
+    """
+    station_id = station_id or getattr(target, "station_id", None) or getattr(actor, "station_id", None)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK_ID])
+        last = AuditEntry.objects.order_by("-id").values_list("row_hash", flat=True).first()
+        entry = AuditEntry(
+            station_id=station_id,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=action,
+            target_type=target._meta.model_name if target is not None else target_type,
+            target_id=str(target.pk) if target is not None else target_id,
+            field=field,
+            detail=detail[:200],
+            at=now or timezone.now(),
+            prev_hash=last or "",
+        )
+        entry.row_hash = entry.compute_hash()
+        entry.save(force_insert=True)
+    return entry
+
+
+def audit_verify() -> tuple[int, list[str]]:
+    """Walk the audit chain oldest first; return (rows checked, problems found).
+
+    A row is sound when its hash matches its fields and its prev_hash is the hash of the row
+    before it. The oldest row left may point at a row that retention deleted: that link is
+    the chain's anchor and is not checked.
+    """
+    problems: list[str] = []
+    previous: str | None = None
+    checked = 0
+    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
+        checked += 1
+        if entry.row_hash != entry.compute_hash():
+            problems.append(f"row {entry.pk}: its fields do not match its hash (changed after it was written)")
+        if previous is not None and entry.prev_hash != previous:
+            problems.append(f"row {entry.pk}: does not follow the row before it (a row was removed or inserted)")
+        previous = entry.row_hash
+    return checked, problems
 
 
 def personal_data_reveal(*, actor: User, target, field: str, now: dt.datetime | None = None) -> str:
@@ -152,3 +200,34 @@ def lockout_unlock(*, actor: User, username: str) -> int:
     if target is not None:
         audit_record(actor=actor, action="unlock", target=target, field="login")
     return count
+
+
+# The audit log is kept at least six months, whatever the setting says (PIPL and the station's own rules).
+AUDIT_RETENTION_MIN_DAYS = 183
+
+
+def audit_retention_days() -> int:
+    return max(int(settings.LIANXIN_AUDIT_RETENTION_DAYS), AUDIT_RETENTION_MIN_DAYS)
+
+
+def audit_retention_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Delete up to limit audit rows older than the retention period, oldest first; audit the deletion.
+
+    The rows left keep their chain: the oldest remaining row's link becomes the anchor.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=audit_retention_days())
+    ids = list(AuditEntry.objects.filter(at__lt=cutoff).order_by("id").values_list("id", flat=True)[:limit])
+    if not ids:
+        return 0
+    with transaction.atomic(), pgtrigger.ignore("core.AuditEntry:audit_append_only"):
+        AuditEntry.objects.filter(id__in=ids).delete()
+    audit_record(
+        actor=None,
+        action="retention_delete",
+        target_type="auditentry",
+        target_id=f"{ids[0]}-{ids[-1]}",
+        detail=f"{len(ids)} rows older than {audit_retention_days()} days",
+        now=now,
+    )
+    return len(ids)

@@ -42,6 +42,7 @@ from lianxin.core.errors import Conflict
 from lianxin.core.models import Partner, Role, Station, User
 from lianxin.core.plugins import filing_channels
 from lianxin.core.roles import ASSIGNABLE_ROLES, CASEWORKER_ROLES, INTAKE_ROLES, SUPERVISOR_ROLES, has_role
+from lianxin.core.services import audit_record
 from lianxin.people.models import Resident, Team, TeamKind
 from lianxin.places.geometry import grid_id_for_point
 
@@ -507,3 +508,31 @@ def categories_create(*, station: Station, categories: list[Category]) -> list[C
     if any(c.pk is not None or c.station_id != station.id for c in categories):
         raise ValueError("categories_create takes new categories of this station only")
     return Category.objects.bulk_create(categories)
+
+
+def case_contact_retention_sweep(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Clear the contact name and phone of cases closed longer ago than the retention period; audit it."""
+    now = _now(now)
+    cutoff = now - dt.timedelta(days=settings.LIANXIN_RETENTION_CASE_CONTACT_DAYS)
+    due = (
+        Case.objects.filter(status__in=(Status.CLOSED, Status.REJECTED, Status.MERGED), closed_at__lt=cutoff)
+        .exclude(contact_name="", contact_phone="")
+        .order_by("id")
+    )
+    by_station: dict[int, list[int]] = {}
+    for case_id, station_id in due.values_list("id", "station_id")[:limit]:
+        by_station.setdefault(station_id, []).append(case_id)
+    for station_id, ids in by_station.items():
+        with transaction.atomic():
+            Case.objects.filter(id__in=ids).update(contact_name="", contact_phone="", contact_phone_digest="")
+            audit_record(
+                actor=None,
+                action="retention_clear",
+                target_type="case",
+                target_id=f"{ids[0]}-{ids[-1]}",
+                field="contact_phone",
+                detail=f"{len(ids)} closed cases: contact name and phone cleared",
+                station_id=station_id,
+                now=now,
+            )
+    return sum(len(ids) for ids in by_station.values())
