@@ -11,7 +11,8 @@ check. Every error answers in one of three JSON shapes:
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -102,6 +103,14 @@ def on_permission_denied(request, exc: PermissionDenied):
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
     return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000
+    return _field_errors(
+        request, [{"field": "body", "message": _("The request body is over %(n).1f MB.") % {"n": limit_mb}}], 413
+    )
 
 
 @api.exception_handler(Conflict)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import StrictInt
 
 from lianxin.cases.models import Case, Channel, Resolution, Status
 from lianxin.cases.selectors import (
@@ -250,7 +251,7 @@ class NoteIn(Schema):
 
 
 class RatingIn(Schema):
-    rating: int = Field(description="1 to 5.")
+    rating: StrictInt = Field(ge=1, le=5, description='1 to 5 (a whole number; true or "5" is refused).')
     comment: Text = ""
 
 

@@ -34,6 +34,7 @@ from lianxin.places.selectors import grid_ids_owned_by
 CASE_NUMBER_RE = re.compile(r"^LX-\d{4}-\d{1,6}$", re.IGNORECASE)
 MOBILE_SEARCH_RE = re.compile(r"^\+?[\d\s-]{11,16}$")
 
+TOKEN_MAX_CHARS = 64
 INBOX_BOXES = ("all", "mine", "grid", "overdue", "due_soon", "unassigned", "open")
 
 
@@ -148,10 +149,15 @@ def case_get_for(*, user: User, pk: int | None = None, number: str | None = None
         return cases.get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("no such case") from None
+    except Case.MultipleObjectsReturned:
+        # Numbers are unique per station; a user of no station (a superuser) must open it by id.
+        raise Http404("that number is used by several stations; open the case by its id") from None
 
 
 def case_get_by_token(*, token: str) -> Case:
-    """Return a case by its public token (Open311 tokens and residents' share links)."""
+    """Return a case by its public token (Open311 tokens and residents' share links); Http404 otherwise."""
+    if "\x00" in token or len(token) > TOKEN_MAX_CHARS:
+        raise Http404("no such request")
     try:
         return Case.objects.select_related("category").get(public_token=token)
     except Case.DoesNotExist:

@@ -16,11 +16,20 @@ def station_list_public() -> QuerySet[Station]:
     return Station.objects.order_by("id")
 
 
-def audit_list_for(*, user: User) -> QuerySet[AuditEntry]:
-    """Return the audit log of user's station, newest first; only the station chief may read it."""
+AUDIT_VIEWS = {"all": None, "bulk": ("bulk_reveal_alert",), "reveals": ("pii_reveal",)}
+
+
+def audit_list_for(*, user: User, view: str = "all") -> QuerySet[AuditEntry]:
+    """Return the audit log of user's station, newest first; only the station chief may read it.
+
+    view "bulk" keeps the bulk-reveal alerts, "reveals" the whole-number views.
+    """
     if not has_role(user, AUDIT_READER_ROLES):
         raise PermissionDenied(_("Only the station chief may read the audit log."))
     entries = AuditEntry.objects.select_related("actor")
+    actions = AUDIT_VIEWS.get(view)
+    if actions:
+        entries = entries.filter(action__in=actions)
     return entries if user.is_superuser and user.station_id is None else entries.filter(station_id=user.station_id)
 
 

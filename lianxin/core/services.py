@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 
 import pgtrigger
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +20,11 @@ from lianxin.core.models import ApiToken, AuditEntry, Partner, Station, User
 from lianxin.core.pii import PersonalData
 from lianxin.core.roles import AUDIT_READER_ROLES, has_role, may_see_masked, may_see_whole
 
+logger = logging.getLogger("lianxin.core")
+
 API_TOKEN_BYTES = 24
+# A token's last_used_at is written at most this often (each write would take the database's write lock).
+TOKEN_STAMP_SECONDS = 60
 # The advisory lock that serialises audit-chain writers on PostgreSQL (any constant 64-bit number).
 AUDIT_CHAIN_LOCK_ID = 7_266_213_001
 
@@ -130,8 +137,43 @@ def personal_data_reveal(*, actor: User, target, field: str, now: dt.datetime | 
         raise ValueError(f"{field} is not a personal-data field")
     if not may_see_whole(actor, value.kind):
         raise PermissionDenied(_("Your role may not see whole personal data of this kind."))
+    _reveal_limit_check(actor=actor, now=now)
     audit_record(actor=actor, action="pii_reveal", target=target, field=field, now=now)
     return value.reveal()
+
+
+def _reveal_limit_check(*, actor: User, now: dt.datetime | None) -> None:
+    """Refuse a reveal over the user's hourly limit (nothing shown, nothing audited as shown).
+
+    The first reveal past the bulk threshold raises an alert to the station chief: an audit
+    row `bulk_reveal_alert` (the audit log's bulk-reveal view) and a live notice.
+    """
+    from lianxin.core.live import live_publish
+    from lianxin.core.ratelimit import rate_limited
+
+    limit, _window = settings.LIANXIN_RATE_LIMITS["reveal"]
+    over = rate_limited(scope="reveal", key=f"user:{actor.pk}")
+    alert_key = f"lianxin:reveal-alert:{actor.pk}:{int(timezone.now().timestamp() // 3600)}"
+    if over and cache.add(alert_key, 1, timeout=3600):
+        audit_record(
+            actor=actor,
+            action="bulk_reveal_alert",
+            target=actor,
+            field="pii",
+            detail=f"more than {limit} whole numbers within an hour",
+            now=now,
+        )
+        if actor.station_id:
+            live_publish(
+                topic=f"role:{actor.station_id}:station_chief",
+                kind="bulk_reveal",
+                data={"user": str(actor), "limit": limit},
+            )
+    if over:
+        raise PermissionDenied(
+            _("You have seen more than %(n)d whole numbers within an hour; the station chief has been told.")
+            % {"n": limit}
+        )
 
 
 def personal_data_display(*, viewer: User, value: PersonalData | None) -> str:
@@ -156,14 +198,27 @@ def api_token_digest(key: str) -> str:
 
 
 def api_token_authenticate(*, key: str, now: dt.datetime | None = None) -> User | None:
-    """Return the active user owning key, or None; stamps last_used_at."""
+    """Return the active user owning key, or None; stamps last_used_at at most once a minute.
+
+    A read-only API call must not wait on (or fail for) a write: the stamp is one conditional
+    UPDATE that only a token unstamped for TOKEN_STAMP_SECONDS makes, and a database that is
+    busy (SQLite's write lock held) skips it rather than failing the request.
+    """
     if not key:
         return None
     token = ApiToken.objects.select_related("user").filter(key_digest=api_token_digest(key), is_active=True).first()
     if token is None or not token.user.is_active:
         return None
-    token.last_used_at = now or timezone.now()
-    token.save(update_fields=["last_used_at"])
+    moment = now or timezone.now()
+    stale_before = moment - dt.timedelta(seconds=TOKEN_STAMP_SECONDS)
+    if token.last_used_at is None or token.last_used_at < stale_before:
+        try:
+            with transaction.atomic():
+                ApiToken.objects.filter(pk=token.pk).filter(
+                    Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before)
+                ).update(last_used_at=moment)
+        except OperationalError:
+            logger.info("api token %s: last_used_at not stamped (database busy)", token.prefix)
     return token.user
 
 

@@ -32,9 +32,10 @@ def home(request):
 @login_required
 def audit_list(request):
     """The station's audit log, newest first (station chief only: others get 403)."""
-    entries = audit_list_for(user=request.user)
+    view = request.GET.get("view", "all")
+    entries = audit_list_for(user=request.user, view=view)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "core/audit_list.html", {"page": page})
+    return render(request, "core/audit_list.html", {"page": page, "view": view})
 
 
 async def live_stream(request):

@@ -178,3 +178,67 @@ def test_over_long_fields_are_refused_not_cut(world, open_case):
     assert "reason" in caught.value.message_dict
     case.refresh_from_db()
     assert case.status == "new"
+
+
+# --- 500s that bad input used to cause ------------------------------------------------------------------------
+
+
+def test_a_referral_reply_with_a_bad_next_saves_once_and_redirects_home(world, open_case, client_for):
+    from lianxin.cases.models import Referral
+
+    case = open_case(category=world.cat_noise)
+    referral = Referral.objects.get(case=case)
+    client = client_for(world.dept_liaison)
+    for target in ("abc", "//evil.example/x", "https://evil.example/"):
+        response = client.post(f"/cases/referrals/{referral.pk}/reply/", {"reply": "已处理", "next": target})
+        assert response.status_code == 302 and response["Location"] == "/cases/referrals/"
+    referral.refresh_from_db()
+    assert referral.reply == "已处理" and case.events.filter(kind="referral_reply").count() == 1
+
+
+def test_an_api_body_over_the_limit_is_413_json(world, api_as, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = api_as(world.officer).post("/cases", raw=b'{"description": "' + b"x" * 20_000 + b'"}')
+    assert response.status_code == 413
+    assert response.json()["detail"][0]["field"] == "body"
+
+
+def test_nul_bytes_in_a_token_or_a_station_code_are_not_500(world, client):
+    assert client.get("/cases/track/ab%00cd/").status_code == 404
+    assert client.get("/cases/new/?station=a%00b").status_code == 200
+
+
+def test_a_superuser_without_a_station_gets_404_for_a_shared_number(world, open_case, api_as):
+    from lianxin.cases.services import case_open
+    from lianxin.core.models import Role, User
+
+    mine = open_case()
+    theirs = case_open(station=world.b.station, actor=world.b.officer, channel="walk_in",
+                       category=world.b.cat_papers, description="同号案件")
+    assert mine.number == theirs.number  # numbers are per station
+    root = User.objects.create_superuser(username="root2", password="x", role=Role.STATION_CHIEF)
+    assert api_as(root).get(f"/cases/{mine.number}").status_code == 404
+    assert api_as(root).get(f"/cases/{mine.pk}").status_code == 200
+
+
+@pytest.mark.parametrize("rating", [True, "5", 5.0, 0, 6])
+def test_a_rating_must_be_a_whole_number_from_1_to_5(world, open_case, api_as, rating):
+    from lianxin.cases.models import Channel, Status
+    from lianxin.cases.services import case_transition
+
+    case = open_case(actor=world.resident_user, channel=Channel.ONLINE)
+    case_transition(case=case, actor=world.officer, to_status=Status.RESOLVED, resolution="advice_given")
+    response = api_as(world.resident_user).post(f"/cases/{case.pk}/rating", {"rating": rating})
+    assert response.status_code == 422
+    case.refresh_from_db()
+    assert case.status == Status.RESOLVED and case.rating is None
+
+
+def test_a_token_is_stamped_at_most_once_a_minute(world, api_as):
+    from lianxin.core.models import ApiToken
+
+    client = api_as(world.officer)
+    client.get("/me")
+    first = ApiToken.objects.get(user=world.officer).last_used_at
+    client.get("/me")
+    assert ApiToken.objects.get(user=world.officer).last_used_at == first

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,6 +27,7 @@ from lianxin.cases.views.common import (
     REFERRALS_PAGE_SIZE,
     _form_problems,
 )
+from lianxin.core.api import is_storable
 from lianxin.core.errors import Conflict
 from lianxin.core.forms import messages_from_error
 
@@ -55,7 +57,13 @@ def referral_reply_submit(request, pk: int):
             messages_from_error(request, exc)
         else:
             messages.success(request, _("Reply recorded on case %(n)s.") % {"n": referral.case.number})
+    # Only a path of this site: "abc" or "//evil" would otherwise be taken for a URL name or a host.
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and is_storable(target)
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
+        return HttpResponseRedirect(target)
     return redirect("cases:referrals")

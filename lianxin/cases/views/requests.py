@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from lianxin.cases.forms import (
     OnlineRequestForm,
@@ -24,10 +25,15 @@ from lianxin.cases.views.common import (
     REQUESTS_PAGE_SIZE,
     reporting_channel,
 )
+from lianxin.core.api import is_storable
 from lianxin.core.forms import form_errors_from
+from lianxin.core.ratelimit import client_address, rate_limited
 from lianxin.core.selectors import station_list_public
 
 # --- residents --------------------------------------------------------------------------------
+
+
+STATION_CODE_MAX_CHARS = 32
 
 
 def _filing_station(request):
@@ -37,7 +43,7 @@ def _filing_station(request):
     stations = station_list_public()
     code = request.GET.get("station")
     if code:
-        return stations.filter(code=code).first()
+        return stations.filter(code=code).first() if is_storable(code) and len(code) <= STATION_CODE_MAX_CHARS else None
     first_two = list(stations[:2])
     return first_two[0] if len(first_two) == 1 else None
 
@@ -51,7 +57,14 @@ def request_new(request):
     ask_contact = not user.is_authenticated
     categories = category_list_for(station_id=station.id)
     form = OnlineRequestForm(request.POST or None, categories=categories, ask_contact=ask_contact)
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and not user.is_authenticated
+        and rate_limited(scope="anonymous_filing", key=client_address(request))
+    ):
+        form.is_valid()
+        form.add_error(None, _("Too many requests were filed from this address; please try again later or call us."))
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             channel = reporting_channel(user)

@@ -17,6 +17,13 @@ AUDIT_WORDS = {
     "contact_phone": _("Contact mobile"),
     "phone": _("Mobile number"),
     "id_number": _("ID number"),
+    "bulk_reveal_alert": _("Bulk reveal alert"),
+    "unlock": _("Unlocked a sign-in"),
+    "login": _("Sign-in"),
+    "pii": _("Personal data"),
+    "retention_delete": _("Deleted by retention"),
+    "retention_clear": _("Cleared by retention"),
+    "auditentry": _("Audit entry"),
 }
 
 
