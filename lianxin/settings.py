@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "lianxin.core.middleware.SecondFactorMiddleware",
     "lianxin.core.middleware.PrivateNoStoreMiddleware",
+    "lianxin.core.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -283,10 +284,16 @@ LIANXIN_RETENTION_CASE_CONTACT_DAYS = int(os.environ.get("LIANXIN_RETENTION_CASE
 # How long a finished-and-resolved case waits for a rating before it closes itself.
 LIANXIN_AUTO_CLOSE_DAYS = int(os.environ.get("LIANXIN_AUTO_CLOSE_DAYS", "7"))
 
+# Every handler masks personal numbers (a phone typed into a search must not reach a log whole);
+# uvicorn's access log goes through the same filter.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"jieba": {"level": "WARNING"}},
+    "filters": {"mask_numbers": {"()": "lianxin.core.logs.MaskNumbersFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_numbers"]}},
+    "loggers": {
+        "jieba": {"level": "WARNING"},
+        "uvicorn.access": {"handlers": ["console"], "filters": ["mask_numbers"], "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LIANXIN_LOG_LEVEL", "INFO")},
 }

@@ -99,7 +99,7 @@ class InboxFilterForm(forms.Form):
     """The inbox's query string: box, filters, search and page."""
 
     box = forms.ChoiceField(choices=[(b, b) for b in INBOX_BOXES], required=False)
-    q = forms.CharField(label=_("Number, name or mobile"), required=False, max_length=40)
+    q = forms.CharField(label=_("Number, name or mobile"), required=False, max_length=80)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status"))] + Status.choices)
     category = forms.ChoiceField(label=_("Category"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Any channel"))] + Channel.choices)

@@ -126,6 +126,11 @@ def case_list_for(*, user: User, filters: CaseFilters | None = None, now: dt.dat
 def _search_q(user: User, q: str) -> Q:
     if CASE_NUMBER_RE.match(q):
         return Q(number__iexact=q)
+    token = pii.search_token_digest(q)
+    if token is not None:
+        if not has_role(user, CASEWORKER_ROLES) or token[0] != pii.KIND_PHONE:
+            return Q(pk__in=[])
+        return Q(contact_phone_digest=token[1]) | Q(reporter__phone_digest=token[1])
     if MOBILE_SEARCH_RE.match(q) and has_role(user, CASEWORKER_ROLES):
         try:
             pii.validate(pii.KIND_PHONE, q)

@@ -149,3 +149,22 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyRecord(models.Model):
+    """The answer to a create request that carried an Idempotency-Key, kept so a retry gets it again.
+
+    scope is a digest of who asked (the API token, the Open311 api_key or the session user)
+    and the key they sent, so two clients' keys never collide and no key is stored in the clear.
+    """
+
+    scope = models.CharField(max_length=64, unique=True)
+    request_digest = models.CharField(max_length=64)
+    method_path = models.CharField(max_length=200)
+    status = models.PositiveSmallIntegerField(default=0)  # 0 while the first request is still running
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.method_path} {self.status}"

@@ -167,6 +167,25 @@ def decrypt(token: str) -> str:
     raise UndecryptableError("not a Lianxin personal-data ciphertext")
 
 
+SEARCH_TOKEN_PREFIX = "h:"
+
+
+def search_token(kind: str, raw: str) -> str:
+    """Return a search token for a whole number: its keyed digest, safe in a URL and a log (h:<hex>)."""
+    return f"{SEARCH_TOKEN_PREFIX}{kind[0]}{digest(kind, raw)}"
+
+
+def search_token_digest(token: str) -> tuple[str, str] | None:
+    """Return (kind, digest) of a search token from search_token(), or None if it is not one."""
+    if not token.startswith(SEARCH_TOKEN_PREFIX) or len(token) != len(SEARCH_TOKEN_PREFIX) + 65:
+        return None
+    kinds = {k[0]: k for k in KINDS}
+    kind, value = kinds.get(token[len(SEARCH_TOKEN_PREFIX)]), token[len(SEARCH_TOKEN_PREFIX) + 1 :]
+    if kind is None or any(c not in "0123456789abcdef" for c in value):
+        return None
+    return kind, value
+
+
 def digest(kind: str, raw: str) -> str:
     """Return the keyed exact-match digest of a value (normalised first) under the newest key, hex."""
     return digests(kind, raw)[0]

@@ -213,8 +213,13 @@ def test_a_superuser_without_a_station_gets_404_for_a_shared_number(world, open_
     from lianxin.core.models import Role, User
 
     mine = open_case()
-    theirs = case_open(station=world.b.station, actor=world.b.officer, channel="walk_in",
-                       category=world.b.cat_papers, description="同号案件")
+    theirs = case_open(
+        station=world.b.station,
+        actor=world.b.officer,
+        channel="walk_in",
+        category=world.b.cat_papers,
+        description="同号案件",
+    )
     assert mine.number == theirs.number  # numbers are per station
     root = User.objects.create_superuser(username="root2", password="x", role=Role.STATION_CHIEF)
     assert api_as(root).get(f"/cases/{mine.number}").status_code == 404

@@ -12,7 +12,7 @@ from tests.clients import page_text
 
 
 def inbox(client, **params):
-    return page_text(client.get(reverse("cases:inbox"), params))
+    return page_text(client.get(reverse("cases:inbox"), params, follow=True))  # a phone search redirects to its digest
 
 
 def test_officer_sees_station_cases_not_other_stations(world, open_case, client_for):
@@ -115,3 +115,27 @@ def test_inbox_query_count_does_not_grow_with_rows(world, open_case, client_for,
     with django_assert_max_num_queries(10):
         response = client.get(reverse("cases:inbox"), {"box": "all", "q": "", "status": "new"})
     assert page_text(response).count("case-row") == 25
+
+
+def test_a_phone_search_leaves_no_number_in_the_address_or_the_log(world, open_case, client_for, caplog):
+    import logging
+
+    from lianxin.core.logs import MaskNumbersFilter
+
+    open_case(contact_phone="13612345678")
+    client = client_for(world.officer)
+    response = client.get(reverse("cases:inbox"), {"q": "136 1234 5678"})
+    assert response.status_code == 302 and "1361234" not in response["Location"]
+    assert "q=h%3Ap" in response["Location"]
+    assert "136****5678" in page_text(client.get(response["Location"]))
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/cases/?q=13612345678", "1.1", 302),
+        None,
+    )
+    MaskNumbersFilter().filter(record)
+    assert "13612345678" not in record.getMessage() and "136****5678" in record.getMessage()

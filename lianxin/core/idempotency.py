@@ -1,0 +1,87 @@
+"""Idempotency-Key for create requests: a client that retries after a dropped connection gets the
+first answer again instead of a second case.
+
+Applies to POST requests to the paths in IDEMPOTENT_PATHS that send an `Idempotency-Key`
+header (1–100 printable characters). The first request runs inside one transaction with a
+placeholder row for (who asked, key); its 2xx answer is stored in that same transaction, so
+either both the case and the stored answer exist or neither does. A retry with the same key
+and the same body gets the stored answer (with `Idempotent-Replay: true`); the same key with
+another body is refused (422); a retry while the first is still running waits for it (the
+placeholder's unique row). Answers are kept IDEMPOTENCY_KEEP_HOURS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from lianxin.core.models import IdempotencyRecord
+
+HEADER = "HTTP_IDEMPOTENCY_KEY"
+KEY_MAX_CHARS = 100
+IDEMPOTENCY_KEEP_HOURS = 24
+IDEMPOTENT_PATHS = ("/api/v1/cases", "/open311/v2/requests.json", "/open311/v2/requests.xml")
+
+
+def _who(request: HttpRequest) -> str:
+    if request.META.get("HTTP_AUTHORIZATION"):
+        return "token:" + hashlib.sha256(request.META["HTTP_AUTHORIZATION"].encode()).hexdigest()
+    api_key = request.POST.get("api_key", "") if request.content_type != "application/json" else ""
+    if api_key:
+        return "api_key:" + hashlib.sha256(api_key.encode()).hexdigest()
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return ""
+
+
+def _error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"detail": [{"field": "Idempotency-Key", "message": message}]}, status=status)
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.META.get(HEADER)
+        if key is None or request.method != "POST" or request.path.rstrip("/") not in IDEMPOTENT_PATHS:
+            return self.get_response(request)
+        if not (1 <= len(key) <= KEY_MAX_CHARS) or not key.isprintable():
+            return _error(f"Idempotency-Key must be 1 to {KEY_MAX_CHARS} printable characters.", 422)
+        digest = hashlib.sha256(request.body).hexdigest()  # read the body first: request.POST would consume it
+        who = _who(request)
+        if not who:
+            return self.get_response(request)  # an anonymous request: nothing to tie the key to
+        scope = hashlib.sha256(f"{who}\n{key}".encode()).hexdigest()
+        now = timezone.now()
+        IdempotencyRecord.objects.filter(created_at__lt=now - dt.timedelta(hours=IDEMPOTENCY_KEEP_HOURS)).delete()
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    scope=scope, request_digest=digest, method_path=f"POST {request.path}"[:200], created_at=now
+                )
+                response = self.get_response(request)
+                if 200 <= response.status_code < 300 and not response.streaming:
+                    record.status = response.status_code
+                    record.content_type = response.get("Content-Type", "")
+                    record.body = response.content
+                    record.save(update_fields=["status", "content_type", "body"])
+                else:
+                    # Nothing was created: let the client retry with the same key.
+                    record.delete()
+                return response
+        except IntegrityError:
+            pass  # a first request with this key exists (its transaction has committed by now)
+        record = IdempotencyRecord.objects.filter(scope=scope).first()
+        if record is None or record.status == 0:
+            return _error("A request with this Idempotency-Key is still being handled; retry shortly.", 409)
+        if record.request_digest != digest:
+            return _error("This Idempotency-Key was used with a different request body.", 422)
+        replay = HttpResponse(bytes(record.body), status=record.status, content_type=record.content_type)
+        replay["Idempotent-Replay"] = "true"
+        return replay
