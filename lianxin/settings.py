@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     # background tasks: the django_tasks API with its database backend (lianxin db_worker runs them)
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     # sign-in throttling and lockout per account and per address
     "axes",
     # append-only audit rows in PostgreSQL itself (a trigger refuses UPDATE and DELETE)
@@ -166,6 +167,15 @@ TASKS = {
         }[TASKS_BACKEND_NAME]
     }
 }
+
+# The RQ queue (LIANXIN_TASKS_BACKEND=rq): Redis at LIANXIN_REDIS_URL; jobs retried when a worker dies.
+RQ_QUEUES = {
+    "default": {
+        "URL": os.environ.get("LIANXIN_REDIS_URL", "") or "redis://127.0.0.1:6379/0",
+        "DEFAULT_TIMEOUT": int(os.environ.get("LIANXIN_RQ_JOB_TIMEOUT", "900")),
+    }
+}
+RQ = {"QUEUE_CLASS": "lianxin.site.rq.RetryingQueue", "JOB_CLASS": "django_tasks_rq.backend.Job"}
 
 # Redis for live push across several web processes (lianxin.core.live) and the shared cache
 # (rate limits, the public Open311 list); empty: in this process only.
@@ -297,3 +307,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LIANXIN_LOG_LEVEL", "INFO")},
 }
+# Structured logs for production: LIANXIN_LOG_FORMAT=json writes one JSON object a line.
+if os.environ.get("LIANXIN_LOG_FORMAT", "text") == "json":
+    LOGGING["formatters"] = {
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    }
+    LOGGING["handlers"]["console"]["formatter"] = "json"

@@ -13,13 +13,14 @@ import time
 from dataclasses import dataclass
 
 import shapely
+from django.core.cache import cache
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 GRID_CACHE_SECONDS = 60.0
 
 _lock = threading.Lock()
-_cache: dict[int, tuple[float, list[_PreparedGrid]]] = {}
+_cache: dict[int, tuple[float, list[_PreparedGrid], int]] = {}
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,13 @@ def grid_id_for_point(*, station_id: int, lat: float, lon: float) -> int | None:
     On a shared border the grid with the lowest id wins, so the answer is stable.
     """
     now = time.monotonic()
+    # The prepared polygons stay in this process, but their version is in the shared cache: a
+    # grid saved through another web process (or host) bumps it, and every process reloads.
+    version = cache.get(_version_key(station_id), 0)
     with _lock:
         entry = _cache.get(station_id)
-    if entry is None or now - entry[0] > GRID_CACHE_SECONDS:
-        entry = (now, _load(station_id))
+    if entry is None or now - entry[0] > GRID_CACHE_SECONDS or entry[2] != version:
+        entry = (now, _load(station_id), version)
         with _lock:
             _cache[station_id] = entry
     point = Point(lon, lat)
@@ -74,9 +78,23 @@ def grid_id_for_point(*, station_id: int, lat: float, lon: float) -> int | None:
     return None
 
 
+def _version_key(station_id: int) -> str:
+    return f"lianxin:places:grid-version:{station_id}"
+
+
 def grid_cache_clear(station_id: int | None = None) -> None:
+    """Forget the prepared grids (of one station, or all) here and, through the shared cache, in every process."""
     with _lock:
         if station_id is None:
+            stations = list(_cache)
             _cache.clear()
         else:
+            stations = [station_id]
             _cache.pop(station_id, None)
+    for sid in stations:
+        key = _version_key(sid)
+        if not cache.add(key, 1, timeout=None):
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.add(key, 1, timeout=None)
