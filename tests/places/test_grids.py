@@ -72,8 +72,14 @@ def test_renaming_a_code_through_grid_id_keeps_the_row_and_refuses_a_clash(world
     )
     assert renamed.pk == world.grid1.pk and Grid.objects.get(pk=renamed.pk).code == "g1x"
     with pytest.raises(ValidationError) as caught:
-        grid_save(actor=world.chief, station=world.station, code="g2", name="撞", boundary=square(1, 1),
-                  grid_id=world.grid1.pk)
+        grid_save(
+            actor=world.chief,
+            station=world.station,
+            code="g2",
+            name="撞",
+            boundary=square(1, 1),
+            grid_id=world.grid1.pk,
+        )
     assert "code" in caught.value.message_dict
 
 
@@ -101,7 +107,12 @@ def test_the_admin_edits_a_grid_through_grid_save(world, client_for):
     assert grid_id_for_point(station_id=world.station.id, lat=lat, lon=lon) == world.grid1.id
     bad = client.post(
         f"/admin/places/grid/{world.grid1.pk}/change/",
-        {"station": world.station.pk, "code": "g1", "name": "x", "boundary": '{"type": "Point", "coordinates": [1, 2]}'},
+        {
+            "station": world.station.pk,
+            "code": "g1",
+            "name": "x",
+            "boundary": '{"type": "Point", "coordinates": [1, 2]}',
+        },
     )
     assert bad.status_code == 200 and "Polygon" in bad.content.decode()
     assert Grid.objects.get(pk=world.grid1.pk).boundary == boundary
