@@ -35,7 +35,9 @@ def test_cases_declares_its_metrics_through_the_registry(db):
     keys = {spec.key for spec in metric_specs()}
     assert {"public_order_incidents", "satisfaction", "solved_at_the_cart", "people_served", "cart_outings"} <= keys
     for spec in metric_specs():
-        assert spec.definition and spec.compute and spec.rows
+        assert spec.definition and spec.compute
+        if spec.compute.startswith("lianxin.cases."):
+            assert spec.rows
 
 
 def test_public_order_counts_by_the_station_year_boundary(world, open_case):
