@@ -6,13 +6,18 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from lianxin.core.plugins import metric_specs
+from lianxin.core.roles import SUPERVISOR_ROLES, has_role
 from lianxin.insights import exports, selectors, services
+from lianxin.places.models import Grid
+from lianxin.places.selectors import grids_geojson
+from lianxin.places.services import grids_import_geojson
 
 
 def _period(request, default):
@@ -214,3 +219,33 @@ def report_pdf(request, pk):
     response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="lianxin-{report.start_on}-{report.end_on}.pdf"'
     return response
+
+
+@login_required
+def grids_export(request):
+    station = selectors.insights_station_for(user=request.user)
+    grids = Grid.objects.filter(station=station).select_related("police_chief").prefetch_related("members")
+    response = JsonResponse(
+        grids_geojson(grids=grids.order_by("code"), with_members=True), json_dumps_params={"ensure_ascii": False}
+    )
+    response["Content-Disposition"] = 'attachment; filename="grids.geojson"'
+    return response
+
+
+@login_required
+@require_POST
+def grids_import(request):
+    station = selectors.insights_station_for(user=request.user)
+    if not has_role(request.user, SUPERVISOR_ROLES):
+        raise PermissionDenied(_("Your role may not edit grids."))
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError({"file": [_("Choose a GeoJSON file.")]})
+        saved = grids_import_geojson(actor=request.user, station=station, text=upload.read())
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("%(n)d grids saved.") % {"n": len(saved)})
+    return redirect("insights:grids")

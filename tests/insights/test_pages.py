@@ -117,3 +117,18 @@ def test_the_worker_sweep_keeps_one_report_per_month(world, incidents, settings)
     assert services.reports_monthly_sweep(now=first_of_july) == 0
     report = Report.objects.get(station=world.station, is_monthly=True)
     assert (report.start_on, report.end_on) == (dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+
+
+def test_grid_geojson_export_and_a_bad_import_from_the_page(world, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from lianxin.places.models import Grid
+
+    chief = client_for(world.chief)
+    exported = chief.get("/insights/grids.geojson").json()
+    assert {f["properties"]["code"] for f in exported["features"]} == {"g1", "g2"}
+    bad = SimpleUploadedFile("grids.geojson", b"\\x00 not geojson")
+    response = chief.post("/insights/grids/import/", {"file": bad}, follow=True)
+    assert response.status_code == 200 and list(response.context["messages"])
+    assert Grid.objects.filter(station=world.station).count() == 2
+    assert client_for(world.registry).post("/insights/grids/import/", {}).status_code in (302, 403)
