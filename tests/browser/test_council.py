@@ -5,6 +5,7 @@ as cases, minutes saved; at the next meeting "you said, we did" shows both with 
 chief opens the dashboard, taps the public-order figure and lands on exactly the cases it counted.
 """
 
+# ruff: noqa: F811 (the browser fixture is imported from test_journey and used as a parameter)
 from __future__ import annotations
 
 import datetime as dt
@@ -30,7 +31,7 @@ def test_officer_runs_a_council_and_the_chief_follows_a_figure(
     live_server,
     world,
     browser,
-    open_case,  # noqa: F811
+    open_case,
 ):
     zone = zoneinfo.ZoneInfo("Asia/Shanghai")
     now = timezone.now()
@@ -63,6 +64,7 @@ def test_officer_runs_a_council_and_the_chief_follows_a_figure(
     assert Attendance.objects.filter(meeting=meeting).count() == 1
 
     for text in ("路灯坏了", "夜里广场噪音太大"):
+        officer.locator("#concern-form select[name=category]").select_option(label="证件办理")
         officer.get_by_label("提出的问题").fill(text)
         officer.get_by_role("button", name="登记为案件").click()
         officer.wait_for_load_state()
