@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import secrets
 
 import segno
@@ -199,8 +200,10 @@ def concern_commitment(request, pk):
 def meeting_qr(request, pk):
     meeting = selectors.meeting_get_for(user=request.user, pk=pk)
     url = request.build_absolute_uri(reverse("council:sign_in", args=[meeting.signin_token]))
-    svg = segno.make(url, error="m").svg_inline(scale=6)
-    return HttpResponse(svg, content_type="image/svg+xml")
+    out = io.BytesIO()
+    # A standalone SVG document (with its namespace), so an <img> can show it.
+    segno.make(url, error="m").save(out, kind="svg", scale=6, border=2)
+    return HttpResponse(out.getvalue(), content_type="image/svg+xml")
 
 
 def sign_in(request, token):

@@ -61,6 +61,9 @@ def test_other_station_grid_refused_and_page_404(world, series, client_for):
     meeting = series.meetings.first()
     assert client_for(world.b.officer).get(f"/council/{meeting.pk}/").status_code == 404
     assert client_for(world.officer).get(f"/council/{meeting.pk}/").status_code == 200
+    qr = client_for(world.officer).get(f"/council/{meeting.pk}/qr.svg")
+    assert qr["Content-Type"] == "image/svg+xml" and b'xmlns="http://www.w3.org/2000/svg"' in qr.content
+    assert client_for(world.b.officer).get(f"/council/{meeting.pk}/qr.svg").status_code == 404
 
 
 def test_calendar_feed_parses_back(world, series, client_for):
