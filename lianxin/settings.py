@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "lianxin.places",
     "lianxin.people",
     "lianxin.cases",
+    "lianxin.council",
+    "lianxin.insights",
     # The top floor: what collects every app above (worker, /me) and the demo station's seed.
     "lianxin.site",
     "lianxin.demo",

@@ -4,8 +4,85 @@ from django.utils.translation import gettext_lazy as _
 
 from lianxin.cases.models import Channel
 from lianxin.core.models import Role
-from lianxin.core.plugins import AppPlugin, MenuEntry
+from lianxin.core.plugins import AppPlugin, MenuEntry, MetricSpec
 from lianxin.core.roles import CASEWORKER_ROLES, INTAKE_ROLES, REPORTER_ROLES, has_role
+
+_M = "lianxin.cases.metrics."
+
+
+def _metric(key, label, definition, *, unit="count", min_sample=0, higher_is_better=True, rows="case_rows"):
+    return MetricSpec(
+        key=key,
+        label=label,
+        definition=definition,
+        compute=_M + key,
+        unit=unit,
+        min_sample=min_sample,
+        higher_is_better=higher_is_better,
+        rows=_M + rows,
+    )
+
+
+METRICS = (
+    _metric(
+        "public_order_incidents",
+        _("Public-order incidents"),
+        _(
+            "Cases of a public-order category opened in the period, duplicates and rejected filings left out; "
+            "compared with the same period a year before."
+        ),
+        higher_is_better=False,
+    ),
+    _metric(
+        "satisfaction",
+        _("Satisfaction"),
+        _("Share of the ratings residents gave in the period that are 4 or 5 out of 5, of all ratings given."),
+        unit="share",
+        min_sample=20,
+    ),
+    _metric(
+        "resolved_locally",
+        _("Resolved locally"),
+        _("Share of the cases resolved in the period that the station settled itself, not referred to a department."),
+        unit="share",
+        min_sample=20,
+    ),
+    _metric(
+        "on_the_spot_share",
+        _("Solved on the spot"),
+        _("Share of the cases resolved in the period that were solved on the spot."),
+        unit="share",
+        min_sample=20,
+    ),
+    _metric(
+        "solved_at_the_cart",
+        _("Solved at the cart"),
+        _("Requests brought to the service cart in the period and solved there on the spot."),
+    ),
+    _metric(
+        "people_served",
+        _("People served at the cart"),
+        _("People served at the service cart in the period (a contact may count a whole family)."),
+    ),
+    _metric(
+        "cart_outings",
+        _("Cart outings"),
+        _("Outings of the service cart started in the period."),
+        rows="cart_stop_rows",
+    ),
+    _metric(
+        "open_cases",
+        _("Open cases"),
+        _("Cases opened before the end of the period that are still open."),
+        higher_is_better=False,
+    ),
+    _metric(
+        "overdue_cases",
+        _("Overdue cases"),
+        _("Open cases whose service-level deadline passed before the end of the period."),
+        higher_is_better=False,
+    ),
+)
 
 
 def _is_resident(user) -> bool:
@@ -53,4 +130,5 @@ PLUGIN = AppPlugin(
         Role.MEDIATOR: (Channel.WALK_IN,),
         Role.LAWYER: (Channel.WALK_IN,),
     },
+    metrics=METRICS,
 )

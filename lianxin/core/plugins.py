@@ -61,9 +61,13 @@ class MetricValue:
 class MetricSpec:
     """A headline figure an app contributes to the insights registry.
 
-    compute: dotted path of `compute(*, station, start, end, grid_id=None) -> MetricValue`
+    compute: dotted path of `compute(*, station, start, end, grid_id=None, with_records=False) -> MetricValue`
     over [start, end) (aware datetimes; the period is chosen in the station's zone by the caller).
+    `record_ids` are filled only when with_records is true (a dashboard of 200,000 cases needs counts, not ids).
     records: URL name of the list behind the figure (it takes ?metric=<key>&start=&end=&grid=), or "".
+    rows: dotted path of `rows(*, station, ids) -> list[dict]` giving, for the records counted, plain columns
+    without personal data ("number", "category", "grid", "status", "at", and "url" of the record's page),
+    for the insights records page and its CSV/XLSX exports; "" if the app lists none.
     unit: "count", "share", "fen", "metres" or "seconds". min_sample: below this denominator the
     rate is not shown. The definition is plain words a resident could check.
     """
@@ -76,6 +80,7 @@ class MetricSpec:
     min_sample: int = 0
     higher_is_better: bool = True
     records: str = ""
+    rows: str = ""
 
 
 @dataclass(frozen=True)

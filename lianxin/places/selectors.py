@@ -27,8 +27,17 @@ def grid_ids_owned_by(*, user: User) -> list[int]:
     return []
 
 
-def grids_geojson(*, grids) -> dict:
-    """Return grids as a GeoJSON FeatureCollection (RFC 7946)."""
+def _grid_people(grid) -> dict:
+    # For the grid editor's export, read back by places.services.grids_import_geojson: usernames, not names.
+    return {
+        "police_chief": grid.police_chief.username if grid.police_chief_id else None,
+        "police_chief_name": str(grid.police_chief) if grid.police_chief_id else None,
+        "members": [{"username": m.username, "role": m.role} for m in grid.members.all()],
+    }
+
+
+def grids_geojson(*, grids, with_members: bool = False) -> dict:
+    """Return grids as a GeoJSON FeatureCollection (RFC 7946); with_members adds the people embedded in each."""
     return {
         "type": "FeatureCollection",
         "features": [
@@ -40,6 +49,7 @@ def grids_geojson(*, grids) -> dict:
                     "code": g.code,
                     "name": g.name,
                     "police_chief": str(g.police_chief) if g.police_chief_id else None,
+                    **(_grid_people(g) if with_members else {}),
                 },
             }
             for g in grids

@@ -55,3 +55,113 @@ def grid_save(
     transaction.on_commit(lambda: grid_cache_clear(station.id))
     grid_cache_clear(station.id)
     return grid
+
+
+# A grid may overlap its neighbours by this share of the smaller one's area (digitising slop on a shared edge).
+GRID_OVERLAP_TOLERANCE_SHARE = 0.01
+# A grid's centre must lie within this distance of the station's map centre (its area).
+STATION_AREA_RADIUS_KM = 30.0
+GEOJSON_MAX_BYTES = 5 * 1024 * 1024
+GEOJSON_MAX_FEATURES = 500
+
+
+def _km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    import math
+
+    r = 6371.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def _parse_feature_collection(text) -> list:
+    import json
+
+    if isinstance(text, bytes):
+        if len(text) > GEOJSON_MAX_BYTES:
+            raise ValidationError({"file": [_("The file is too large.")]})
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError({"file": [_("The file is not UTF-8 text.")]}) from None
+    try:
+        data = json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        raise ValidationError({"file": [_("The file is not GeoJSON (not even JSON).")]}) from None
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
+        raise ValidationError({"file": [_("The file is not a GeoJSON FeatureCollection.")]})
+    if len(data["features"]) > GEOJSON_MAX_FEATURES:
+        raise ValidationError({"file": [_("Too many grids in one file.")]})
+    return data["features"]
+
+
+@transaction.atomic
+def grids_import_geojson(*, actor: User | None, station: Station, text) -> list[Grid]:
+    """Create or update the station's grids from a GeoJSON FeatureCollection; all or nothing.
+
+    Each feature needs properties code and name; police_chief and members (usernames of the
+    station) are optional. Boundaries must be valid polygons, overlap no other grid by more than
+    GRID_OVERLAP_TOLERANCE_SHARE of the smaller area, and lie within STATION_AREA_RADIUS_KM of the
+    station's centre. Raises ValidationError naming `file` or `features` with one message per problem.
+    """
+    from shapely.geometry import shape
+
+    if actor is not None and not has_role(actor, SUPERVISOR_ROLES):
+        raise PermissionDenied(_("Your role may not edit grids."))
+    features = _parse_feature_collection(text)
+    problems: list[str] = []
+    parsed = []
+    usernames = {u.username: u for u in User.objects.filter(station=station)}
+    for index, feature in enumerate(features, start=1):
+        props = (feature or {}).get("properties") or {} if isinstance(feature, dict) else {}
+        code, name = str(props.get("code") or "").strip(), str(props.get("name") or "").strip()
+        label = code or f"#{index}"
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(_("Grid %(g)s: not a GeoJSON Feature.") % {"g": label})
+            continue
+        if not code or not name:
+            problems.append(_("Grid %(g)s: needs a code and a name.") % {"g": label})
+        boundary = feature.get("geometry")
+        problem = boundary_error(boundary)
+        if problem:
+            problems.append(_("Grid %(g)s: %(p)s.") % {"g": label, "p": problem})
+            continue
+        geom = shape(boundary)
+        centre = geom.centroid
+        if _km_between(centre.y, centre.x, station.center_lat, station.center_lon) > STATION_AREA_RADIUS_KM:
+            problems.append(_("Grid %(g)s lies outside the station's area.") % {"g": label})
+        chief_name = props.get("police_chief")
+        if chief_name and chief_name not in usernames:
+            problems.append(_("Grid %(g)s: no user %(u)s at this station.") % {"g": label, "u": chief_name})
+        members = []
+        for member in props.get("members") or []:
+            username = member.get("username") if isinstance(member, dict) else member
+            if username not in usernames:
+                problems.append(_("Grid %(g)s: no user %(u)s at this station.") % {"g": label, "u": username})
+            else:
+                members.append(usernames[username])
+        parsed.append((code, name, boundary, geom, usernames.get(chief_name), members))
+    codes = [p[0] for p in parsed]
+    if len(set(codes)) != len(codes):
+        problems.append(_("Two grids in the file have the same code."))
+    others = [(g.code, shape(g.boundary)) for g in Grid.objects.filter(station=station).exclude(code__in=codes)]
+    everything = [(p[0], p[3]) for p in parsed] + others
+    for i, (code_a, geom_a) in enumerate(everything[: len(parsed)]):
+        for code_b, geom_b in everything[i + 1 :]:
+            overlap = geom_a.intersection(geom_b).area
+            if overlap > GRID_OVERLAP_TOLERANCE_SHARE * min(geom_a.area, geom_b.area):
+                problems.append(_("Grids %(a)s and %(b)s overlap.") % {"a": code_a, "b": code_b})
+    if problems:
+        raise ValidationError({"features": problems})
+    saved = []
+    for code, name, boundary, _geom, chief, members in parsed:
+        grid = grid_save(actor=actor, station=station, code=code, name=name, boundary=boundary, police_chief=chief)
+        if members:
+            grid.members.set(members)
+        saved.append(grid)
+    return saved
