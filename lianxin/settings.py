@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -298,7 +299,7 @@ LIANXIN_AUTO_CLOSE_DAYS = int(os.environ.get("LIANXIN_AUTO_CLOSE_DAYS", "7"))
 
 # Every handler masks personal numbers (a phone typed into a search must not reach a log whole);
 # uvicorn's access log goes through the same filter.
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_numbers": {"()": "lianxin.core.logs.MaskNumbersFilter"}},

@@ -77,11 +77,11 @@ class IdempotencyMiddleware:
                 return response
         except IntegrityError:
             pass  # a first request with this key exists (its transaction has committed by now)
-        record = IdempotencyRecord.objects.filter(scope=scope).first()
-        if record is None or record.status == 0:
+        stored = IdempotencyRecord.objects.filter(scope=scope).first()
+        if stored is None or stored.status == 0:
             return _error("A request with this Idempotency-Key is still being handled; retry shortly.", 409)
-        if record.request_digest != digest:
+        if stored.request_digest != digest:
             return _error("This Idempotency-Key was used with a different request body.", 422)
-        replay = HttpResponse(bytes(record.body), status=record.status, content_type=record.content_type)
+        replay = HttpResponse(bytes(stored.body), status=stored.status, content_type=stored.content_type)
         replay["Idempotent-Replay"] = "true"
         return replay

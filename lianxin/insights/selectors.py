@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,9 +48,10 @@ def may_see_insights(user) -> bool:
 
 def insights_station_for(*, user: User) -> Station:
     """Return the station whose figures user may read; PermissionDenied for other roles."""
-    if not may_see_insights(user) or user.station_id is None:
+    station = user.station if may_see_insights(user) else None
+    if station is None:
         raise PermissionDenied(_("Your role may not read the station's figures."))
-    return user.station
+    return station
 
 
 def grid_get_for(*, user: User, grid_id) -> Grid:
@@ -232,7 +234,7 @@ def _ordered_specs() -> list[MetricSpec]:
 
 def figures_for(
     *,
-    user: User,
+    user: Any,  # a User, or the monthly report's station-wide reader (insights.services)
     start_on: dt.date,
     end_on: dt.date,
     grid_id: int | None = None,

@@ -145,7 +145,7 @@ def grids_import_geojson(*, actor: User | None, station: Station, text) -> list[
                 problems.append(_("Grid %(g)s: no user %(u)s at this station.") % {"g": label, "u": username})
             else:
                 members.append(usernames[username])
-        parsed.append((code, name, boundary, geom, usernames.get(chief_name), members))
+        parsed.append((code, name, boundary, geom, usernames.get(chief_name) if chief_name else None, members))
     codes = [p[0] for p in parsed]
     if len(set(codes)) != len(codes):
         problems.append(_("Two grids in the file have the same code."))

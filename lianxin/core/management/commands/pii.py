@@ -18,7 +18,7 @@ from lianxin.core import pii
 DEFAULT_BATCH = 500
 
 
-def personal_data_columns() -> list[tuple[type, list[pii.PersonalDataField]]]:
+def personal_data_columns() -> list[tuple[type[models.Model], list[pii.PersonalDataField]]]:
     """Return every model with personal-data fields and those fields."""
     found = []
     for model in apps.get_models():
