@@ -42,9 +42,9 @@ from .constants import (
     THIRD_PARTY_CHANNELS,
 )
 from .ingest import LedgerError
+from .lots import CLEAN, append_lots, tainted, take_haircut, take_lots
 from .refund import refund_plan
 
-CLEAN = -1  # lot label of money that is not any victim's
 MULE_FREEZE_SCORE = 0.5
 RANK_MULE_WEIGHT = 0.5
 
@@ -160,57 +160,6 @@ class _Account:
             self.lifo = [[CLEAN, self.bal]] if self.bal else []
             self.hc = {CLEAN: self.bal}
             self.stale = False
-
-
-def _take_lots(lots, amount: int, from_front: bool) -> list[list[int]]:
-    """Remove `amount` from a lot queue (front = FIFO, back = LIFO); return the lots taken."""
-    taken = []
-    while amount > 0 and lots:
-        lot = lots[0] if from_front else lots[-1]
-        part = min(amount, lot[1])
-        taken.append([lot[0], part])
-        lot[1] -= part
-        amount -= part
-        if lot[1] == 0:
-            lots.popleft() if from_front else lots.pop()
-    return taken
-
-
-def _take_haircut(hc: dict[int, int], bal: int, amount: int) -> dict[int, int]:
-    """Remove `amount` (<= bal) proportionally from labelled shares, largest remainder first."""
-    if amount <= 0 or bal <= 0:
-        return {}
-    shares = {label: held for label, held in hc.items() if held > 0}
-    if len(shares) == 1 and sum(shares.values()) == bal:  # one owner: it pays all, no remainders
-        for label in shares:
-            hc[label] -= amount
-            shares[label] = amount
-        return shares
-    if amount == bal == sum(shares.values()):  # all of it leaves: whole shares, no remainders
-        for label in shares:
-            hc[label] = 0
-        return shares
-    rests = []
-    for label, held in shares.items():
-        q, r = divmod(held * amount, bal)
-        shares[label] = q
-        rests.append((-r, label))
-    left = amount - sum(shares.values())
-    if left:
-        rests.sort()
-        for _, label in rests[:left]:
-            shares[label] += 1
-    for label, part in shares.items():
-        hc[label] -= part
-    return shares
-
-
-def _tainted(lots) -> int:
-    total = 0
-    for label, amount in lots:
-        if label != CLEAN:
-            total += amount
-    return total
 
 
 def trace(
@@ -482,9 +431,9 @@ def _debit(st: _Account, amt: int):
     """Take `amt` out of an account under every policy; return what each policy says left."""
     st.refresh()
     take = min(amt, st.bal)
-    fifo_lots = _take_lots(st.fifo, take, True)
-    lifo_lots = _take_lots(st.lifo, take, False)
-    hc_parts = _take_haircut(st.hc, st.bal, take)
+    fifo_lots = take_lots(st.fifo, take, True)
+    lifo_lots = take_lots(st.lifo, take, False)
+    hc_parts = take_haircut(st.hc, st.bal, take)
     st.bal -= take
     if amt > take:  # more left than the books hold: the excess is money of unknown (clean) origin
         fifo_lots.append([CLEAN, amt - take])
@@ -499,18 +448,7 @@ def _carried(fifo_lots, lifo_lots, hc_parts, poison: int) -> dict[str, int]:
     for lab, v in hc_parts.items():
         if lab != CLEAN:
             hc += v
-    return {"fifo": _tainted(fifo_lots), "lifo": _tainted(lifo_lots), "haircut": hc, "poison": poison}
-
-
-def _append_lots(lots, new) -> None:
-    """Append lots, merging with the last lot of the same label (order within a label is moot)."""
-    for lab, v in new:
-        if not v:
-            continue
-        if lots and lots[-1][0] == lab:
-            lots[-1][1] += v
-        else:
-            lots.append([lab, v])
+    return {"fifo": tainted(fifo_lots), "lifo": tainted(lifo_lots), "haircut": hc, "poison": poison}
 
 
 def _add_sink(sinks: dict, ledger, d: int, kind: str, t_q: int, carried: dict) -> None:
@@ -543,8 +481,8 @@ def _credit_clean(st: _Account, amt: int) -> None:
 def _credit(st: _Account, amt: int, fifo_lots, lifo_lots, hc_parts, poison: int, at: int) -> None:
     st.refresh()
     st.bal += amt
-    _append_lots(st.fifo, fifo_lots)
-    _append_lots(st.lifo, lifo_lots)
+    append_lots(st.fifo, fifo_lots)
+    append_lots(st.lifo, lifo_lots)
     for lab, v in hc_parts.items():
         st.hc[lab] = st.hc.get(lab, 0) + v
     if poison:
@@ -556,23 +494,12 @@ def _credit(st: _Account, amt: int, fifo_lots, lifo_lots, hc_parts, poison: int,
 
 def _held(st: _Account, pol: str) -> int:
     if pol == "fifo":
-        return _tainted(st.fifo)
+        return tainted(st.fifo)
     if pol == "lifo":
-        return _tainted(st.lifo)
+        return tainted(st.lifo)
     if pol == "haircut":
         return sum(v for lab, v in st.hc.items() if lab != CLEAN)
     return st.bal if st.poisoned else 0
-
-
-def held_by_seed(st: _Account, pol: str) -> dict[int, int]:
-    """Return the tainted money held now per seed label under `pol` (fifo, lifo or haircut)."""
-    if pol == "haircut":
-        return {lab: v for lab, v in st.hc.items() if lab != CLEAN and v}
-    out: dict[int, int] = {}
-    for lab, v in st.fifo if pol == "fifo" else st.lifo:
-        if lab != CLEAN and v:
-            out[lab] = out.get(lab, 0) + v
-    return out
 
 
 def _sink_kind(
