@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .constants import STATION_UTC_OFFSET_SECONDS
+from .zone import SECONDS_PER_MINUTE, offset_label
 
 RAPID_SECONDS = 2 * 3600
 NIGHT_END_HOUR = 6  # 00:00–06:00 local is night
@@ -39,9 +39,9 @@ WEIGHTS = {
 
 
 def account_statistics(
-    ledger, given=None, by_out=None, by_in=None, logs=None
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Return (opening_fen, mule features incl. `score`) for every account.
+    ledger, given=None, by_out=None, by_in=None, logs=None, *, utc_offset_minutes: int
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, float]]:
+    """Return (opening_fen, mule features incl. `score`, reason weights) for every account.
 
     `by_out` / `by_in`: (amount, ts, partner) already gathered in out_pos / in_pos order
     (the index build has them); gathered here when not given. `logs`: their amounts'
@@ -52,6 +52,7 @@ def account_statistics(
     1. merge each account's out- and in-transfers into one stream in position order;
     2. running balance per account -> opening balances;
     3. per-account sums, counts, timing and amount statistics -> features -> score.
+    Night-time is 00:00 to NIGHT_END_HOUR in the station's `utc_offset_minutes` (east of UTC).
     """
     n_acct = ledger.n_accounts
     src, dst = np.asarray(ledger.src), np.asarray(ledger.dst)
@@ -100,7 +101,7 @@ def account_statistics(
         under_lo,
         under_hi,
         RAPID_SECONDS,
-        STATION_UTC_OFFSET_SECONDS,
+        utc_offset_minutes * SECONDS_PER_MINUTE,
         NIGHT_END_HOUR,
         float(np.log(UNUSUAL_AMOUNT_FACTOR)),
     )
@@ -212,7 +213,7 @@ _REASON_TEXT = {
     "near_zero_balance": "near-zero resting balance: {rest_ratio:.1%} of money in still held",
     "new_or_dormant": "new or long-dormant account suddenly busy: first seen day {new_days:.0f}, "
     "longest quiet spell {dormant_days:.0f} days, {rate_per_day:.1f} transfers a day when active",
-    "night_activity": "night-time activity: {night_share:.0%} of transfers 00:00–06:00 Beijing time",
+    "night_activity": "night-time activity: {night_share:.0%} of transfers 00:00–06:00 station time (UTC{zone})",
     "irregular_amounts": "amounts unlike the account's usual ones: {unusual_share:.0%} of {n_out:.0f} transfers "
     "out and {unusual_in_share:.0%} of {n_in:.0f} in are over 5x or under 1/5 of its typical "
     "(geometric mean) amount",
@@ -225,6 +226,7 @@ def mule_reasons_many(ledger, codes: list[int]) -> list[tuple[float, list[dict]]
     if not codes:
         return []
     weights = ledger.meta.get("mule_weights", WEIGHTS)
+    zone = offset_label(ledger.utc_offset_minutes)
     idx = np.asarray(codes, dtype=np.int64)
     f = {k: np.asarray(v[idx], dtype=np.float64) for k, v in ledger.mule.items() if k != "score"}
     strengths = mule_strengths(f)
@@ -240,6 +242,7 @@ def mule_reasons_many(ledger, codes: list[int]) -> list[tuple[float, list[dict]]
             if s[i] > 0.05:
                 if values is None:
                     values = {k: col[i] for k, col in zip(names, columns)}
+                    values["zone"] = zone
                 reasons.append(
                     {
                         "code": code,

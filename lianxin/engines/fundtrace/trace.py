@@ -20,7 +20,6 @@ Money is integer fen throughout; haircut splits use largest remainders so no fen
 
 from __future__ import annotations
 
-import functools
 import heapq
 import time
 from collections import deque
@@ -44,15 +43,10 @@ from .constants import (
 from .ingest import LedgerError
 from .lots import CLEAN, append_lots, tainted, take_haircut, take_lots
 from .refund import refund_plan
+from .zone import iso
 
 MULE_FREEZE_SCORE = 0.5
 RANK_MULE_WEIGHT = 0.5
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def iso(ts: int) -> str:
-    """Format epoch seconds as ISO 8601 UTC (converts the given value; reads no clock)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(ts)))
 
 
 @dataclass
@@ -179,8 +173,10 @@ def trace(
 
     `prior_stops` maps account id -> stop-payments already placed on it (the caller's records).
 
-    Times are epoch seconds (UTC); amounts are fen. `policy` limits which policies are shown
-    ("all" shows the four side by side); all are computed in the same pass.
+    Times are epoch seconds (UTC) in, ISO 8601 in the ledger's station offset out
+    (`Ledger.utc_offset_minutes`, e.g. 2026-03-01T12:00:00+08:00); amounts are fen. `policy`
+    limits which policies are shown ("all" shows the four side by side); all are computed in
+    the same pass.
     """
     started = time.perf_counter()
     if policy != "all" and policy not in POLICIES:
@@ -188,6 +184,7 @@ def trace(
     if not seeds:
         raise LedgerError("at least one seed transfer is needed")
     shown = list(POLICIES) if policy == "all" else [policy]
+    tz = ledger.utc_offset_minutes
     # 1. seeds and window
     seed_pos = []
     for txn in dict.fromkeys(seeds):
@@ -200,11 +197,11 @@ def trace(
     if as_of is None:
         as_of = int(ledger.meta["ts_max"])
         as_of_source = "latest transfer in the ledger (no --as-of given)"
-        warnings.append(f"as_of not given: using the latest transfer time {iso(as_of)}")
+        warnings.append(f"as_of not given: using the latest transfer time {iso(as_of, tz)}")
     ts, src, dst, amount, channel = ledger.ts, ledger.src, ledger.dst, ledger.amount_fen, ledger.channel
     for pos in seed_pos:
         if ts[pos] > as_of:
-            raise LedgerError(f"seed {ledger.txn_id[pos]!r} happened after as_of {iso(as_of)}")
+            raise LedgerError(f"seed {ledger.txn_id[pos]!r} happened after as_of {iso(as_of, tz)}")
     window_end = min(as_of, max(int(ts[p]) for p in seed_pos) + horizon_seconds)
     channels = ledger.meta["channels"]
     out_ptr, out_pos, in_ptr, in_pos = ledger.out_ptr, ledger.out_pos, ledger.in_ptr, ledger.in_pos
@@ -372,7 +369,7 @@ def trace(
             "from": name(s),
             "to": name(d),
             "amount_fen": amt,
-            "at": iso(t),
+            "at": iso(t, tz),
             "channel": channels[ch] if ch >= 0 else None,
             "attributed_fen": {pol: carried[pol] for pol in shown},
         }
@@ -393,7 +390,7 @@ def trace(
             "victim_account": ledger.accounts[int(src[p])],
             "first_account": ledger.accounts[int(dst[p])],
             "amount_fen": int(amount[p]),
-            "at": iso(int(ts[p])),
+            "at": iso(int(ts[p]), tz),
         }
         for p in seed_pos
     ]
@@ -406,7 +403,8 @@ def trace(
         "max_hops": max_hops,
         "min_amount_fen": min_amount_fen,
         "hub_degree": hub_degree,
-        "window_end": iso(window_end),
+        "window_end": iso(window_end, tz),
+        "utc_offset_minutes": tz,
     }
     sink_rows = sorted(sinks.values(), key=lambda r: (-max(r["amount_fen"][p] for p in POLICIES), r["account"]))
     for row in sink_rows:
@@ -419,7 +417,7 @@ def trace(
         recoverable_total_fen=recoverable,
         refund_plan=plan,
         params=params,
-        as_of=iso(as_of),
+        as_of=iso(as_of, tz),
         as_of_source=as_of_source,
         policies=shown,
         warnings=warnings,
@@ -452,12 +450,13 @@ def _carried(fifo_lots, lifo_lots, hc_parts, poison: int) -> dict[str, int]:
 
 
 def _add_sink(sinks: dict, ledger, d: int, kind: str, t_q: int, carried: dict) -> None:
+    tz = ledger.utc_offset_minutes
     sink = sinks.get((d, kind))
     if sink is None:
         sink = sinks[(d, kind)] = {
             "account": ledger.accounts[d],
             "kind": kind,
-            "first_at": iso(t_q),
+            "first_at": iso(t_q, tz),
             "transfers": 0,
             "amount_fen": dict.fromkeys(POLICIES, 0),
         }
@@ -525,14 +524,23 @@ def _sink_kind(
 
 
 def recommend(
-    *, recoverable_fen: int, poison_held_fen: int, passed_on_fen: int, mule_score: float, stops_so_far: int, as_of: int
+    *,
+    recoverable_fen: int,
+    poison_held_fen: int,
+    passed_on_fen: int,
+    mule_score: float,
+    stops_so_far: int,
+    as_of: int,
+    utc_offset_minutes: int,
 ) -> tuple[str, str | None, str]:
     """Return (action, stop_deadline, why) for one traced account.
+
+    `as_of` is epoch seconds; the deadline is ISO 8601 in the station's `utc_offset_minutes`.
 
     止付 holds 48 h and at most twice per account (银发〔2016〕86号): a third request must be a
     freeze (冻结) through the case. A mule still holding money may be frozen outright.
     """
-    deadline = iso(as_of + STOP_PAYMENT_HOLD_HOURS * 3600)
+    deadline = iso(as_of + STOP_PAYMENT_HOLD_HOURS * 3600, utc_offset_minutes)
     if recoverable_fen > 0 and stops_so_far < STOP_PAYMENT_MAX_TIMES:
         return "止付", deadline, f"holds victim money now; a stop placed now holds until {deadline}"
     if recoverable_fen > 0:
@@ -555,6 +563,7 @@ def _account_rows(
 ) -> list[dict]:
     from .mules import mule_reasons_many  # noqa: PLC0415 - keeps mules free of trace imports
 
+    tz = ledger.utc_offset_minutes
     codes = list(state)
     scored = mule_reasons_many(ledger, codes)
     total_seed = max(1, sum(s["amount_fen"] for s in seeds))
@@ -573,6 +582,7 @@ def _account_rows(
             mule_score=score,
             stops_so_far=prior_stops.get(account, 0),
             as_of=as_of,
+            utc_offset_minutes=tz,
         )
         through = max(st.t_in["fifo"], st.t_in["lifo"], st.t_in["haircut"])
         rank = recoverable / total_seed + RANK_MULE_WEIGHT * score * min(1.0, 0.2 + through / total_seed)
@@ -582,7 +592,7 @@ def _account_rows(
                 "holder_name": holder,
                 "bank": bank,
                 "level": st.level,
-                "first_taint_at": iso(int(ledger.ts[st.taint_pos])),
+                "first_taint_at": iso(int(ledger.ts[st.taint_pos]), tz),
                 "tainted_in_fen": {p: st.t_in[p] for p in shown},
                 "tainted_out_fen": {p: st.t_out[p] for p in shown},
                 "tainted_held_now_fen": {p: held[p] for p in shown},

@@ -43,7 +43,7 @@ def test_index_then_trace_json(tmp_path, capsys):
         == 0
     )
     out = json.loads(capsys.readouterr().out)
-    assert out["as_of"] == "2026-03-01T04:00:00Z" and out["as_of_source"] == "given"
+    assert out["as_of"] == "2026-03-01T12:00:00+08:00" and out["as_of_source"] == "given"
     held = {r["account"]: r["tainted_held_now_fen"]["fifo"] for r in out["accounts"]}
     assert held == {"M1": 0, "M2": 2_000_000, "M3": 2_000_000}  # M2 cashed 1,000 clean + 9,000 victim
     assert out["sinks"][0]["kind"] == "cash"

@@ -53,7 +53,7 @@ def test_all_policies_side_by_side_and_contract_names():
     assert row["level"] == 2
     assert row["recommended_action"] == "止付"
     assert result["as_of_source"].startswith("latest transfer")
-    assert row["stop_deadline"] == "2026-03-03T02:25:00Z"  # as_of (last transfer) + 48 h
+    assert row["stop_deadline"] == "2026-03-03T10:25:00+08:00"  # as_of (last transfer) + 48 h
     assert {"accounts", "edges", "sinks", "recoverable_total_fen", "refund_plan", "elapsed_ms"} <= set(result)
 
 
