@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import polars as pl
@@ -222,13 +223,27 @@ def _background(cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator) -
     }
 
 
+class _Flow(TypedDict):
+    """One planted flow while it is planted (account codes, fen, epoch seconds)."""
+
+    id: int
+    shape: str
+    victims: set[int]
+    accounts: dict[int, int]  # account -> level (1 = first card)
+    seeds: list[int]  # rows of the victims' transfers
+    money: dict[int, int]  # account -> net fen of the flow's money
+    n_rows: int
+    sinks: bool
+    p_rest: float  # chance the money rests at its last card
+
+
 class _Flows:
     """Plant fraud flows; keeps rows and the truth of where the victims' money rests."""
 
     def __init__(self, cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator):
         self.cfg, self.roles, self.rng = cfg, roles, rng
         self.rows: list[tuple[int, int, int, int, int, int]] = []  # src, dst, fen, ts, kind, flow
-        self.truth: list[dict] = []
+        self.truth: list[_Flow] = []
         n_farmers = max(30, len(roles.persons) // 400)
         existing = rng.choice(roles.persons, n_farmers, replace=False)
         self.farmers = np.concatenate([existing, roles.fresh])  # card farmers: ordinary + fresh accounts
@@ -249,7 +264,7 @@ class _Flows:
             t = day_start + int(self.rng.integers(7 * 3600, 10 * 3600))
         return t
 
-    def send(self, flow: dict, a: int, b: int, fen: int, t: int, kind: int = 0) -> None:
+    def send(self, flow: _Flow, a: int, b: int, fen: int, t: int, kind: int = 0) -> None:
         self.rows.append((a, b, int(fen), int(t), kind, flow["id"]))
         flow["n_rows"] += 1
         acc = flow["accounts"]
@@ -273,7 +288,7 @@ class _Flows:
     def skim(self, fen: int) -> int:
         return int(fen * self.rng.uniform(0.01, 0.05))
 
-    def terminal(self, flow: dict, a: int, fen: int, t: int) -> None:
+    def terminal(self, flow: _Flow, a: int, fen: int, t: int) -> None:
         """Money at its last card: rest there, cash out at ATMs, pay out via a platform or merchant."""
         r = self.rng.random()
         if r < flow["p_rest"]:
@@ -294,7 +309,7 @@ class _Flows:
             self.send(flow, a, int(self.rng.choice(self.roles.merchants[:5])), fen, t, 0)  # hub merchant
             flow["sinks"] = True
 
-    def layer(self, flow: dict, a: int, fen: int, t: int, depth: int) -> None:
+    def layer(self, flow: _Flow, a: int, fen: int, t: int, depth: int) -> None:
         """Keep a skim, split the rest under limits to next cards, recurse; end at a terminal."""
         keep = self.skim(fen)
         fen -= keep
@@ -310,7 +325,7 @@ class _Flows:
             self.layer(flow, b, piece, t, depth - 1)
             t += int(self.rng.integers(30, 900))
 
-    def victim_payment(self, flow: dict, victim: int, first: int, t: int) -> int:
+    def victim_payment(self, flow: _Flow, victim: int, first: int, t: int) -> int:
         fen = (
             int(self.rng.choice([2, 3, 4.9, 5, 8, 10, 15, 20, 30, 50]) * 1_000_000)
             + int(self.rng.integers(0, 100)) * 100
@@ -328,7 +343,7 @@ class _Flows:
             + int(rng.integers(1, max(2, self.cfg.days - 4))) * DAY
             + int(rng.integers(7, 23)) * 3600
         )
-        flow = {
+        flow: _Flow = {
             "id": flow_id,
             "shape": shape,
             "victims": set(),
@@ -378,7 +393,7 @@ class _Flows:
         flow["money"] = {a: m for a, m in flow["money"].items() if m}
         self.truth.append(flow)
 
-    def multi(self, flow: dict, shape: str, first: int, fen: int, t: int) -> None:
+    def multi(self, flow: _Flow, shape: str, first: int, fen: int, t: int) -> None:
         rng = self.rng
         fen -= self.skim(fen)
         t = self.dwell(t)
@@ -469,14 +484,15 @@ def generate_ledger(cfg: GeneratorConfig, out_dir: Path, fmt: str = "parquet") -
     txn_of_row = df["txn_id"].to_numpy()  # df is in position order; map original rows through rank
     ids = np.empty(len(order), dtype=object)
     ids[order] = txn_of_row
-    truth = {"config": cfg.__dict__, "start_epoch": cfg.start_epoch, "flows": []}
+    flows_out: list[dict] = []
+    truth = {"config": cfg.__dict__, "start_epoch": cfg.start_epoch, "flows": flows_out}
     fr_start = n_bg
     row = 0
     for flow in flows.truth:
         rows = list(range(fr_start + row, fr_start + row + flow["n_rows"]))
         row += flow["n_rows"]
         money = flow["money"]
-        truth["flows"].append(
+        flows_out.append(
             {
                 "flow_id": flow["id"],
                 "shape": flow["shape"],
@@ -496,8 +512,8 @@ def generate_ledger(cfg: GeneratorConfig, out_dir: Path, fmt: str = "parquet") -
             }
         )
     truth["mule_accounts"] = sorted(
-        {a for f in truth["flows"] for a in f["accounts"] if not a.startswith("ATM")}
-        - {v for f in truth["flows"] for v in f["victims"]}
+        {a for f in flows_out for a in f["accounts"] if not a.startswith("ATM")}
+        - {v for f in flows_out for v in f["victims"]}
         - set(acc.gather(np.concatenate([roles.merchants, roles.platforms])).to_list())
     )
     paths["truth"].write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")

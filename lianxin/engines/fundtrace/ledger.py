@@ -20,6 +20,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -225,8 +226,8 @@ class Ledger:
                 amount_fen=amount,
                 ts=ts,
                 channel=channel,
-                txn_id=None,
-                txn_keys=None,  # filled in below, when their threads finish
+                txn_id=StringColumn(np.zeros(1, np.int64), np.zeros(0, np.uint8)),
+                txn_keys=np.zeros(0, np.int64),  # both replaced below, when their threads finish
                 accounts=accounts,
                 acct_keys=acct_keys_job.result(),
                 holder_name=holder,
@@ -304,10 +305,12 @@ class Ledger:
                 f"{directory}: index built for UTC{offset_label(built_for)}, not UTC{offset_label(utc_offset_minutes)}; "
                 "open it with that offset or rebuild it with `lianxin ledger index --utc-offset …`"
             )
-        arrays = {name: _mapped(directory / f"{name}.npy") for name in _ARRAYS}
-        strings = {name: StringColumn.load(directory, name) for name in _STRINGS}
+        columns: dict[str, Any] = {  # ndarrays named in _ARRAYS, StringColumns in _STRINGS
+            name: _mapped(directory / f"{name}.npy") for name in _ARRAYS
+        }
+        columns.update({name: StringColumn.load(directory, name) for name in _STRINGS})
         mule = {name: _mapped(directory / f"mule.{name}.npy") for name in meta["mule_columns"]}
-        return cls(**arrays, **strings, meta=meta, mule=mule)
+        return cls(**columns, meta=meta, mule=mule)
 
     # -- lookups ------------------------------------------------------------------------
     @property

@@ -69,6 +69,7 @@ def account_statistics(
     out_pos, in_pos = np.asarray(ledger.out_pos), np.asarray(ledger.in_pos)
     amt_out, ts_out, payee = by_out if by_out is not None else (amount[out_pos], ts[out_pos], dst[out_pos])
     amt_in, ts_in, payer = by_in if by_in is not None else (amount[in_pos], ts[in_pos], src[in_pos])
+    log_out, log_in = logs if logs is not None else (amount_logs(amt_out), amount_logs(amt_in))
     (
         opening,
         before,
@@ -94,7 +95,8 @@ def account_statistics(
         amt_in,
         ts_out,
         ts_in,
-        *(logs if logs is not None else (amount_logs(amt_out), amount_logs(amt_in))),
+        log_out,
+        log_in,
         payee,
         payer,
         as_of_acct,

@@ -45,6 +45,7 @@ from .lots import CLEAN, append_lots, tainted, take_haircut, take_lots
 from .refund import refund_plan
 from .zone import iso
 
+_NO_POSITIONS = np.empty(0, np.int64)
 MULE_FREEZE_SCORE = 0.5
 RANK_MULE_WEIGHT = 0.5
 
@@ -139,7 +140,8 @@ class _Account:
         self.t_out = {"fifo": 0, "lifo": 0, "haircut": 0, "poison": 0}
         self.credits: list[tuple[int, tuple[int, ...]]] = []  # (ts, labels) of tainted FIFO credits
         self.stale = False  # lots not kept while all money is clean; rebuilt from bal when needed
-        self.i_row = None  # positions of its transfers in; k_synced of them are on the books
+        self.i_row: np.ndarray = _NO_POSITIONS  # positions of its transfers in (set on activation);
+        # k_synced of them are on the books
         self.lo_i = self.k_synced = 0
         self.heap_in = 0  # money in since the last sync that came through the event heap
 
@@ -261,8 +263,10 @@ def trace(
     for k, p in enumerate(seed_pos):
         seed_label[p] = k
         heapq.heappush(heap, p)
-    edges, sinks = [], {}
+    moves: list[tuple[int, dict[str, int]]] = []  # (position, fen carried per policy) of followed transfers
+    sinks: dict[tuple[int, str], dict] = {}
     last = -1
+    carried: dict[str, int] | None  # fen of victim money a transfer carries, per policy
     while heap:
         q = heapq.heappop(heap)
         if q == last:  # pushed by both of its accounts
@@ -291,7 +295,7 @@ def trace(
             if d_state is not None:
                 d_state.poisoned = True
                 d_state.t_in["poison"] += poison
-                edges.append((q, carried))
+                moves.append((q, carried))
             else:
                 t_q = int(ts[q])
                 kind = _sink_kind(
@@ -342,25 +346,25 @@ def trace(
             kind = _sink_kind(
                 q, s_state, d, ch, channels, account_sink, max_hops, window_end, min_amount_fen, t_q, carried, is_seed
             )
-            if kind is None:
-                d_state = activate(d, q, 1 if is_seed else s_state.level + 1)
-                d_state.heap_in += amt
-        if d_state is not None:
-            _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, poison, t_q)
-            t_in = d_state.t_in
-            t_in["fifo"] += carried["fifo"]
-            t_in["lifo"] += carried["lifo"]
-            t_in["haircut"] += carried["haircut"]
-            t_in["poison"] += carried["poison"]
-        else:
-            _add_sink(sinks, ledger, d, kind, t_q, carried)
-            if not (carried["fifo"] or carried["lifo"] or carried["haircut"]):
-                continue  # poison-only money leaving the traced set: in sinks, not listed as an edge
-        edges.append((q, carried))
+            if kind is not None:  # tainted money leaves the traced set here
+                _add_sink(sinks, ledger, d, kind, t_q, carried)
+                if carried["fifo"] or carried["lifo"] or carried["haircut"]:
+                    moves.append((q, carried))  # poison-only money is in sinks, not listed as an edge
+                continue
+            # tainted money comes only from a seed or a traced account
+            d_state = activate(d, q, 1 if is_seed or s_state is None else s_state.level + 1)
+            d_state.heap_in += amt
+        _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, poison, t_q)
+        t_in = d_state.t_in
+        t_in["fifo"] += carried["fifo"]
+        t_in["lifo"] += carried["lifo"]
+        t_in["haircut"] += carried["haircut"]
+        t_in["poison"] += carried["poison"]
+        moves.append((q, carried))
     for st in state.values():
         sync(st, end_pos)
     name = _Names(ledger)
-    edge_pos = np.array([q for q, _ in edges], dtype=np.int64)
+    edge_pos = np.array([q for q, _ in moves], dtype=np.int64)
     edge_src, edge_dst = src[edge_pos].tolist(), dst[edge_pos].tolist()
     name.add(list(state) + edge_src + edge_dst)
     edges = [
@@ -374,7 +378,7 @@ def trace(
             "attributed_fen": {pol: carried[pol] for pol in shown},
         }
         for (_, carried), txn, s, d, amt, t, ch in zip(
-            edges,
+            moves,
             ledger.txn_id.many(edge_pos),
             edge_src,
             edge_dst,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -492,7 +492,10 @@ class TreeEnsemble:
         return self.members[0].n_features
 
     def raw_score(self, features: np.ndarray) -> np.ndarray:
-        total = sum(a * m.raw_score(features) + b for m, a, b in zip(self.members, self.scale, self.offset))
+        scores = [a * m.raw_score(features) + b for m, a, b in zip(self.members, self.scale, self.offset)]
+        total = scores[0]
+        for more in scores[1:]:  # left to right, as sum() added them: the same bits
+            total = total + more
         return total / len(self.members)
 
     def probability(self, features: np.ndarray) -> np.ndarray:
@@ -546,7 +549,11 @@ class TreeEnsemble:
 
 
 AnyReranker = Reranker | TreeReranker | TreeEnsemble
-_KINDS = {"trees": TreeReranker, "ensemble": TreeEnsemble, "linear": Reranker}
+_KINDS: dict[str, Callable[[dict], AnyReranker]] = {
+    "trees": TreeReranker.from_json,
+    "ensemble": TreeEnsemble.from_json,
+    "linear": Reranker.from_json,
+}
 
 
 def load_reranker(path: Path) -> AnyReranker:
@@ -555,7 +562,7 @@ def load_reranker(path: Path) -> AnyReranker:
     kind = data.get("kind", "linear")
     if kind not in _KINDS:
         raise ValueError(f"{path}: unknown re-ranker kind {kind!r}")
-    return _KINDS[kind].from_json(data)
+    return _KINDS[kind](data)
 
 
 def default_reranker() -> AnyReranker | None:
