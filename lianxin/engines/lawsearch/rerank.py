@@ -40,7 +40,7 @@ LAW_SUPPORT_DEPTH = 20
 CHAPTER_SUPPORT_DEPTH = 10
 # Signals compared within each law's candidates (see `within_law`): named score parts, and the
 # columns "rel" (first-stage score / best), "soft" (word-vector soft match) and "article class"
-# (the article classifier's decision). Chosen by 5-fold CV on three fold seeds (bench/README.md).
+# (the article classifier's decision). Chosen by 5-fold CV on three fold seeds (NOTES.md).
 WITHIN_LAW_PARTS = ("body", "words", "bridge", "near", "dense", "chars")
 WITHIN_LAW_FEATURES = 2 * (len(WITHIN_LAW_PARTS) + 3)  # the last columns: (gap, rank) per signal
 
@@ -473,7 +473,7 @@ class TreeEnsemble:
     """The mean over member trees of their raw scores, each first mapped onto the log-odds scale
     (scale * raw + offset): the classifying trees' raw score already is log-odds (1, 0); the
     ranking trees' is fitted to it on the training candidates (Platt scaling). In 5-fold CV on
-    three fold seeds the mean beat either kind alone (bench/README.md)."""
+    three fold seeds the mean beat either kind alone (NOTES.md)."""
 
     members: tuple[TreeReranker, ...]
     scale: tuple[float, ...]
