@@ -19,7 +19,7 @@ from pathlib import Path
 from .constants import DEFAULT_HUB_DEGREE, DEFAULT_MAX_HOPS, POLICIES
 from .ingest import FEN_PER_YUAN, LedgerError
 from .ledger import Ledger
-from .zone import check_utc_offset
+from .zone import check_utc_offset, offset_label
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86_400}
@@ -146,10 +146,69 @@ def _open(args) -> Ledger:
     return ledger
 
 
+_FLOW_SEED = re.compile(r"^flow:(\d+)$")
+_POLICY_NAMES = {"fifo": "先进先出", "lifo": "后进先出", "haircut": "按比例", "poison": "全额污染"}
+_SINK_NAMES = {
+    "cash": "取现",
+    "third_party": "第三方支付",
+    "platform": "平台/商户",
+    "max_hops": "超过跳数",
+    "beyond_horizon": "超出时限",
+    "below_min_amount": "低于起点金额",
+}
+_ACTION_NAMES = {"none": "无需处置"}
+
+
+def truth_file_for(ledger: str | Path) -> Path | None:
+    """Return the generator's truth.json next to a ledger file or index directory, if any."""
+    path = Path(ledger)
+    for candidate in ([path / "truth.json"] if path.is_dir() else []) + [path.parent / "truth.json"]:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_seeds(seeds: list[str], ledger: str | Path) -> list[str]:
+    """Expand each "flow:N" into the seed transfers of planted flow N (truth.json of `lianxin ledger generate`).
+
+    Other seeds are txn ids and pass through unchanged. Raises LedgerError when there is no
+    truth.json next to the ledger or index, or no flow N in it.
+    """
+    out: list[str] = []
+    truth: dict | None = None
+    for seed in seeds:
+        m = _FLOW_SEED.match(seed.strip())
+        if not m:
+            out.append(seed)
+            continue
+        if truth is None:
+            path = truth_file_for(ledger)
+            if path is None:
+                raise LedgerError(
+                    f"--seed {seed}: no truth.json next to {ledger} (flow:N names a planted flow of a ledger "
+                    "made by `lianxin ledger generate`; otherwise give a txn_id)"
+                )
+            truth = json.loads(path.read_text(encoding="utf-8"))
+            truth_path = path
+        flows = {int(f["flow_id"]): f for f in truth.get("flows", [])}
+        flow = flows.get(int(m.group(1)))
+        if flow is None:
+            known = f"flows 0–{max(flows)}" if flows else "no flows"
+            raise LedgerError(f"--seed {seed}: no planted flow {m.group(1)} in {truth_path} ({known})")
+        out.extend(flow["seeds"])
+    return out
+
+
+def _local(iso_time: str | None) -> str:
+    """Show an ISO time (already in the station's offset) as 2026-03-01 12:00:05."""
+    return datetime.fromisoformat(iso_time).strftime("%Y-%m-%d %H:%M:%S") if iso_time else ""
+
+
 def _cmd_trace(args) -> int:
     ledger = _open(args)
+    seeds = resolve_seeds(args.seed, args.ledger)
     result = ledger.trace(
-        args.seed,
+        seeds,
         policy=args.policy,
         horizon_seconds=parse_duration(args.horizon),
         max_hops=args.max_hops,
@@ -162,32 +221,35 @@ def _cmd_trace(args) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    for w in result.warnings:
-        print(f"note: {w}")
+    zone = f"UTC{offset_label(ledger.utc_offset_minutes)}"
+    if result.as_of_source != "given":
+        print(f"注意：未给出 --as-of，以账本最后一笔交易时间 {_local(result.as_of)} 为准")
     print(
-        f"trace of {', '.join(s['txn_id'] for s in result.seeds)} as of {result.as_of} "
-        f"({result.elapsed_ms:.1f} ms, {len(result.accounts)} accounts, {len(result.edges)} transfers)"
+        f"资金追踪：种子交易 {'、'.join(s['txn_id'] for s in result.seeds)}，截至 {_local(result.as_of)}（{zone}）；"
+        f"{len(result.accounts)} 个账户，{len(result.edges)} 笔转账，用时 {result.elapsed_ms:.1f} 毫秒"
     )
     pols = result.policies
-    print("recoverable now: " + ", ".join(f"{p} {_fen(result.recoverable_total_fen[p])}" for p in pols))
+    print("现可追回（元）：" + "，".join(f"{_POLICY_NAMES[p]} {_fen(result.recoverable_total_fen[p])}" for p in pols))
     print(
-        f"{'level':>5} {'account':<22} {'holder':<10} "
-        + " ".join(f"{p + ' held':>14}" for p in pols)
-        + f" {'mule':>5}  action"
+        f"{'层级':>4} {'账户':<22} {'户名':<10} "
+        + " ".join(f"{_POLICY_NAMES[p] + '持有':>10}" for p in pols)
+        + f" {'卡农分':>5}  建议措施"
     )
     for row in result.accounts[: args.top or 30]:
         held = " ".join(f"{_fen(row['tainted_held_now_fen'][p]):>14}" for p in pols)
+        action = _ACTION_NAMES.get(row["recommended_action"], row["recommended_action"])
         print(
-            f"{row['level']:>5} {row['account']:<22} {row['holder_name'][:10]:<10} {held} "
-            f"{row['mule_score']:>5.2f}  {row['recommended_action']}"
-            + (f" (until {row['stop_deadline']})" if row["stop_deadline"] else "")
+            f"{row['level']:>6} {row['account']:<22} {row['holder_name'][:10]:<10} {held} "
+            f"{row['mule_score']:>8.2f}  {action}"
+            + (f"（止付至 {_local(row['stop_deadline'])}）" if row["stop_deadline"] else "")
         )
         for reason in row["reasons"][:2]:
             print(f"{'':>29}- {reason['text']}")
     for sink in result.sinks[:10]:
         print(
-            f"sink {sink['kind']:<16} {sink['account']:<22} "
-            + ", ".join(f"{p} {_fen(sink['amount_fen'][p])}" for p in pols)
+            f"资金流出 {_SINK_NAMES.get(sink['kind'], sink['kind'])}：{sink['account']}，"
+            f"首笔 {_local(sink['first_at'])}，"
+            + "，".join(f"{_POLICY_NAMES[p]} {_fen(sink['amount_fen'][p])} 元" for p in pols)
         )
     return 0
 
@@ -257,7 +319,13 @@ def build_parser(word: str) -> argparse.ArgumentParser:
     if word == "trace":
         p = _Parser(prog="lianxin trace")
         _ledger_args(p)
-        p.add_argument("--seed", action="append", required=True, help="txn_id of a victim's transfer (repeatable)")
+        p.add_argument(
+            "--seed",
+            action="append",
+            required=True,
+            help="txn_id of a victim's transfer, or flow:N for the seeds of planted flow N of a generated "
+            "ledger (truth.json next to the ledger or index); repeatable",
+        )
         p.add_argument("--policy", choices=["all", *POLICIES], default="all")
         p.add_argument("--horizon", default="72h")
         p.add_argument("--max-hops", type=int, default=DEFAULT_MAX_HOPS)

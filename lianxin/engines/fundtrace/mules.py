@@ -204,22 +204,19 @@ def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-_REASON_TEXT = {
+_REASON_TEXT = {  # in Chinese, the platform's language; numbers as computed
     "pass_through": (
-        "rapid pass-through: {rapid_share:.0%} of money out ({n_rapid:.0f} transfers) left within "
-        "2 h of money in (out/in {out_in_ratio:.2f})"
+        "快进快出：{rapid_share:.0%}的转出资金（{n_rapid:.0f}笔）在资金转入后2小时内转出（转出/转入 {out_in_ratio:.2f}）"
     ),
-    "fan_in": "fan-in: {payers:.0f} distinct payers",
-    "split_under_limit": "split under transfer limits: {under_limit_share:.0%} of {n_out:.0f} transfers out "
-    "just below 5k/10k/20k/50k yuan",
-    "near_zero_balance": "near-zero resting balance: {rest_ratio:.1%} of money in still held",
-    "new_or_dormant": "new or long-dormant account suddenly busy: first seen day {new_days:.0f}, "
-    "longest quiet spell {dormant_days:.0f} days, {rate_per_day:.1f} transfers a day when active",
-    "night_activity": "night-time activity: {night_share:.0%} of transfers 00:00–06:00 station time (UTC{zone})",
-    "irregular_amounts": "amounts unlike the account's usual ones: {unusual_share:.0%} of {n_out:.0f} transfers "
-    "out and {unusual_in_share:.0%} of {n_in:.0f} in are over 5x or under 1/5 of its typical "
-    "(geometric mean) amount",
-    "commission_skim": "commission-like skim: passed on {out_in_ratio:.1%} of money in, keeping 0.5–5%",
+    "fan_in": "多人转入：{payers:.0f}个不同的付款账户",
+    "split_under_limit": "拆分转账规避限额：{n_out:.0f}笔转出中{under_limit_share:.0%}略低于5千/1万/2万/5万元",
+    "near_zero_balance": "余额几乎为零：转入资金仅{rest_ratio:.1%}留存",
+    "new_or_dormant": "新开户或长期不动户突然活跃：第{new_days:.0f}天首次出现，最长静默{dormant_days:.0f}天，"
+    "活跃时每天{rate_per_day:.1f}笔",
+    "night_activity": "夜间交易：{night_share:.0%}的交易在本地时间（UTC{zone}）00:00–06:00",
+    "irregular_amounts": "金额与该账户惯常金额不符：{n_out:.0f}笔转出中{unusual_share:.0%}、{n_in:.0f}笔转入中"
+    "{unusual_in_share:.0%}高于其典型金额（几何平均）的5倍或低于1/5",
+    "commission_skim": "疑似抽取佣金：转出转入资金的{out_in_ratio:.1%}，留下0.5%–5%",
 }
 
 

@@ -546,14 +546,18 @@ def recommend(
     """
     deadline = iso(as_of + STOP_PAYMENT_HOLD_HOURS * 3600, utc_offset_minutes)
     if recoverable_fen > 0 and stops_so_far < STOP_PAYMENT_MAX_TIMES:
-        return "止付", deadline, f"holds victim money now; a stop placed now holds until {deadline}"
+        return "止付", deadline, f"现持有被害人资金；现在止付可保持至{deadline}"
     if recoverable_fen > 0:
-        return "冻结", None, f"holds victim money but was already stopped {stops_so_far} times (limit 2)"
+        return (
+            "冻结",
+            None,
+            f"持有被害人资金，但已止付{stops_so_far}次（上限{STOP_PAYMENT_MAX_TIMES}次），须经案件办理冻结",
+        )
     if poison_held_fen > 0 and mule_score >= MULE_FREEZE_SCORE:
-        return "冻结", None, "likely card farmer whose balance may still include victim money (upper bound)"
+        return "冻结", None, "疑似卡农，其余额可能仍含被害人资金（上限估计）"
     if passed_on_fen > 0:
-        return "调单查询", None, "passed victim money on: request statements to confirm the next hops"
-    return "none", None, "no victim money held or passed on"
+        return "调单查询", None, "已将被害人资金转出：调取流水以确认下一跳"
+    return "none", None, "未持有也未转出被害人资金"
 
 
 def _account_rows(

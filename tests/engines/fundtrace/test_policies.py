@@ -165,4 +165,4 @@ def test_an_account_stopped_twice_must_be_frozen_instead():
     assert action == {"M1": "调单查询", "M2": "止付", "M3": "止付"}
     row = next(r for r in again.accounts if r["account"] == "M2")
     assert row["recommended_action"] == "冻结" and row["stop_deadline"] is None
-    assert "stopped 2 times" in row["action_reason"]
+    assert "已止付2次" in row["action_reason"]
