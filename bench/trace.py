@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 HORIZON_SECONDS = 72 * 3600
 MAX_HOPS = 8
 MIN_AMOUNT_FEN = 10_000
+UTC_OFFSET_MINUTES = 480  # the demo station's zone, Asia/Shanghai (the engine takes it as an argument)
 
 
 def _cpu() -> float:
@@ -64,13 +65,21 @@ def stage_generate(out: str, accounts: int, transfers: int, flows: int, csv: str
 
     t = time.perf_counter()
     paths = generate_ledger(
-        GeneratorConfig(n_accounts=int(accounts), days=30, n_flows=int(flows), target_transfers=int(transfers)),
+        GeneratorConfig(
+            utc_offset_minutes=UTC_OFFSET_MINUTES,
+            n_accounts=int(accounts),
+            days=30,
+            n_flows=int(flows),
+            target_transfers=int(transfers),
+        ),
         Path(out),
     )
     if csv == "yes":
         import polars as pl
 
-        write_ledger_csv(pl.read_parquet(paths["ledger"]), Path(out) / "ledger.csv")
+        write_ledger_csv(
+            pl.read_parquet(paths["ledger"]), Path(out) / "ledger.csv", utc_offset_minutes=UTC_OFFSET_MINUTES
+        )
     return {"seconds": time.perf_counter() - t}
 
 
@@ -78,7 +87,7 @@ def stage_index(ledger: str, out: str) -> dict:
     from lianxin.engines.fundtrace import Ledger
 
     t, c = time.perf_counter(), _cpu()
-    led = Ledger.open(ledger)
+    led = Ledger.open(ledger, utc_offset_minutes=UTC_OFFSET_MINUTES)
     led.save(out)
     return {
         "wall_s": time.perf_counter() - t,
@@ -95,7 +104,7 @@ def stage_trace(index: str, truth: str) -> dict:
     from lianxin.engines.fundtrace.evaluate import evaluate
 
     t = time.perf_counter()
-    led = Ledger.open(index)
+    led = Ledger.open(index, utc_offset_minutes=UTC_OFFSET_MINUTES)
     open_s = time.perf_counter() - t
     truth_data = json.loads(Path(truth).read_text(encoding="utf-8"))
     c = _cpu()
@@ -227,7 +236,7 @@ def stage_engine_single(index: str, truth: str) -> dict:
     from lianxin.engines.fundtrace import Ledger
 
     t, base = time.perf_counter(), _peak_mb()
-    led = Ledger.open(index)
+    led = Ledger.open(index, utc_offset_minutes=UTC_OFFSET_MINUTES)
     open_s = time.perf_counter() - t
     flows = json.loads(Path(truth).read_text(encoding="utf-8"))["flows"]
     times = []
@@ -264,7 +273,7 @@ def stage_amlsim() -> dict:
     )
     if path is None:
         return {"missing": True}
-    led = Ledger.open(path)
+    led = Ledger.open(path, utc_offset_minutes=UTC_OFFSET_MINUTES)
     return {
         "mule_ap": average_precision(led.mule["score"], led.label),
         "in_degree_ap": average_precision(np.diff(led.in_ptr), led.label),

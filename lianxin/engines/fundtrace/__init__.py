@@ -1,9 +1,10 @@
 """Funds tracing engine: follow victims' money through a bank ledger and score card farmers.
 
-Pure Python + numpy + polars; no Django, no clock (callers pass `as_of`).
+Pure Python + numpy + polars; no Django, no clock (callers pass `as_of`), no zone (callers
+pass the station's offset east of UTC: 480 for Asia/Shanghai).
 
     from lianxin.engines.fundtrace import Ledger
-    result = Ledger.open("ledger.csv").trace(seeds=["T1"], as_of=...)
+    result = Ledger.open("ledger.csv", utc_offset_minutes=480).trace(seeds=["T1"], as_of=...)
 """
 
 from .constants import ENGINE_VERSION, POLICIES

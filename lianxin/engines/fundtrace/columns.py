@@ -45,7 +45,7 @@ class StringColumn:
         if not len(rows):
             return []
         starts, ends = self.offsets[rows].tolist(), self.offsets[rows + 1].tolist()
-        data = memoryview(self.data)
+        data = self.data.data  # the array's own memoryview: slices without copying
         return [str(data[a:b], "utf-8") for a, b in zip(starts, ends)]
 
     def hashes(self) -> np.ndarray:

@@ -21,6 +21,3 @@ DEFAULT_HUB_DEGREE = 1000
 CASH_CHANNELS = frozenset({"ATM", "atm", "现金", "柜面取现", "cash"})
 THIRD_PARTY_CHANNELS = frozenset({"第三方支付", "third_party", "支付宝", "微信支付", "财付通"})
 CASH_ACCOUNT_PREFIXES = ("ATM", "CASH", "现金")
-
-# The station's zone for "night-time": Asia/Shanghai is UTC+8 all year (no DST).
-STATION_UTC_OFFSET_SECONDS = 8 * 3600

@@ -21,13 +21,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import polars as pl
 
-START_EPOCH = 1_772_294_400  # 2026-02-28T16:00:00Z = 2026-03-01T00:00:00+08:00
+from .zone import SECONDS_PER_MINUTE, check_utc_offset, offset_label
+
+# The ledger starts at local midnight of 2026-03-01 in the station's offset: this epoch
+# (2026-03-01T00:00:00Z) minus the offset. Every time is built from it and local hours, so
+# another offset shifts every transfer by the difference and changes nothing else.
+START_DATE_UTC_EPOCH = 1_772_323_200
 DAY = 86_400
-LOCAL_OFFSET = 8 * 3600
 BANKS = (
     "工商银行",
     "建设银行",
@@ -59,13 +64,27 @@ ATM_LIMIT_YUAN = 20_000
 
 @dataclass
 class GeneratorConfig:
-    """How big a ledger to make; `target_transfers` defaults to 10 per account."""
+    """How big a ledger to make; `target_transfers` defaults to 10 per account.
 
+    `utc_offset_minutes` (east of UTC) places the station's local days and hours: payroll at
+    09:00, shopping by day, flows pausing overnight, CSV times written in that offset.
+    """
+
+    utc_offset_minutes: int
     n_accounts: int = 20_000
     days: int = 30
     seed: int = 20260301
     n_flows: int = 40
     target_transfers: int | None = None
+
+    @property
+    def offset_seconds(self) -> int:
+        return check_utc_offset(self.utc_offset_minutes) * SECONDS_PER_MINUTE
+
+    @property
+    def start_epoch(self) -> int:
+        """Epoch seconds of local midnight on the ledger's first day."""
+        return START_DATE_UTC_EPOCH - self.offset_seconds
 
 
 class _Roles:
@@ -111,10 +130,10 @@ def _account_table(n: int, roles: _Roles, rng: np.random.Generator) -> pl.DataFr
     return pl.DataFrame({"account": ids.astype(str), "name": names, "bank": np.array(BANKS)[bank_idx]})
 
 
-def _local_times(rng, n: int, days: int, night_share: float = 0.04) -> np.ndarray:
-    day = rng.integers(0, days, n)
+def _local_times(rng, n: int, cfg: GeneratorConfig, night_share: float = 0.04) -> np.ndarray:
+    day = rng.integers(0, cfg.days, n)
     hour = np.where(rng.random(n) < night_share, rng.integers(0, 6, n), np.clip(rng.normal(14.5, 3.8, n), 6, 23.99))
-    return START_EPOCH + day * DAY + (hour * 3600).astype(np.int64) + rng.integers(0, 60, n)
+    return cfg.start_epoch + day * DAY + (hour * 3600).astype(np.int64) + rng.integers(0, 60, n)
 
 
 def _background(cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -129,7 +148,7 @@ def _background(cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator) -
         day = month_start + 9
         if day >= cfg.days:
             break
-        t = START_EPOCH + day * DAY + 9 * 3600 + rng.integers(0, 7200, len(employed))
+        t = cfg.start_epoch + day * DAY + 9 * 3600 + rng.integers(0, 7200, len(employed))
         frames.append((employer, employed, salary, t, np.full(len(employed), 1, np.int8)))
     left = max(0, total - sum(len(f[0]) for f in frames))
     shares = {"shop": 0.40, "p2p": 0.30, "bill": 0.08, "platform": 0.12, "atm": 0.10}
@@ -143,7 +162,7 @@ def _background(cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator) -
             persons[rng.integers(0, len(persons), n)],
             merch,
             np.clip(rng.lognormal(np.log(15_000), 1.0, n), 100, 2_000_000).astype(np.int64),
-            _local_times(rng, n, cfg.days),
+            _local_times(rng, n, cfg),
             np.zeros(n, np.int8),
         )
     )
@@ -159,7 +178,7 @@ def _background(cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator) -
             persons[payer],
             persons[payee],
             np.clip(amt, 100, 10_000_000).astype(np.int64),
-            _local_times(rng, n, cfg.days, 0.06),
+            _local_times(rng, n, cfg, 0.06),
             np.zeros(n, np.int8),
         )
     )
@@ -169,7 +188,7 @@ def _background(cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator) -
             persons[rng.integers(0, len(persons), n)],
             roles.utilities[rng.integers(0, 8, n)],
             rng.integers(5_000, 80_000, n),
-            _local_times(rng, n, cfg.days),
+            _local_times(rng, n, cfg),
             np.zeros(n, np.int8),
         )
     )
@@ -179,7 +198,7 @@ def _background(cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator) -
             persons[rng.integers(0, len(persons), n)],
             roles.platforms[rng.integers(0, len(roles.platforms), n)],
             np.clip(rng.lognormal(np.log(20_000), 1.0, n), 100, 500_000).astype(np.int64),
-            _local_times(rng, n, cfg.days),
+            _local_times(rng, n, cfg),
             np.full(n, 2, np.int8),
         )
     )
@@ -189,7 +208,7 @@ def _background(cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator) -
             persons[rng.integers(0, len(persons), n)],
             roles.atms[rng.integers(0, len(roles.atms), n)],
             rng.integers(1, 31, n) * 10_000,
-            _local_times(rng, n, cfg.days),
+            _local_times(rng, n, cfg),
             np.full(n, 3, np.int8),
         )
     )
@@ -204,13 +223,27 @@ def _background(cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator) -
     }
 
 
+class _Flow(TypedDict):
+    """One planted flow while it is planted (account codes, fen, epoch seconds)."""
+
+    id: int
+    shape: str
+    victims: set[int]
+    accounts: dict[int, int]  # account -> level (1 = first card)
+    seeds: list[int]  # rows of the victims' transfers
+    money: dict[int, int]  # account -> net fen of the flow's money
+    n_rows: int
+    sinks: bool
+    p_rest: float  # chance the money rests at its last card
+
+
 class _Flows:
     """Plant fraud flows; keeps rows and the truth of where the victims' money rests."""
 
     def __init__(self, cfg: GeneratorConfig, roles: _Roles, rng: np.random.Generator):
         self.cfg, self.roles, self.rng = cfg, roles, rng
         self.rows: list[tuple[int, int, int, int, int, int]] = []  # src, dst, fen, ts, kind, flow
-        self.truth: list[dict] = []
+        self.truth: list[_Flow] = []
         n_farmers = max(30, len(roles.persons) // 400)
         existing = rng.choice(roles.persons, n_farmers, replace=False)
         self.farmers = np.concatenate([existing, roles.fresh])  # card farmers: ordinary + fresh accounts
@@ -224,13 +257,14 @@ class _Flows:
 
     def dwell(self, t: int, lo: int = 120, hi: int = 3 * 3600) -> int:
         t = t + int(self.rng.integers(lo, hi))
-        hour = ((t + LOCAL_OFFSET) % DAY) / 3600
+        offset = self.cfg.offset_seconds
+        hour = ((t + offset) % DAY) / 3600
         if (hour >= 23 or hour < 6) and self.rng.random() < 0.5:  # pause overnight, resume 07:00–10:00
-            day_start = t - (t + LOCAL_OFFSET) % DAY + (DAY if hour >= 23 else 0)
+            day_start = t - (t + offset) % DAY + (DAY if hour >= 23 else 0)
             t = day_start + int(self.rng.integers(7 * 3600, 10 * 3600))
         return t
 
-    def send(self, flow: dict, a: int, b: int, fen: int, t: int, kind: int = 0) -> None:
+    def send(self, flow: _Flow, a: int, b: int, fen: int, t: int, kind: int = 0) -> None:
         self.rows.append((a, b, int(fen), int(t), kind, flow["id"]))
         flow["n_rows"] += 1
         acc = flow["accounts"]
@@ -254,7 +288,7 @@ class _Flows:
     def skim(self, fen: int) -> int:
         return int(fen * self.rng.uniform(0.01, 0.05))
 
-    def terminal(self, flow: dict, a: int, fen: int, t: int) -> None:
+    def terminal(self, flow: _Flow, a: int, fen: int, t: int) -> None:
         """Money at its last card: rest there, cash out at ATMs, pay out via a platform or merchant."""
         r = self.rng.random()
         if r < flow["p_rest"]:
@@ -275,7 +309,7 @@ class _Flows:
             self.send(flow, a, int(self.rng.choice(self.roles.merchants[:5])), fen, t, 0)  # hub merchant
             flow["sinks"] = True
 
-    def layer(self, flow: dict, a: int, fen: int, t: int, depth: int) -> None:
+    def layer(self, flow: _Flow, a: int, fen: int, t: int, depth: int) -> None:
         """Keep a skim, split the rest under limits to next cards, recurse; end at a terminal."""
         keep = self.skim(fen)
         fen -= keep
@@ -291,7 +325,7 @@ class _Flows:
             self.layer(flow, b, piece, t, depth - 1)
             t += int(self.rng.integers(30, 900))
 
-    def victim_payment(self, flow: dict, victim: int, first: int, t: int) -> int:
+    def victim_payment(self, flow: _Flow, victim: int, first: int, t: int) -> int:
         fen = (
             int(self.rng.choice([2, 3, 4.9, 5, 8, 10, 15, 20, 30, 50]) * 1_000_000)
             + int(self.rng.integers(0, 100)) * 100
@@ -304,8 +338,12 @@ class _Flows:
     # -- shapes ---------------------------------------------------------------------------
     def plant(self, flow_id: int, shape: str) -> None:
         rng = self.rng
-        t0 = START_EPOCH + int(rng.integers(1, max(2, self.cfg.days - 4))) * DAY + int(rng.integers(7, 23)) * 3600
-        flow = {
+        t0 = (
+            self.cfg.start_epoch
+            + int(rng.integers(1, max(2, self.cfg.days - 4))) * DAY
+            + int(rng.integers(7, 23)) * 3600
+        )
+        flow: _Flow = {
             "id": flow_id,
             "shape": shape,
             "victims": set(),
@@ -355,7 +393,7 @@ class _Flows:
         flow["money"] = {a: m for a, m in flow["money"].items() if m}
         self.truth.append(flow)
 
-    def multi(self, flow: dict, shape: str, first: int, fen: int, t: int) -> None:
+    def multi(self, flow: _Flow, shape: str, first: int, fen: int, t: int) -> None:
         rng = self.rng
         fen -= self.skim(fen)
         t = self.dwell(t)
@@ -439,21 +477,22 @@ def generate_ledger(cfg: GeneratorConfig, out_dir: Path, fmt: str = "parquet") -
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"ledger": out_dir / f"ledger.{fmt}", "truth": out_dir / "truth.json"}
     if fmt == "csv":
-        write_ledger_csv(df, paths["ledger"])
+        write_ledger_csv(df, paths["ledger"], utc_offset_minutes=cfg.utc_offset_minutes)
     else:
         df.write_parquet(paths["ledger"])
     n_bg = len(bg["src"])
     txn_of_row = df["txn_id"].to_numpy()  # df is in position order; map original rows through rank
     ids = np.empty(len(order), dtype=object)
     ids[order] = txn_of_row
-    truth = {"config": cfg.__dict__, "start_epoch": START_EPOCH, "flows": []}
+    flows_out: list[dict] = []
+    truth = {"config": cfg.__dict__, "start_epoch": cfg.start_epoch, "flows": flows_out}
     fr_start = n_bg
     row = 0
     for flow in flows.truth:
         rows = list(range(fr_start + row, fr_start + row + flow["n_rows"]))
         row += flow["n_rows"]
         money = flow["money"]
-        truth["flows"].append(
+        flows_out.append(
             {
                 "flow_id": flow["id"],
                 "shape": flow["shape"],
@@ -473,25 +512,24 @@ def generate_ledger(cfg: GeneratorConfig, out_dir: Path, fmt: str = "parquet") -
             }
         )
     truth["mule_accounts"] = sorted(
-        {a for f in truth["flows"] for a in f["accounts"] if not a.startswith("ATM")}
-        - {v for f in truth["flows"] for v in f["victims"]}
+        {a for f in flows_out for a in f["accounts"] if not a.startswith("ATM")}
+        - {v for f in flows_out for v in f["victims"]}
         - set(acc.gather(np.concatenate([roles.merchants, roles.platforms])).to_list())
     )
     paths["truth"].write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return paths
 
 
-def write_ledger_csv(df: pl.DataFrame, path: Path) -> None:
-    """Write a generated ledger as CSV the way banks export it: yuan with 2 decimals, +08:00 times."""
+def write_ledger_csv(df: pl.DataFrame, path: Path, *, utc_offset_minutes: int) -> None:
+    """Write a generated ledger as CSV the way banks export it: yuan with 2 decimals, local times
+    with their offset (e.g. 2026-03-01T10:00:00+08:00)."""
     yuan = (
         (pl.col("amount_fen") // 100).cast(pl.String) + "." + (pl.col("amount_fen") % 100).cast(pl.String).str.zfill(2)
     )
-    iso = (
-        pl.from_epoch(pl.col("timestamp"), "s")
-        .dt.replace_time_zone("UTC")
-        .dt.convert_time_zone("Asia/Shanghai")
-        .dt.to_string("%Y-%m-%dT%H:%M:%S%:z")
-    )
+    offset = check_utc_offset(utc_offset_minutes)
+    iso = pl.from_epoch(pl.col("timestamp") + offset * SECONDS_PER_MINUTE, "s").dt.to_string(
+        "%Y-%m-%dT%H:%M:%S"
+    ) + pl.lit(offset_label(offset))
     df.with_columns(yuan.alias("amount_fen"), iso.alias("timestamp")).rename({"amount_fen": "amount"}).write_csv(path)
 
 

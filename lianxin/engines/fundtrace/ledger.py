@@ -9,7 +9,8 @@ Layout (all arrays memory-mapped when opened from an index directory):
    account a's outgoing transfers, ascending (so also time-sorted); likewise `in_*`.
 4. `opening_fen[a]` is the balance before the ledger's first transfer: from an opening
    balances file when given, else the least balance that keeps the account non-negative.
-5. Mule features and scores for every account are computed once at build time.
+5. Mule features and scores for every account are computed once at build time, in the
+   station's UTC offset (night-time is local): the offset is part of the index (`meta`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -27,8 +29,9 @@ from .columns import HashLookup, StringColumn, dictionary_encode_exact, dictiona
 from .constants import ENGINE_VERSION
 from .ingest import LedgerError, RowProblems, detect_format, read_amlsim_nodes, read_balances, read_transfers
 from .mules import account_statistics, amount_logs
+from .zone import check_utc_offset, offset_label
 
-INDEX_FORMAT_VERSION = 5
+INDEX_FORMAT_VERSION = 6  # 6: meta records utc_offset_minutes
 _ARRAYS = (
     "src",
     "dst",
@@ -77,15 +80,25 @@ class Ledger:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path, *, fmt: str | None = None, balances: str | Path | None = None) -> Ledger:
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        utc_offset_minutes: int,
+        fmt: str | None = None,
+        balances: str | Path | None = None,
+    ) -> Ledger:
         """Open an index directory, a CSV/Parquet ledger or an AMLSim output directory.
 
+        `utc_offset_minutes` is the station's offset east of UTC (480 for Asia/Shanghai): local
+        night-time for the mule scores and the times shown in traces. An index keeps the offset
+        it was built with; opening it with another raises LedgerError (rebuild it instead).
         Raises LedgerError with a message naming the problem.
         """
         path = Path(path)
         fmt = fmt or detect_format(path)
         if fmt == "index":
-            return cls.load(path)
+            return cls.load(path, utc_offset_minutes=utc_offset_minutes)
         warm = threading.Thread(target=_warm_kernels, name="numba-warm-up", daemon=True)
         warm.start()  # numba starts up while polars reads the file (both mostly outside the GIL)
         df, problems = read_transfers(path, fmt)
@@ -99,7 +112,15 @@ class Ledger:
             for kind, count in balance_problems.counts.items():
                 problems.counts[f"balances: {kind}"] = count
                 problems.lines[f"balances: {kind}"] = balance_problems.lines[kind]
-        ledger = cls.from_frame(df, problems=problems, opening=opening, labels=labels, source=str(path), fmt=fmt)
+        ledger = cls.from_frame(
+            df,
+            utc_offset_minutes=utc_offset_minutes,
+            problems=problems,
+            opening=opening,
+            labels=labels,
+            source=str(path),
+            fmt=fmt,
+        )
         warm.join()
         return ledger
 
@@ -108,6 +129,7 @@ class Ledger:
         cls,
         df: pl.DataFrame,
         *,
+        utc_offset_minutes: int,
         problems: RowProblems | None = None,
         opening: pl.DataFrame | None = None,
         labels: pl.DataFrame | None = None,
@@ -124,10 +146,11 @@ class Ledger:
         balances and mule features from one pass over the per-account event stream.
         Account ids are numbered by an in-memory hash and checked exactly beside the later
         steps; if two different ids shared a hash, the build starts over with
-        `exact_accounts=True` (ids encoded comparing bytes).
+        `exact_accounts=True` (ids encoded comparing bytes). `utc_offset_minutes`: as in `open`.
         """
         from .kernels import gather_strings, hash_strings  # noqa: PLC0415 - numba loads only when an index is built
 
+        utc_offset_minutes = check_utc_offset(utc_offset_minutes)
         problems = problems or RowProblems()
         for c in ("from_name", "to_name", "from_bank", "to_bank", "channel"):
             if c not in df.columns:
@@ -192,6 +215,7 @@ class Ledger:
                 "n_accounts": int(n_acct),
                 "ts_min": int(ts[0]),
                 "ts_max": int(ts[-1]),
+                "utc_offset_minutes": utc_offset_minutes,
                 "channels": channels,
                 "problems": problems.as_dict(),
                 "has_opening_balances": opening is not None,
@@ -202,8 +226,8 @@ class Ledger:
                 amount_fen=amount,
                 ts=ts,
                 channel=channel,
-                txn_id=None,
-                txn_keys=None,  # filled in below, when their threads finish
+                txn_id=StringColumn(np.zeros(1, np.int64), np.zeros(0, np.uint8)),
+                txn_keys=np.zeros(0, np.int64),  # both replaced below, when their threads finish
                 accounts=accounts,
                 acct_keys=acct_keys_job.result(),
                 holder_name=holder,
@@ -229,13 +253,20 @@ class Ledger:
                 known = rows >= 0
                 given = (rows[known], opening["balance_fen"].to_numpy()[known], opening["as_of"].to_numpy()[known])
             ledger.opening_fen, ledger.mule, ledger.meta["mule_weights"] = account_statistics(
-                ledger, given, by_out, by_in, (log_out, log_in)
+                ledger, given, by_out, by_in, (log_out, log_in), utc_offset_minutes=utc_offset_minutes
             )
             ledger.txn_keys, ledger.txn_id = txn_keys_job.result(), txn_id_job.result()
             if exact_job is not None and not exact_job.result():
                 # two different account ids shared polars' in-memory hash: encode comparing bytes
                 return cls.from_frame(
-                    df, problems=problems, opening=opening, labels=labels, source=source, fmt=fmt, exact_accounts=True
+                    df,
+                    utc_offset_minutes=utc_offset_minutes,
+                    problems=problems,
+                    opening=opening,
+                    labels=labels,
+                    source=source,
+                    fmt=fmt,
+                    exact_accounts=True,
                 )
         return ledger
 
@@ -256,7 +287,8 @@ class Ledger:
         (directory / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: str | Path) -> Ledger:
+    def load(cls, directory: str | Path, *, utc_offset_minutes: int | None = None) -> Ledger:
+        """Open an index directory; with `utc_offset_minutes`, check it was built for that offset."""
         directory = Path(directory)
         meta_path = directory / "meta.json"
         if not meta_path.exists():
@@ -267,10 +299,18 @@ class Ledger:
                 f"{directory}: index format {meta.get('index_format')} is not "
                 f"{INDEX_FORMAT_VERSION}; rebuild it with `lianxin ledger index`"
             )
-        arrays = {name: _mapped(directory / f"{name}.npy") for name in _ARRAYS}
-        strings = {name: StringColumn.load(directory, name) for name in _STRINGS}
+        built_for = meta["utc_offset_minutes"]
+        if utc_offset_minutes is not None and check_utc_offset(utc_offset_minutes) != built_for:
+            raise LedgerError(
+                f"{directory}: index built for UTC{offset_label(built_for)}, not UTC{offset_label(utc_offset_minutes)}; "
+                "open it with that offset or rebuild it with `lianxin ledger index --utc-offset …`"
+            )
+        columns: dict[str, Any] = {  # ndarrays named in _ARRAYS, StringColumns in _STRINGS
+            name: _mapped(directory / f"{name}.npy") for name in _ARRAYS
+        }
+        columns.update({name: StringColumn.load(directory, name) for name in _STRINGS})
         mule = {name: _mapped(directory / f"mule.{name}.npy") for name in meta["mule_columns"]}
-        return cls(**arrays, **strings, meta=meta, mule=mule)
+        return cls(**columns, meta=meta, mule=mule)
 
     # -- lookups ------------------------------------------------------------------------
     @property
@@ -294,6 +334,11 @@ class Ledger:
 
     def degree(self) -> np.ndarray:
         return np.diff(self.out_ptr) + np.diff(self.in_ptr)
+
+    @property
+    def utc_offset_minutes(self) -> int:
+        """The station's offset east of UTC this ledger was built with (see `open`)."""
+        return int(self.meta["utc_offset_minutes"])
 
     def channel_name(self, code: int) -> str | None:
         return self.meta["channels"][code] if code >= 0 else None

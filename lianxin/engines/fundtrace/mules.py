@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .constants import STATION_UTC_OFFSET_SECONDS
+from .zone import SECONDS_PER_MINUTE, offset_label
 
 RAPID_SECONDS = 2 * 3600
 NIGHT_END_HOUR = 6  # 00:00–06:00 local is night
@@ -39,9 +39,9 @@ WEIGHTS = {
 
 
 def account_statistics(
-    ledger, given=None, by_out=None, by_in=None, logs=None
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Return (opening_fen, mule features incl. `score`) for every account.
+    ledger, given=None, by_out=None, by_in=None, logs=None, *, utc_offset_minutes: int
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, float]]:
+    """Return (opening_fen, mule features incl. `score`, reason weights) for every account.
 
     `by_out` / `by_in`: (amount, ts, partner) already gathered in out_pos / in_pos order
     (the index build has them); gathered here when not given. `logs`: their amounts'
@@ -52,6 +52,7 @@ def account_statistics(
     1. merge each account's out- and in-transfers into one stream in position order;
     2. running balance per account -> opening balances;
     3. per-account sums, counts, timing and amount statistics -> features -> score.
+    Night-time is 00:00 to NIGHT_END_HOUR in the station's `utc_offset_minutes` (east of UTC).
     """
     n_acct = ledger.n_accounts
     src, dst = np.asarray(ledger.src), np.asarray(ledger.dst)
@@ -68,6 +69,7 @@ def account_statistics(
     out_pos, in_pos = np.asarray(ledger.out_pos), np.asarray(ledger.in_pos)
     amt_out, ts_out, payee = by_out if by_out is not None else (amount[out_pos], ts[out_pos], dst[out_pos])
     amt_in, ts_in, payer = by_in if by_in is not None else (amount[in_pos], ts[in_pos], src[in_pos])
+    log_out, log_in = logs if logs is not None else (amount_logs(amt_out), amount_logs(amt_in))
     (
         opening,
         before,
@@ -93,14 +95,15 @@ def account_statistics(
         amt_in,
         ts_out,
         ts_in,
-        *(logs if logs is not None else (amount_logs(amt_out), amount_logs(amt_in))),
+        log_out,
+        log_in,
         payee,
         payer,
         as_of_acct,
         under_lo,
         under_hi,
         RAPID_SECONDS,
-        STATION_UTC_OFFSET_SECONDS,
+        utc_offset_minutes * SECONDS_PER_MINUTE,
         NIGHT_END_HOUR,
         float(np.log(UNUSUAL_AMOUNT_FACTOR)),
     )
@@ -201,22 +204,19 @@ def mule_strengths(f: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-_REASON_TEXT = {
+_REASON_TEXT = {  # in Chinese, the platform's language; numbers as computed
     "pass_through": (
-        "rapid pass-through: {rapid_share:.0%} of money out ({n_rapid:.0f} transfers) left within "
-        "2 h of money in (out/in {out_in_ratio:.2f})"
+        "快进快出：{rapid_share:.0%}的转出资金（{n_rapid:.0f}笔）在资金转入后2小时内转出（转出/转入 {out_in_ratio:.2f}）"
     ),
-    "fan_in": "fan-in: {payers:.0f} distinct payers",
-    "split_under_limit": "split under transfer limits: {under_limit_share:.0%} of {n_out:.0f} transfers out "
-    "just below 5k/10k/20k/50k yuan",
-    "near_zero_balance": "near-zero resting balance: {rest_ratio:.1%} of money in still held",
-    "new_or_dormant": "new or long-dormant account suddenly busy: first seen day {new_days:.0f}, "
-    "longest quiet spell {dormant_days:.0f} days, {rate_per_day:.1f} transfers a day when active",
-    "night_activity": "night-time activity: {night_share:.0%} of transfers 00:00–06:00 Beijing time",
-    "irregular_amounts": "amounts unlike the account's usual ones: {unusual_share:.0%} of {n_out:.0f} transfers "
-    "out and {unusual_in_share:.0%} of {n_in:.0f} in are over 5x or under 1/5 of its typical "
-    "(geometric mean) amount",
-    "commission_skim": "commission-like skim: passed on {out_in_ratio:.1%} of money in, keeping 0.5–5%",
+    "fan_in": "多人转入：{payers:.0f}个不同的付款账户",
+    "split_under_limit": "拆分转账规避限额：{n_out:.0f}笔转出中{under_limit_share:.0%}略低于5千/1万/2万/5万元",
+    "near_zero_balance": "余额几乎为零：转入资金仅{rest_ratio:.1%}留存",
+    "new_or_dormant": "新开户或长期不动户突然活跃：第{new_days:.0f}天首次出现，最长静默{dormant_days:.0f}天，"
+    "活跃时每天{rate_per_day:.1f}笔",
+    "night_activity": "夜间交易：{night_share:.0%}的交易在本地时间（UTC{zone}）00:00–06:00",
+    "irregular_amounts": "金额与该账户惯常金额不符：{n_out:.0f}笔转出中{unusual_share:.0%}、{n_in:.0f}笔转入中"
+    "{unusual_in_share:.0%}高于其典型金额（几何平均）的5倍或低于1/5",
+    "commission_skim": "疑似抽取佣金：转出转入资金的{out_in_ratio:.1%}，留下0.5%–5%",
 }
 
 
@@ -225,6 +225,7 @@ def mule_reasons_many(ledger, codes: list[int]) -> list[tuple[float, list[dict]]
     if not codes:
         return []
     weights = ledger.meta.get("mule_weights", WEIGHTS)
+    zone = offset_label(ledger.utc_offset_minutes)
     idx = np.asarray(codes, dtype=np.int64)
     f = {k: np.asarray(v[idx], dtype=np.float64) for k, v in ledger.mule.items() if k != "score"}
     strengths = mule_strengths(f)
@@ -240,6 +241,7 @@ def mule_reasons_many(ledger, codes: list[int]) -> list[tuple[float, list[dict]]
             if s[i] > 0.05:
                 if values is None:
                     values = {k: col[i] for k, col in zip(names, columns)}
+                    values["zone"] = zone
                 reasons.append(
                     {
                         "code": code,

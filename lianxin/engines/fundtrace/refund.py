@@ -9,6 +9,8 @@ back more than they lost; what cannot be placed is reported as unallocated.
 
 from __future__ import annotations
 
+from .lots import CLEAN, held_by_seed
+
 
 def _pro_rata(total: int, weights: dict[int, int]) -> dict[int, int]:
     """Split `total` fen by integer weights, largest remainder first (ties by label)."""
@@ -32,7 +34,6 @@ def refund_plan(state: dict, seeds: list[dict], ledger, name=None) -> dict:
     `name(code)` gives an account's id (the trace's decoded names; default: read the ledger).
     """
     name = name or (lambda code: ledger.accounts[code])
-    from .trace import CLEAN, held_by_seed  # noqa: PLC0415 - trace imports this module
 
     loss = {k: s["amount_fen"] for k, s in enumerate(seeds)}
     refunded = dict.fromkeys(loss, 0)

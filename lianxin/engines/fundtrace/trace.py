@@ -20,7 +20,6 @@ Money is integer fen throughout; haircut splits use largest remainders so no fen
 
 from __future__ import annotations
 
-import functools
 import heapq
 import time
 from collections import deque
@@ -42,17 +41,13 @@ from .constants import (
     THIRD_PARTY_CHANNELS,
 )
 from .ingest import LedgerError
+from .lots import CLEAN, append_lots, tainted, take_haircut, take_lots
 from .refund import refund_plan
+from .zone import iso
 
-CLEAN = -1  # lot label of money that is not any victim's
+_NO_POSITIONS = np.empty(0, np.int64)
 MULE_FREEZE_SCORE = 0.5
 RANK_MULE_WEIGHT = 0.5
-
-
-@functools.lru_cache(maxsize=1 << 14)
-def iso(ts: int) -> str:
-    """Format epoch seconds as ISO 8601 UTC (converts the given value; reads no clock)."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(ts)))
 
 
 @dataclass
@@ -145,7 +140,8 @@ class _Account:
         self.t_out = {"fifo": 0, "lifo": 0, "haircut": 0, "poison": 0}
         self.credits: list[tuple[int, tuple[int, ...]]] = []  # (ts, labels) of tainted FIFO credits
         self.stale = False  # lots not kept while all money is clean; rebuilt from bal when needed
-        self.i_row = None  # positions of its transfers in; k_synced of them are on the books
+        self.i_row: np.ndarray = _NO_POSITIONS  # positions of its transfers in (set on activation);
+        # k_synced of them are on the books
         self.lo_i = self.k_synced = 0
         self.heap_in = 0  # money in since the last sync that came through the event heap
 
@@ -160,57 +156,6 @@ class _Account:
             self.lifo = [[CLEAN, self.bal]] if self.bal else []
             self.hc = {CLEAN: self.bal}
             self.stale = False
-
-
-def _take_lots(lots, amount: int, from_front: bool) -> list[list[int]]:
-    """Remove `amount` from a lot queue (front = FIFO, back = LIFO); return the lots taken."""
-    taken = []
-    while amount > 0 and lots:
-        lot = lots[0] if from_front else lots[-1]
-        part = min(amount, lot[1])
-        taken.append([lot[0], part])
-        lot[1] -= part
-        amount -= part
-        if lot[1] == 0:
-            lots.popleft() if from_front else lots.pop()
-    return taken
-
-
-def _take_haircut(hc: dict[int, int], bal: int, amount: int) -> dict[int, int]:
-    """Remove `amount` (<= bal) proportionally from labelled shares, largest remainder first."""
-    if amount <= 0 or bal <= 0:
-        return {}
-    shares = {label: held for label, held in hc.items() if held > 0}
-    if len(shares) == 1 and sum(shares.values()) == bal:  # one owner: it pays all, no remainders
-        for label in shares:
-            hc[label] -= amount
-            shares[label] = amount
-        return shares
-    if amount == bal == sum(shares.values()):  # all of it leaves: whole shares, no remainders
-        for label in shares:
-            hc[label] = 0
-        return shares
-    rests = []
-    for label, held in shares.items():
-        q, r = divmod(held * amount, bal)
-        shares[label] = q
-        rests.append((-r, label))
-    left = amount - sum(shares.values())
-    if left:
-        rests.sort()
-        for _, label in rests[:left]:
-            shares[label] += 1
-    for label, part in shares.items():
-        hc[label] -= part
-    return shares
-
-
-def _tainted(lots) -> int:
-    total = 0
-    for label, amount in lots:
-        if label != CLEAN:
-            total += amount
-    return total
 
 
 def trace(
@@ -230,8 +175,10 @@ def trace(
 
     `prior_stops` maps account id -> stop-payments already placed on it (the caller's records).
 
-    Times are epoch seconds (UTC); amounts are fen. `policy` limits which policies are shown
-    ("all" shows the four side by side); all are computed in the same pass.
+    Times are epoch seconds (UTC) in, ISO 8601 in the ledger's station offset out
+    (`Ledger.utc_offset_minutes`, e.g. 2026-03-01T12:00:00+08:00); amounts are fen. `policy`
+    limits which policies are shown ("all" shows the four side by side); all are computed in
+    the same pass.
     """
     started = time.perf_counter()
     if policy != "all" and policy not in POLICIES:
@@ -239,6 +186,7 @@ def trace(
     if not seeds:
         raise LedgerError("at least one seed transfer is needed")
     shown = list(POLICIES) if policy == "all" else [policy]
+    tz = ledger.utc_offset_minutes
     # 1. seeds and window
     seed_pos = []
     for txn in dict.fromkeys(seeds):
@@ -251,11 +199,11 @@ def trace(
     if as_of is None:
         as_of = int(ledger.meta["ts_max"])
         as_of_source = "latest transfer in the ledger (no --as-of given)"
-        warnings.append(f"as_of not given: using the latest transfer time {iso(as_of)}")
+        warnings.append(f"as_of not given: using the latest transfer time {iso(as_of, tz)}")
     ts, src, dst, amount, channel = ledger.ts, ledger.src, ledger.dst, ledger.amount_fen, ledger.channel
     for pos in seed_pos:
         if ts[pos] > as_of:
-            raise LedgerError(f"seed {ledger.txn_id[pos]!r} happened after as_of {iso(as_of)}")
+            raise LedgerError(f"seed {ledger.txn_id[pos]!r} happened after as_of {iso(as_of, tz)}")
     window_end = min(as_of, max(int(ts[p]) for p in seed_pos) + horizon_seconds)
     channels = ledger.meta["channels"]
     out_ptr, out_pos, in_ptr, in_pos = ledger.out_ptr, ledger.out_pos, ledger.in_ptr, ledger.in_pos
@@ -315,8 +263,10 @@ def trace(
     for k, p in enumerate(seed_pos):
         seed_label[p] = k
         heapq.heappush(heap, p)
-    edges, sinks = [], {}
+    moves: list[tuple[int, dict[str, int]]] = []  # (position, fen carried per policy) of followed transfers
+    sinks: dict[tuple[int, str], dict] = {}
     last = -1
+    carried: dict[str, int] | None  # fen of victim money a transfer carries, per policy
     while heap:
         q = heapq.heappop(heap)
         if q == last:  # pushed by both of its accounts
@@ -345,7 +295,7 @@ def trace(
             if d_state is not None:
                 d_state.poisoned = True
                 d_state.t_in["poison"] += poison
-                edges.append((q, carried))
+                moves.append((q, carried))
             else:
                 t_q = int(ts[q])
                 kind = _sink_kind(
@@ -396,25 +346,25 @@ def trace(
             kind = _sink_kind(
                 q, s_state, d, ch, channels, account_sink, max_hops, window_end, min_amount_fen, t_q, carried, is_seed
             )
-            if kind is None:
-                d_state = activate(d, q, 1 if is_seed else s_state.level + 1)
-                d_state.heap_in += amt
-        if d_state is not None:
-            _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, poison, t_q)
-            t_in = d_state.t_in
-            t_in["fifo"] += carried["fifo"]
-            t_in["lifo"] += carried["lifo"]
-            t_in["haircut"] += carried["haircut"]
-            t_in["poison"] += carried["poison"]
-        else:
-            _add_sink(sinks, ledger, d, kind, t_q, carried)
-            if not (carried["fifo"] or carried["lifo"] or carried["haircut"]):
-                continue  # poison-only money leaving the traced set: in sinks, not listed as an edge
-        edges.append((q, carried))
+            if kind is not None:  # tainted money leaves the traced set here
+                _add_sink(sinks, ledger, d, kind, t_q, carried)
+                if carried["fifo"] or carried["lifo"] or carried["haircut"]:
+                    moves.append((q, carried))  # poison-only money is in sinks, not listed as an edge
+                continue
+            # tainted money comes only from a seed or a traced account
+            d_state = activate(d, q, 1 if is_seed or s_state is None else s_state.level + 1)
+            d_state.heap_in += amt
+        _credit(d_state, amt, fifo_lots, lifo_lots, hc_parts, poison, t_q)
+        t_in = d_state.t_in
+        t_in["fifo"] += carried["fifo"]
+        t_in["lifo"] += carried["lifo"]
+        t_in["haircut"] += carried["haircut"]
+        t_in["poison"] += carried["poison"]
+        moves.append((q, carried))
     for st in state.values():
         sync(st, end_pos)
     name = _Names(ledger)
-    edge_pos = np.array([q for q, _ in edges], dtype=np.int64)
+    edge_pos = np.array([q for q, _ in moves], dtype=np.int64)
     edge_src, edge_dst = src[edge_pos].tolist(), dst[edge_pos].tolist()
     name.add(list(state) + edge_src + edge_dst)
     edges = [
@@ -423,12 +373,12 @@ def trace(
             "from": name(s),
             "to": name(d),
             "amount_fen": amt,
-            "at": iso(t),
+            "at": iso(t, tz),
             "channel": channels[ch] if ch >= 0 else None,
             "attributed_fen": {pol: carried[pol] for pol in shown},
         }
         for (_, carried), txn, s, d, amt, t, ch in zip(
-            edges,
+            moves,
             ledger.txn_id.many(edge_pos),
             edge_src,
             edge_dst,
@@ -444,7 +394,7 @@ def trace(
             "victim_account": ledger.accounts[int(src[p])],
             "first_account": ledger.accounts[int(dst[p])],
             "amount_fen": int(amount[p]),
-            "at": iso(int(ts[p])),
+            "at": iso(int(ts[p]), tz),
         }
         for p in seed_pos
     ]
@@ -457,7 +407,8 @@ def trace(
         "max_hops": max_hops,
         "min_amount_fen": min_amount_fen,
         "hub_degree": hub_degree,
-        "window_end": iso(window_end),
+        "window_end": iso(window_end, tz),
+        "utc_offset_minutes": tz,
     }
     sink_rows = sorted(sinks.values(), key=lambda r: (-max(r["amount_fen"][p] for p in POLICIES), r["account"]))
     for row in sink_rows:
@@ -470,7 +421,7 @@ def trace(
         recoverable_total_fen=recoverable,
         refund_plan=plan,
         params=params,
-        as_of=iso(as_of),
+        as_of=iso(as_of, tz),
         as_of_source=as_of_source,
         policies=shown,
         warnings=warnings,
@@ -482,9 +433,9 @@ def _debit(st: _Account, amt: int):
     """Take `amt` out of an account under every policy; return what each policy says left."""
     st.refresh()
     take = min(amt, st.bal)
-    fifo_lots = _take_lots(st.fifo, take, True)
-    lifo_lots = _take_lots(st.lifo, take, False)
-    hc_parts = _take_haircut(st.hc, st.bal, take)
+    fifo_lots = take_lots(st.fifo, take, True)
+    lifo_lots = take_lots(st.lifo, take, False)
+    hc_parts = take_haircut(st.hc, st.bal, take)
     st.bal -= take
     if amt > take:  # more left than the books hold: the excess is money of unknown (clean) origin
         fifo_lots.append([CLEAN, amt - take])
@@ -499,27 +450,17 @@ def _carried(fifo_lots, lifo_lots, hc_parts, poison: int) -> dict[str, int]:
     for lab, v in hc_parts.items():
         if lab != CLEAN:
             hc += v
-    return {"fifo": _tainted(fifo_lots), "lifo": _tainted(lifo_lots), "haircut": hc, "poison": poison}
-
-
-def _append_lots(lots, new) -> None:
-    """Append lots, merging with the last lot of the same label (order within a label is moot)."""
-    for lab, v in new:
-        if not v:
-            continue
-        if lots and lots[-1][0] == lab:
-            lots[-1][1] += v
-        else:
-            lots.append([lab, v])
+    return {"fifo": tainted(fifo_lots), "lifo": tainted(lifo_lots), "haircut": hc, "poison": poison}
 
 
 def _add_sink(sinks: dict, ledger, d: int, kind: str, t_q: int, carried: dict) -> None:
+    tz = ledger.utc_offset_minutes
     sink = sinks.get((d, kind))
     if sink is None:
         sink = sinks[(d, kind)] = {
             "account": ledger.accounts[d],
             "kind": kind,
-            "first_at": iso(t_q),
+            "first_at": iso(t_q, tz),
             "transfers": 0,
             "amount_fen": dict.fromkeys(POLICIES, 0),
         }
@@ -543,8 +484,8 @@ def _credit_clean(st: _Account, amt: int) -> None:
 def _credit(st: _Account, amt: int, fifo_lots, lifo_lots, hc_parts, poison: int, at: int) -> None:
     st.refresh()
     st.bal += amt
-    _append_lots(st.fifo, fifo_lots)
-    _append_lots(st.lifo, lifo_lots)
+    append_lots(st.fifo, fifo_lots)
+    append_lots(st.lifo, lifo_lots)
     for lab, v in hc_parts.items():
         st.hc[lab] = st.hc.get(lab, 0) + v
     if poison:
@@ -556,23 +497,12 @@ def _credit(st: _Account, amt: int, fifo_lots, lifo_lots, hc_parts, poison: int,
 
 def _held(st: _Account, pol: str) -> int:
     if pol == "fifo":
-        return _tainted(st.fifo)
+        return tainted(st.fifo)
     if pol == "lifo":
-        return _tainted(st.lifo)
+        return tainted(st.lifo)
     if pol == "haircut":
         return sum(v for lab, v in st.hc.items() if lab != CLEAN)
     return st.bal if st.poisoned else 0
-
-
-def held_by_seed(st: _Account, pol: str) -> dict[int, int]:
-    """Return the tainted money held now per seed label under `pol` (fifo, lifo or haircut)."""
-    if pol == "haircut":
-        return {lab: v for lab, v in st.hc.items() if lab != CLEAN and v}
-    out: dict[int, int] = {}
-    for lab, v in st.fifo if pol == "fifo" else st.lifo:
-        if lab != CLEAN and v:
-            out[lab] = out.get(lab, 0) + v
-    return out
 
 
 def _sink_kind(
@@ -598,23 +528,36 @@ def _sink_kind(
 
 
 def recommend(
-    *, recoverable_fen: int, poison_held_fen: int, passed_on_fen: int, mule_score: float, stops_so_far: int, as_of: int
+    *,
+    recoverable_fen: int,
+    poison_held_fen: int,
+    passed_on_fen: int,
+    mule_score: float,
+    stops_so_far: int,
+    as_of: int,
+    utc_offset_minutes: int,
 ) -> tuple[str, str | None, str]:
     """Return (action, stop_deadline, why) for one traced account.
+
+    `as_of` is epoch seconds; the deadline is ISO 8601 in the station's `utc_offset_minutes`.
 
     止付 holds 48 h and at most twice per account (银发〔2016〕86号): a third request must be a
     freeze (冻结) through the case. A mule still holding money may be frozen outright.
     """
-    deadline = iso(as_of + STOP_PAYMENT_HOLD_HOURS * 3600)
+    deadline = iso(as_of + STOP_PAYMENT_HOLD_HOURS * 3600, utc_offset_minutes)
     if recoverable_fen > 0 and stops_so_far < STOP_PAYMENT_MAX_TIMES:
-        return "止付", deadline, f"holds victim money now; a stop placed now holds until {deadline}"
+        return "止付", deadline, f"现持有被害人资金；现在止付可保持至{deadline}"
     if recoverable_fen > 0:
-        return "冻结", None, f"holds victim money but was already stopped {stops_so_far} times (limit 2)"
+        return (
+            "冻结",
+            None,
+            f"持有被害人资金，但已止付{stops_so_far}次（上限{STOP_PAYMENT_MAX_TIMES}次），须经案件办理冻结",
+        )
     if poison_held_fen > 0 and mule_score >= MULE_FREEZE_SCORE:
-        return "冻结", None, "likely card farmer whose balance may still include victim money (upper bound)"
+        return "冻结", None, "疑似卡农，其余额可能仍含被害人资金（上限估计）"
     if passed_on_fen > 0:
-        return "调单查询", None, "passed victim money on: request statements to confirm the next hops"
-    return "none", None, "no victim money held or passed on"
+        return "调单查询", None, "已将被害人资金转出：调取流水以确认下一跳"
+    return "none", None, "未持有也未转出被害人资金"
 
 
 def _account_rows(
@@ -628,6 +571,7 @@ def _account_rows(
 ) -> list[dict]:
     from .mules import mule_reasons_many  # noqa: PLC0415 - keeps mules free of trace imports
 
+    tz = ledger.utc_offset_minutes
     codes = list(state)
     scored = mule_reasons_many(ledger, codes)
     total_seed = max(1, sum(s["amount_fen"] for s in seeds))
@@ -646,6 +590,7 @@ def _account_rows(
             mule_score=score,
             stops_so_far=prior_stops.get(account, 0),
             as_of=as_of,
+            utc_offset_minutes=tz,
         )
         through = max(st.t_in["fifo"], st.t_in["lifo"], st.t_in["haircut"])
         rank = recoverable / total_seed + RANK_MULE_WEIGHT * score * min(1.0, 0.2 + through / total_seed)
@@ -655,7 +600,7 @@ def _account_rows(
                 "holder_name": holder,
                 "bank": bank,
                 "level": st.level,
-                "first_taint_at": iso(int(ledger.ts[st.taint_pos])),
+                "first_taint_at": iso(int(ledger.ts[st.taint_pos]), tz),
                 "tainted_in_fen": {p: st.t_in[p] for p in shown},
                 "tainted_out_fen": {p: st.t_out[p] for p in shown},
                 "tainted_held_now_fen": {p: held[p] for p in shown},

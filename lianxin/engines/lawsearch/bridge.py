@@ -195,7 +195,7 @@ class Bridge:
         Lexicon entries apply wherever their lay phrase occurs in the text (jieba may cut a
         phrase apart). Reviewed synonyms count like the question's own words.
         """
-        out = []
+        out: list[str] = []
         for lay, legal in sorted(self.lexicon.items()):
             if lay in question:
                 out.extend(v for v in legal if v not in question)

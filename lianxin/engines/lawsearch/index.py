@@ -38,6 +38,7 @@ keep their place and are named in the result (repeal.py).
 
 from __future__ import annotations
 
+import enum
 import gzip
 import json
 import os
@@ -48,6 +49,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 
@@ -75,7 +77,15 @@ from .text import (
 from .typos import TypoRepair
 
 ENGINE_VERSION = "lawsearch-1.7"
-_DEFAULT = object()  # "the committed re-ranker"
+
+
+class _Default(enum.Enum):
+    """The type of `_DEFAULT`, "the committed re-ranker / word vectors" (an enum, so `is` narrows)."""
+
+    COMMITTED = "committed"
+
+
+_DEFAULT: Final = _Default.COMMITTED
 INDEX_FORMAT = 5  # 4: the bridge holds the question classifiers (classify.py); 5: the chars field
 CANDIDATES_PER_HIT = 5  # the diversity re-ordering looks this many candidates deep per hit
 MIN_CANDIDATES = 50
@@ -241,8 +251,8 @@ class LawIndex:
         bridge: Bridge,
         params: SearchParams,
         cards: list[Card] | None = None,
-        reranker: AnyReranker | None | object = _DEFAULT,
-        word_vectors: WordVectors | None | object = _DEFAULT,
+        reranker: AnyReranker | None | _Default = _DEFAULT,
+        word_vectors: WordVectors | None | _Default = _DEFAULT,
     ):
         self.articles = articles
         self.reranker = default_reranker() if reranker is _DEFAULT else reranker
@@ -289,10 +299,10 @@ class LawIndex:
                 by_number.setdefault((int(self._law_of_doc[i]), *number), i)
         prev_doc = np.full(len(articles), -1, dtype=np.int64)
         next_doc = np.full(len(articles), -1, dtype=np.int64)
-        for (law, number, sub), i in by_number.items():
+        for (law, num, sub), i in by_number.items():
             if sub == 0:
-                prev_doc[i] = by_number.get((law, number - 1, 0), -1)
-                next_doc[i] = by_number.get((law, number + 1, 0), -1)
+                prev_doc[i] = by_number.get((law, num - 1, 0), -1)
+                next_doc[i] = by_number.get((law, num + 1, 0), -1)
         chapter_ids: dict[tuple[int, str], int] = {}
         chapter_of_doc = np.asarray(
             [
@@ -309,13 +319,13 @@ class LawIndex:
         for _, keys in bridge.asked:
             votes: dict[int, float] = {}
             for key in keys:
-                i = self._by_key.get(key)
-                if i is None:
+                doc = self._by_key.get(key)
+                if doc is None:
                     continue
-                number = _article_number(articles[i].article)
-                law = int(self._law_of_doc[i])
+                number = _article_number(articles[doc].article)
+                law = int(self._law_of_doc[doc])
                 for delta in range(-NEAR_ARTICLE_SPAN, NEAR_ARTICLE_SPAN + 1):
-                    j = i if delta == 0 else by_number.get((law, number[0] + delta, 0)) if number else None
+                    j = doc if delta == 0 else by_number.get((law, number[0] + delta, 0)) if number else None
                     if j is not None:
                         votes[j] = max(votes.get(j, 0.0), NEAR_ARTICLE_DECAY ** abs(delta))
             self._near_docs.append(sorted(votes.items()))
@@ -383,8 +393,8 @@ class LawIndex:
         bridge: Bridge | None = None,
         params: SearchParams | None = None,
         cards: list[Card] | None = None,
-        reranker: AnyReranker | None | object = _DEFAULT,
-        word_vectors: WordVectors | None | object = _DEFAULT,
+        reranker: AnyReranker | None | _Default = _DEFAULT,
+        word_vectors: WordVectors | None | _Default = _DEFAULT,
     ) -> LawIndex:
         """Index articles (Article objects or dicts with id, law, article, text, …).
 
@@ -425,7 +435,7 @@ class LawIndex:
         return BM25Field.build(docs)
 
     def with_bridge(
-        self, bridge: Bridge, params: SearchParams | None = None, reranker: AnyReranker | None | object = _DEFAULT
+        self, bridge: Bridge, params: SearchParams | None = None, reranker: AnyReranker | None | _Default = _DEFAULT
     ) -> LawIndex:
         """Return an index over the same articles and body field with another bridge (for tuning).
 
@@ -462,8 +472,9 @@ class LawIndex:
         question: str,
     ) -> np.ndarray:
         classes = None
-        if self._class_of_doc:
-            decisions = self.bridge.classifier.decisions(question)
+        classifier = self.bridge.classifier
+        if self._class_of_doc and classifier is not None:  # classes exist only with a classifier
+            decisions = classifier.decisions(question)
             classes = class_features(decisions, {level: of_doc[cand] for level, of_doc in self._class_of_doc.items()})
         soft = None
         if self._dense is not None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -40,7 +40,7 @@ LAW_SUPPORT_DEPTH = 20
 CHAPTER_SUPPORT_DEPTH = 10
 # Signals compared within each law's candidates (see `within_law`): named score parts, and the
 # columns "rel" (first-stage score / best), "soft" (word-vector soft match) and "article class"
-# (the article classifier's decision). Chosen by 5-fold CV on three fold seeds (bench/README.md).
+# (the article classifier's decision). Chosen by 5-fold CV on three fold seeds (NOTES.md).
 WITHIN_LAW_PARTS = ("body", "words", "bridge", "near", "dense", "chars")
 WITHIN_LAW_FEATURES = 2 * (len(WITHIN_LAW_PARTS) + 3)  # the last columns: (gap, rank) per signal
 
@@ -473,7 +473,7 @@ class TreeEnsemble:
     """The mean over member trees of their raw scores, each first mapped onto the log-odds scale
     (scale * raw + offset): the classifying trees' raw score already is log-odds (1, 0); the
     ranking trees' is fitted to it on the training candidates (Platt scaling). In 5-fold CV on
-    three fold seeds the mean beat either kind alone (bench/README.md)."""
+    three fold seeds the mean beat either kind alone (NOTES.md)."""
 
     members: tuple[TreeReranker, ...]
     scale: tuple[float, ...]
@@ -492,7 +492,10 @@ class TreeEnsemble:
         return self.members[0].n_features
 
     def raw_score(self, features: np.ndarray) -> np.ndarray:
-        total = sum(a * m.raw_score(features) + b for m, a, b in zip(self.members, self.scale, self.offset))
+        scores = [a * m.raw_score(features) + b for m, a, b in zip(self.members, self.scale, self.offset)]
+        total = scores[0]
+        for more in scores[1:]:  # left to right, as sum() added them: the same bits
+            total = total + more
         return total / len(self.members)
 
     def probability(self, features: np.ndarray) -> np.ndarray:
@@ -546,7 +549,11 @@ class TreeEnsemble:
 
 
 AnyReranker = Reranker | TreeReranker | TreeEnsemble
-_KINDS = {"trees": TreeReranker, "ensemble": TreeEnsemble, "linear": Reranker}
+_KINDS: dict[str, Callable[[dict], AnyReranker]] = {
+    "trees": TreeReranker.from_json,
+    "ensemble": TreeEnsemble.from_json,
+    "linear": Reranker.from_json,
+}
 
 
 def load_reranker(path: Path) -> AnyReranker:
@@ -555,7 +562,7 @@ def load_reranker(path: Path) -> AnyReranker:
     kind = data.get("kind", "linear")
     if kind not in _KINDS:
         raise ValueError(f"{path}: unknown re-ranker kind {kind!r}")
-    return _KINDS[kind].from_json(data)
+    return _KINDS[kind](data)
 
 
 def default_reranker() -> AnyReranker | None:

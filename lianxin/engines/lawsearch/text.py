@@ -35,7 +35,7 @@ def int_to_chinese(n: int) -> str:
     """Write 1 <= n <= 9999 the way statute labels do (1165 -> 一千一百六十五, 10 -> 十)."""
     if not 0 < n < 10000:
         raise ValueError(f"article number out of range: {n}")
-    parts = []
+    parts: list[str] = []
     zero_pending = False
     for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
         digit = (n // value) % 10

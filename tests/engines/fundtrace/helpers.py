@@ -7,10 +7,14 @@ import polars as pl
 from lianxin.engines.fundtrace import Ledger
 
 BASE_TS = 1_772_330_400  # 2026-03-01T10:00:00+08:00
+STATION_OFFSET = 480  # minutes east of UTC: Asia/Shanghai, the demo station's zone
 
 
 def ledger_of(
-    rows: list[tuple], opening: dict[str, int] | None = None, channels: dict[str, str] | None = None
+    rows: list[tuple],
+    opening: dict[str, int] | None = None,
+    channels: dict[str, str] | None = None,
+    utc_offset_minutes: int = STATION_OFFSET,
 ) -> Ledger:
     """Build a ledger from (txn_id, from, to, amount_fen, minutes after BASE_TS) rows."""
     channels = channels or {}
@@ -33,7 +37,7 @@ def ledger_of(
                 "as_of": [BASE_TS - 86_400] * len(opening),
             }
         )
-    return Ledger.from_frame(df, opening=balances)
+    return Ledger.from_frame(df, utc_offset_minutes=utc_offset_minutes, opening=balances)
 
 
 def hand_example(clean_as_opening: bool = False) -> Ledger:

@@ -9,6 +9,8 @@ from lianxin.engines.fundtrace.ingest import read_transfers
 from lianxin.engines.fundtrace.mules import average_precision
 from tests.shared_data import SHARED_DATA
 
+from .helpers import STATION_OFFSET
+
 AMLSIM = SHARED_DATA / "aml" / "amlsim_fanin200"
 HEADER = "txn_id,from_account,to_account,amount,timestamp\n"
 
@@ -52,7 +54,7 @@ def test_bad_rows_are_reported_with_line_numbers_and_counts(tmp_path):
         "duplicate txn_id (identical repeat, one kept)": [9],
     }
     assert problems.total == 9
-    ledger = Ledger.open(path)
+    ledger = Ledger.open(path, utc_offset_minutes=STATION_OFFSET)
     assert ledger.meta["problems"]["counts"]["unparsable amount"] == 2
 
 
@@ -95,7 +97,7 @@ def test_missing_column_and_file_are_clear_errors(tmp_path):
     with pytest.raises(LedgerError, match="missing column"):
         read_transfers(_csv(tmp_path, "T1,A,B,1\n", header="txn_id,from_account,to_account,amount\n"))
     with pytest.raises(LedgerError, match="no such file"):
-        Ledger.open(tmp_path / "nope.csv")
+        Ledger.open(tmp_path / "nope.csv", utc_offset_minutes=STATION_OFFSET)
 
 
 def test_opening_balances_file_feeds_the_clean_lot(tmp_path):
@@ -104,7 +106,9 @@ def test_opening_balances_file_feeds_the_clean_lot(tmp_path):
     )
     balances = tmp_path / "b.csv"
     balances.write_text("account,balance,as_of\nM1,1000.00,2026-03-01T00:00:00+08:00\n", encoding="utf-8")
-    result = Ledger.open(ledger_path, balances=balances).trace(["T1"], min_amount_fen=0)
+    result = Ledger.open(ledger_path, balances=balances, utc_offset_minutes=STATION_OFFSET).trace(
+        ["T1"], min_amount_fen=0
+    )
     edge = next(e for e in result.edges if e["txn_id"] == "T2")
     assert edge["attributed_fen"]["fifo"] == 2_900_000
 
@@ -115,9 +119,9 @@ def test_index_round_trip_gives_the_same_trace(tmp_path):
         "T0,S,M1,1000,2026-03-01T08:00:00+08:00\nT1,V,M1,49000,2026-03-01T10:00:00+08:00\n"
         "T2,M1,M2,30000,2026-03-01T10:20:00+08:00\n",
     )
-    built = Ledger.open(path)
+    built = Ledger.open(path, utc_offset_minutes=STATION_OFFSET)
     built.save(tmp_path / "ix")
-    loaded = Ledger.open(tmp_path / "ix")
+    loaded = Ledger.open(tmp_path / "ix", utc_offset_minutes=STATION_OFFSET)
     a, b = (led.trace(["T1"], min_amount_fen=0).to_dict() for led in (built, loaded))
     a.pop("elapsed_ms"), b.pop("elapsed_ms")
     assert a == b
@@ -127,7 +131,7 @@ def test_index_round_trip_gives_the_same_trace(tmp_path):
 def test_amlsim_reader_and_mule_average_precision():
     if not (AMLSIM / "transactions.csv").exists():
         pytest.skip("shared AMLSim data not present")
-    ledger = Ledger.open(AMLSIM)
+    ledger = Ledger.open(AMLSIM, utc_offset_minutes=STATION_OFFSET)
     assert ledger.n_transfers == 118_250 and ledger.n_accounts <= 20_000
     assert ledger.meta["problems"]["total"] == 0
     assert 900 <= int((ledger.label == 1).sum()) <= 954

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from lianxin.engines.fundtrace import Ledger
 
-from .helpers import BASE_TS
+from .helpers import BASE_TS, STATION_OFFSET
 
 ACCOUNTS = [f"A{i}" for i in range(7)]
 
@@ -36,7 +36,9 @@ def _frame(rows):
 
 
 def _trace(rows, seeds, **kw):
-    return Ledger.from_frame(_frame(rows)).trace(seeds, min_amount_fen=0, hub_degree=10_000, **kw)
+    return Ledger.from_frame(_frame(rows), utc_offset_minutes=STATION_OFFSET).trace(
+        seeds, min_amount_fen=0, hub_degree=10_000, **kw
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -90,7 +92,7 @@ def test_result_does_not_depend_on_row_order(case, random):
 @given(ledgers(), st.integers(0, 3_000_000), st.integers(1, 4), st.integers(60, 5 * 86_400), st.integers(2, 12))
 def test_invariants_hold_under_every_option(case, min_amount, hops, horizon, hub):
     rows, seeds = case
-    result = Ledger.from_frame(_frame(rows)).trace(
+    result = Ledger.from_frame(_frame(rows), utc_offset_minutes=STATION_OFFSET).trace(
         seeds, min_amount_fen=min_amount, max_hops=hops, horizon_seconds=horizon, hub_degree=hub
     )
     victim_out = sum(s["amount_fen"] for s in result.seeds)

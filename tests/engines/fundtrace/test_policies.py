@@ -53,7 +53,7 @@ def test_all_policies_side_by_side_and_contract_names():
     assert row["level"] == 2
     assert row["recommended_action"] == "止付"
     assert result["as_of_source"].startswith("latest transfer")
-    assert row["stop_deadline"] == "2026-03-03T02:25:00Z"  # as_of (last transfer) + 48 h
+    assert row["stop_deadline"] == "2026-03-03T10:25:00+08:00"  # as_of (last transfer) + 48 h
     assert {"accounts", "edges", "sinks", "recoverable_total_fen", "refund_plan", "elapsed_ms"} <= set(result)
 
 
@@ -165,4 +165,4 @@ def test_an_account_stopped_twice_must_be_frozen_instead():
     assert action == {"M1": "调单查询", "M2": "止付", "M3": "止付"}
     row = next(r for r in again.accounts if r["account"] == "M2")
     assert row["recommended_action"] == "冻结" and row["stop_deadline"] is None
-    assert "stopped 2 times" in row["action_reason"]
+    assert "已止付2次" in row["action_reason"]
