@@ -127,8 +127,8 @@ def grids_import_geojson(*, actor: User | None, station: Station, text) -> list[
         if not code or not name:
             problems.append(_("Grid %(g)s: needs a code and a name.") % {"g": label})
         boundary = feature.get("geometry")
-        problem = boundary_error(boundary)
-        if problem:
+        problem = boundary_error(boundary) if isinstance(boundary, dict) else _("not a GeoJSON geometry")
+        if problem or not isinstance(boundary, dict):
             problems.append(_("Grid %(g)s: %(p)s.") % {"g": label, "p": problem})
             continue
         geom = shape(boundary)
