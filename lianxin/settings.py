@@ -306,6 +306,9 @@ LOGGING: dict[str, Any] = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_numbers"]}},
     "loggers": {
         "jieba": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # An ordinary 403 or 404 is not an incident: no traceback for it in the log (500s still are).
+        "django.request": {"level": "ERROR"},
         "uvicorn.access": {"handlers": ["console"], "filters": ["mask_numbers"], "propagate": False},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LIANXIN_LOG_LEVEL", "INFO")},

@@ -18,10 +18,15 @@ DATA_DIR_ENV = "LIANXIN_DATA_DIR"
 INDEX_SUBDIR = "lawindex"
 
 
+# The checkout's var/ (beside the lianxin package), as the site's SQLite database: the same
+# folder whichever directory the command runs from.
+CHECKOUT_VAR_DIR = Path(__file__).resolve().parents[3] / "var"
+
+
 def default_index_dir() -> Path:
-    """$LIANXIN_DATA_DIR/lawindex when set, else ./var/lawindex."""
+    """$LIANXIN_DATA_DIR/lawindex when set, else var/lawindex of this checkout (not of the current directory)."""
     base = os.environ.get(DATA_DIR_ENV)
-    return Path(base) / INDEX_SUBDIR if base else Path("var") / INDEX_SUBDIR
+    return Path(base) / INDEX_SUBDIR if base else CHECKOUT_VAR_DIR / INDEX_SUBDIR
 
 
 def _parser() -> argparse.ArgumentParser:

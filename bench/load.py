@@ -1,0 +1,177 @@
+"""Load on the production profile: the inbox page, the case-list API and the anonymous Open311 list.
+
+Starts the profile itself on loopback (a throwaway PostgreSQL database, Redis db 13, N uvicorn
+workers, production settings), loads a small demo station, then runs locust headless against
+127.0.0.1 only, bounded in time, at each user count, and prints p50/p95/errors per endpoint and
+the case-creation rate through the API. Nothing leaves this machine.
+
+    .venv/bin/python bench/load.py [--users 10 50 100] [--seconds 20] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = ROOT / ".venv" / "bin"
+PORT = 8799
+
+LOCUSTFILE = """
+import os, random
+from locust import HttpUser, task, between
+
+TOKEN = os.environ["LOAD_TOKEN"]
+
+
+class Officer(HttpUser):
+    wait_time = between(0.05, 0.2)
+
+    def on_start(self):
+        page = self.client.get("/login/")
+        token = page.cookies.get("csrftoken", "")
+        self.client.post("/login/", {"username": "officer", "password": "lianxin-demo", "csrfmiddlewaretoken": token},
+                         headers={"Referer": self.host + "/login/"}, name="login")
+
+    @task(3)
+    def inbox(self):
+        self.client.get("/cases/", name="inbox page")
+
+    @task(3)
+    def api_list(self):
+        self.client.get("/api/v1/cases?limit=25", headers={"Authorization": "Bearer " + TOKEN}, name="case-list API")
+
+    @task(3)
+    def open311(self):
+        self.client.get("/open311/v2/requests.json", name="Open311 list (anonymous)")
+
+    @task(1)
+    def create(self):
+        body = {"channel": "walk_in", "category": "id-card", "description": "压测：咨询换证材料"}
+        self.client.post("/api/v1/cases", json=body, headers={"Authorization": "Bearer " + TOKEN}, name="create case")
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, nargs="+", default=[10, 50, 100])
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    db = f"lianxin_load_{int(time.time())}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+        "LIANXIN_REDIS_URL": "redis://127.0.0.1:6379/13",
+        "LIANXIN_SECRET_KEY": secrets.token_hex(24),
+        "LIANXIN_PII_KEYS": f"load:{secrets.token_hex(24)}",
+        "LIANXIN_HTTPS": "0",
+        "LIANXIN_REQUIRE_OTP": "0",
+        "LIANXIN_DB_CONN_MAX_AGE": "60",
+        # The load comes from one address: lift the per-address limits for the run.
+        "LIANXIN_RATE_OPEN311_PER_MINUTE": "1000000",
+        "LIANXIN_LOG_LEVEL": "WARNING",
+    }
+    env.pop("LIANXIN_DEMO", None)
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'CREATE DATABASE "{db}"'], check=True)
+    web = None
+    try:
+        lianxin = [str(BIN / "lianxin")]
+        subprocess.run([*lianxin, "migrate", "--no-input", "-v0"], env=env, check=True)
+        subprocess.run([*lianxin, "collectstatic", "--no-input", "-v0"], env=env, check=True)
+        subprocess.run(
+            [*lianxin, "seed_demo", "--scale", "0.05", "--now", "2026-06-15T10:00+08:00"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        token = subprocess.run(
+            [*lianxin, "create_api_token", "officer", "load test"], env=env, check=True, capture_output=True, text=True
+        ).stdout.split()[-1]
+        web = subprocess.Popen(
+            [
+                str(BIN / "uvicorn"),
+                "lianxin.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(PORT),
+                "--workers",
+                str(args.workers),
+                "--lifespan",
+                "off",
+                "--no-access-log",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(60):
+            if subprocess.run(["curl", "-fsS", f"http://127.0.0.1:{PORT}/readyz"], capture_output=True).returncode == 0:
+                break
+            time.sleep(1)
+        with tempfile.TemporaryDirectory() as tmp:
+            locustfile = Path(tmp) / "locustfile.py"
+            locustfile.write_text(LOCUSTFILE)
+            print(
+                f"load: {args.workers} uvicorn workers, PostgreSQL, Redis; {args.seconds} s per step; "
+                f"load average {os.getloadavg()[0]:.2f}"
+            )
+            print(
+                f"{'users':>5}  {'endpoint':<26} {'requests':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6} {'req/s':>7}"
+            )
+            for users in args.users:
+                prefix = Path(tmp) / f"u{users}"
+                subprocess.run(
+                    [
+                        str(BIN / "locust"),
+                        "-f",
+                        str(locustfile),
+                        "--headless",
+                        "-u",
+                        str(users),
+                        "-r",
+                        str(max(1, users // 5)),
+                        "-t",
+                        f"{args.seconds}s",
+                        "--host",
+                        f"http://127.0.0.1:{PORT}",
+                        "--csv",
+                        str(prefix),
+                        "--only-summary",
+                    ],
+                    env={**env, "LOAD_TOKEN": token},
+                    check=False,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                rows = Path(f"{prefix}_stats.csv").read_text().splitlines()
+                header = rows[0].split(",")
+                for line in rows[1:]:
+                    cells = dict(zip(header, line.split(","), strict=False))
+                    if cells.get("Name") in ("Aggregated", "login"):
+                        continue
+                    print(
+                        f"{users:>5}  {cells['Name']:<26} {cells['Request Count']:>8} {cells['50%']:>7} "
+                        f"{cells['95%']:>7} {cells['Failure Count']:>6} {float(cells['Requests/s']):>7.1f}"
+                    )
+    finally:
+        if web is not None:
+            web.terminate()
+            web.wait(timeout=20)
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)']
+        )
+        subprocess.run(["redis-cli", "-n", "13", "flushdb"], capture_output=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
