@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "lianxin.places",
     "lianxin.people",
     "lianxin.cases",
+    "lianxin.antifraud",
     # The top floor: what collects every app above (worker, /me) and the demo station's seed.
     "lianxin.site",
     "lianxin.demo",
