@@ -58,7 +58,7 @@ def test_blacklist_csv_is_all_or_nothing_and_names_row_and_column(world):
     bad = "kind,value,reason\nphone,13812345678,涉诈\nfax,12345,?\n".encode()
     with pytest.raises(ValidationError) as exc:
         blacklist_import_csv(actor=world.chief, data=bad)
-    assert "Row 3, kind" in str(exc.value.message_dict["file"])
+    assert "第 3 行，kind" in str(exc.value.message_dict["file"])
     assert BlacklistEntry.objects.count() == 0
     good = "kind,value,reason,expires_on\nphone,+86 138 1234 5678,涉诈\nurl,www.evil.top/pay,钓鱼\naccount,6222 0212 3456 7890 123,,2030-01-01\n"
     result = blacklist_import_csv(actor=world.chief, data=good.encode())
