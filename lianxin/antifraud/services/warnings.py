@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from lianxin.antifraud.models import (
@@ -61,9 +62,12 @@ def _candidates(*, station_id: int, grid_id: int | None) -> list[User]:
     if grid.police_chief_id:
         found.append(grid.police_chief)
     found.extend(grid.members.order_by("id"))
+    # Patrol volunteers: of the grid's own patrol teams, or of a station-wide patrol who live in the grid.
+    lives_here = Resident.objects.filter(grid=grid, user__isnull=False).values("user_id")
     found.extend(
         m.user
-        for m in TeamMembership.objects.filter(team__station_id=station_id, team__kind=TeamKind.PATROL, team__grid=grid)
+        for m in TeamMembership.objects.filter(team__station_id=station_id, team__kind=TeamKind.PATROL)
+        .filter(Q(team__grid=grid) | Q(team__grid__isnull=True, user_id__in=lives_here))
         .select_related("user")
         .order_by("-is_leader", "id")
     )
@@ -97,10 +101,12 @@ def _publish(warning: FraudWarning, *, to: User | None, event: str) -> None:
     live_publish(topic=f"station:{warning.station_id}", kind=LIVE_KIND, data=data)
 
 
-def _dispatch_next(warning: FraudWarning, *, now: dt.datetime, escalation: bool) -> User | None:
-    """Send the warning to the next responder not yet tried (None: only the duty desk is left)."""
+def _dispatch_next(
+    warning: FraudWarning, *, now: dt.datetime, escalation: bool, first: User | None = None
+) -> User | None:
+    """Send the warning to first, or the next responder not yet tried (None: only the duty desk is left)."""
     tried = set(warning.tried_ids)
-    nxt = next(
+    nxt = first or next(
         (u for u in _candidates(station_id=warning.station_id, grid_id=warning.grid_id) if u.pk not in tried), None
     )
     warning.responder = nxt
@@ -169,11 +175,13 @@ def warning_raise(
     external_ref: str = "",
     screening: Screening | None = None,
     case: Case | None = None,
+    responder: User | None = None,
     now: dt.datetime | None = None,
 ) -> FraudWarning:
     """Raise a warning that a resident is at risk and dispatch it to the nearest responder at once.
 
-    actor None is the system (a resident's 'about to pay' passes the case it opened). Raises
+    actor None is the system (a resident's 'about to pay' passes the case it opened). The desk may
+    name the first responder (the patroller who is with the resident right now). Raises
     ValidationError naming fields (a resident of another station on `resident`), PermissionDenied
     if actor may not raise warnings.
     """
@@ -198,6 +206,8 @@ def warning_raise(
     )
     if partner is not None and partner.station_id != station.id:
         raise ValidationError({"partner": [_("That partner belongs to another station.")]})
+    if responder is not None and (responder.station_id != station.id or not has_role(responder, RESPONDER_ROLES)):
+        raise ValidationError({"responder": [_("Choose a responder of this station.")]})
     grid_id = resident.grid_id if resident is not None else None
     if grid_id is None and lat is not None:
         grid_id = grid_id_for_point(station_id=station.id, lat=lat, lon=lon)
@@ -237,7 +247,7 @@ def warning_raise(
         received_at=now,
     )
     _step(warning, StepKind.RECEIVED, now=now, actor=actor, source=source)
-    _dispatch_next(warning, now=now, escalation=False)
+    _dispatch_next(warning, now=now, escalation=False, first=responder)
     return warning
 
 
