@@ -99,13 +99,13 @@ def seed(demo: Demo) -> None:
     grid_one_residents = [r for r in residents if r.grid_id == grid_one.id and r.user_id is None]
 
     # 1. Residents' own checks over the months (counted, not kept).
-    for i in range(max(20, int(SCREENINGS_AT_FULL_SCALE * demo.scale))):
+    for _ in range(max(20, int(SCREENINGS_AT_FULL_SCALE * demo.scale))):
         at = start + dt.timedelta(seconds=rng.randrange(HISTORY_DAYS * 86400))
         text = rng.choice(SCAM_MESSAGES if rng.random() < 0.55 else PLAIN_MESSAGES)
         screening_check(station=demo.station, text=text, grid=rng.choice(demo.grids), now=at)
 
     # 2. The clinic at the counter.
-    for i in range(max(6, int(40 * demo.scale))):
+    for _ in range(max(6, int(40 * demo.scale))):
         at = start + dt.timedelta(days=rng.randrange(HISTORY_DAYS), hours=rng.randrange(1, 8))
         consultation_record(
             actor=rng.choice([u["officer"], u["auxiliary"]]),
@@ -116,7 +116,7 @@ def seed(demo: Demo) -> None:
         )
 
     # 3. Warnings from banks and the anti-fraud centre, answered by the grids.
-    for i in range(WARNINGS_IN_HISTORY):
+    for _ in range(WARNINGS_IN_HISTORY):
         at = start + dt.timedelta(days=rng.randrange(HISTORY_DAYS - 2), hours=rng.randrange(0, 12))
         resident = rng.choice(residents)
         amount = rng.choice((5_000, 12_000, 20_000, 30_000, 49_000, 60_000)) * 100
