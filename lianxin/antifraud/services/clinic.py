@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from lianxin.antifraud.models import Consultation, Decision, FraudLoss, ScreeningSource, WarningSource
+from lianxin.antifraud.models import Band, Consultation, Decision, FraudLoss, ScreeningSource, WarningSource
 from lianxin.antifraud.roles import DESK_ROLES
 from lianxin.antifraud.services.common import CATEGORY_CONSULT, desk_category, now_or, require
 from lianxin.antifraud.services.screening import screening_check, screening_keep
@@ -54,8 +54,8 @@ def consultation_record(
     station = actor.station
     check = screening_check(station=station, text=text, grid=resident.grid, now=now)
     category = desk_category(station=station, code=CATEGORY_CONSULT)
-    summary = _("Anti-fraud clinic: %(band)s risk, %(t)s. Decided: %(d)s.") % {
-        "band": check.result.band,
+    summary = _("Anti-fraud clinic: %(band)s, %(t)s. Decided: %(d)s.") % {
+        "band": Band(check.result.band).label,
         "t": check.result.typology or "-",
         "d": Decision(decision).label,
     }

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from lianxin.antifraud import adapters
 from lianxin.antifraud.models import (
+    Band,
     Decision,
     FraudLoss,
     Screening,
@@ -232,8 +233,8 @@ def resident_pay_alert(
             resident=resident,
             contact_name="" if resident else (contact_name or "").strip()[:60],
             contact_phone="" if resident else (contact_phone or "").strip(),
-            risk=_("%(band)s risk screening, resident says they are about to pay: %(t)s")
-            % {"band": r.band, "t": r.typology or "-"},
+            risk=_("%(band)s screening, resident says they are about to pay: %(t)s")
+            % {"band": Band(r.band).label, "t": r.typology or "-"},
             amount_at_stake_fen=_amount_at_stake(r.entities),
             screening=screening,
             case=case,
