@@ -225,6 +225,16 @@ def screenshot_image(request, pk: int):
 
 def _period(request) -> tuple[dt.datetime, dt.datetime, str]:
     zone = zoneinfo.ZoneInfo(settings.STATION_TIME_ZONE)
+    # The insights registry links with ?start=&end= (ISO dates or times); the desk page with ?month=.
+    if request.GET.get("start") and request.GET.get("end"):
+        try:
+            start = dt.datetime.fromisoformat(request.GET["start"])
+            end = dt.datetime.fromisoformat(request.GET["end"])
+        except ValueError:
+            raise Http404("bad period") from None
+        start = start if start.tzinfo else start.replace(tzinfo=zone)
+        end = end if end.tzinfo else end.replace(tzinfo=zone)
+        return start, end, f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
     month = request.GET.get("month") or ""
     try:
         year, mon = (int(x) for x in month.split("-"))
@@ -266,7 +276,9 @@ def records(request):
     _need(request, DESK_ROLES)
     start, end, month = _period(request)
     grid_id = int(request.GET["grid"]) if (request.GET.get("grid") or "").isdigit() else None
-    key = request.GET.get("metric", "")
+    # A figure's key, or the MetricSpec key the plugin declares (antifraud_<figure>).
+    key = request.GET.get("metric", "").removeprefix("antifraud_")
+    key = {"messages_screened": "screened"}.get(key, key)
     figures = sel.figures(station_id=request.user.station_id, start=start, end=end, grid_id=grid_id)
     figure = figures.get(key)
     if figure is None:

@@ -178,3 +178,22 @@ def test_dispatching_a_warning_publishes_to_the_responders_topic(world, settings
     event = asyncio.run(_first_warning_event(f"user:{world.officer.pk}", publish))
     assert event is not None and event.kind == "fraud_warning"
     assert event.data["id"] == FraudWarning.objects.get().pk and event.data["event"] == "dispatched"
+
+
+def test_metrics_are_declared_and_link_to_their_records(world, client_for):
+    from django.utils.module_loading import import_string
+
+    from lianxin.core.plugins import metric_specs
+
+    warning = _raise(world)
+    warning_outcome_record(warning=warning, actor=world.officer, outcome=Outcome.DISSUADED, now=NOW)
+    specs = {s.key: s for s in metric_specs() if s.key.startswith("antifraud_")}
+    assert {"antifraud_warnings", "antifraud_dissuaded", "antifraud_protected_fen"} <= set(specs)
+    value = import_string(specs["antifraud_protected_fen"].compute)(
+        station=world.station, start=NOW - dt.timedelta(days=1), end=NOW + dt.timedelta(days=1)
+    )
+    assert value.numerator == 8_600_000 and value.record_ids == (warning.pk,)
+    page = client_for(world.chief).get(
+        "/fraud/records/", {"metric": "antifraud_dissuaded", "start": "2026-06-14", "end": "2026-06-16"}
+    )
+    assert f'data-warning="{warning.pk}"' in page.content.decode()

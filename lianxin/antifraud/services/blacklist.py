@@ -280,6 +280,14 @@ def _entity_keys(entities: dict[str, list]) -> list[tuple[str, str, dict]]:
     return found
 
 
+@dataclass(frozen=True)
+class _Found:
+    pk: int
+    kind: str
+    shown: str
+    reason: str
+
+
 def blacklist_match(
     *, station: Station, entities: dict[str, list], now: dt.datetime | None = None, count_hits: bool = True
 ) -> list[dict]:
@@ -291,11 +299,22 @@ def blacklist_match(
     wanted = _entity_keys(entities)
     if not wanted:
         return []
-    keys = Q()
+    by_kind: dict[str, list[str]] = {}
     for kind, key, _entity in wanted:
-        keys |= Q(kind=kind, value_key=key)
-    active = Q(status=EntryStatus.ACTIVE) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-    entries = {(e.kind, e.value_key): e for e in BlacklistEntry.objects.filter(Q(station=station) & active & keys)}
+        by_kind.setdefault(kind, []).append(key)
+    keys = Q()
+    for kind, values in by_kind.items():
+        keys |= Q(kind=kind, value_key=values[0]) if len(values) == 1 else Q(kind=kind, value_key__in=values)
+    # Candidates by the unique (station, kind, value_key) index; status and expiry are checked on
+    # the few rows found, so the query stays a pure index probe.
+    rows = BlacklistEntry.objects.filter(Q(station_id=station.pk) & keys).values_list(
+        "pk", "kind", "value_key", "shown", "reason", "status", "expires_at"
+    )
+    entries = {
+        (kind, key): _Found(pk, kind, shown, reason)
+        for pk, kind, key, shown, reason, status, expires_at in rows
+        if status == EntryStatus.ACTIVE and (expires_at is None or expires_at > now)
+    }
     hits: list[dict] = []
     seen: set[int] = set()
     for kind, key, entity in wanted:
