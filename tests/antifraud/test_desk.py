@@ -146,3 +146,29 @@ def test_the_desk_page_shows_the_figures_and_a_visitor_is_sent_to_sign_in(world,
     assert 'id="fig-warnings"' in page
     assert client.get("/fraud/").status_code == 302
     assert client_for(world.resident_user).get("/fraud/").status_code == 403
+
+
+def test_the_api_screens_and_looks_up(world, api_as):
+    from lianxin.antifraud.services import blacklist_add
+
+    blacklist_add(actor=world.chief, kind="im", value="123456789", reason="涉诈QQ")
+    api = api_as(world.officer)
+    response = api.post("/antifraud/check", {"text": SCAM})
+    body = response.json()
+    assert response.status_code == 200 and body["band"] in ("medium", "high") and body["engine_version"]
+    assert [h["kind"] for h in body["blacklist_hits"]] == ["im"]
+    assert api.post("/antifraud/check", {"text": ""}).status_code in (400, 422)
+    lookup = api.get("/antifraud/blacklist/lookup", {"kind": "im", "value": "123456789"}).json()
+    assert lookup["listed"] is True
+    assert api.get("/antifraud/blacklist/lookup", {"kind": "fax", "value": "1"}).status_code in (400, 422)
+    assert api_as(world.volunteer).get("/antifraud/blacklist/lookup", {"kind": "im", "value": "1"}).status_code == 403
+
+
+def test_the_blacklist_page_adds_and_names_a_bad_value(world, client_for):
+    client = client_for(world.auxiliary)
+    page = client.post("/fraud/blacklist/", {"kind": "phone", "value": "abc", "reason": "x"}).content.decode()
+    assert 'class="error"' in page and BlacklistEntry.objects.count() == 0
+    client.post("/fraud/blacklist/", {"kind": "url", "value": "https://www.fake-bank.cn/login", "reason": "钓鱼网站"})
+    entry = BlacklistEntry.objects.get()
+    assert entry.value_key == "fake-bank.cn/login" and entry.source == "officer"
+    assert client_for(world.volunteer).get("/fraud/blacklist/").status_code == 403
