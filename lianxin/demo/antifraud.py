@@ -38,6 +38,8 @@ from lianxin.antifraud.services import (
     warning_outcome_record,
     warning_raise,
 )
+from lianxin.cases.models import Resolution, Status
+from lianxin.cases.services import case_transition
 from lianxin.core.models import Station
 from lianxin.demo.base import Demo
 
@@ -137,7 +139,7 @@ def seed(demo: Demo) -> None:
         ack_at = at + dt.timedelta(minutes=rng.randint(1, 6))
         warning_acknowledge(warning=warning, actor=responder, now=ack_at)
         outcome = rng.choice(OUTCOME_MIX)
-        warning_outcome_record(
+        result = warning_outcome_record(
             warning=warning,
             actor=responder,
             outcome=outcome,
@@ -145,6 +147,19 @@ def seed(demo: Demo) -> None:
             amount_lost_fen=amount if outcome == Outcome.TRANSFERRED else None,
             now=ack_at + dt.timedelta(minutes=rng.randint(5, 40)),
         )
+        # The desk closes the loop on the older ones: the warning case, and a loss case once the
+        # stop-payment work (the next issue's flow) is done.
+        later = ack_at + dt.timedelta(hours=2)
+        for case, resolution in (
+            (result.warning.case, Resolution.ADVICE_GIVEN),
+            (result.loss_case, Resolution.HANDLED_AS_INCIDENT),
+        ):
+            if case is not None:
+                case.refresh_from_db()
+                if case.status in (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS):
+                    case_transition(
+                        case=case, actor=u["auxiliary"], to_status=Status.RESOLVED, resolution=resolution, now=later
+                    )
 
     # 4. The 86,000-yuan story: a bank alert; the square-dance patroller who lives nearby goes.
     story_at = now - dt.timedelta(days=12, hours=3)

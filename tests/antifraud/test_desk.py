@@ -51,7 +51,9 @@ def test_the_clinic_page_records_a_consultation(world, client_for):
         f"/fraud/clinic/?resident={world.resident.pk}", {"text": SCAM, "decision": "will_not_pay"}
     ).content.decode()
     assert 'id="consultation-done"' in page and "<mark" in page
-    assert Consultation.objects.get().officer == world.officer
+    consultation = Consultation.objects.get()
+    assert consultation.officer == world.officer
+    assert (consultation.case.status, consultation.case.resolution) == ("resolved", "advice_given")
 
 
 def test_blacklist_csv_is_all_or_nothing_and_names_row_and_column(world):

@@ -18,8 +18,8 @@ from lianxin.antifraud.roles import DESK_ROLES
 from lianxin.antifraud.services.common import CATEGORY_CONSULT, desk_category, now_or, require
 from lianxin.antifraud.services.screening import screening_check, screening_keep
 from lianxin.antifraud.services.warnings import warning_raise
-from lianxin.cases.models import CartStop, Channel
-from lianxin.cases.services import cart_contact_record, case_open
+from lianxin.cases.models import CartStop, Channel, Resolution, Status
+from lianxin.cases.services import cart_contact_record, case_open, case_transition
 from lianxin.core.models import User
 from lianxin.people.models import Resident
 
@@ -80,6 +80,10 @@ def consultation_record(
             reporter=resident,
             now=now,
         )
+        if decision not in FOLLOW_UP_DECISIONS:  # advice given at the counter: done there and then
+            case = case_transition(
+                case=case, actor=actor, to_status=Status.RESOLVED, resolution=Resolution.ADVICE_GIVEN, now=now
+            )
     screening = screening_keep(
         station=station, check=check, source=ScreeningSource.CLINIC, actor=actor, case=case, now=now
     )
