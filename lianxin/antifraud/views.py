@@ -252,7 +252,7 @@ def desk(request):
     start, end, month = _period(request)
     grid_id = int(request.GET["grid"]) if (request.GET.get("grid") or "").isdigit() else None
     figures = sel.figures(station_id=request.user.station_id, start=start, end=end, grid_id=grid_id)
-    open_warnings = sel.warning_list_for(user=request.user, open_only=True)[:20]
+    open_warnings = list(sel.warning_list_for(user=request.user, open_only=True)[:30])
     return render(
         request,
         "antifraud/desk.html",
@@ -263,6 +263,7 @@ def desk(request):
             "grids": request.user.station.grids.order_by("code"),
             "protected_yuan": yuan(figures["protected_fen"].value),
             "open_warnings": open_warnings,
+            "outcome_form": f.OutcomeForm(),
             "review_count": sel.review_queue_count(user=request.user),
             "start": start,
             "end": end,
@@ -313,7 +314,8 @@ def warning_panel(request):
 
 
 def _warning_panel_context(request) -> dict:
-    warnings = list(sel.warning_list_for(user=request.user)[:30])
+    open_only = request.GET.get("open") == "1"
+    warnings = list(sel.warning_list_for(user=request.user, open_only=open_only)[:30])
     return {"warnings": warnings, "outcome_form": f.OutcomeForm()}
 
 
