@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "lianxin.cases",
     "lianxin.council",
     "lianxin.insights",
+    "lianxin.antifraud",
     # The top floor: what collects every app above (worker, /me) and the demo station's seed.
     "lianxin.site",
     "lianxin.demo",

@@ -1,0 +1,119 @@
+"""Forms of the desk: they parse; the services validate and write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from lianxin.antifraud.models import CampaignKind, Decision, EntityKind, Outcome
+from lianxin.antifraud.services.screening import MESSAGE_MAX_CHARS
+
+FEN_PER_YUAN = 100
+
+
+def yuan_to_fen(value: str, field: str) -> int | None:
+    text = (value or "").replace(",", "").replace("，", "").strip()
+    if not text:
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise forms.ValidationError({field: [_("Enter an amount in yuan, e.g. 86000.")]}) from None
+    if amount < 0:
+        raise forms.ValidationError({field: [_("The amount must be zero or more.")]})
+    return int((amount * FEN_PER_YUAN).to_integral_value())
+
+
+class CheckForm(forms.Form):
+    # No max_length here: the service names the limit in its message (a 100,000-character paste).
+    text = forms.CharField(
+        label=_("Paste the message you received"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "big-text"}),
+    )
+
+
+class PayAlertForm(forms.Form):
+    text = forms.CharField(widget=forms.HiddenInput, required=False)
+    decision = forms.ChoiceField(choices=[(Decision.ABOUT_TO_PAY, ""), (Decision.ALREADY_PAID, "")])
+    contact_name = forms.CharField(label=_("Your name"), required=False, max_length=60)
+    contact_phone = forms.CharField(label=_("Your mobile number"), required=False, max_length=32)
+    screenshot = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class ReportForm(forms.Form):
+    text = forms.CharField(widget=forms.HiddenInput, required=False)
+    kind = forms.ChoiceField(label=_("What to report"), choices=EntityKind.choices)
+    value = forms.CharField(label=_("Number or link"), max_length=300)
+    screenshot = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class ScreenshotForm(forms.Form):
+    image = forms.FileField(label=_("Or upload a screenshot of the chat or SMS"), required=False)
+
+
+class ConsultationForm(forms.Form):
+    text = forms.CharField(
+        label=_("The message the resident received"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    decision = forms.ChoiceField(label=_("What the resident decided"), choices=Decision.choices)
+    at_cart = forms.BooleanField(label=_("At the service cart (counts toward the stop)"), required=False)
+
+
+class BlacklistAddForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=EntityKind.choices)
+    value = forms.CharField(label=_("Value"), max_length=300)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    source_detail = forms.CharField(label=_("Source"), max_length=120, required=False)
+    expires_on = forms.DateField(
+        label=_("Expires on (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def expires_at(self) -> dt.datetime | None:
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return dt.datetime(day.year, day.month, day.day, tzinfo=zoneinfo.ZoneInfo(settings.STATION_TIME_ZONE))
+
+
+class CsvForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("What happened"), choices=Outcome.choices)
+    amount_yuan = forms.CharField(label=_("Amount protected (yuan)"), required=False, max_length=20)
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=500)
+
+
+class WarningForm(forms.Form):
+    q = forms.CharField(label=_("Resident (name or mobile number)"), required=False, max_length=60)
+    resident = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    risk = forms.CharField(label=_("The risk"), max_length=300)
+    amount_yuan = forms.CharField(label=_("Amount at stake (yuan, if known)"), required=False, max_length=20)
+    deadline_minutes = forms.IntegerField(
+        label=_("Deadline (minutes from now)"), required=False, min_value=1, max_value=7 * 24 * 60
+    )
+
+
+class CampaignForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=CampaignKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=120)
+    link = forms.CharField(label=_("Link"), required=False, max_length=200)
+    held_on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label=_("Place"), required=False, max_length=120)
+    enterprise = forms.CharField(label=_("Enterprise"), required=False, max_length=120)
+    attendance = forms.IntegerField(label=_("People attending"), required=False, min_value=0)
+    attendees = forms.CharField(label=_("Attendance list"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    materials = forms.CharField(label=_("Materials"), required=False, max_length=300)
+    residents_reached = forms.IntegerField(label=_("Residents reached"), required=False, min_value=0)
+
+
+__all__ = ["MESSAGE_MAX_CHARS"]

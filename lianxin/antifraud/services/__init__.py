@@ -1,0 +1,51 @@
+"""Every write of the anti-fraud desk, split by sub-domain (screening, blacklist, warnings, clinic, campaigns).
+
+Import from here: `from lianxin.antifraud.services import warning_raise`.
+"""
+
+from lianxin.antifraud.services.blacklist import (
+    blacklist_add,
+    blacklist_import_csv,
+    blacklist_match,
+    blacklist_report,
+    blacklist_review,
+)
+from lianxin.antifraud.services.campaigns import campaign_create, campaign_view_count
+from lianxin.antifraud.services.clinic import consultation_record
+from lianxin.antifraud.services.screening import (
+    CheckResult,
+    resident_pay_alert,
+    screening_check,
+    screenshot_ocr_run,
+    screenshot_upload,
+    screenshots_purge,
+)
+from lianxin.antifraud.services.warnings import (
+    warning_acknowledge,
+    warning_outcome_record,
+    warning_raise,
+    warnings_escalate,
+    warnings_import_csv,
+)
+
+__all__ = [
+    "CheckResult",
+    "blacklist_add",
+    "blacklist_import_csv",
+    "blacklist_match",
+    "blacklist_report",
+    "blacklist_review",
+    "campaign_create",
+    "campaign_view_count",
+    "consultation_record",
+    "resident_pay_alert",
+    "screening_check",
+    "screenshot_ocr_run",
+    "screenshot_upload",
+    "screenshots_purge",
+    "warning_acknowledge",
+    "warning_outcome_record",
+    "warning_raise",
+    "warnings_escalate",
+    "warnings_import_csv",
+]

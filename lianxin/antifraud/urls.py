@@ -1,0 +1,32 @@
+"""Pages of the anti-fraud desk under /fraud/."""
+
+from django.urls import path
+
+from lianxin.antifraud import views
+
+app_name = "antifraud"
+
+urlpatterns = [
+    path("", views.desk, name="desk"),
+    path("check/", views.check, name="check"),
+    path("check/pay/", views.check_pay, name="check_pay"),
+    path("check/report/", views.check_report, name="check_report"),
+    path("check/screenshot/", views.screenshot_upload, name="screenshot_upload"),
+    path("check/screenshot/<str:token>/", views.screenshot_page, name="screenshot"),
+    path("check/screenshot/<str:token>/status/", views.screenshot_status, name="screenshot_status"),
+    path("screenshots/<int:pk>/", views.screenshot_image, name="screenshot_image"),
+    path("records/", views.records, name="records"),
+    path("warnings/", views.warning_list, name="warnings"),
+    path("warnings/panel/", views.warning_panel, name="warning_panel"),
+    path("warnings/new/", views.warning_new, name="warning_new"),
+    path("warnings/import/", views.warning_import, name="warning_import"),
+    path("warnings/<int:pk>/", views.warning_detail, name="warning"),
+    path("warnings/<int:pk>/ack/", views.warning_ack, name="warning_ack"),
+    path("warnings/<int:pk>/outcome/", views.warning_outcome, name="warning_outcome"),
+    path("clinic/", views.clinic, name="clinic"),
+    path("blacklist/", views.blacklist, name="blacklist"),
+    path("blacklist/import/", views.blacklist_import, name="blacklist_import"),
+    path("blacklist/<int:pk>/review/", views.blacklist_review, name="blacklist_review"),
+    path("campaigns/", views.campaigns, name="campaigns"),
+    path("v/<int:pk>/", views.campaign_play, name="campaign_play"),
+]
