@@ -33,7 +33,11 @@ class BackupError(Exception):
 
 
 def _counts() -> dict[str, int]:
-    return {m._meta.label: m._base_manager.count() for m in apps.get_models() if m._meta.app_label != "contenttypes"}
+    return {
+        m._meta.label: m._base_manager.count()
+        for m in apps.get_models()
+        if m._meta.managed and m._meta.app_label != "contenttypes"
+    }
 
 
 def _key_ids_in_use() -> list[str]:

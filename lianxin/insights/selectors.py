@@ -8,6 +8,7 @@ compute functions live in the app that owns the data. Periods are local dates in
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,7 +149,10 @@ def metric_value(
 ) -> MetricValue:
     start, end = period_bounds(start_on, end_on)
     compute = import_string(spec.compute)
-    return compute(station=station, start=start, end=end, grid_id=grid_id, with_records=with_records)
+    # The contract's with_records is optional: an app's compute may not take it (then it always gives records).
+    if "with_records" in inspect.signature(compute).parameters:
+        return compute(station=station, start=start, end=end, grid_id=grid_id, with_records=with_records)
+    return compute(station=station, start=start, end=end, grid_id=grid_id)
 
 
 @dataclass

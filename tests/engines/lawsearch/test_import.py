@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -84,4 +85,5 @@ def test_default_index_dir_follows_the_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("LIANXIN_DATA_DIR", str(tmp_path))
     assert default_index_dir() == tmp_path / "lawindex"
     monkeypatch.delenv("LIANXIN_DATA_DIR")
-    assert str(default_index_dir()) == "var/lawindex"
+    # Anchored to the checkout's var/, like the SQLite database, not to the current directory.
+    assert default_index_dir() == Path(__file__).resolve().parents[3] / "var" / "lawindex"
