@@ -21,12 +21,14 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from lianxin.core.models import Role, Station, User
+from lianxin.core.models import Station, User
 from lianxin.core.plugins import MetricSpec, MetricValue, metric_specs
 from lianxin.core.roles import STATION_WIDE_ROLES, has_role
 from lianxin.places.models import Grid
 
-INSIGHT_ROLES = STATION_WIDE_ROLES | frozenset({Role.COMMUNITY_OFFICER})
+# Station-wide roles only: the records behind a figure are the whole station's cases, which a grid
+# officer may not open (their case pages would answer 404); a per-grid scope is left for later.
+INSIGHT_ROLES = STATION_WIDE_ROLES
 TREND_MONTHS = 12
 PERIOD_MAX_DAYS = 3 * 366
 # The dashboard's headline figures, in this order; other registered metrics follow.
