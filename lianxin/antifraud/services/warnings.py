@@ -265,7 +265,7 @@ def _may_answer(actor: User, warning: FraudWarning) -> bool:
 def warning_acknowledge(*, warning: FraudWarning, actor: User, now: dt.datetime | None = None) -> FraudWarning:
     """'I'm going': the actor takes the warning; nobody else is sent while it is acknowledged."""
     now = now_or(now)
-    warning = FraudWarning.objects.select_for_update().select_related("case").get(pk=warning.pk)
+    warning = FraudWarning.objects.select_for_update(of=("self",)).select_related("case").get(pk=warning.pk)
     if not _may_answer(actor, warning):
         raise PermissionDenied(_("This warning was not sent to you."))
     if warning.status != WarningStatus.DISPATCHED:
@@ -301,7 +301,7 @@ def warning_outcome_record(
 ) -> OutcomeResult:
     """Record how a warning ended; 'already transferred' opens the fraud-loss case for the stop-payment flow."""
     now = now_or(now)
-    warning = FraudWarning.objects.select_for_update().select_related("case", "resident").get(pk=warning.pk)
+    warning = FraudWarning.objects.select_for_update(of=("self",)).select_related("case", "resident").get(pk=warning.pk)
     if not _may_answer(actor, warning):
         raise PermissionDenied(_("This warning was not sent to you."))
     if warning.status == WarningStatus.CLOSED:
