@@ -254,6 +254,18 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def was_filed_by(self, user) -> bool:
+        """True if user filed this case: the resident it was filed for, or whoever opened it.
+
+        A volunteer's patrol finding, a lookout's tip or a bank liaison's alert has no
+        resident reporter; its opener is the actor of its opening event.
+        """
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if self.reporter_user_id is not None and self.reporter_user_id == user.pk:
+            return True
+        return self.events.filter(kind=EventKind.OPENED, actor_id=user.pk).exists()
+
     def is_overdue_at(self, now: dt.datetime) -> bool:
         return self.is_open and self.due_at < now
 

@@ -23,6 +23,7 @@ from lianxin.cases.models import (
     Category,
     EventKind,
     Referral,
+    Status,
 )
 from lianxin.cases.transitions import RATEABLE, TRANSITION_ROLES, allowed_from
 from lianxin.core import pii
@@ -47,17 +48,17 @@ def case_scope_q(user: User) -> Q | None:
     station = Q(station_id=user.station_id)
     if has_role(user, STATION_WIDE_ROLES):
         return station
-    own = Q(assignee_id=user.pk) | Q(reporter_user_id=user.pk)
+    # Whoever opened a case always sees it and its number (a cart contact outside the officer's
+    # grid, a patrol finding, a tip). CaseEvent.actor is indexed as a foreign key.
+    opened_by_me = CaseEvent.objects.filter(kind=EventKind.OPENED, actor_id=user.pk).values("case_id")
+    own = Q(assignee_id=user.pk) | Q(reporter_user_id=user.pk) | Q(id__in=opened_by_me)
     if user.role in GRID_ROLES:
         team_ids = TeamMembership.objects.filter(user_id=user.pk).values("team_id")
         return station & (Q(grid_id__in=grid_ids_owned_by(user=user)) | Q(team_id__in=team_ids) | own)
     if user.role == Role.DEPARTMENT_LIAISON and user.partner_id:
         referred = Referral.objects.filter(partner_id=user.partner_id).values("case_id")
         return station & (Q(id__in=referred) | own)
-    # Volunteers, lookouts, bank liaisons…: also what they filed themselves (a patrol finding,
-    # a tip), so they can follow it. CaseEvent.actor is indexed as a foreign key.
-    opened_by_me = CaseEvent.objects.filter(kind=EventKind.OPENED, actor_id=user.pk).values("case_id")
-    return station & (own | Q(id__in=opened_by_me))
+    return station & own
 
 
 def case_base_for(*, user: User) -> QuerySet[Case]:
@@ -211,11 +212,12 @@ def case_actions_for(*, user: User, case: Case) -> CaseActions:
         transitions = []
     is_caseworker = has_role(user, CASEWORKER_ROLES)
     is_reporter = case.reporter_user_id is not None and case.reporter_user_id == user.pk
+    filed_it = is_reporter or (not is_caseworker and case.was_filed_by(user))
     return CaseActions(
         transitions=transitions,
         may_assign=case.is_open and has_role(user, SUPERVISOR_ROLES),
         may_take=case.is_open and is_caseworker and case.assignee_id != user.pk,
-        may_note=is_caseworker or is_reporter or case.assignee_id == user.pk,
+        may_note=is_caseworker or case.assignee_id == user.pk or (filed_it and case.status != Status.CLOSED),
         may_note_internal=is_caseworker,
         may_rate=is_reporter and case.status in RATEABLE and case.rating is None,
         may_refer="referred" in transitions,

@@ -109,3 +109,26 @@ def test_stop_lists_its_contacts_and_past_outings_show_their_counts(world, cart)
     assert (
         '<td data-label="接待次数">2</td><td data-label="服务人数">3</td><td data-label="当场办结">1</td>' in text
     )  # contacts, people served, solved on the spot, each labelled for the phone layout
+
+
+def test_a_stop_without_location_files_in_the_officers_grid_and_says_so(world, client_for):
+    client = client_for(world.officer)
+    client.post(reverse("cases:cart_start"), {"place": "老街口"})
+    response = contact(client, outcome="follow_up", description="楼道灯坏了，晚上看不见")
+    case = Case.objects.get()
+    assert case.grid == world.grid1 and case.status != Status.CLOSED
+    text = page_text(response)
+    assert case.number in text and world.grid1.name in text
+    assert case.number in page_text(client.get(reverse("cases:cart")))
+
+
+def test_a_contact_outside_the_officers_grid_stays_visible_to_him(world, client_for):
+    client = client_for(world.officer)
+    lat, lon = world.in_grid2
+    client.post(reverse("cases:cart_start"), {"place": "二网格广场", "lat": lat, "lon": lon})
+    response = contact(client, outcome="follow_up", description="邻居家狗叫扰民")
+    case = Case.objects.get()
+    assert case.grid == world.grid2
+    assert case.number in page_text(response)
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 200
+    assert case.number in page_text(client.get(reverse("cases:cart")))

@@ -27,7 +27,9 @@ def test_other_station_gets_404(world, open_case):
 
 
 def test_grid_scope_for_officers_and_grid_members(world, open_case):
-    in1, in2 = open_case(point=world.in_grid1), open_case(point=world.in_grid2)
+    # Opened by the registry officer: whoever opens a case sees it whatever its grid.
+    in1 = open_case(point=world.in_grid1, actor=world.registry)
+    in2 = open_case(point=world.in_grid2, actor=world.registry)
     assert set(case_list_for(user=world.officer)) == {in1}
     assert set(case_list_for(user=world.officer2)) == {in2}
     assert set(case_list_for(user=world.grid_member)) == {in1}

@@ -41,10 +41,18 @@ from lianxin.core import pii
 from lianxin.core.errors import Conflict
 from lianxin.core.models import Partner, Role, Station, User
 from lianxin.core.plugins import filing_channels
-from lianxin.core.roles import ASSIGNABLE_ROLES, CASEWORKER_ROLES, INTAKE_ROLES, SUPERVISOR_ROLES, has_role
+from lianxin.core.roles import (
+    ASSIGNABLE_ROLES,
+    CASEWORKER_ROLES,
+    GRID_ROLES,
+    INTAKE_ROLES,
+    SUPERVISOR_ROLES,
+    has_role,
+)
 from lianxin.core.services import audit_record
 from lianxin.people.models import Resident, Team, TeamKind
 from lianxin.places.geometry import grid_id_for_point
+from lianxin.places.selectors import grid_ids_owned_by
 
 # Channels a resident (or an anonymous Open311 client) may use on their own.
 SELF_SERVICE_CHANNELS = frozenset({Channel.ONLINE, Channel.OPEN311})
@@ -204,6 +212,11 @@ def case_open(
     )
     if grid_id is None and reporter is not None and lat is None:
         grid_id = reporter.grid_id
+    if grid_id is None and lat is None and actor is not None and actor.role in GRID_ROLES:
+        # A contact with no location (the officer did not share one, the common case at the
+        # cart) belongs where its recorder works: the first grid they lead or serve in.
+        owned = grid_ids_owned_by(user=actor)
+        grid_id = owned[0] if owned else None
     team = _route_team(station=station, grid_id=grid_id, category=category)
     case = Case.objects.create(
         station=station,
@@ -434,9 +447,13 @@ def case_note(
     if len(text) > NOTE_MAX_CHARS:
         raise ValidationError({"text": [_("The note is too long.")]})
     if not has_role(actor, CASEWORKER_ROLES):
-        if case.reporter_user_id != actor.pk and case.assignee_id != actor.pk:
+        filed_it = case.was_filed_by(actor)
+        if not filed_it and case.assignee_id != actor.pk:
             raise PermissionDenied(_("Your role may not add notes to this case."))
-        is_public = is_public or case.reporter_user_id == actor.pk
+        if filed_it and case.assignee_id != actor.pk and case.status == Status.CLOSED:
+            raise Conflict(_("This case is closed; file a new request if something is still wrong."), allowed=[])
+        # What the person who filed it adds is for the case's public timeline, like the filing.
+        is_public = is_public or filed_it
     return _event(case, kind=EventKind.NOTE, actor=actor, now=now, is_public=is_public, text=text)
 
 
