@@ -6,7 +6,9 @@ ALLOWED and TRANSITION_ROLES here; the UI and API list only what these allow.
 
 from __future__ import annotations
 
-from lianxin.cases.models import Status
+import datetime as dt
+
+from lianxin.cases.models import Case, Channel, Resolution, Status
 from lianxin.core.models import Role
 from lianxin.core.roles import CASEWORKER_ROLES, SUPERVISOR_ROLES
 
@@ -48,3 +50,31 @@ def allowed_from(status: str) -> list[str]:
 
 def is_allowed(from_status: str, to_status: str) -> bool:
     return to_status in ALLOWED.get(from_status, frozenset())
+
+
+# 当场办结 ("solved on the spot") is true only of a contact resolved during the contact itself:
+# a face-to-face or telephone channel, resolved within ON_THE_SPOT_MINUTES of being recorded
+# and never referred on. This is the one rule; case_transition refuses the resolution
+# otherwise and the case page offers it only where resolutions_for says so, so a request
+# closed a week later cannot count in the on-the-spot figure.
+ON_THE_SPOT_CHANNELS = frozenset({Channel.SERVICE_CART, Channel.WALK_IN, Channel.HOTLINE, Channel.COUNCIL})
+ON_THE_SPOT_MINUTES = 60
+
+
+def may_be_solved_on_the_spot(case: Case, now: dt.datetime) -> bool:
+    """True if resolving case at now may honestly be called solved on the spot."""
+    return (
+        case.channel in ON_THE_SPOT_CHANNELS
+        and case.status in (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS)
+        and now - case.opened_at <= dt.timedelta(minutes=ON_THE_SPOT_MINUTES)
+        and not case.referrals.exists()
+    )
+
+
+def resolutions_for(case: Case, now: dt.datetime) -> list[tuple[str, str]]:
+    """Return the resolutions a caseworker may choose for case at now (label pairs)."""
+    return [
+        (value, label)
+        for value, label in Resolution.choices
+        if value != Resolution.ON_THE_SPOT or may_be_solved_on_the_spot(case, now)
+    ]

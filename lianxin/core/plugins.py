@@ -130,8 +130,12 @@ def menu_for(user: Any) -> list[MenuEntry]:
 
 
 def home_url_name(role: str, default: str) -> str:
-    """Return the URL name of role's landing page, as the first app that names the role says."""
-    for plugin in plugins():
+    """Return the URL name of role's landing page, as the last installed app that names the role says.
+
+    The spine (cases) names a page for every role; a specialist app installed after it
+    (INSTALLED_APPS order) moves a role's day to its own page, e.g. a volunteer's warnings.
+    """
+    for plugin in reversed(plugins()):
         if role in plugin.home:
             return plugin.home[role]
     return default

@@ -36,7 +36,7 @@ from lianxin.cases.services.events import (
     case_number_next,
 )
 from lianxin.cases.services.referrals import _refer
-from lianxin.cases.transitions import RATEABLE, TRANSITION_ROLES, allowed_from, is_allowed
+from lianxin.cases.transitions import RATEABLE, TRANSITION_ROLES, allowed_from, is_allowed, may_be_solved_on_the_spot
 from lianxin.core import pii
 from lianxin.core.errors import Conflict
 from lianxin.core.models import Partner, Role, Station, User
@@ -313,6 +313,14 @@ def case_transition(
     errors: dict[str, list[str]] = {}
     if to_status == Status.RESOLVED and resolution not in Resolution.values:
         errors["resolution"] = [_("Choose how the case was resolved.")]
+    elif (
+        to_status == Status.RESOLVED
+        and resolution == Resolution.ON_THE_SPOT
+        and not may_be_solved_on_the_spot(case, now)
+    ):
+        errors["resolution"] = [
+            _("Solved on the spot is only for a contact resolved while the person was there (or on the phone).")
+        ]
     if to_status == Status.REJECTED and not reason.strip():
         errors["reason"] = [_("Say why the case is rejected.")]
     elif len(reason.strip()) > REASON_MAX_CHARS:

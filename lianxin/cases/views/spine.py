@@ -22,7 +22,7 @@ from lianxin.cases.forms import (
     RateForm,
     TransitionForm,
 )
-from lianxin.cases.models import Case, Resolution
+from lianxin.cases.models import Case
 from lianxin.cases.selectors import (
     MOBILE_SEARCH_RE,
     CaseFilters,
@@ -40,6 +40,7 @@ from lianxin.cases.services import (
     case_rate,
     case_transition,
 )
+from lianxin.cases.transitions import resolutions_for
 from lianxin.cases.views.common import (
     INBOX_BOX_LABELS,
     INBOX_PAGE_SIZE,
@@ -170,7 +171,7 @@ def case_detail(request, pk: int):
             "personal_fields": _personal_fields(user, case),
             "partners": list(partner_departments_for(user=user)) if actions.may_refer else [],
             "staff": list(staff_list_for(user=user, roles=ASSIGNABLE_ROLES)) if actions.may_assign else [],
-            "resolutions": Resolution.choices,
+            "resolutions": resolutions_for(case, timezone.now()),
             "map_data": map_data,
             "is_caseworker": has_role(user, CASEWORKER_ROLES),
             "rating_choices": range(5, 0, -1),
