@@ -204,9 +204,10 @@ LIANXIN_TRUST_X_FORWARDED_FOR = os.environ.get("LIANXIN_TRUST_X_FORWARDED_FOR", 
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = "UTC"
-# The station's own zone: used for display and for "which local day is it".
+# The station's own zone: every displayed time (pages, the Django admin, exports) and "which
+# local day is it" (a __date lookup) use it; the database keeps UTC (USE_TZ).
 STATION_TIME_ZONE = os.environ.get("LIANXIN_STATION_TIME_ZONE", "Asia/Shanghai")
+TIME_ZONE = STATION_TIME_ZONE
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR.parent / "staticfiles"

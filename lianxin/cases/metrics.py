@@ -124,7 +124,7 @@ def overdue_cases(
     *, station: Station, start: dt.datetime, end: dt.datetime, grid_id: int | None = None, with_records: bool = False
 ) -> MetricValue:
     """Count open cases whose service-level deadline passed before the period's end."""
-    cases = _cases(station, grid_id).filter(status__in=OPEN_STATUSES, due_at__lt=end)
+    cases = _cases(station, grid_id).filter(status__in=OPEN_STATUSES, clock_paused_at__isnull=True, due_at__lt=end)
     return MetricValue(numerator=cases.count(), record_ids=_ids(cases, with_records))
 
 

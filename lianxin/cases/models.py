@@ -80,6 +80,7 @@ class EventKind(models.TextChoices):
     REFERRAL_REPLY = "referral_reply", _("Department replied")
     RATED = "rated", _("Rated")
     MERGED = "merged", _("Merged")
+    CLOCK = "clock", _("Service clock")
 
 
 class Category(models.Model):
@@ -219,6 +220,9 @@ class Case(models.Model):
     rating_comment = models.CharField(_("comment"), max_length=300, blank=True)
     opened_at = models.DateTimeField(_("opened"))
     due_at = models.DateTimeField(_("due"))
+    # Set while a referral awaits a department's reply: the case's own clock stops then (the
+    # department has its reply window), and due_at moves on by the time paused when it replies.
+    clock_paused_at = models.DateTimeField(_("clock paused"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
@@ -267,10 +271,14 @@ class Case(models.Model):
         return self.events.filter(kind=EventKind.OPENED, actor_id=user.pk).exists()
 
     def is_overdue_at(self, now: dt.datetime) -> bool:
-        return self.is_open and self.due_at < now
+        return self.is_open and self.clock_paused_at is None and self.due_at < now
 
     def is_due_soon_at(self, now: dt.datetime) -> bool:
-        return self.is_open and now <= self.due_at < now + dt.timedelta(hours=DUE_SOON_HOURS)
+        return (
+            self.is_open
+            and self.clock_paused_at is None
+            and now <= self.due_at < now + dt.timedelta(hours=DUE_SOON_HOURS)
+        )
 
 
 class CaseEvent(models.Model):

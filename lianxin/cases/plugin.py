@@ -131,4 +131,5 @@ PLUGIN = AppPlugin(
         Role.LAWYER: (Channel.WALK_IN,),
     },
     metrics=METRICS,
+    audit_targets={"case": "lianxin.cases.selectors.case_audit_labels"},
 )

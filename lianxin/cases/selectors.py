@@ -97,10 +97,13 @@ def case_list_for(*, user: User, filters: CaseFilters | None = None, now: dt.dat
     elif box == "grid":
         cases = cases.filter(grid_id__in=grid_ids_owned_by(user=user))
     elif box == "overdue":
-        cases = cases.filter(status__in=OPEN_STATUSES, due_at__lt=now)
+        cases = cases.filter(status__in=OPEN_STATUSES, clock_paused_at__isnull=True, due_at__lt=now)
     elif box == "due_soon":
         cases = cases.filter(
-            status__in=OPEN_STATUSES, due_at__gte=now, due_at__lt=now + dt.timedelta(hours=DUE_SOON_HOURS)
+            status__in=OPEN_STATUSES,
+            clock_paused_at__isnull=True,
+            due_at__gte=now,
+            due_at__lt=now + dt.timedelta(hours=DUE_SOON_HOURS),
         )
     elif box == "unassigned":
         cases = cases.filter(status__in=OPEN_STATUSES, assignee__isnull=True)
@@ -299,3 +302,14 @@ def cart_stop_open_for(*, user: User) -> CartStop | None:
         .order_by("-started_at")
         .first()
     )
+
+
+def case_audit_labels(*, station_id: int | None, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Return {case id: (number, url)} for the audit log (its rows name cases by id)."""
+    from django.urls import reverse
+
+    pks = [int(i) for i in ids if str(i).isdigit()]
+    cases = Case.objects.filter(pk__in=pks)
+    if station_id is not None:
+        cases = cases.filter(station_id=station_id)
+    return {str(pk): (number, reverse("cases:detail", args=[pk])) for pk, number in cases.values_list("pk", "number")}

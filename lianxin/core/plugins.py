@@ -90,10 +90,12 @@ class AppPlugin:
     urls: (path prefix, dotted module of a urlconf with app_name) pairs, mounted under "/".
     api_routers: (path prefix, dotted path of a ninja Router) pairs, mounted under /api/v1/.
     menu: entries of the main menu.
-    home: role → URL name of the page where that role's day starts (first app that names a role wins).
+    home: role → URL name of the page where that role's day starts (the last installed app naming a role wins).
     sweeps: name → dotted path of a callable(now=..., limit=...) -> rows changed, run by `lianxin worker`.
     filing_channels: role → channels a user of that role may file cases through (besides self-service).
     metrics: the headline figures the app contributes to the insights registry.
+    audit_targets: audit record type → dotted path of `labels(*, station_id, ids) -> {id: (label, url)}`,
+    so the audit log shows a case's number with a link instead of an internal id.
     """
 
     label: str
@@ -104,6 +106,7 @@ class AppPlugin:
     sweeps: Mapping[str, str] = field(default_factory=dict)
     filing_channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     metrics: tuple[MetricSpec, ...] = ()
+    audit_targets: Mapping[str, str] = field(default_factory=dict)
 
 
 @cache
@@ -169,3 +172,18 @@ def metric_specs() -> list[MetricSpec]:
                 raise ValueError(f"two apps declare the metric {spec.key!r}")
             found[spec.key] = spec
     return list(found.values())
+
+
+def audit_target_labels(*, station_id: int | None, targets: list[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+    """Return {(record type, id): (label, url)} for the audit rows' targets that an app can name."""
+    by_type: dict[str, set[str]] = {}
+    for target_type, target_id in targets:
+        by_type.setdefault(target_type, set()).add(target_id)
+    found: dict[tuple[str, str], tuple] = {}
+    for plugin in plugins():
+        for target_type, path in plugin.audit_targets.items():
+            ids = by_type.get(target_type)
+            if ids:
+                labels = import_string(path)(station_id=station_id, ids=sorted(ids))
+                found.update({(target_type, str(key)): value for key, value in labels.items()})
+    return found

@@ -15,6 +15,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lianxin.core.models import ApiToken, AuditEntry, Partner, Station, User
 from lianxin.core.pii import PersonalData
@@ -124,11 +125,36 @@ def audit_verify() -> tuple[int, list[str]]:
     return checked, problems
 
 
-def personal_data_reveal(*, actor: User, target, field: str, now: dt.datetime | None = None) -> str:
-    """Return the whole value of target.<field> for actor and write the audit row.
+# Why a whole number is looked at: one of these codes, or a few words of the viewer's own.
+REVEAL_REASONS = (
+    ("call_back", gettext_lazy("Call the person back")),
+    ("verify_identity", gettext_lazy("Check the person's identity")),
+    ("home_visit", gettext_lazy("Visit at home")),
+    ("department", gettext_lazy("A department needs it for the referral")),
+    ("emergency", gettext_lazy("Emergency: the person may be in danger")),
+)
+REVEAL_REASON_MAX_CHARS = 100
 
-    Raises PermissionDenied if actor's role may not see whole values of that kind.
-    Returns "" when the field is empty (nothing is revealed, nothing audited).
+
+def reveal_reason_text(reason: str) -> str:
+    """Return the reason as stored on the audit row (a code's label, or the words given).
+
+    Raises ValidationError naming `reason` when it is empty or too long.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why you need the whole number.")]})
+    if len(reason) > REVEAL_REASON_MAX_CHARS:
+        raise ValidationError({"reason": [_("At most %(n)d characters, please.") % {"n": REVEAL_REASON_MAX_CHARS}]})
+    return str(dict(REVEAL_REASONS).get(reason, reason))
+
+
+def personal_data_reveal(*, actor: User, target, field: str, reason: str, now: dt.datetime | None = None) -> str:
+    """Return the whole value of target.<field> for actor and write the audit row with the reason.
+
+    Raises PermissionDenied if actor's role may not see whole values of that kind, and
+    ValidationError (naming `reason`) without a reason. Returns "" when the field is empty
+    (nothing is revealed, nothing audited).
     """
     value = getattr(target, field)
     if not value:
@@ -137,8 +163,9 @@ def personal_data_reveal(*, actor: User, target, field: str, now: dt.datetime | 
         raise ValueError(f"{field} is not a personal-data field")
     if not may_see_whole(actor, value.kind):
         raise PermissionDenied(_("Your role may not see whole personal data of this kind."))
+    why = reveal_reason_text(reason)
     _reveal_limit_check(actor=actor, now=now)
-    audit_record(actor=actor, action="pii_reveal", target=target, field=field, now=now)
+    audit_record(actor=actor, action="pii_reveal", target=target, field=field, detail=why, now=now)
     return value.reveal()
 
 

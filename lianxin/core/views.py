@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianxin.core.live import live_topics_for, sse_response
-from lianxin.core.plugins import home_url_name
+from lianxin.core.plugins import audit_target_labels, home_url_name
 from lianxin.core.selectors import audit_list_for
 
 AUDIT_PAGE_SIZE = 50
@@ -35,6 +35,11 @@ def audit_list(request):
     view = request.GET.get("view", "all")
     entries = audit_list_for(user=request.user, view=view)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = audit_target_labels(
+        station_id=request.user.station_id, targets=[(e.target_type, e.target_id) for e in page]
+    )
+    for entry in page:
+        entry.label, entry.url = labels.get((entry.target_type, entry.target_id), ("", ""))
     return render(request, "core/audit_list.html", {"page": page, "view": view})
 
 

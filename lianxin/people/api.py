@@ -59,6 +59,12 @@ class RevealQuery(Schema):
     reveal: list[Literal["phone", "id_number"]] = Field(
         [], description="Fields to show whole; each is written to the audit log. 403 for roles that may not."
     )
+    reason: str = Field(
+        "",
+        max_length=100,
+        description="Why the whole number is needed (required with reveal): call_back, verify_identity, "
+        "home_visit, department, emergency, or a few words; stored on the audit row.",
+    )
 
 
 @router.get(
@@ -69,5 +75,7 @@ class RevealQuery(Schema):
 def resident_get(request: HttpRequest, resident_id: DbId, query: Query[RevealQuery]):
     resident = resident_get_for(user=viewer(request), pk=resident_id)
     # Reveal (and audit) once, before rendering: a refusal is a 403, never half an answer.
-    shown = resident_personal_data_for(viewer=viewer(request), resident=resident, reveal=query.reveal)
+    shown = resident_personal_data_for(
+        viewer=viewer(request), resident=resident, reveal=query.reveal, reason=query.reason
+    )
     return ResidentOut.from_orm(resident, context={"request": request}).model_copy(update=shown)

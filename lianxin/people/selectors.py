@@ -70,7 +70,9 @@ def resident_get_for(*, user: User, pk: int) -> Resident:
         raise Http404("no such resident") from None
 
 
-def resident_personal_data_for(*, viewer: User, resident: Resident, reveal: Iterable[str] = ()) -> dict[str, str]:
+def resident_personal_data_for(
+    *, viewer: User, resident: Resident, reveal: Iterable[str] = (), reason: str = ""
+) -> dict[str, str]:
     """Return {field: text} of resident's phone and ID number as viewer may see them.
 
     A field named in reveal is given whole through core.services.personal_data_reveal,
@@ -81,7 +83,7 @@ def resident_personal_data_for(*, viewer: User, resident: Resident, reveal: Iter
     shown = {}
     for field in RESIDENT_PERSONAL_FIELDS:
         if field in reveal:
-            shown[field] = personal_data_reveal(actor=viewer, target=resident, field=field)
+            shown[field] = personal_data_reveal(actor=viewer, target=resident, field=field, reason=reason)
         else:
             shown[field] = personal_data_display(viewer=viewer, value=getattr(resident, field))
     return shown

@@ -44,7 +44,7 @@ def test_inbox_case_page_and_cart_fit_a_phone(transactional_db, live_server, wor
     assert page.evaluate(OVERFLOWING) == []
     assert page.locator("table.list td.nowrap").first.inner_text().startswith(stop.started_at.strftime("%Y-"))
 
-    personal_data_reveal(actor=world.chief, target=world.resident, field="id_number")
+    personal_data_reveal(actor=world.chief, target=world.resident, field="id_number", reason="call_back")
     page = phone(browser, live_server.url, errors)
     sign_in(page, world.chief.username)
     page.goto("/audit/")

@@ -142,16 +142,31 @@ def test_reveal_phone_writes_audit_row(world, open_case, client_for):
     client = client_for(world.officer)
     text = page_text(detail(client, case))
     assert "136****5678" in text and "13612345678" not in text
-    response = client.post(reverse("cases:reveal", args=[case.pk, "contact_phone"]), HTTP_HX_REQUEST="true")
+    url = reverse("cases:reveal", args=[case.pk, "contact_phone"])
+    refused = client.post(url, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 422 and "13612345678" not in page_text(refused)
+    assert not AuditEntry.objects.exists()
+    response = client.post(url, {"reason": "call_back"}, HTTP_HX_REQUEST="true")
     assert "13612345678" in page_text(response) and "<html" not in page_text(response)
     entry = AuditEntry.objects.get()
-    assert (entry.actor, entry.action, entry.target_type, entry.target_id, entry.field) == (
+    assert (entry.actor, entry.action, entry.target_type, entry.target_id, entry.field, entry.detail) == (
         world.officer,
         "pii_reveal",
         "case",
         str(case.pk),
         "contact_phone",
+        "回电联系当事人",
     )
+    client.post(url, {"reason": "call_back", "reason_text": "核对快递纠纷的收件电话"}, HTTP_HX_REQUEST="true")
+    assert AuditEntry.objects.order_by("-id").first().detail == "核对快递纠纷的收件电话"
+
+
+def test_the_audit_log_names_cases_by_number_with_a_link(world, open_case, client_for):
+    case = open_case(contact_phone="13612345678")
+    client_for(world.officer).post(reverse("cases:reveal", args=[case.pk, "contact_phone"]), {"reason": "home_visit"})
+    page = client_for(world.chief).get(reverse("core:audit")).content.decode()
+    assert case.number in page and reverse("cases:detail", args=[case.pk]) in page
+    assert f"#{case.pk}<" not in page
 
 
 def test_volunteer_never_sees_id_numbers(world, client_for):

@@ -52,7 +52,7 @@ def seeded(transactional_db, world, open_case):
 
     for _ in range(3):
         open_case()
-    personal_data_reveal(actor=world.officer, target=world.resident, field="phone")
+    personal_data_reveal(actor=world.officer, target=world.resident, field="phone", reason="call_back")
     return world
 
 

@@ -93,13 +93,16 @@ def test_tampered_ciphertext_is_detected():
 
 
 def test_whole_view_is_audited_and_limited_by_role(world):
-    assert personal_data_reveal(actor=world.registry, target=world.resident, field="id_number") == "11010519491231002X"
+    assert (
+        personal_data_reveal(actor=world.registry, target=world.resident, field="id_number", reason="call_back")
+        == "11010519491231002X"
+    )
     entry = AuditEntry.objects.get(action="pii_reveal")
     assert (entry.actor, entry.field, entry.target_id) == (world.registry, "id_number", str(world.resident.pk))
     with pytest.raises(PermissionDenied):
-        personal_data_reveal(actor=world.volunteer, target=world.resident, field="id_number")
+        personal_data_reveal(actor=world.volunteer, target=world.resident, field="id_number", reason="call_back")
     with pytest.raises(PermissionDenied):
-        personal_data_reveal(actor=world.auxiliary, target=world.resident, field="id_number")
+        personal_data_reveal(actor=world.auxiliary, target=world.resident, field="id_number", reason="call_back")
     assert AuditEntry.objects.count() == 1
 
 

@@ -22,11 +22,20 @@ def test_list_is_masked_and_writes_no_audit(world, api_as):
 
 
 def test_reveal_whole_writes_audit_rows(world, api_as):
-    response = api_as(world.officer).get(f"/people/{world.resident.id}", {"reveal": ["phone", "id_number"]})
+    response = api_as(world.officer).get(
+        f"/people/{world.resident.id}", {"reveal": ["phone", "id_number"], "reason": "home_visit"}
+    )
     assert response.status_code == 200, response.content
     assert (response.json()["phone"], response.json()["id_number"]) == ("13812345678", "11010519491231002X")
     rows = AuditEntry.objects.filter(actor=world.officer, action="pii_reveal", target_id=str(world.resident.id))
     assert sorted(rows.values_list("field", flat=True)) == ["id_number", "phone"]
+    assert set(rows.values_list("detail", flat=True)) == {"上门走访"}
+
+
+def test_a_reveal_without_a_reason_is_refused_and_names_the_field(world, api_as):
+    response = api_as(world.officer).get(f"/people/{world.resident.id}", {"reveal": "phone"})
+    assert response.status_code == 422 and "reason" in response.content.decode()
+    assert "13812345678" not in response.content.decode() and not AuditEntry.objects.exists()
 
 
 def test_without_asking_stays_masked(world, api_as):
@@ -37,8 +46,11 @@ def test_without_asking_stays_masked(world, api_as):
 
 def test_auxiliary_may_reveal_phone_but_not_id(world, api_as):
     auxiliary = api_as(world.auxiliary)
-    assert auxiliary.get(f"/people/{world.resident.id}", {"reveal": "phone"}).json()["phone"] == "13812345678"
-    refused = auxiliary.get(f"/people/{world.resident.id}", {"reveal": "id_number"})
+    assert (
+        auxiliary.get(f"/people/{world.resident.id}", {"reveal": "phone", "reason": "call_back"}).json()["phone"]
+        == "13812345678"
+    )
+    refused = auxiliary.get(f"/people/{world.resident.id}", {"reveal": "id_number", "reason": "call_back"})
     assert refused.status_code == 403
     assert "11010519491231002X" not in refused.content.decode()
     assert list(AuditEntry.objects.values_list("field", flat=True)) == ["phone"]

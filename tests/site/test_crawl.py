@@ -174,7 +174,7 @@ def busy_station(world, open_case):
         stop=stop,
         contact_phone="13812345678",
     )
-    personal_data_reveal(actor=w.chief, target=person, field="phone")  # an audit row to list
+    personal_data_reveal(actor=w.chief, target=person, field="phone", reason="call_back")  # an audit row to list
     case_open(
         station=w.b.station,
         actor=w.b.officer,

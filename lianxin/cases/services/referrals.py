@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lianxin.cases.models import (
@@ -26,7 +27,12 @@ def _refer(case: Case, *, actor: User | None, partner: Partner, note: str, now: 
     )
     from_status = case.status
     case.status = Status.REFERRED
-    case.save(update_fields=["status", "updated_at"])
+    fields = ["status", "updated_at"]
+    pausing = case.clock_paused_at is None
+    if pausing:
+        case.clock_paused_at = now
+        fields.append("clock_paused_at")
+    case.save(update_fields=fields)
     _event(
         case,
         kind=EventKind.REFERRED,
@@ -40,7 +46,49 @@ def _refer(case: Case, *, actor: User | None, partner: Partner, note: str, now: 
         # department read it there): this event is on the reporter's timeline.
         data={"partner_id": partner.id, "referral_id": referral.id},
     )
+    if pausing:
+        _event(
+            case,
+            kind=EventKind.CLOCK,
+            actor=None,
+            now=now,
+            is_public=True,
+            text=_("The case's clock is paused while %(partner)s answers (reply due within %(hours)d hours).")
+            % {"partner": partner.name, "hours": partner.reply_hours},
+            data={"clock": "paused", "referral_id": referral.id},
+        )
     return referral
+
+
+def _clock_resume(case: Case, *, now: dt.datetime, fields: list[str] | None = None) -> None:
+    """Restart case's paused clock: the deadline moves on by the time paused, and the timeline says so.
+
+    With fields, case is an instance its caller is about to save: the changed field names are
+    added to fields. Without, case is saved here.
+    """
+    if case.clock_paused_at is None:
+        return
+    paused = max(now - case.clock_paused_at, dt.timedelta(0))
+    case.due_at += paused
+    case.clock_paused_at = None
+    if fields is None:
+        case.save(update_fields=["due_at", "clock_paused_at", "updated_at"])
+    else:
+        fields += ["due_at", "clock_paused_at"]
+    _event(
+        case,
+        kind=EventKind.CLOCK,
+        actor=None,
+        now=now,
+        is_public=True,
+        text=_("The case's clock runs again (paused %(hours)s hours); now due %(due)s.")
+        % {"hours": f"{paused.total_seconds() / 3600:.1f}", "due": _station_time(case.due_at)},
+        data={"clock": "resumed", "paused_seconds": int(paused.total_seconds()), "due_at": case.due_at.isoformat()},
+    )
+
+
+def _station_time(at: dt.datetime) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
 
 
 @transaction.atomic
@@ -74,4 +122,7 @@ def referral_reply(*, referral: Referral, actor: User, reply: str, now: dt.datet
         text=reply,
         data={"referral_id": referral.pk, "partner_id": referral.partner_id, "late": now > referral.reply_due_at},
     )
+    case = Case.objects.select_for_update().get(pk=referral.case_id)
+    if not case.referrals.filter(state=Referral.State.SENT).exists():
+        _clock_resume(case, now=now)
     return referral

@@ -35,7 +35,7 @@ from lianxin.cases.services.events import (
     _require_role,
     case_number_next,
 )
-from lianxin.cases.services.referrals import _refer
+from lianxin.cases.services.referrals import _clock_resume, _refer
 from lianxin.cases.transitions import RATEABLE, TRANSITION_ROLES, allowed_from, is_allowed, may_be_solved_on_the_spot
 from lianxin.core import pii
 from lianxin.core.errors import Conflict
@@ -345,6 +345,9 @@ def case_transition(
     from_status = case.status
     fields = ["status", "updated_at"]
     case.status = to_status
+    if from_status == Status.REFERRED:
+        # Taken back from the department (or resolved without its reply): the clock runs again.
+        _clock_resume(case, now=now, fields=fields)
     if to_status == Status.RESOLVED:
         case.resolution, case.resolution_note, case.resolved_at = resolution, note.strip(), now
         case.is_outcome_note_public = note_is_public

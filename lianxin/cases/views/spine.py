@@ -57,7 +57,7 @@ from lianxin.core.errors import Conflict
 from lianxin.core.forms import messages_from_error
 from lianxin.core.roles import ASSIGNABLE_ROLES, CASEWORKER_ROLES, GRID_ROLES, has_role, may_see_whole
 from lianxin.core.selectors import staff_list_for
-from lianxin.core.services import personal_data_display, personal_data_reveal
+from lianxin.core.services import REVEAL_REASONS, personal_data_display, personal_data_reveal
 from lianxin.places.selectors import grid_list_for
 
 # --- inbox ------------------------------------------------------------------------------------
@@ -175,6 +175,7 @@ def case_detail(request, pk: int):
             "map_data": map_data,
             "is_caseworker": has_role(user, CASEWORKER_ROLES),
             "rating_choices": range(5, 0, -1),
+            "reasons": REVEAL_REASONS,
         },
     )
 
@@ -280,6 +281,27 @@ def case_reveal(request, pk: int, field: str):
     target, attr = locate(case)
     if target is None:
         raise Http404("no such field")
-    whole = personal_data_reveal(actor=request.user, target=target, field=attr)
+    try:
+        whole = personal_data_reveal(
+            actor=request.user,
+            target=target,
+            field=attr,
+            reason=request.POST.get("reason_text", "").strip() or request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        if _is_htmx(request):
+            return render(
+                request,
+                "cases/_reveal_form.html",
+                {
+                    "case": case,
+                    "item": {"key": field, "masked": ""},
+                    "reasons": REVEAL_REASONS,
+                    "error": exc.messages[0],
+                },
+                status=422,
+            )
+        messages_from_error(request, exc)
+        return redirect("cases:detail", pk=case.pk)
     context = {"case": case, "label": label, "whole": whole}
     return render(request, "cases/_revealed.html" if _is_htmx(request) else "cases/case_reveal.html", context)
