@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The statute texts `make demo` imports once for statute search, when they are there (README: Data).
+LAWS ?= ../shared/data/legal/national_corpus.jsonl
 
 .PHONY: demo test check test-slow test-browser install static run clean
 
@@ -34,6 +36,13 @@ demo: export LIANXIN_DEMO = 1
 demo: install static
 	$(BIN)/lianxin migrate --no-input
 	$(BIN)/lianxin seed_demo
+	@if [ -e var/lawindex ]; then :; \
+	elif [ -f "$(LAWS)" ]; then \
+		echo "demo: importing the statute texts from $(LAWS) for the legal consultation (once; about 40 s)"; \
+		$(BIN)/lianxin laws import "$(LAWS)"; \
+	else \
+		echo "demo: no statute texts at $(LAWS); statute search stays empty until 'lianxin laws import FILE' (README: Data)"; \
+	fi
 	@echo "Lianxin is at http://$(HOST):$(PORT)/  (demo mode; demo users and password: see README)"
 	$(BIN)/uvicorn lianxin.asgi:application --host $(HOST) --port $(PORT) --lifespan off
 

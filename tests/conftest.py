@@ -194,3 +194,21 @@ def with_vendor(monkeypatch):
     monkeypatch.setattr(
         context_processors, "vendor_available", lambda: {"htmx": True, "leaflet": True, "echarts": True}
     )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say in one line how many tests were skipped because the shared data sets are absent."""
+    from tests.shared_data import SHARED_DATA
+
+    missing = 0
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+        if "shared" in reason.lower():
+            missing += 1
+    if missing:
+        terminalreporter.write_line(
+            f"{missing} tests skipped: the shared data sets are not at {SHARED_DATA} "
+            "(laws, fraud messages, AMLSim ledgers; see the README's 'Data' section)",
+            yellow=True,
+        )

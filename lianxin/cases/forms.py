@@ -68,6 +68,31 @@ class CartContactForm(PhoneCleaning, forms.Form):
         cast(forms.ModelChoiceField, self.fields["category"]).queryset = categories
 
 
+class StaffIntakeForm(PhoneCleaning, forms.Form):
+    """What a resident brought to staff by phone, in person, at a council or by a device alarm."""
+
+    channel = forms.ChoiceField(label=_("How did it reach you?"), widget=BigRadioSelect)
+    category: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label=_("What is it about?"), widget=BigRadioSelect, empty_label=None, to_field_name="code"
+    )
+    description = forms.CharField(
+        label=_("What does the resident need?"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    on_behalf_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    contact_name = forms.CharField(label=_("Name (optional)"), max_length=60, required=False)
+    contact_phone = forms.CharField(
+        label=_("Mobile (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, categories, channels, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = categories
+        cast(forms.ChoiceField, self.fields["channel"]).choices = [(c, Channel(c).label) for c in channels]
+
+
 class OnlineRequestForm(PhoneCleaning, LocationFields):
     """A resident's own request, signed in or not."""
 

@@ -94,6 +94,14 @@ class Category(models.Model):
     description = models.CharField(_("description"), max_length=200, blank=True)
     keywords = models.CharField(_("keywords"), max_length=200, blank=True)
     sla_hours = models.PositiveIntegerField(_("service level (hours)"), default=72)
+    # The partners' own report forms (a patrol finding, a lookout's tip, a bank alert…) offer
+    # only the categories that name their channel here; every other form offers them all.
+    reporter_channels = models.JSONField(
+        _("partner forms offering it"),
+        default=list,
+        blank=True,
+        help_text=_('Channels of partners\' report forms that list this category, e.g. ["patrol_finding"].'),
+    )
     is_public_order = models.BooleanField(_("public-order incident"), default=False)
     default_team = models.ForeignKey(
         Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("default team")

@@ -103,6 +103,7 @@ PLUGIN = AppPlugin(
         MenuEntry("cases:file", _("File a request"), lambda u: not u.is_authenticated or _is_resident(u), order=20),
         MenuEntry("cases:file", _("Report something"), lambda u: has_role(u, REPORTER_ROLES), order=20),
         MenuEntry("cases:cart", _("Service cart"), lambda u: has_role(u, INTAKE_ROLES), order=30),
+        MenuEntry("cases:intake", _("Intake"), lambda u: has_role(u, INTAKE_ROLES), order=31),
         MenuEntry(
             "cases:referrals",
             _("Referrals"),

@@ -21,6 +21,7 @@ from lianxin.cases.models import (
     Case,
     CaseEvent,
     Category,
+    Channel,
     EventKind,
     Referral,
     Status,
@@ -36,6 +37,10 @@ CASE_NUMBER_RE = re.compile(r"^LX-\d{4}-\d{1,6}$", re.IGNORECASE)
 MOBILE_SEARCH_RE = re.compile(r"^\+?[\d\s-]{11,16}$")
 
 TOKEN_MAX_CHARS = 64
+# The partners' own report channels, whose forms list only their categories.
+REPORTER_CHANNELS = frozenset(
+    {Channel.PATROL_FINDING, Channel.LOOKOUT_TIP, Channel.BANK_ALERT, Channel.REFERRAL_IN, Channel.DEVICE_ALARM}
+)
 INBOX_BOXES = ("all", "mine", "grid", "overdue", "due_soon", "unassigned", "open")
 
 
@@ -227,12 +232,22 @@ def case_actions_for(*, user: User, case: Case) -> CaseActions:
     )
 
 
-def category_list_for(*, station_id: int, include_inactive: bool = False) -> QuerySet[Category]:
-    """Return a station's catalogue in display order (public: Open311 lists it)."""
+def category_list_for(*, station_id: int, include_inactive: bool = False, channel: str = "") -> QuerySet[Category]:
+    """Return a station's catalogue in display order (public: Open311 lists it).
+
+    With a partner's report channel (a patrol finding, a lookout tip, a bank alert, a
+    department's referral in), only the categories naming it in reporter_channels; a
+    station that named none for that channel offers the whole catalogue there too.
+    """
     categories = Category.objects.filter(station_id=station_id)
     if not include_inactive:
         categories = categories.filter(is_active=True)
-    return categories.order_by("sort_order", "code")
+    categories = categories.order_by("sort_order", "code")
+    if channel in REPORTER_CHANNELS:
+        named = [pk for pk, channels in categories.values_list("pk", "reporter_channels") if channel in channels]
+        if named:
+            categories = categories.filter(pk__in=named)
+    return categories
 
 
 def referral_list_for(*, user: User, case: Case) -> list[Referral]:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/rate/", views.case_rate_submit, name="rate"),
     path("<int:pk>/reveal/<slug:field>/", views.case_reveal, name="reveal"),
     path("cart/", views.cart_intake, name="cart"),
+    path("intake/", views.staff_intake, name="intake"),
     path("cart/start/", views.cart_stop_begin, name="cart_start"),
     path("cart/end/", views.cart_stop_finish, name="cart_end"),
     path("cart/contact/", views.cart_contact, name="cart_contact"),

@@ -472,6 +472,9 @@ def catalogue_create(demo: Demo) -> None:
                 description=texts[0][:200],
                 keywords=" ".join(texts)[:200],
                 sort_order=(order + 1) * 10,
+                reporter_channels=sorted(
+                    str(channel) for channel, codes in CHANNEL_CATEGORIES.items() if codes and code in codes
+                ),
             )
         )
     for category in categories_create(station=demo.station, categories=rows):

@@ -131,7 +131,10 @@ def test_cart_online_request_resolve_and_rate(transactional_db, live_server, wor
     # 4. The resident rates it five stars.
     resident.goto("/cases/mine/")
     resident.get_by_role("link", name=re.compile(online_number)).click()
-    resident.get_by_role("button", name="5 星").click()
+    # Stars first, then a comment, then the button: choosing a star alone sends nothing.
+    resident.get_by_role("radio", name="5 星").check()
+    resident.get_by_label("留言（可不填）").fill("民警很耐心")
+    resident.get_by_role("button", name="提交评价").click()
     resident.locator(".msg.success").wait_for()
     shot(resident, "4-rated")
 
@@ -146,6 +149,7 @@ def test_cart_online_request_resolve_and_rate(transactional_db, live_server, wor
     online = Case.objects.get(number=online_number)
     assert (online.channel, online.reporter_user, online.grid) == (Channel.ONLINE, world.resident_user, world.grid1)
     assert (online.status, online.resolution, online.rating) == (Status.CLOSED, Resolution.ADVICE_GIVEN, 5)
+    assert online.rating_comment == "民警很耐心"
     assert list(
         online.events.filter(kind__in=[EventKind.TRANSITION, EventKind.RATED]).values_list(
             "kind", "to_status", "actor__username"

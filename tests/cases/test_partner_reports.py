@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from lianxin.cases.models import Case, Channel
 from tests.clients import page_text
@@ -40,3 +41,16 @@ def test_resident_still_files_online_and_staff_menu_has_no_report_link(world, cl
     client.post("/cases/new/", {"category": world.cat_papers.code, "description": "想办居住证", "address": ""})
     assert Case.objects.get(description="想办居住证").channel == Channel.ONLINE
     assert "我要上报" not in page_text(client_for(world.officer).get("/cases/"))
+
+
+def test_each_partner_files_in_its_own_words_with_only_its_categories(world, client_for):
+    world.cat_fight.reporter_channels = ["patrol_finding"]
+    world.cat_fight.save()
+    page = page_text(client_for(world.volunteer).get(reverse("cases:file")))
+    assert "巡逻" in page and "打架斗殴" in page and "证件办理" not in page
+    # A lookout's form: no category names the tip channel here, so the whole catalogue.
+    tip = page_text(client_for(world.lookout).get(reverse("cases:file")))
+    assert "线索" in tip and "证件办理" in tip and "打架斗殴" in tip
+    # Residents still see everything.
+    resident = page_text(client_for(world.resident_user).get(reverse("cases:file")))
+    assert "证件办理" in resident and "打架斗殴" in resident

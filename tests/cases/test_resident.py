@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from lianxin.cases.models import Case, Channel, EventKind, Status
-from lianxin.cases.services import case_note, case_transition
+from lianxin.cases.services import case_note, case_open, case_transition
 from tests.clients import page_text
 
 
@@ -116,3 +116,19 @@ def test_rating_before_resolution_is_a_conflict_message(world, client_for):
     response = client.post(reverse("cases:rate", args=[case.pk]), {"rating": "5"}, follow=True)
     assert response.status_code == 200 and Case.objects.get(pk=case.pk).rating is None
     assert "msg error" in page_text(response)
+
+
+def test_the_rating_form_sends_stars_and_comment_together_with_one_button(world, client_for):
+    case = case_open(
+        station=world.station,
+        actor=world.resident_user,
+        channel="online",
+        category=world.cat_papers,
+        description="咨询补办身份证",
+    )
+    case_transition(case=case, actor=world.officer, to_status="resolved", resolution="advice_given")
+    page = client_for(world.resident_user).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    form = page[page.index('class="card rate"') :]
+    form = form[: form.index("</form>")]
+    assert form.count('type="radio" name="rating"') == 5
+    assert 'type="submit" name="rating"' not in form and form.count('type="submit"') == 1

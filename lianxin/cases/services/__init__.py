@@ -1,11 +1,12 @@
 """Every change to a case, split by sub-domain: the spine, the service cart, referrals.
 
 Import from here (`from lianxin.cases.services import case_open`); the modules are
-events (what every write shares), spine, referrals and cart.
+events (what every write shares), spine, referrals, cart and intake (staff by channel).
 """
 
 from lianxin.cases.services.cart import cart_contact_record, cart_stop_end, cart_stop_start
 from lianxin.cases.services.events import DESCRIPTION_MAX_CHARS, NOTE_MAX_CHARS, case_number_next, station_local_year
+from lianxin.cases.services.intake import STAFF_INTAKE_CHANNELS, staff_intake_record
 from lianxin.cases.services.referrals import referral_reply
 from lianxin.cases.services.spine import (
     CART_PEOPLE_SERVED_MAX,
@@ -27,6 +28,7 @@ __all__ = [
     "MEDIA_URL_VALIDATOR",
     "NOTE_MAX_CHARS",
     "SELF_SERVICE_CHANNELS",
+    "STAFF_INTAKE_CHANNELS",
     "cart_contact_record",
     "cart_stop_end",
     "cart_stop_start",
@@ -40,5 +42,6 @@ __all__ = [
     "cases_delete_for_station",
     "categories_create",
     "referral_reply",
+    "staff_intake_record",
     "station_local_year",
 ]

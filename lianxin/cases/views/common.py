@@ -47,6 +47,25 @@ PERSONAL_FIELDS = {
 }
 
 
+# The report form in each reporter's own words: (heading, what to describe).
+REPORT_FORM_WORDING = {
+    Channel.ONLINE: (gettext_lazy("File a request"), gettext_lazy("Describe your request")),
+    Channel.PATROL_FINDING: (
+        gettext_lazy("Report a patrol finding"),
+        gettext_lazy("What did you find on patrol, and where?"),
+    ),
+    Channel.LOOKOUT_TIP: (gettext_lazy("Send a tip"), gettext_lazy("What did you see? Who, where, when")),
+    Channel.BANK_ALERT: (
+        gettext_lazy("Send a bank alert"),
+        gettext_lazy("What is suspicious about the transaction or account?"),
+    ),
+    Channel.REFERRAL_IN: (
+        gettext_lazy("Ask the station for help"),
+        gettext_lazy("What does your department need the station to do?"),
+    ),
+}
+
+
 def reporting_channel(user) -> str:
     """Return the channel the report form files under: a reporter role's own (its app's plugin says which), else online.
 

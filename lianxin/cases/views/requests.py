@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from lianxin.cases.forms import (
     OnlineRequestForm,
 )
+from lianxin.cases.models import Channel
 from lianxin.cases.selectors import (
     case_actions_for,
     case_get_by_token,
@@ -22,6 +23,7 @@ from lianxin.cases.services import (
     case_open,
 )
 from lianxin.cases.views.common import (
+    REPORT_FORM_WORDING,
     REQUESTS_PAGE_SIZE,
     reporting_channel,
 )
@@ -55,8 +57,11 @@ def request_new(request):
         return render(request, "cases/request_station.html", {"stations": station_list_public()})
     user = request.user
     ask_contact = not user.is_authenticated
-    categories = category_list_for(station_id=station.id)
+    channel = reporting_channel(user)
+    heading, prompt = REPORT_FORM_WORDING.get(channel, REPORT_FORM_WORDING[Channel.ONLINE])
+    categories = category_list_for(station_id=station.id, channel=channel)
     form = OnlineRequestForm(request.POST or None, categories=categories, ask_contact=ask_contact)
+    form.fields["description"].label = prompt
     if (
         request.method == "POST"
         and not user.is_authenticated
@@ -67,7 +72,6 @@ def request_new(request):
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            channel = reporting_channel(user)
             case = case_open(
                 station=station,
                 actor=user if user.is_authenticated else None,
@@ -85,7 +89,7 @@ def request_new(request):
             form_errors_from(form, exc)
         else:
             return redirect("cases:track", token=case.public_token)
-    return render(request, "cases/request_new.html", {"form": form, "station": station})
+    return render(request, "cases/request_new.html", {"form": form, "station": station, "heading": heading})
 
 
 def request_track(request, token: str):
