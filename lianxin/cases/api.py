@@ -110,6 +110,11 @@ class CaseOut(Schema):
         return obj.is_overdue_at(timezone.now())
 
     @staticmethod
+    def resolve_title(obj) -> str:
+        # Numbers typed into the text are masked for everyone here; the case page reveals them, audited.
+        return mask_numbers(obj.title)
+
+    @staticmethod
     def resolve_contact_name(obj, context) -> str:
         return obj.contact_name if may_see_masked(viewer(context["request"]), pii.KIND_PHONE) else ""
 
@@ -124,7 +129,7 @@ def _outcome_note_visible(case, context) -> bool:
 
 
 class CaseDetailOut(CaseOut):
-    description: str
+    description: str = Field(description="Phone, ID and card numbers typed into it are masked.")
     resolution_note: str
     reject_reason: str
     merged_into: str | None = Field(description="Number of the case this one was merged into.")
@@ -132,6 +137,10 @@ class CaseDetailOut(CaseOut):
     people_served: int
     rating_comment: str
     actions: CaseActions = Field(description="What I may do to this case now.")
+
+    @staticmethod
+    def resolve_description(obj) -> str:
+        return mask_numbers(obj.description)
 
     @staticmethod
     def resolve_resolution_note(obj, context) -> str:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lianxin.core.models import ApiToken, AuditEntry, Partner, Station, User
-from lianxin.core.pii import PersonalData
+from lianxin.core.pii import KIND_ID_CARD, PersonalData
 from lianxin.core.roles import AUDIT_READER_ROLES, has_role, may_see_masked, may_see_whole
 
 logger = logging.getLogger("lianxin.core")
@@ -167,6 +167,28 @@ def personal_data_reveal(*, actor: User, target, field: str, reason: str, now: d
     _reveal_limit_check(actor=actor, now=now)
     audit_record(actor=actor, action="pii_reveal", target=target, field=field, detail=why, now=now)
     return value.reveal()
+
+
+def text_numbers_reveal(*, actor: User, target, field: str, reason: str, now: dt.datetime | None = None) -> str:
+    """Return free text target.<field> whole, with the personal numbers typed into it, and audit it.
+
+    The viewer must be allowed whole values of every kind of number in the text (a bank card
+    counts as an ID number); PermissionDenied otherwise. Text without such numbers is
+    returned as it is, unaudited.
+    """
+    from lianxin.core.textmask import KIND_CARD, kinds_in
+
+    text = getattr(target, field) or ""
+    kinds = kinds_in(text)
+    if not kinds:
+        return text
+    for kind in kinds:
+        if not may_see_whole(actor, KIND_ID_CARD if kind == KIND_CARD else kind):
+            raise PermissionDenied(_("Your role may not see whole personal data of this kind."))
+    why = reveal_reason_text(reason)
+    _reveal_limit_check(actor=actor, now=now)
+    audit_record(actor=actor, action="pii_reveal", target=target, field=field, detail=why, now=now)
+    return text
 
 
 def _reveal_limit_check(*, actor: User, now: dt.datetime | None) -> None:

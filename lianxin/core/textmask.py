@@ -30,6 +30,30 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+KIND_CARD = "bank_card"
+
+
+def _kind(run: str) -> str | None:
+    """Return the personal-data kind of a run of digits (phone, ID card, bank card), or None."""
+    compact = re.sub(r"[\s-]", "", run).upper()
+    if compact.startswith("+86"):
+        compact = compact[3:]
+    elif compact.startswith("86") and len(compact) == 13:
+        compact = compact[2:]
+    if _MOBILE_RE.match(compact):
+        return KIND_PHONE
+    if len(compact) == 18 and ID_CARD_RE.match(compact) and id_card_check_char(compact[:17]) == compact[17]:
+        return KIND_ID_CARD
+    if compact.isdigit() and CARD_MIN_DIGITS <= len(compact) <= CARD_MAX_DIGITS and _luhn_ok(compact):
+        return KIND_CARD
+    return None
+
+
+def kinds_in(text: str) -> set[str]:
+    """Return the kinds of personal number found in text (KIND_PHONE, KIND_ID_CARD, KIND_CARD)."""
+    return {kind for match in _RUN_RE.finditer(text or "") if (kind := _kind(match.group())) is not None}
+
+
 def _masked(run: str) -> str | None:
     compact = re.sub(r"[\s-]", "", run).upper()
     if compact.startswith("+86"):

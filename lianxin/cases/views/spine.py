@@ -55,9 +55,11 @@ from lianxin.cases.views.common import (
 from lianxin.core import pii
 from lianxin.core.errors import Conflict
 from lianxin.core.forms import messages_from_error
+from lianxin.core.pii import KIND_ID_CARD
 from lianxin.core.roles import ASSIGNABLE_ROLES, CASEWORKER_ROLES, GRID_ROLES, has_role, may_see_whole
 from lianxin.core.selectors import staff_list_for
-from lianxin.core.services import REVEAL_REASONS, personal_data_display, personal_data_reveal
+from lianxin.core.services import REVEAL_REASONS, personal_data_display, personal_data_reveal, text_numbers_reveal
+from lianxin.core.textmask import KIND_CARD, kinds_in
 from lianxin.places.selectors import grid_list_for
 
 # --- inbox ------------------------------------------------------------------------------------
@@ -141,6 +143,16 @@ def _personal_fields(user, case) -> list[dict]:
     return shown
 
 
+def _description_reveal(user, case) -> dict | None:
+    """The reveal control for numbers typed into the description, for a role allowed them whole."""
+    kinds = kinds_in(case.description)
+    if not kinds:
+        return None
+    if not all(may_see_whole(user, KIND_ID_CARD if kind == KIND_CARD else kind) for kind in kinds):
+        return None
+    return {"key": "description", "masked": ""}
+
+
 @login_required
 def case_detail(request, pk: int):
     """Header facts, map, personal data, the actions allowed now, referrals and the timeline."""
@@ -176,6 +188,7 @@ def case_detail(request, pk: int):
             "is_caseworker": has_role(user, CASEWORKER_ROLES),
             "rating_choices": range(5, 0, -1),
             "reasons": REVEAL_REASONS,
+            "description_reveal": _description_reveal(user, case),
         },
     )
 
@@ -275,19 +288,19 @@ def case_rate_submit(request, pk: int):
 def case_reveal(request, pk: int, field: str):
     """Show one whole phone or ID number to a role allowed to see it; each view is audited."""
     case = case_get_for(user=request.user, pk=pk)
-    if field not in PERSONAL_FIELDS:
+    reason = request.POST.get("reason_text", "").strip() or request.POST.get("reason", "")
+    if field == "description":
+        label, target, attr, reveal = _("Description"), case, "description", text_numbers_reveal
+    elif field in PERSONAL_FIELDS:
+        label, locate = PERSONAL_FIELDS[field]
+        target, attr = locate(case)
+        reveal = personal_data_reveal
+    else:
         raise Http404("no such field")
-    label, locate = PERSONAL_FIELDS[field]
-    target, attr = locate(case)
     if target is None:
         raise Http404("no such field")
     try:
-        whole = personal_data_reveal(
-            actor=request.user,
-            target=target,
-            field=attr,
-            reason=request.POST.get("reason_text", "").strip() or request.POST.get("reason", ""),
-        )
+        whole = reveal(actor=request.user, target=target, field=attr, reason=reason)
     except ValidationError as exc:
         if _is_htmx(request):
             return render(
