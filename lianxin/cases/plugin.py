@@ -104,6 +104,7 @@ PLUGIN = AppPlugin(
         MenuEntry("cases:file", _("Report something"), lambda u: has_role(u, REPORTER_ROLES), order=20),
         MenuEntry("cases:cart", _("Service cart"), lambda u: has_role(u, INTAKE_ROLES), order=30),
         MenuEntry("cases:intake", _("Intake"), lambda u: has_role(u, INTAKE_ROLES), order=31),
+        MenuEntry("cases:map", _("Map"), lambda u: has_role(u, CASEWORKER_ROLES), order=32),
         MenuEntry(
             "cases:referrals",
             _("Referrals"),

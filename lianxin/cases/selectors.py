@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Case as SqlCase
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum, When
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from lianxin.cases.models import (
@@ -321,10 +322,36 @@ def cart_stop_open_for(*, user: User) -> CartStop | None:
 
 def case_audit_labels(*, station_id: int | None, ids: list[str]) -> dict[str, tuple[str, str]]:
     """Return {case id: (number, url)} for the audit log (its rows name cases by id)."""
-    from django.urls import reverse
-
     pks = [int(i) for i in ids if str(i).isdigit()]
     cases = Case.objects.filter(pk__in=pks)
     if station_id is not None:
         cases = cases.filter(station_id=station_id)
     return {str(pk): (number, reverse("cases:detail", args=[pk])) for pk, number in cases.values_list("pk", "number")}
+
+
+STATION_MAP_MAX_POINTS = 500
+
+
+def station_map_for(*, user: User, now: dt.datetime | None = None) -> dict:
+    """Open cases user may see, counted by grid (open, overdue) and the latest as points, for the station map."""
+    now = now or timezone.now()
+    open_cases = case_base_for(user=user).filter(status__in=OPEN_STATUSES)
+    counts = {
+        row["grid_id"]: row
+        for row in open_cases.values("grid_id").annotate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(clock_paused_at__isnull=True, due_at__lt=now)),
+        )
+    }
+    points = [
+        {
+            "lat": c.lat,
+            "lon": c.lon,
+            "number": c.number,
+            "category": c.category.name,
+            "url": reverse("cases:detail", args=[c.pk]),
+            "overdue": c.is_overdue_at(now),
+        }
+        for c in open_cases.filter(lat__isnull=False).order_by("-opened_at")[:STATION_MAP_MAX_POINTS]
+    ]
+    return {"counts": counts, "points": points}

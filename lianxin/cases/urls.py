@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/reveal/<slug:field>/", views.case_reveal, name="reveal"),
     path("cart/", views.cart_intake, name="cart"),
     path("intake/", views.staff_intake, name="intake"),
+    path("map/", views.station_map, name="map"),
     path("cart/start/", views.cart_stop_begin, name="cart_start"),
     path("cart/end/", views.cart_stop_finish, name="cart_end"),
     path("cart/contact/", views.cart_contact, name="cart_contact"),

@@ -1,10 +1,12 @@
-"""The demo station's eight community grids strung along the river bank, each with its police chief and members."""
+"""The demo station's eight community grids strung along the river bank (covering the town inland), each with
+its police chief and members, and the base map's landmarks: the river, the border segments, the station's sites."""
 
 from __future__ import annotations
 
 from lianxin.demo.base import GRID_MEMBERS_PER_GRID, GRIDS, Demo
-from lianxin.places.layout import strip_polygons
-from lianxin.places.services import grid_save
+from lianxin.places.layout import offset_line, strip_polygons
+from lianxin.places.models import Landmark
+from lianxin.places.services import grid_save, landmark_save
 
 # The Chinese bank of the Yalu along the Dandong riverfront, south-west to north-east
 # (WGS84 lon, lat). Grids lie on the north-west side (left of the line), between the two offsets.
@@ -15,8 +17,20 @@ RIVER_BANK_LONLAT = (
     (124.4230, 40.1335),
     (124.4550, 40.1520),
 )
-GRID_BANK_OFFSET_DEG = 0.0008
-GRID_INLAND_OFFSET_DEG = 0.0130
+GRID_BANK_OFFSET_DEG = 0.0
+# About 2.5 km inland: the town's streets, squares and parks (where the cart stops) lie inside a grid.
+GRID_INLAND_OFFSET_DEG = 0.0240
+# The river's mid-line (the border) lies this far off the bank, on the river side.
+RIVER_MIDLINE_OFFSET_DEG = -0.0035
+SITES = (
+    ("边城派出所", 124.3905, 40.1240),
+    ("江边公园广场", 124.3560, 40.1000),
+    ("站前广场", 124.3870, 40.1300),
+    ("滨江中路早市", 124.4150, 40.1380),
+    ("锦江山公园门口", 124.4020, 40.1420),
+    ("月亮岛", 124.4380, 40.1380),
+)
+BORDER_SEGMENTS = 3
 
 
 def grid_polygons(count: int = len(GRIDS)) -> list[dict]:
@@ -26,6 +40,33 @@ def grid_polygons(count: int = len(GRIDS)) -> list[dict]:
 
 def seed(demo: Demo) -> None:
     _grids(demo)
+    _landmarks(demo)
+
+
+def _landmarks(demo: Demo) -> None:
+    station = demo.station
+    bank = [list(p) for p in RIVER_BANK_LONLAT]
+    landmark_save(
+        station=station,
+        kind=Landmark.Kind.RIVER,
+        name="鸭绿江（江岸）",
+        geometry={"type": "LineString", "coordinates": bank},
+    )
+    midline = offset_line(RIVER_BANK_LONLAT, RIVER_MIDLINE_OFFSET_DEG)
+    step = max(1, (len(midline) - 1) // BORDER_SEGMENTS)
+    for n, start in enumerate(range(0, len(midline) - 1, step), start=1):
+        part = midline[start : start + step + 1]
+        if len(part) >= 2:
+            landmark_save(
+                station=station,
+                kind=Landmark.Kind.BORDER,
+                name=f"边境线第{n}段",
+                geometry={"type": "LineString", "coordinates": [list(p) for p in part]},
+            )
+    for name, lon, lat in SITES:
+        landmark_save(
+            station=station, kind=Landmark.Kind.SITE, name=name, geometry={"type": "Point", "coordinates": [lon, lat]}
+        )
 
 
 def _grids(demo: Demo) -> None:

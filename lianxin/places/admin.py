@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from lianxin.places.geometry import boundary_error
-from lianxin.places.models import Grid
+from lianxin.places.models import Grid, Landmark
 from lianxin.places.services import grid_save
 
 
@@ -40,3 +40,9 @@ class GridAdmin(admin.ModelAdmin):
         )
         # The admin then saves the members on obj: point it at the row grid_save wrote.
         obj.pk = grid.pk
+
+
+@admin.register(Landmark)
+class LandmarkAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "station")
+    list_filter = ("station", "kind")

@@ -40,6 +40,15 @@ def _left_normals(points: list[tuple[float, float]]) -> list[tuple[float, float]
     return normals
 
 
+def offset_line(line: Sequence[tuple[float, float]], offset: float) -> list[tuple[float, float]]:
+    """Return the polyline moved by offset degrees to its left (negative: to its right), rounded."""
+    normals = _left_normals(list(line))
+    return [
+        (round(x + nx * offset, COORD_DECIMALS), round(y + ny * offset, COORD_DECIMALS))
+        for (x, y), (nx, ny) in zip(line, normals, strict=True)
+    ]
+
+
 def strip_polygons(
     line: Sequence[tuple[float, float]], count: int, *, near_offset: float, far_offset: float
 ) -> list[dict]:

@@ -38,3 +38,26 @@ class Grid(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Landmark(models.Model):
+    """What the station's own base map draws beside the grids: the river, border segments, sites."""
+
+    class Kind(models.TextChoices):
+        RIVER = "river", _("River")
+        BORDER = "border", _("Border segment")
+        SITE = "site", _("Site")
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="landmarks")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    # GeoJSON geometry, WGS84 lon/lat: a LineString for a river or border segment, a Point for a site.
+    geometry = models.JSONField(_("geometry"))
+
+    class Meta:
+        verbose_name = _("landmark")
+        verbose_name_plural = _("landmarks")
+        ordering = ["station", "kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from lianxin.core.models import Role, User
-from lianxin.places.models import Grid
+from lianxin.places.models import Grid, Landmark
 
 
 def grid_list_for(*, user: User) -> QuerySet[Grid]:
@@ -55,3 +55,24 @@ def grids_geojson(*, grids, with_members: bool = False) -> dict:
             for g in grids
         ],
     }
+
+
+def base_map_for(*, station_id: int) -> dict:
+    """Return the station's offline base map as a GeoJSON FeatureCollection: landmarks, then grids.
+
+    Each feature's properties carry `layer` (river, border, site or grid) and `name`, so a
+    page can draw a usable map with no tile server at all.
+    """
+    features = [
+        {"type": "Feature", "geometry": lm.geometry, "properties": {"layer": lm.kind, "name": lm.name}}
+        for lm in Landmark.objects.filter(station_id=station_id)
+    ]
+    features += [
+        {
+            "type": "Feature",
+            "geometry": grid.boundary,
+            "properties": {"layer": "grid", "name": grid.name, "code": grid.code, "id": grid.pk},
+        }
+        for grid in Grid.objects.filter(station_id=station_id).only("id", "name", "code", "boundary")
+    ]
+    return {"type": "FeatureCollection", "features": features}

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from shapely.geometry import shape as shapely_shape
 
 from lianxin.core.models import Station, User
 from lianxin.core.roles import SUPERVISOR_ROLES, has_role
 from lianxin.places.geometry import boundary_error, grid_cache_clear
-from lianxin.places.models import Grid
+from lianxin.places.models import Grid, Landmark
 
 
 @transaction.atomic
@@ -165,3 +166,39 @@ def grids_import_geojson(*, actor: User | None, station: Station, text) -> list[
             grid.members.set(members)
         saved.append(grid)
     return saved
+
+
+LANDMARK_GEOMETRY = {
+    Landmark.Kind.RIVER: ("LineString", "MultiLineString", "Polygon"),
+    Landmark.Kind.BORDER: ("LineString", "MultiLineString"),
+    Landmark.Kind.SITE: ("Point",),
+}
+
+
+@transaction.atomic
+def landmark_save(*, station: Station, kind: str, name: str, geometry: dict) -> Landmark:
+    """Add (or replace by kind and name) a landmark of the station's base map; ValidationError names the field."""
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if kind not in LANDMARK_GEOMETRY:
+        errors["kind"] = [_("Choose river, border or site.")]
+    if not name or len(name) > 100:
+        errors["name"] = [_("Give a name of at most 100 characters.")]
+    if not errors:
+        try:
+            shape = shapely_shape(geometry)
+        except Exception:  # shapely raises several kinds for malformed GeoJSON
+            shape = None
+        if (
+            shape is None
+            or not isinstance(geometry, dict)
+            or geometry.get("type") not in LANDMARK_GEOMETRY[kind]
+            or shape.is_empty
+        ):
+            errors["geometry"] = [_("Give a GeoJSON %(types)s.") % {"types": " / ".join(LANDMARK_GEOMETRY[kind])}]
+    if errors:
+        raise ValidationError(errors)
+    landmark, _created = Landmark.objects.update_or_create(
+        station=station, kind=kind, name=name, defaults={"geometry": geometry}
+    )
+    return landmark

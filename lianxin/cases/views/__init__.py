@@ -8,6 +8,7 @@ selectors' job: a case outside the user's scope is a 404 here too.
 
 from lianxin.cases.views.cart import cart_contact, cart_intake, cart_stop_begin, cart_stop_finish
 from lianxin.cases.views.intake import staff_intake
+from lianxin.cases.views.map import station_map
 from lianxin.cases.views.referrals import referral_list, referral_reply_submit
 from lianxin.cases.views.requests import request_list, request_new, request_track
 from lianxin.cases.views.spine import (
@@ -38,4 +39,5 @@ __all__ = [
     "request_new",
     "request_track",
     "staff_intake",
+    "station_map",
 ]

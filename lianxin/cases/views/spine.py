@@ -60,7 +60,7 @@ from lianxin.core.roles import ASSIGNABLE_ROLES, CASEWORKER_ROLES, GRID_ROLES, h
 from lianxin.core.selectors import staff_list_for
 from lianxin.core.services import REVEAL_REASONS, personal_data_display, personal_data_reveal, text_numbers_reveal
 from lianxin.core.textmask import KIND_CARD, kinds_in
-from lianxin.places.selectors import grid_list_for
+from lianxin.places.selectors import base_map_for, grid_list_for
 
 # --- inbox ------------------------------------------------------------------------------------
 
@@ -165,6 +165,7 @@ def case_detail(request, pk: int):
             "point": [case.lat, case.lon] if case.lat is not None else None,
             "grid": case.grid.boundary if case.grid else None,
             "grid_name": case.grid.name if case.grid else "",
+            "base": base_map_for(station_id=case.station_id),
         }
     transitions = [
         {"status": s, "verb": TRANSITION_VERBS[s], "needs_input": s in TRANSITIONS_WITH_INPUT}
