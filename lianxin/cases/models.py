@@ -250,6 +250,9 @@ class Case(models.Model):
             models.Index(fields=["assignee", "status"], name="case_assignee"),
             models.Index(fields=["team", "status"], name="case_team"),
             models.Index(fields=["station", "is_public_order", "opened_at"], name="case_public_order"),
+            # The insights figures count by when a case was rated or resolved, over a month or a year.
+            models.Index(fields=["station", "rated_at"], name="case_rated"),
+            models.Index(fields=["station", "resolved_at"], name="case_resolved"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["station", "number"], name="case_number_unique_per_station"),

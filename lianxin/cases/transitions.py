@@ -7,10 +7,14 @@ ALLOWED and TRANSITION_ROLES here; the UI and API list only what these allow.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from lianxin.cases.models import Case, Channel, Resolution, Status
 from lianxin.core.models import Role
 from lianxin.core.roles import CASEWORKER_ROLES, SUPERVISOR_ROLES
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 ALLOWED: dict[str, frozenset[str]] = {
     Status.NEW: frozenset(
@@ -71,7 +75,7 @@ def may_be_solved_on_the_spot(case: Case, now: dt.datetime) -> bool:
     )
 
 
-def resolutions_for(case: Case, now: dt.datetime) -> list[tuple[str, str]]:
+def resolutions_for(case: Case, now: dt.datetime) -> list[tuple[str, StrOrPromise]]:
     """Return the resolutions a caseworker may choose for case at now (label pairs)."""
     return [
         (value, label)

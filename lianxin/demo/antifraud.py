@@ -109,13 +109,17 @@ def seed(demo: Demo) -> None:
     # 2. The clinic at the counter.
     for _ in range(max(6, int(40 * demo.scale))):
         at = start + dt.timedelta(days=rng.randrange(HISTORY_DAYS), hours=rng.randrange(1, 8))
-        consultation_record(
+        consultation = consultation_record(
             actor=rng.choice([u["officer"], u["auxiliary"]]),
             resident=rng.choice(residents),
             text=rng.choice(SCAM_MESSAGES),
             decision=rng.choice([Decision.WILL_NOT_PAY] * 4 + [Decision.UNSURE, Decision.NOT_FRAUD]),
             now=at,
         )
+        # The follow-up call a day later closes the older ones; the last few days' still wait.
+        follow_up_at = at + dt.timedelta(days=1)
+        if consultation.case is not None and follow_up_at < now - dt.timedelta(days=3):
+            _resolve_if_open(consultation.case, u["auxiliary"], Resolution.ADVICE_GIVEN, follow_up_at)
 
     # 3. Warnings from banks and the anti-fraud centre, answered by the grids.
     for _ in range(WARNINGS_IN_HISTORY):
@@ -155,11 +159,7 @@ def seed(demo: Demo) -> None:
             (result.loss_case, Resolution.HANDLED_AS_INCIDENT),
         ):
             if case is not None:
-                case.refresh_from_db()
-                if case.status in (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS):
-                    case_transition(
-                        case=case, actor=u["auxiliary"], to_status=Status.RESOLVED, resolution=resolution, now=later
-                    )
+                _resolve_if_open(case, u["auxiliary"], resolution, later)
 
     # 4. The 86,000-yuan story: a bank alert; the square-dance patroller who lives nearby goes.
     story_at = now - dt.timedelta(days=12, hours=3)
@@ -184,6 +184,7 @@ def seed(demo: Demo) -> None:
         note="广场舞巡逻队员赶到银行，当面劝阻，老人没有转账",
         now=story_at + dt.timedelta(minutes=11),
     )
+    _resolve_if_open(story.case, u["auxiliary"], Resolution.RESOLVED_LOCALLY, story_at + dt.timedelta(hours=1))
 
     # 5. Waiting now: the centre's warning for a resident of the officer's grid.
     waiting_at = now - dt.timedelta(minutes=3)
@@ -254,3 +255,10 @@ def seed(demo: Demo) -> None:
             materials="识别涉诈转账的十个信号",
             now=start,
         )
+
+
+def _resolve_if_open(case, actor, resolution: str, at: dt.datetime) -> None:
+    """The desk closes a case the demo story has finished with, if nobody has yet."""
+    case.refresh_from_db()
+    if case.status in (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS):
+        case_transition(case=case, actor=actor, to_status=Status.RESOLVED, resolution=resolution, now=at)

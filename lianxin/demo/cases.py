@@ -49,10 +49,11 @@ REJECTED_SHARE = 0.012
 MERGED_SHARE = 0.004
 LATE_SHARE = 0.05
 ACCEPTED_FIRST_SHARE = 0.4  # the others go straight to "in progress"
-STUCK_SHARE = 0.05  # of the last two months' cases: left in progress, so overdue now
-STUCK_AT_LEAST = 6
+STUCK_SHARE = 0.01  # of the last two months' cases: left in progress, so overdue now (a few, not a wall)
+STUCK_AT_LEAST = 3
 FRESH_DAYS = 10
 FRESH_UNTOUCHED_SHARE = 0.5  # of the last ten days' cases: still new, waiting in the inboxes
+FRESH_UNTOUCHED_SLA_SHARE = 0.7  # ...if no more than this share of their service level has passed
 RATED_SHARE = 0.85  # of resolved cases whose reporter signed in
 CASEWORKER_CLOSES_SHARE = 0.5  # of the others; the rest wait for the auto-close sweep
 AUTO_CLOSE_DAYS = 7
@@ -488,8 +489,10 @@ class Plan:
     at: dt.datetime
     channel: str
     code: str  # "" for a cart outing
-    fate: str = "normal"  # normal | rejected | merged | stuck | rated | resolved (awaits a rating) | new
+    fate: str = "normal"  # normal | rejected | merged | stuck | rated | resolved (awaits a rating) | new | waiting
     reporter_user: User | None = None  # a resident who files online; None picks one at random
+    actor: User | None = None  # who files it (a lookout's tip, a patrol finding, a bank alert); None: at random
+    assignee: User | None = None  # for fate "waiting": in progress with this person today
 
 
 class History:
@@ -561,7 +564,12 @@ class History:
                 plan.fate = "merged"
             elif age_days < 60 and rng.random() < STUCK_SHARE:
                 plan.fate = "stuck"
-            elif age_days < FRESH_DAYS and rng.random() < FRESH_UNTOUCHED_SHARE:
+            elif (
+                age_days < FRESH_DAYS
+                and rng.random() < FRESH_UNTOUCHED_SHARE
+                and age_days * 24 < FRESH_UNTOUCHED_SLA_SHARE * self.demo.categories[plan.code].sla_hours
+            ):
+                # Still new only while it is still within its service level: a believable inbox.
                 plan.fate = "new"
         # Whatever the scale, a few cases from the last two months are still in progress: overdue now.
         recent = [p for p in plans if FRESH_DAYS < (self.now - p.at).days < 60 and p.fate == "normal"]
@@ -573,6 +581,7 @@ class History:
             Plan(self.now - dt.timedelta(days=days_ago), Channel.ONLINE, code, fate, reporter_user=user)
             for days_ago, code, fate in ((40, "id-card", "rated"), (5, "noise", "resolved"), (0.3, "suggestion", "new"))
         ]
+        plans += self._todays_work()
         weeks = round(HISTORY_DAYS / 7 * CART_OUTINGS_PER_WEEK * min(1.0, scale * 4))
         span_days = HISTORY_DAYS / weeks
         plans += [
@@ -581,6 +590,20 @@ class History:
         plans = [p for p in plans if p.at + dt.timedelta(hours=3) < self.now]
         plans.sort(key=lambda p: p.at)
         return plans
+
+    def _todays_work(self) -> list[Plan]:
+        """Something waiting in every demo role's inbox this working day (hours ago, within service levels)."""
+        u = self.demo.users
+        hours = dt.timedelta(hours=1)
+        return [
+            # A noise complaint referred this morning: the environment bureau's liaison has it waiting.
+            Plan(self.now - 5 * hours, Channel.ONLINE, "noise", "new", reporter_user=u["resident"]),
+            Plan(self.now - 26 * hours, Channel.WALK_IN, "neighbour-dispute", "waiting", assignee=u["mediator"]),
+            Plan(self.now - 6 * hours, Channel.HOTLINE, "legal-consult", "waiting", assignee=u["lawyer"]),
+            Plan(self.now - 4 * hours, Channel.PATROL_FINDING, "fire-hazard", "new", actor=u["volunteer"]),
+            Plan(self.now - 7 * hours, Channel.LOOKOUT_TIP, "help", "new", actor=u["lookout"]),
+            Plan(self.now - 3.3 * hours, Channel.BANK_ALERT, "fraud-report", "new", actor=u["bank"]),
+        ]
 
     # -- people ---------------------------------------------------------------------------------------------------
 
@@ -622,14 +645,14 @@ class History:
             resident = getattr(actor, "resident", None) if actor is not None else None
             lat, lon, address = self._location(resident.grid if resident is not None else None)
         elif plan.channel == Channel.LOOKOUT_TIP:
-            actor = rng.choice(demo.lookouts)
+            actor = plan.actor or rng.choice(demo.lookouts)
             lat, lon, address = self._location()
             kw["is_anonymous"] = rng.random() < 0.2
         elif plan.channel == Channel.PATROL_FINDING:
-            actor = rng.choice(demo.patrollers)
+            actor = plan.actor or rng.choice(demo.patrollers)
             lat, lon, address = self._location()
         elif plan.channel == Channel.BANK_ALERT:
-            actor = demo.liaisons[rng.choice(("icbc", "ccb", "abc", "bankofdandong"))]
+            actor = plan.actor or demo.liaisons[rng.choice(("icbc", "ccb", "abc", "bankofdandong"))]
             lat, lon, address = None, None, ""
         elif plan.channel == Channel.REFERRAL_IN:
             actor = demo.liaisons[rng.choice(("civil", "hrss", "housing"))]
@@ -682,6 +705,10 @@ class History:
         t = self._step(plan.at, 5, 120)
         if plan.fate == "new" or t >= now:
             return case
+        if plan.fate == "waiting" and plan.assignee is not None:
+            # Today's work in someone's hands: a mediator's dispute, a lawyer's consultation.
+            case_assign(case=case, actor=self.demo.users["chief"], assignee=plan.assignee, now=t)
+            return case_transition(case=case, actor=self.demo.users["chief"], to_status=Status.IN_PROGRESS, now=t)
         if plan.fate == "rejected" and case.status != Status.REFERRED:
             return case_transition(
                 case=case,

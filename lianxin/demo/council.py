@@ -87,7 +87,8 @@ def seed(demo: Demo) -> None:
                     due_on=(meeting.starts_at + dt.timedelta(days=7)).date(),
                 )
                 is_last = index == len(held) - 1
-                resolved = not is_last or demo.rng.random() < LAST_MEETING_RESOLVED_SHARE
+                # Only the first grid's last council leaves concerns open: a few on the desk, not a wall.
+                resolved = not is_last or grid != demo.grids[0] or demo.rng.random() < LAST_MEETING_RESOLVED_SHARE
                 if resolved and concern.case.status in (Status.NEW, Status.REFERRED):
                     case_transition(
                         case=concern.case,

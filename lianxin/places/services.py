@@ -168,7 +168,7 @@ def grids_import_geojson(*, actor: User | None, station: Station, text) -> list[
     return saved
 
 
-LANDMARK_GEOMETRY = {
+LANDMARK_GEOMETRY: dict[str, tuple[str, ...]] = {
     Landmark.Kind.RIVER: ("LineString", "MultiLineString", "Polygon"),
     Landmark.Kind.BORDER: ("LineString", "MultiLineString"),
     Landmark.Kind.SITE: ("Point",),

@@ -202,3 +202,24 @@ def test_seed_is_idempotent_and_reset_rebuilds_the_same(seeded):
         list(Case.objects.order_by("opened_at", "id").values_list("number", "channel", "category__code", "status"))
         == numbers
     )
+
+
+def test_the_demo_day_is_believable_with_something_in_every_inbox(seeded):
+    from lianxin.cases.models import OPEN_STATUSES, Referral
+    from lianxin.cases.selectors import CaseFilters, case_list_for, referral_inbox_for
+    from lianxin.core.models import User
+
+    open_cases = list(Case.objects.filter(station=seeded, status__in=OPEN_STATUSES))
+    overdue = [c for c in open_cases if c.is_overdue_at(NOW)]
+    # A few overdue, most on time.
+
+    assert 0 < len(overdue) < 0.4 * len(open_cases)
+
+    def waiting(username: str) -> int:
+        user = User.objects.get(username=username)
+        return case_list_for(user=user, filters=CaseFilters(box="open"), now=NOW).count()
+
+    for username in ("mediator", "lawyer", "volunteer", "lookout", "bank", "officer", "chief"):
+        assert waiting(username) > 0, username
+    dept = User.objects.get(username="dept")
+    assert referral_inbox_for(user=dept).filter(state=Referral.State.SENT).exists()

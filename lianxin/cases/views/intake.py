@@ -31,7 +31,7 @@ def _residents_found(user, who: str) -> list[dict]:
         {
             "resident": r,
             "phone": personal_data_display(viewer=user, value=r.phone),
-            "grid": r.grid.name if r.grid_id else "",
+            "grid": r.grid.name if r.grid is not None else "",
         }
         for r in found
     ]

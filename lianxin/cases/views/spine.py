@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -63,6 +64,10 @@ from lianxin.core.textmask import KIND_CARD, kinds_in
 from lianxin.places.selectors import base_map_for, grid_list_for
 
 # --- inbox ------------------------------------------------------------------------------------
+
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -290,6 +295,7 @@ def case_reveal(request, pk: int, field: str):
     """Show one whole phone or ID number to a role allowed to see it; each view is audited."""
     case = case_get_for(user=request.user, pk=pk)
     reason = request.POST.get("reason_text", "").strip() or request.POST.get("reason", "")
+    label: StrOrPromise
     if field == "description":
         label, target, attr, reveal = _("Description"), case, "description", text_numbers_reveal
     elif field in PERSONAL_FIELDS:

@@ -89,8 +89,9 @@
     el.dataset.drawn = "1";
     var data = JSON.parse(dataEl.textContent);
     var map = newMap(el);
-    var all = L.geoJSON(data.base);
-    if (all.getLayers().length) map.fitBounds(all.getBounds().pad(0.05));
+    var grids = L.geoJSON(data.base, {filter: function (f) { return f.properties.layer === "grid"; }});
+    map.invalidateSize();
+    if (grids.getLayers().length) map.fitBounds(grids.getBounds(), {padding: [8, 8]});
     else map.setView([data.center[0], data.center[1]], 13);
     drawBase(map, data.base, true);
     var most = 1;
