@@ -116,7 +116,8 @@ PLUGIN = AppPlugin(
         **{role: "cases:inbox" for role in Role.values},
         Role.RESIDENT: "cases:mine",
         Role.DEPARTMENT_LIAISON: "cases:referrals",
-        Role.AUXILIARY: "cases:cart",
+        # The duty desk (auxiliary police) starts from what nobody has taken yet.
+        Role.AUXILIARY: "cases:inbox?box=unassigned",
     },
     sweeps={
         "cases_auto_close": "lianxin.cases.services.cases_auto_close",

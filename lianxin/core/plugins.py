@@ -90,7 +90,8 @@ class AppPlugin:
     urls: (path prefix, dotted module of a urlconf with app_name) pairs, mounted under "/".
     api_routers: (path prefix, dotted path of a ninja Router) pairs, mounted under /api/v1/.
     menu: entries of the main menu.
-    home: role → URL name of the page where that role's day starts (the last installed app naming a role wins).
+    home: role → URL name of the page where that role's day starts, optionally with a query
+    ("cases:inbox?box=unassigned"); the last installed app naming a role wins.
     sweeps: name → dotted path of a callable(now=..., limit=...) -> rows changed, run by `lianxin worker`.
     filing_channels: role → channels a user of that role may file cases through (besides self-service).
     metrics: the headline figures the app contributes to the insights registry.

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,7 +26,9 @@ def home(request):
         # Where each role's day starts is its apps' say (their plugins' `home`).
         url_name = home_url_name(request.user.role, default="")
         if url_name:
-            return redirect(url_name)
+            # A home may carry a query ("cases:inbox?box=unassigned": the duty desk's inbox box).
+            name, _, query = url_name.partition("?")
+            return redirect(reverse(name) + (f"?{query}" if query else ""))
     return render(request, "core/home.html")
 
 
