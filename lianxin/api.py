@@ -37,7 +37,63 @@ class TokenAuth(HttpBearer):
         return api_token_authenticate(key=token)
 
 
-api = NinjaAPI(
+# The error answers every operation can give (the shapes of the module docstring), added to each
+# operation of the OpenAPI document so that it lists every status code the API really answers.
+ERROR_SCHEMAS = {
+    "FieldErrors": {
+        "type": "object",
+        "properties": {
+            "detail": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"field": {"type": ["string", "null"]}, "message": {"type": "string"}},
+                    "required": ["field", "message"],
+                },
+            }
+        },
+        "required": ["detail"],
+    },
+    "Message": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    "Conflict": {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}, "allowed": {"type": "array", "items": {"type": "string"}}},
+        "required": ["detail", "allowed"],
+    },
+}
+ERROR_RESPONSES = {
+    "400": ("FieldErrors", "The body is not valid JSON."),
+    "401": ("Message", "Not signed in and no valid API token."),
+    "403": ("Message", "The user may not do this."),
+    "404": ("Message", "No such record in the user's scope."),
+    "409": ("Conflict", "The record's state forbids this change."),
+    "413": ("FieldErrors", "The body is too large."),
+    "422": ("FieldErrors", "Invalid input; each error names its field."),
+    "429": ("Message", "Too many requests; try again later."),
+}
+
+
+class LianxinAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document names the error answers of every operation."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code, (name, description) in ERROR_RESPONSES.items():
+                    responses.setdefault(
+                        code,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+                        },
+                    )
+        return schema
+
+
+api = LianxinAPI(
     title="Lianxin API",
     version="1",
     description=(

@@ -1,4 +1,5 @@
-"""Schemathesis against /api/v1/openapi.json, in-process through the WSGI app: no server error.
+"""Schemathesis against /api/v1/openapi.json, in-process through the WSGI app: no server error, and
+every answer as the document says (status code, content type, body schema).
 
 Every operation of the OpenAPI document is called with generated valid and invalid
 input, authenticated as a community officer of station A with cases in the database.
@@ -14,6 +15,11 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from lianxin.wsgi import application
 
@@ -62,4 +68,7 @@ def test_no_server_error(case, world, officer_headers):
             case.path_parameters[name] = existing[choice % (len(existing) + 1)]
     if isinstance(case.body, dict) and "category" in case.body and choice % 3:
         case.body["category"] = ("id-papers", "noise")[choice % 2]
-    case.call_and_validate(headers=officer_headers, checks=[not_a_server_error])
+    case.call_and_validate(
+        headers=officer_headers,
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+    )
