@@ -247,3 +247,17 @@ def test_a_token_is_stamped_at_most_once_a_minute(world, api_as):
     first = ApiToken.objects.get(user=world.officer).last_used_at
     client.get("/me")
     assert ApiToken.objects.get(user=world.officer).last_used_at == first
+
+
+def test_a_position_out_of_range_on_the_form_is_shown_beside_the_location_button(world, client_for):
+    client = client_for(world.resident_user)
+    before = Case.objects.count()
+    response = client.post(
+        "/cases/new/",
+        {"category": world.cat_papers.code, "description": "路灯坏了", "lat": "123", "lon": "124.38"},
+    )
+    assert response.status_code == 200
+    assert Case.objects.count() == before
+    page = response.content.decode()
+    assert 'id="lat-error"' in page
+    assert "纬度" in page
