@@ -253,6 +253,8 @@ class Case(models.Model):
             # The insights figures count by when a case was rated or resolved, over a month or a year.
             models.Index(fields=["station", "rated_at"], name="case_rated"),
             models.Index(fields=["station", "resolved_at"], name="case_resolved"),
+            # "Open at the period's end": without it SQLite walks every case by opening time.
+            models.Index(fields=["station", "status", "opened_at"], name="case_status_opened"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["station", "number"], name="case_number_unique_per_station"),

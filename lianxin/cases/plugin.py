@@ -10,7 +10,11 @@ from lianxin.core.roles import CASEWORKER_ROLES, INTAKE_ROLES, REPORTER_ROLES, h
 _M = "lianxin.cases.metrics."
 
 
-def _metric(key, label, definition, *, unit="count", min_sample=0, higher_is_better=True, rows="case_rows"):
+def _metric(
+    key, label, definition, *, unit="count", min_sample=0, higher_is_better=True, rows="case_rows", additive=True
+):
+    # Every spine figure counts things fixed by one moment (opened, rated, resolved), so it adds up
+    # over the months of a period, except the two states at the period's end (open, overdue).
     return MetricSpec(
         key=key,
         label=label,
@@ -20,6 +24,7 @@ def _metric(key, label, definition, *, unit="count", min_sample=0, higher_is_bet
         min_sample=min_sample,
         higher_is_better=higher_is_better,
         rows=_M + rows,
+        additive=additive,
     )
 
 
@@ -75,12 +80,14 @@ METRICS = (
         _("Open cases"),
         _("Cases opened before the end of the period that are still open."),
         higher_is_better=False,
+        additive=False,
     ),
     _metric(
         "overdue_cases",
         _("Overdue cases"),
         _("Open cases whose service-level deadline passed before the end of the period."),
         higher_is_better=False,
+        additive=False,
     ),
 )
 

@@ -70,6 +70,10 @@ class MetricSpec:
     for the insights records page and its CSV/XLSX exports; "" if the app lists none.
     unit: "count", "share", "fen", "metres" or "seconds". min_sample: below this denominator the
     rate is not shown. The definition is plain words a resident could check.
+    additive: true when the value over a period is the sum (numerator and denominator) of its values
+    over the pieces of a partition of that period — counts, sums and shares of things fixed by a moment.
+    Then insights may add up stored month values instead of recounting (a median or a state at the
+    period's end, such as "open now", is not additive). False, the safe default, always recounts.
     """
 
     key: str
@@ -81,6 +85,7 @@ class MetricSpec:
     higher_is_better: bool = True
     records: str = ""
     rows: str = ""
+    additive: bool = False
 
 
 @dataclass(frozen=True)

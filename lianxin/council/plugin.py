@@ -17,12 +17,14 @@ PLUGIN = AppPlugin(
             definition=_("Concerns residents raised at open-air councils held in the period; each is a case."),
             compute="lianxin.council.metrics.concerns_raised",
             rows="lianxin.council.metrics.concern_rows",
+            additive=True,
         ),
         MetricSpec(
             key="council_attendance",
             label=_("Council attendance"),
             definition=_("People who signed in at open-air councils held in the period (once per device)."),
             compute="lianxin.council.metrics.attendance",
+            additive=True,
         ),
     ),
 )

@@ -33,3 +33,32 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station} {self.start_on}–{self.end_on}"
+
+
+class MetricSnapshot(models.Model):
+    """A metric's value over a closed period, kept by the worker so the dashboard need not recount.
+
+    Only for periods that ended before the day it was computed (in the station's zone); grid_id 0 is
+    the whole station. The dashboard adds up the month pieces of an additive metric and recounts
+    only what is still open (today's month); a snapshot older than SNAPSHOT_TRUSTED_FOR is ignored,
+    so a worker that stopped never leaves stale figures on the page for long.
+    """
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="metric_snapshots")
+    key = models.CharField(max_length=80)
+    start_on = models.DateField()
+    end_on = models.DateField()
+    grid_id = models.PositiveIntegerField(default=0)
+    numerator = models.FloatField()
+    denominator = models.BigIntegerField(null=True)
+    computed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "key", "start_on", "end_on", "grid_id"], name="insights_one_snapshot"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.start_on}–{self.end_on}"

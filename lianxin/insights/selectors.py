@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from lianxin.core.models import Station, User
 from lianxin.core.plugins import MetricSpec, MetricValue, metric_specs
 from lianxin.core.roles import STATION_WIDE_ROLES, has_role
+from lianxin.insights.models import MetricSnapshot
 from lianxin.places.models import Grid
 
 # Station-wide roles only: the records behind a figure are the whole station's cases, which a grid
@@ -31,6 +32,8 @@ from lianxin.places.models import Grid
 INSIGHT_ROLES = STATION_WIDE_ROLES
 TREND_MONTHS = 12
 PERIOD_MAX_DAYS = 3 * 366
+# A snapshot older than this is not used (the worker refreshes them hourly, see insights.services).
+SNAPSHOT_TRUSTED_FOR = dt.timedelta(hours=24)
 # The dashboard's headline figures, in this order; other registered metrics follow.
 HEADLINE_KEYS = (
     "public_order_incidents",
@@ -140,6 +143,47 @@ def month_end(first: dt.date) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
+def month_pieces(start_on: dt.date, end_on: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Split start_on..end_on (both included) at month boundaries, oldest first."""
+    pieces = []
+    first = start_on
+    while first <= end_on:
+        last = min(month_end(first.replace(day=1)), end_on)
+        pieces.append((first, last))
+        first = last + dt.timedelta(days=1)
+    return pieces
+
+
+def snapshot_pieces(spec: MetricSpec, start_on: dt.date, end_on: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The pieces a period's value is made of: its months for an additive metric, else the whole period."""
+    return month_pieces(start_on, end_on) if spec.additive else [(start_on, end_on)]
+
+
+def _stored(
+    spec: MetricSpec, station: Station, pieces: list[tuple[dt.date, dt.date]], grid_id: int | None, now: dt.datetime
+) -> dict[tuple[dt.date, dt.date], MetricValue]:
+    """The trusted snapshots of the closed pieces: computed after the piece ended, and recently."""
+    today = local_today(now)
+    closed = [piece for piece in pieces if piece[1] < today]
+    if not closed:
+        return {}
+    rows = MetricSnapshot.objects.filter(
+        station=station,
+        key=spec.key,
+        grid_id=grid_id or 0,
+        start_on__in={a for a, _b in closed},
+        computed_at__gte=now - SNAPSHOT_TRUSTED_FOR,
+    )
+    wanted = set(closed)
+    found = {}
+    for row in rows:
+        piece = (row.start_on, row.end_on)
+        if piece in wanted and row.computed_at >= day_start(row.end_on + dt.timedelta(days=1)):
+            numerator = int(row.numerator) if float(row.numerator).is_integer() else row.numerator
+            found[piece] = MetricValue(numerator=numerator, denominator=row.denominator)
+    return found
+
+
 def metric_value(
     spec: MetricSpec,
     *,
@@ -148,7 +192,48 @@ def metric_value(
     end_on: dt.date,
     grid_id: int | None = None,
     with_records: bool = False,
+    now: dt.datetime | None = None,
 ) -> MetricValue:
+    """Return spec's value over start_on..end_on: from the worker's snapshots where they hold, else counted.
+
+    An additive metric adds up its months (stored ones read, the others counted in as few runs as
+    possible); any other metric uses a snapshot of exactly this period or counts. With records
+    (the list behind a figure) it always counts, so the list is today's truth.
+    """
+    if with_records:
+        return metric_count(spec, station=station, start_on=start_on, end_on=end_on, grid_id=grid_id, with_records=True)
+    now = now or timezone.now()
+    pieces = snapshot_pieces(spec, start_on, end_on)
+    stored = _stored(spec, station, pieces, grid_id, now)
+    if not stored:
+        return metric_count(spec, station=station, start_on=start_on, end_on=end_on, grid_id=grid_id)
+    parts: list[MetricValue] = []
+    run: list[tuple[dt.date, dt.date]] = []
+    for piece in [*pieces, None]:
+        if piece is not None and piece not in stored:
+            run.append(piece)
+            continue
+        if run:  # count the unstored months next to each other in one go
+            parts.append(metric_count(spec, station=station, start_on=run[0][0], end_on=run[-1][1], grid_id=grid_id))
+            run = []
+        if piece is not None:
+            parts.append(stored[piece])
+    denominators = [part.denominator for part in parts if part.denominator is not None]
+    return MetricValue(
+        numerator=sum(part.numerator for part in parts), denominator=sum(denominators) if denominators else None
+    )
+
+
+def metric_count(
+    spec: MetricSpec,
+    *,
+    station: Station,
+    start_on: dt.date,
+    end_on: dt.date,
+    grid_id: int | None = None,
+    with_records: bool = False,
+) -> MetricValue:
+    """Count spec's value over start_on..end_on with the app's own compute function (no snapshot)."""
     start, end = period_bounds(start_on, end_on)
     compute = import_string(spec.compute)
     # The contract's with_records is optional: an app's compute may not take it (then it always gives records).
@@ -238,6 +323,12 @@ def _ordered_specs() -> list[MetricSpec]:
     return sorted(specs, key=lambda s: rank.get(s.key, len(rank)))
 
 
+def figure_periods(start_on: dt.date, end_on: dt.date, *, with_trend: bool = True) -> list[tuple[dt.date, dt.date]]:
+    """The periods a figure over start_on..end_on shows: itself, the year before, and its monthly trend."""
+    months = [(first, min(month_end(first), end_on)) for first in month_starts(end_on)] if with_trend else []
+    return [(start_on, end_on), year_before(start_on, end_on), *months]
+
+
 def figures_for(
     *,
     user: Any,  # a User, or the monthly report's station-wide reader (insights.services)
@@ -249,24 +340,17 @@ def figures_for(
 ) -> list[Figure]:
     """Return every registered metric over the period with its year-before baseline and monthly trend."""
     station = insights_station_for(user=user)
-    base_on = year_before(start_on, end_on)
+    now = now or timezone.now()
     figures = []
-    months = month_starts(end_on) if with_trend else []
+    periods = figure_periods(start_on, end_on, with_trend=with_trend)
     for spec in _ordered_specs():
-        figure = Figure(
-            spec=spec,
-            value=metric_value(spec, station=station, start_on=start_on, end_on=end_on, grid_id=grid_id),
-            start_on=start_on,
-            end_on=end_on,
-            grid_id=grid_id,
-            baseline=metric_value(spec, station=station, start_on=base_on[0], end_on=base_on[1], grid_id=grid_id),
+        value, baseline, *months = (
+            metric_value(spec, station=station, start_on=a, end_on=b, grid_id=grid_id, now=now) for a, b in periods
         )
-        for first in months:
-            value = metric_value(
-                spec, station=station, start_on=first, end_on=min(month_end(first), end_on), grid_id=grid_id
-            )
-            sample = value.denominator if value.denominator is not None else 1
-            figure.trend.append((first, value.value if sample >= max(spec.min_sample, 1) else None))
+        figure = Figure(spec=spec, value=value, start_on=start_on, end_on=end_on, grid_id=grid_id, baseline=baseline)
+        for (first, _last), month in zip(periods[2:], months, strict=True):
+            sample = month.denominator if month.denominator is not None else 1
+            figure.trend.append((first, month.value if sample >= max(spec.min_sample, 1) else None))
         figures.append(figure)
     return figures
 

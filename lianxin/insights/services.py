@@ -14,7 +14,7 @@ from lianxin.core.models import Role, Station
 from lianxin.core.plugins import metric_specs
 from lianxin.insights import report as report_doc
 from lianxin.insights import selectors
-from lianxin.insights.models import Report
+from lianxin.insights.models import MetricSnapshot, Report
 from lianxin.places.models import Grid
 
 # Metrics shown per grid in the report's tables (where registered).
@@ -62,7 +62,7 @@ def report_generate(
     reader = _StationReader(station)
     # The report is in the station's language, whoever asked for it.
     with translation.override(settings.LANGUAGE_CODE):
-        figures = selectors.figures_for(user=reader, start_on=start_on, end_on=end_on)
+        figures = selectors.figures_for(user=reader, start_on=start_on, end_on=end_on, now=now)
         pdf, chart_count = report_doc.report_pdf(
             station=station,
             start_on=start_on,
@@ -108,3 +108,61 @@ def reports_monthly_sweep(*, now: dt.datetime | None = None, limit: int = 20) ->
             continue
         made += 1
     return made
+
+
+# Snapshots the worker keeps fresh: recounted once older than this. The dashboard trusts them for
+# selectors.SNAPSHOT_TRUSTED_FOR, so a stopped worker leaves the page counting live, never stale.
+SNAPSHOT_REFRESH_AFTER = dt.timedelta(hours=1)
+
+
+def snapshot_needs(*, today: dt.date) -> dict[str, set[tuple[dt.date, dt.date]]]:
+    """metric key → the closed pieces of the dashboard's default view (year to date, the year before, trend)."""
+    start_on, end_on = selectors.year_to_date(today)
+    needs: dict[str, set[tuple[dt.date, dt.date]]] = {}
+    for spec in metric_specs():
+        pieces = needs.setdefault(spec.key, set())
+        for a, b in selectors.figure_periods(start_on, end_on):
+            pieces.update(p for p in selectors.snapshot_pieces(spec, a, b) if p[1] < today)
+    return needs
+
+
+def snapshots_refresh(*, now: dt.datetime | None = None, limit: int = 2000) -> int:
+    """Count and keep the station-wide value of every closed piece the dashboard shows by default.
+
+    Runs in `lianxin worker` (a sweep). Recounts only missing pieces and those older than
+    SNAPSHOT_REFRESH_AFTER, oldest first, at most limit per pass; returns how many it wrote.
+    Two workers racing write the same figures; the unique constraint keeps one row.
+    """
+    now = now or timezone.now()
+    today = selectors.local_today(now)
+    needs = snapshot_needs(today=today)
+    specs = {spec.key: spec for spec in metric_specs()}
+    written = 0
+    for station in Station.objects.order_by("id"):
+        fresh = {
+            (row.key, row.start_on, row.end_on)
+            for row in MetricSnapshot.objects.filter(
+                station=station, grid_id=0, computed_at__gte=now - SNAPSHOT_REFRESH_AFTER
+            )
+        }
+        for key, pieces in needs.items():
+            for start_on, end_on in sorted(pieces):
+                if (key, start_on, end_on) in fresh:
+                    continue
+                if written >= limit:
+                    return written
+                value = selectors.metric_count(specs[key], station=station, start_on=start_on, end_on=end_on)
+                MetricSnapshot.objects.update_or_create(
+                    station=station,
+                    key=key,
+                    start_on=start_on,
+                    end_on=end_on,
+                    grid_id=0,
+                    defaults={
+                        "numerator": value.numerator,
+                        "denominator": value.denominator,
+                        "computed_at": now,
+                    },
+                )
+                written += 1
+    return written

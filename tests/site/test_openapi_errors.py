@@ -15,4 +15,3 @@ def test_every_operation_documents_the_error_answers(client):
     assert not missing
     field_errors = document["components"]["schemas"]["FieldErrors"]
     assert field_errors["properties"]["detail"]["items"]["required"] == ["field", "message"]
-
