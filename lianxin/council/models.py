@@ -77,6 +77,28 @@ class Attendance(models.Model):
         constraints = [models.UniqueConstraint(fields=["meeting", "device_key"], name="council_sign_in_once")]
 
 
+class Speaker(models.Model):
+    """One place in a meeting's speaker list: asked for at sign-in (no account) or added by the host."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="speakers")
+    name = models.CharField(_("name"), max_length=40)
+    topic = models.CharField(_("topic"), max_length=100, blank=True)
+    device_key = models.CharField(max_length=64, blank=True)  # "" when the host added the speaker
+    requested_at = models.DateTimeField()
+    spoke_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "device_key"], condition=~models.Q(device_key=""), name="council_speak_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Concern(models.Model):
     """A concern raised at a meeting: its case carries the work; the commitment is the station's promise."""
 

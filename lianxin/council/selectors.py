@@ -12,7 +12,7 @@ from icalendar import Calendar, Event
 from lianxin.cases.models import OPEN_STATUSES, Case
 from lianxin.core.models import User
 from lianxin.core.roles import CASEWORKER_ROLES, STATION_WIDE_ROLES, has_role
-from lianxin.council.models import Concern, Meeting
+from lianxin.council.models import Concern, Meeting, Speaker
 from lianxin.places.models import Grid
 from lianxin.places.selectors import grid_ids_owned_by
 
@@ -95,6 +95,18 @@ def you_said_we_did(*, meeting: Meeting) -> tuple[Meeting | None, list[ConcernSt
         return None, []
     concerns = previous.concerns.select_related("case", "case__category")
     return previous, [ConcernStatus(c, c.case) for c in concerns]
+
+
+def speaker_of_device(*, meeting: Meeting, device_key: str) -> Speaker | None:
+    """The device's place on the meeting's speaker list (with .place, counting from 1), or None."""
+    speaker = Speaker.objects.filter(meeting=meeting, device_key=device_key).first() if device_key else None
+    if speaker is not None:
+        speaker.place = (
+            Speaker.objects.filter(meeting=meeting)
+            .filter(Q(requested_at__lt=speaker.requested_at) | Q(requested_at=speaker.requested_at, id__lte=speaker.id))
+            .count()
+        )
+    return speaker
 
 
 def meeting_attendance(*, meeting: Meeting) -> int:

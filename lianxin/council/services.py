@@ -22,7 +22,7 @@ from lianxin.cases.models import Category, Channel
 from lianxin.cases.services import case_open
 from lianxin.core.models import User
 from lianxin.core.roles import CASEWORKER_ROLES, has_role
-from lianxin.council.models import Attendance, Concern, Meeting, MeetingSeries
+from lianxin.council.models import Attendance, Concern, Meeting, MeetingSeries, Speaker
 from lianxin.places.models import Grid
 
 MEETINGS_AHEAD = 8  # occurrences materialised when a series is created
@@ -30,6 +30,8 @@ RULE_LOOKAHEAD_DAYS = 366 * 2
 SIGNIN_PEOPLE_MAX = 50
 SIGNIN_PER_DEVICE_PER_MINUTE = 5
 MINUTES_MAX_CHARS = 20000
+SPEAKER_NAME_MAX = 40
+SPEAKER_TOPIC_MAX = 100
 
 
 class RateLimited(Exception):
@@ -257,6 +259,55 @@ def attendance_sign_in(
     except IntegrityError:
         return Attendance.objects.get(meeting=meeting, device_key=device_key), False
     return attendance, True
+
+
+def speaker_add(
+    *,
+    meeting: Meeting,
+    name: str,
+    topic: str = "",
+    actor: User | None = None,
+    device_key: str = "",
+    now: dt.datetime | None = None,
+) -> Speaker:
+    """Put someone on the meeting's speaker list: the host (actor) for anyone, or a passer-by's device once.
+
+    Raises ValidationError naming `name` or `topic`; a device asking again gets its first place back.
+    """
+    now = now or timezone.now()
+    if actor is not None:
+        _require_runs(actor, meeting)
+        device_key = ""
+    elif not device_key:
+        raise ValidationError({"device": [_("Your browser did not send a sign-in key; reload the page.")]})
+    name, topic = (name or "").strip(), (topic or "").strip()
+    errors = {}
+    if not name or len(name) > SPEAKER_NAME_MAX:
+        errors["name"] = [_("Give a name of at most %(n)d characters.") % {"n": SPEAKER_NAME_MAX}]
+    if len(topic) > SPEAKER_TOPIC_MAX:
+        errors["topic"] = [_("Give a topic of at most %(n)d characters.") % {"n": SPEAKER_TOPIC_MAX}]
+    if errors:
+        raise ValidationError(errors)
+    if device_key:
+        existing = Speaker.objects.filter(meeting=meeting, device_key=device_key[:64]).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return Speaker.objects.create(
+                meeting=meeting, name=name, topic=topic, device_key=device_key[:64], requested_at=now
+            )
+    except IntegrityError:
+        return Speaker.objects.get(meeting=meeting, device_key=device_key[:64])
+
+
+def speaker_done(*, speaker: Speaker, actor: User, now: dt.datetime | None = None) -> Speaker:
+    """Mark that the speaker has had their turn (the host only); doing it twice keeps the first time."""
+    _require_runs(actor, speaker.meeting)
+    if speaker.spoke_at is None:
+        speaker.spoke_at = now or timezone.now()
+        speaker.save(update_fields=["spoke_at"])
+    return speaker
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from lianxin.cases.selectors import category_list_for
 from lianxin.council import selectors, services
-from lianxin.council.models import Concern
+from lianxin.council.models import Concern, Speaker
 from lianxin.places.models import Grid
 
 DEVICE_COOKIE = "lx_council_device"
@@ -116,6 +117,7 @@ def meeting_detail(request, pk):
             "agenda": meeting.agenda or selectors.agenda_draft(meeting=meeting),
             "attendance": selectors.meeting_attendance(meeting=meeting),
             "concerns": meeting.concerns.select_related("case", "case__category"),
+            "speakers": meeting.speakers.all(),
             "categories": category_list_for(station_id=meeting.station_id),
             "signin_url": signin_url,
         },
@@ -197,6 +199,26 @@ def concern_commitment(request, pk):
 
 
 @login_required
+@require_POST
+def meeting_speaker(request, pk):
+    def add(meeting):
+        speaker = services.speaker_add(
+            meeting=meeting, actor=request.user, name=request.POST.get("name", ""), topic=request.POST.get("topic", "")
+        )
+        messages.success(request, _("%(name)s is on the speaker list.") % {"name": speaker.name})
+
+    return _post(request, pk, add)
+
+
+@login_required
+@require_POST
+def speaker_done(request, pk):
+    speaker = get_object_or_404(Speaker.objects.select_related("meeting"), pk=pk)
+    meeting = selectors.meeting_get_for(user=request.user, pk=speaker.meeting_id)
+    return _post(request, meeting.pk, lambda _m: services.speaker_done(speaker=speaker, actor=request.user))
+
+
+@login_required
 def meeting_qr(request, pk):
     meeting = selectors.meeting_get_for(user=request.user, pk=pk)
     url = request.build_absolute_uri(reverse("council:sign_in", args=[meeting.signin_token]))
@@ -216,17 +238,27 @@ def sign_in(request, token):
             people = int(request.POST.get("people") or 1)
         except ValueError:
             people = -1
+        name = request.POST.get("name", "")
         try:
-            _attendance, _created = services.attendance_sign_in(
-                meeting=meeting, device_key=device, name=request.POST.get("name", ""), people=people
-            )
+            with transaction.atomic():  # signed in and on the speaker list, or neither
+                _attendance, _created = services.attendance_sign_in(
+                    meeting=meeting, device_key=device, name=name, people=people
+                )
+                if request.POST.get("speak"):
+                    services.speaker_add(
+                        meeting=meeting, device_key=device, name=name, topic=request.POST.get("topic", "")
+                    )
             done = True
         except services.RateLimited:
             status, errors = 429, [_("Too many tries; wait a minute.")]
         except ValidationError as exc:
             status, errors = 400, _errors(exc)
+    speaker = selectors.speaker_of_device(meeting=meeting, device_key=device) if done else None
     response = render(
-        request, "council/sign_in.html", {"meeting": meeting, "errors": errors, "done": done}, status=status
+        request,
+        "council/sign_in.html",
+        {"meeting": meeting, "errors": errors, "done": done, "speaker": speaker},
+        status=status,
     )
     response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_DAYS * 86400, httponly=True, samesite="Lax")
     return response

@@ -22,6 +22,8 @@ from lianxin.council.services import (
     council_delete_for_station,
     meeting_minutes_save,
     series_create,
+    speaker_add,
+    speaker_done,
 )
 from lianxin.demo.base import Demo
 
@@ -31,6 +33,12 @@ CONCERNS = (
     ("小区门口路灯不亮", "联系物业一周内修复"),
     ("老人想办身份证但行动不便", "户籍民警上门办理"),
     ("江边步道有人钓鱼占道", "巡逻队加强劝导"),
+)
+SPEAKERS = (
+    ("李大爷", "广场晚上的音响"),
+    ("王阿姨", "楼道堆放杂物"),
+    ("张师傅", "江边护栏松动"),
+    ("刘书记", "社区志愿者招募"),
 )
 LAST_MEETING_RESOLVED_SHARE = 0.5  # earlier meetings' concerns are all resolved by now
 FULL_SCALE_CONCERNS_PER_MEETING = 2
@@ -73,6 +81,15 @@ def seed(demo: Demo) -> None:
                     people=demo.rng.randint(1, 3),
                     now=meeting.starts_at,
                 )
+            for k, (name, topic) in enumerate(demo.rng.sample(SPEAKERS, 2)):
+                speaker = speaker_add(
+                    meeting=meeting,
+                    device_key=f"demo-{meeting.pk}-{k}",
+                    name=name,
+                    topic=topic,
+                    now=meeting.starts_at + dt.timedelta(minutes=2 + k),
+                )
+                speaker_done(speaker=speaker, actor=host, now=meeting.starts_at + dt.timedelta(minutes=15 + 10 * k))
             per_meeting = FULL_SCALE_CONCERNS_PER_MEETING if demo.scale >= 0.5 else 1
             for text, promise in demo.rng.sample(CONCERNS, per_meeting):
                 at = meeting.starts_at + dt.timedelta(minutes=demo.rng.randint(10, 50))
