@@ -158,7 +158,14 @@ def grid_board(request, pk):
     return render(
         request,
         "insights/grid_board.html",
-        {"grid": grid, "figures": figures, "start_on": start_on, "end_on": end_on, "errors": _errors(error)},
+        {
+            "grid": grid,
+            "members": grid.members.select_related("partner").order_by("role", "last_name", "first_name", "id"),
+            "figures": figures,
+            "start_on": start_on,
+            "end_on": end_on,
+            "errors": _errors(error),
+        },
     )
 
 

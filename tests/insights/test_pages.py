@@ -133,3 +133,12 @@ def test_grid_geojson_export_and_a_bad_import_from_the_page(world, client_for):
     assert response.status_code == 200 and list(response.context["messages"])
     assert Grid.objects.filter(station=world.station).count() == 2
     assert client_for(world.registry).post("/insights/grids/import/", {}).status_code in (302, 403)
+
+
+def test_the_grid_board_lists_who_is_embedded_in_the_grid_with_their_roles(world, client_for):
+    page = client_for(world.chief).get(f"/insights/grids/{world.grid1.id}/").content.decode()
+    assert 'id="grid-members"' in page
+    assert "网格内共 1 人" in page
+    assert f"{world.grid_member} · 网格员" in page
+    empty = client_for(world.chief).get(f"/insights/grids/{world.grid2.id}/").content.decode()
+    assert "网格内共 0 人" in empty and "暂无" in empty
