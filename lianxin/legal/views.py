@@ -1,0 +1,263 @@
+"""Pages of the legal app: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lianxin.cases.selectors import cart_stop_open_for
+from lianxin.core.ratelimit import client_address, rate_limited
+from lianxin.core.selectors import station_list_public
+from lianxin.legal import adapters, selectors, services
+from lianxin.legal.models import Booking
+
+STATION_CODE_MAX_CHARS = 32
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": list(exc.messages)}
+
+
+def _station(request):
+    """The station asked: the user's, the one named in ?station=, or the only one."""
+    if request.user.is_authenticated and request.user.station_id:
+        return request.user.station
+    stations = station_list_public()
+    code = request.GET.get("station") or request.POST.get("station") or ""
+    if code and len(code) <= STATION_CODE_MAX_CHARS:
+        return stations.filter(code=code).first()
+    first_two = list(stations[:2])
+    return first_two[0] if len(first_two) == 1 else None
+
+
+def ask(request):
+    """Ask in everyday words; the answer (cards, then articles) is on the same page. Nothing is stored."""
+    question = (request.GET.get("q") or "").strip()
+    is_kiosk = request.GET.get("kiosk") == "1"
+    answer, errors, unavailable = None, {}, False
+    if "q" in request.GET:
+        try:
+            answer = services.consultation_ask(question=question)
+        except ValidationError as exc:
+            errors = _errors(exc)
+        except adapters.LawSearchUnavailable:
+            unavailable = True
+    station = _station(request)
+    cart_stop = cart_stop_open_for(user=request.user) if is_kiosk else None
+    return render(
+        request,
+        "legal/ask.html",
+        {
+            "question": question,
+            "answer": answer,
+            "errors": errors,
+            "unavailable": unavailable,
+            "is_kiosk": is_kiosk,
+            "station": station,
+            "cart_stop": cart_stop,
+            "is_night": services.is_night(timezone.now()),
+            "question_max": services.QUESTION_MAX_CHARS,
+        },
+    )
+
+
+@require_POST
+def ask_save(request):
+    """Keep the consultation (a case) and go to its page, where a lawyer's slot can be booked."""
+    station = _station(request)
+    data = request.POST
+    question = (data.get("question") or "").strip()
+    is_kiosk = data.get("kiosk") == "1"
+    errors: dict[str, list[str]] = {}
+    if station is None:
+        errors = {"station": [_("Choose your police station first.")]}
+    elif not request.user.is_authenticated and rate_limited(scope="anonymous_filing", key=client_address(request)):
+        errors = {"__all__": [_("Too many consultations were kept from this address; please call 12348.")]}
+    else:
+        cart_stop = cart_stop_open_for(user=request.user) if is_kiosk else None
+        try:
+            consultation = services.consultation_save(
+                station=station,
+                actor=request.user if request.user.is_authenticated else None,
+                question=question,
+                contact_name=data.get("contact_name", ""),
+                contact_phone=data.get("contact_phone", ""),
+                cart_stop=cart_stop,
+                is_kiosk=is_kiosk,
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        except adapters.LawSearchUnavailable:
+            errors = {"__all__": [_("The statute search is not available right now; please call 12348.")]}
+        except PermissionDenied as exc:
+            errors = {"__all__": [str(exc)]}
+        else:
+            return redirect("legal:consultation", token=consultation.token)
+    answer = None
+    try:
+        answer = services.consultation_ask(question=question)
+    except (ValidationError, adapters.LawSearchUnavailable):
+        pass
+    return render(
+        request,
+        "legal/ask.html",
+        {
+            "question": question,
+            "answer": answer,
+            "errors": errors,
+            "is_kiosk": is_kiosk,
+            "station": station,
+            "is_night": services.is_night(timezone.now()),
+            "question_max": services.QUESTION_MAX_CHARS,
+            "contact_name": data.get("contact_name", ""),
+            "contact_phone": data.get("contact_phone", ""),
+        },
+        status=400,
+    )
+
+
+def _consultation_context(request, consultation, errors=None):
+    now = timezone.now()
+    slots = selectors.slots_open_for(station_id=consultation.station_id, now=now)
+    bookings = list(consultation.bookings.select_related("slot", "slot__lawyer").order_by("slot__starts_at"))
+    first_day = slots[0].starts_at.astimezone(services._zone()).date() if slots else None
+    return {
+        "c": consultation,
+        "case": consultation.case,
+        "slots": slots,
+        "bookings": [(b, services.room_url(b)) for b in bookings],
+        "errors": errors or {},
+        "is_night": services.is_night(now),
+        "next_day_only": first_day is not None and first_day > now.astimezone(services._zone()).date(),
+    }
+
+
+def consultation(request, token):
+    """The resident's page of a kept consultation: the engine's answer, bookings, the lawyer's answer."""
+    c = selectors.consultation_get_by_token(token=token)
+    return render(request, "legal/consultation.html", _consultation_context(request, c))
+
+
+@require_POST
+def consultation_book(request, token):
+    c = selectors.consultation_get_by_token(token=token)
+    slot = selectors.slot_get_open(station_id=c.station_id, pk=request.POST.get("slot"))
+    try:
+        services.booking_make(consultation=c, slot=slot)
+    except ValidationError as exc:
+        return render(request, "legal/consultation.html", _consultation_context(request, c, _errors(exc)), status=400)
+    messages.success(request, _("Booked. Download the invitation and join the video room at the time."))
+    return redirect("legal:consultation", token=token)
+
+
+def booking_ics(request, token, pk):
+    c = selectors.consultation_get_by_token(token=token)
+    booking = Booking.objects.select_related("slot", "slot__lawyer", "consultation__case").filter(consultation=c, pk=pk)
+    found = booking.first()
+    if found is None:
+        return HttpResponse(status=404)
+    page_url = request.build_absolute_uri(reverse("legal:consultation", args=[token]))
+    response = HttpResponse(selectors.booking_ics(booking=found, page_url=page_url), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="legal-{found.pk}.ics"'
+    return response
+
+
+@login_required
+def inbox(request):
+    if not selectors.may_read_consultations(request.user):
+        raise PermissionDenied(_("Your role may not read legal consultations."))
+    return render(
+        request,
+        "legal/inbox.html",
+        {**selectors.inbox_for(user=request.user), "is_lawyer": selectors.is_lawyer(request.user)},
+    )
+
+
+@login_required
+def consultation_detail(request, pk):
+    """A lawyer reads the question and the engine's hits, and writes the answer and the follow-up advice."""
+    c = selectors.consultation_get_for(user=request.user, pk=pk)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            services.consultation_answer(
+                consultation=c,
+                actor=request.user,
+                answer=request.POST.get("answer", ""),
+                advice=request.POST.get("advice", ""),
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("Answer sent; the resident sees it on their consultation."))
+            return redirect("legal:inbox")
+    return render(
+        request,
+        "legal/consultation_detail.html",
+        {
+            "c": c,
+            "case": c.case,
+            "errors": errors,
+            "is_lawyer": selectors.is_lawyer(request.user),
+            "bookings": [(b, services.room_url(b)) for b in c.bookings.select_related("slot", "slot__lawyer")],
+            "form": request.POST if request.method == "POST" else {},
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def rota(request):
+    """The duty lawyers' rota: who is on duty when; supervisors add slots (one or a run of them)."""
+    if not selectors.may_keep_rota(request.user) and not selectors.is_lawyer(request.user):
+        raise PermissionDenied(_("Your role may not see the rota."))
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        lawyer = selectors.lawyers_for(user=request.user).filter(pk=request.POST.get("lawyer") or 0).first()
+        try:
+            try:
+                local = dt.datetime.fromisoformat(request.POST.get("starts_at", ""))
+            except ValueError:
+                raise ValidationError({"starts_at": [_("Give the slot's date and time.")]}) from None
+            starts_at = local.replace(tzinfo=services._zone()) if timezone.is_naive(local) else local
+            try:
+                minutes = int(request.POST.get("minutes") or 30)
+                count = int(request.POST.get("count") or 1)
+            except ValueError:
+                raise ValidationError({"minutes": [_("Give whole numbers.")]}) from None
+            if not 1 <= count <= 16:
+                raise ValidationError({"count": [_("Add 1 to 16 slots at a time.")]})
+            for n in range(count):
+                services.slot_create(
+                    actor=request.user,
+                    lawyer=lawyer,
+                    starts_at=starts_at + dt.timedelta(minutes=minutes * n),
+                    minutes=minutes,
+                )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        except PermissionDenied as exc:
+            errors = {"__all__": [str(exc)]}
+        else:
+            messages.success(request, _("Added to the rota."))
+            return redirect("legal:rota")
+    return render(
+        request,
+        "legal/rota.html",
+        {
+            "slots": selectors.rota_for(user=request.user),
+            "lawyers": selectors.lawyers_for(user=request.user),
+            "may_keep": selectors.may_keep_rota(request.user),
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
