@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "lianxin.insights",
     "lianxin.antifraud",
     "lianxin.legal",
+    "lianxin.mediation",
     # The top floor: what collects every app above (worker, /me) and the demo station's seed.
     "lianxin.site",
     "lianxin.demo",
