@@ -94,10 +94,16 @@ def consultation_save(
 
     Someone not signed in gives a phone number, so the lawyer can call back. An officer's
     kiosk consultation at an open cart stop is a contact of that stop (channel service cart).
-    Raises ValidationError naming fields; LawSearchUnavailable leaves nothing written.
+    Raises ValidationError naming fields. Without the statute index the question is kept with
+    no hits and an empty engine version (the pages say the search was not available), so it
+    still reaches a lawyer.
     """
     now = now or timezone.now()
-    answer = consultation_ask(question=question)
+    try:
+        answer = consultation_ask(question=question)
+    except adapters.LawSearchUnavailable:
+        # The question still reaches a lawyer when the statute index is down (or not yet imported).
+        answer = adapters.LawAnswer(question=_clean_question(question), engine_version="")
     signed_in = actor is not None and actor.is_authenticated
     if not signed_in and not (contact_phone or "").strip():
         raise ValidationError({"contact_phone": [_("Give a mobile number so the lawyer can call you back.")]})

@@ -96,8 +96,6 @@ def ask_save(request):
             )
         except ValidationError as exc:
             errors = _errors(exc)
-        except adapters.LawSearchUnavailable:
-            errors = {"__all__": [_("The statute search is not available right now; please call 12348.")]}
         except PermissionDenied as exc:
             errors = {"__all__": [str(exc)]}
         else:
@@ -137,6 +135,7 @@ def _consultation_context(request, consultation, errors=None):
         "bookings": [(b, services.room_url(b)) for b in bookings],
         "errors": errors or {},
         "is_night": services.is_night(now),
+        "has_upcoming": any(b.slot.ends_at > now for b in bookings),
         "next_day_only": first_day is not None and first_day > now.astimezone(services._zone()).date(),
     }
 

@@ -272,3 +272,13 @@ def test_metric_counts_answered_consultations(law_index, legal_world):
         station=w.station, start=NOW - dt.timedelta(days=1), end=NOW + dt.timedelta(days=1), with_records=True
     )
     assert value.numerator == 1 and value.record_ids == (c.case_id,)
+
+
+def test_without_the_index_the_question_is_still_kept_for_a_lawyer(legal_world, settings, tmp_path):
+    adapters.use_index(None)
+    settings.LEGAL_LAW_INDEX_DIR = str(tmp_path / "nothing-here")
+    c = services.consultation_save(station=legal_world.station, actor=legal_world.resident_user, question=QUESTION)
+    assert c.hits == [] and c.engine_version == "" and c.case.category == legal_world.cat_legal
+    page = Client().get(f"/legal/c/{c.token}/").content.decode()
+    assert "提问时法条检索暂时无法使用" in page
+    adapters.use_index(None)
