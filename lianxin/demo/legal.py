@@ -4,7 +4,9 @@ The rota puts the demo lawyer (吴敏) on duty every weekday, 09:00-12:00 and 14
 in half-hour video slots, from two months back to a week ahead. Residents' questions over the
 last 60 days were answered by the lawyer (some after a video session); today one question
 waits unanswered and one is booked for a session this afternoon, so the lawyer's inbox has
-work. When the statute index is imported the questions carry the engine's hits; without it
+work. Eight enterprises of the legal service package were checked against the station's
+checklist (findings fixed, one enterprise's still open, one re-check) and came to three
+micro-classrooms. When the statute index is imported the questions carry the engine's hits; without it
 they are kept with none (the consultation's page says so).
 """
 
@@ -17,6 +19,16 @@ import zoneinfo
 from django.conf import settings
 
 from lianxin.demo.base import Demo, mobile_number
+from lianxin.legal.checkups import (
+    CREDIT_CODE_CHARS,
+    checklist_create,
+    checkup_record,
+    checkups_delete_for_station,
+    credit_code_check_char,
+    enterprise_register,
+    finding_fix,
+    training_record,
+)
 from lianxin.legal.models import DutySlot
 from lianxin.legal.services import (
     booking_make,
@@ -47,8 +59,141 @@ QUESTIONS = (
 ANSWER_ADVICE = "如需进一步帮助，可预约值班律师视频面谈，或到派出所法律服务窗口。"
 
 
+CHECKLIST_TITLE = "企业法治体检清单（2026版）"
+CHECKLIST = [
+    {
+        "section": "劳动用工",
+        "question": "是否与全部员工签订书面劳动合同",
+        "answers": [{"label": "全部签订", "risk": "none"}, {"label": "部分未签", "risk": "high"}],
+        "fix_hint": "一个月内补签书面劳动合同，避免支付双倍工资",
+    },
+    {
+        "section": "劳动用工",
+        "question": "是否按时足额支付工资并依法缴纳社会保险",
+        "answers": [
+            {"label": "是", "risk": "none"},
+            {"label": "偶有延迟", "risk": "medium"},
+            {"label": "否", "risk": "high"},
+        ],
+        "fix_hint": "建立工资支付台账，按月足额发放",
+    },
+    {
+        "section": "合同管理",
+        "question": "重要合同签订前是否经过法律审核",
+        "answers": [
+            {"label": "是", "risk": "none"},
+            {"label": "偶尔", "risk": "medium"},
+            {"label": "否", "risk": "high"},
+        ],
+        "fix_hint": "建立合同审核流程，重大合同请律师把关",
+    },
+    {
+        "section": "跨境贸易",
+        "question": "边贸结算是否通过正规渠道并保留凭证",
+        "answers": [{"label": "是", "risk": "none"}, {"label": "部分现金结算", "risk": "medium"}],
+        "fix_hint": "通过银行正规渠道结算，防范洗钱和诈骗风险",
+    },
+    {
+        "section": "安全生产",
+        "question": "消防设施是否定期检查并有记录",
+        "answers": [{"label": "是", "risk": "none"}, {"label": "否", "risk": "low"}],
+        "fix_hint": "每月检查一次并登记",
+    },
+    {
+        "section": "反诈防范",
+        "question": "财务人员是否接受过反诈培训",
+        "answers": [{"label": "是", "risk": "none"}, {"label": "否", "risk": "medium"}],
+        "fix_hint": "参加派出所普法微课堂反诈专题",
+    },
+]
+ENTERPRISES = (
+    ("丹东鸭绿江商贸有限公司", "边境贸易", "王经理"),
+    ("振兴区江畔海鲜酒楼", "餐饮", "李老板"),
+    ("丹东浪头物流有限公司", "物流", "赵主管"),
+    ("振兴区美家装饰工程有限公司", "建筑装饰", "刘经理"),
+    ("丹东边城水产品加工厂", "食品加工", "孙厂长"),
+    ("振兴区新华书店浪头店", "零售", "周店长"),
+    ("丹东江海旅游服务有限公司", "旅游", "吴经理"),
+    ("振兴区安民物业服务有限公司", "物业", "郑经理"),
+)
+TRAININGS = (
+    ("劳动合同签订与解除的法律风险", "派出所二楼会议室", 26),
+    ("边贸结算中的反洗钱与反诈骗", "丹东鸭绿江商贸有限公司会议室", 18),
+    ("食品安全法与企业责任", "振兴区江畔海鲜酒楼", 15),
+)
+CREDIT_CODE_PREFIX = "91210603"  # 9 (enterprise, industry and commerce), 1 (company), 210603 (Zhenxing district)
+
+
 def reset(station) -> None:
+    checkups_delete_for_station(station=station)
     legal_delete_for_station(station=station)
+
+
+def _credit_code(rng: random.Random) -> str:
+    first17 = CREDIT_CODE_PREFIX + "".join(rng.choice(CREDIT_CODE_CHARS[:10] + "MA") for _ in range(9))
+    return first17 + credit_code_check_char(first17)
+
+
+def _enterprises(demo: Demo, rng: random.Random) -> None:
+    """Register the package's enterprises, check most of them (findings, fixes, a re-check), hold micro-classrooms."""
+    zone = _zone()
+    lawyer = demo.users["lawyer"]
+    checklist = checklist_create(actor=demo.users["chief"], title=CHECKLIST_TITLE, items=CHECKLIST)
+    today = demo.now.astimezone(zone).date()
+    registered = []
+    for i, (name, sector, contact) in enumerate(ENTERPRISES):
+        registered.append(
+            enterprise_register(
+                actor=lawyer,
+                name=name,
+                credit_code=_credit_code(rng),
+                sector=sector,
+                contact_name=contact,
+                contact_phone=mobile_number(demo),
+                grid=demo.grids[i % len(demo.grids)] if demo.grids else None,
+                now=demo.now - dt.timedelta(days=120),
+            )
+        )
+    if not demo.with_cases:
+        return
+    for i, enterprise in enumerate(registered[:6]):
+        checked_on = today - dt.timedelta(days=80 - i * 12)
+        answers = {
+            q: (rng.randrange(len(item["answers"])) if rng.random() < 0.45 else 0) for q, item in enumerate(CHECKLIST)
+        }
+        answers[0] = 1 if i in (0, 3) else answers[0]  # two enterprises with unsigned contracts: a high risk each
+        checkup = checkup_record(
+            actor=lawyer,
+            enterprise=enterprise,
+            checklist=checklist,
+            answers=answers,
+            checked_on=checked_on,
+            now=demo.now,
+        )
+        for finding in checkup.findings.all():
+            fixed = dt.datetime.combine(finding.fix_due_on - dt.timedelta(days=3), dt.time(10), tzinfo=zone)
+            if fixed < demo.now and (i != 3):  # the fourth enterprise's findings are still open: a follow-up due
+                finding_fix(actor=lawyer, finding=finding, note="企业已按建议整改，律师回访核实。", now=fixed)
+        if i == 0:
+            checkup_record(
+                actor=lawyer,
+                enterprise=enterprise,
+                checklist=checklist,
+                answers=dict.fromkeys(range(len(CHECKLIST)), 0),
+                checked_on=checked_on + dt.timedelta(days=45),
+                previous=checkup,
+                now=demo.now,
+            )
+    for i, (topic, place, attendance) in enumerate(TRAININGS):
+        held = dt.datetime.combine(today - dt.timedelta(days=70 - i * 25), dt.time(15), tzinfo=zone)
+        training_record(
+            actor=lawyer,
+            held_at=held,
+            place=place,
+            topic=topic,
+            attendance=attendance,
+            enterprises=registered[i * 2 : i * 2 + 4],
+        )
 
 
 def _zone() -> zoneinfo.ZoneInfo:
@@ -76,6 +221,7 @@ def _rota(demo: Demo) -> list[DutySlot]:
 
 
 def seed(demo: Demo) -> None:
+    _enterprises(demo, random.Random(DEMO_RANDOM_SEED + 1))
     slots = _rota(demo)
     if not demo.with_cases:
         return

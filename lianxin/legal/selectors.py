@@ -11,7 +11,8 @@ from icalendar import Calendar, Event
 
 from lianxin.core.models import Role, User
 from lianxin.core.roles import CASEWORKER_ROLES, SUPERVISOR_ROLES, has_role
-from lianxin.legal.models import Booking, Consultation, DutySlot
+from lianxin.legal.checkups import CHECKUP_ROLES
+from lianxin.legal.models import Booking, Checklist, CheckUp, Consultation, DutySlot, Enterprise, Finding, Training
 from lianxin.legal.services import room_url
 
 SLOTS_SHOWN_DAYS = 7
@@ -133,3 +134,53 @@ def booking_ics(*, booking: Booking, page_url: str) -> bytes:
     )
     cal.add_component(event)
     return cal.to_ical()
+
+
+def may_run_checkups(user) -> bool:
+    return has_role(user, CHECKUP_ROLES)
+
+
+def enterprises_for(*, user: User) -> QuerySet[Enterprise]:
+    if not may_run_checkups(user):
+        return Enterprise.objects.none()
+    return Enterprise.objects.filter(station_id=user.station_id).select_related("grid")
+
+
+def enterprise_get_for(*, user: User, pk) -> Enterprise:
+    try:
+        return enterprises_for(user=user).get(pk=pk)
+    except (Enterprise.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such enterprise") from None
+
+
+def checkup_get_for(*, user: User, pk) -> CheckUp:
+    try:
+        return CheckUp.objects.select_related("enterprise", "checklist", "checked_by", "previous").get(
+            pk=pk, enterprise__in=enterprises_for(user=user)
+        )
+    except (CheckUp.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such check-up") from None
+
+
+def checklists_for(*, user: User) -> QuerySet[Checklist]:
+    return Checklist.objects.filter(station_id=user.station_id, is_active=True).order_by("id")
+
+
+def findings_due_for(*, user: User, now: dt.datetime | None = None, days: int = 14) -> list[Finding]:
+    """Open findings whose fix deadline is within `days` (or passed): the follow-ups to make."""
+    today = (now or timezone.now()).date()
+    return list(
+        Finding.objects.filter(
+            checkup__enterprise__in=enterprises_for(user=user),
+            fixed_at__isnull=True,
+            fix_due_on__lte=today + dt.timedelta(days=days),
+        )
+        .select_related("checkup__enterprise")
+        .order_by("fix_due_on")[:INBOX_ROWS]
+    )
+
+
+def trainings_for(*, user: User) -> QuerySet[Training]:
+    if not may_run_checkups(user):
+        return Training.objects.none()
+    return Training.objects.filter(station_id=user.station_id).prefetch_related("enterprises")

@@ -13,4 +13,9 @@ urlpatterns = [
     path("c/<str:token>/bookings/<int:pk>.ics", views.booking_ics, name="ics"),
     path("consultations/<int:pk>/", views.consultation_detail, name="detail"),
     path("rota/", views.rota, name="rota"),
+    path("enterprises/", views.enterprise_list, name="enterprises"),
+    path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise"),
+    path("checkups/<int:pk>/", views.checkup_detail, name="checkup"),
+    path("checkups/<int:pk>.pdf", views.checkup_pdf, name="checkup_pdf"),
+    path("trainings/", views.training_list, name="trainings"),
 ]

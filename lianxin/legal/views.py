@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lianxin.cases.selectors import cart_stop_open_for
+from lianxin.core import pii
 from lianxin.core.ratelimit import client_address, rate_limited
 from lianxin.core.selectors import station_list_public
-from lianxin.legal import adapters, selectors, services
+from lianxin.legal import adapters, checkups, selectors, services
 from lianxin.legal.models import Booking
+from lianxin.places.models import Grid
 
 STATION_CODE_MAX_CHARS = 32
 
@@ -258,5 +260,165 @@ def rota(request):
             "may_keep": selectors.may_keep_rota(request.user),
             "errors": errors,
         },
+        status=400 if errors else 200,
+    )
+
+
+# --- enterprise legal check-ups (法治体检) and micro-classrooms -------------------------------
+
+
+def _require_checkups(user):
+    if not selectors.may_run_checkups(user):
+        raise PermissionDenied(_("Your role may not run legal check-ups."))
+
+
+@login_required
+def enterprise_list(request):
+    _require_checkups(request.user)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        data = request.POST
+        grid = Grid.objects.filter(station_id=request.user.station_id, pk=data.get("grid") or 0).first()
+        try:
+            enterprise = checkups.enterprise_register(
+                actor=request.user,
+                name=data.get("name", ""),
+                credit_code=data.get("credit_code", ""),
+                sector=data.get("sector", ""),
+                contact_name=data.get("contact_name", ""),
+                contact_phone=data.get("contact_phone", ""),
+                grid=grid,
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("Enterprise registered."))
+            return redirect("legal:enterprise", pk=enterprise.pk)
+    return render(
+        request,
+        "legal/enterprise_list.html",
+        {
+            "enterprises": selectors.enterprises_for(user=request.user),
+            "grids": Grid.objects.filter(station_id=request.user.station_id).order_by("code"),
+            "findings_due": selectors.findings_due_for(user=request.user),
+            "errors": errors,
+            "post": request.POST,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def enterprise_detail(request, pk):
+    enterprise = selectors.enterprise_get_for(user=request.user, pk=pk)
+    checklists = selectors.checklists_for(user=request.user)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        checklist = checklists.filter(pk=request.POST.get("checklist") or 0).first()
+        previous = enterprise.checkups.filter(pk=request.POST.get("previous") or 0).first()
+        try:
+            if checklist is None:
+                raise ValidationError({"checklist": [_("Choose a checklist.")]})
+            answers = {}
+            for index in range(len(checklist.items)):
+                value = request.POST.get(f"q{index}", "")
+                if value.isdigit():
+                    answers[index] = int(value)
+            try:
+                checked_on = dt.date.fromisoformat(request.POST.get("checked_on") or "")
+            except ValueError:
+                raise ValidationError({"checked_on": [_("Give the date of the check-up.")]}) from None
+            checkup = checkups.checkup_record(
+                actor=request.user,
+                enterprise=enterprise,
+                checklist=checklist,
+                answers=answers,
+                checked_on=checked_on,
+                previous=previous,
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("Check-up recorded."))
+            return redirect("legal:checkup", pk=checkup.pk)
+    return render(
+        request,
+        "legal/enterprise_detail.html",
+        {
+            "e": enterprise,
+            "phone": pii.mask(pii.KIND_PHONE, enterprise.contact_phone) if enterprise.contact_phone else "",
+            "checkups": enterprise.checkups.prefetch_related("findings").order_by("-checked_on"),
+            "checklists": checklists,
+            "trainings": enterprise.trainings.order_by("-held_at")[:20],
+            "errors": errors,
+            "today": timezone.localdate(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def checkup_detail(request, pk):
+    checkup = selectors.checkup_get_for(user=request.user, pk=pk)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        finding = checkup.findings.filter(pk=request.POST.get("finding") or 0).first()
+        try:
+            if finding is None:
+                raise ValidationError({"finding": [_("No such finding.")]})
+            checkups.finding_fix(actor=request.user, finding=finding, note=request.POST.get("fix_note", ""))
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("Finding closed."))
+            return redirect("legal:checkup", pk=checkup.pk)
+    return render(
+        request,
+        "legal/checkup_detail.html",
+        {"c": checkup, "findings": checkup.findings.all(), "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def checkup_pdf(request, pk):
+    checkup = selectors.checkup_get_for(user=request.user, pk=pk)
+    response = HttpResponse(checkups.checkup_report_pdf(checkup=checkup), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="checkup-{checkup.pk}.pdf"'
+    return response
+
+
+@login_required
+def training_list(request):
+    _require_checkups(request.user)
+    errors: dict[str, list[str]] = {}
+    enterprises = selectors.enterprises_for(user=request.user)
+    if request.method == "POST":
+        data = request.POST
+        try:
+            try:
+                local = dt.datetime.fromisoformat(data.get("held_at", ""))
+                attendance = int(data.get("attendance") or 0)
+            except ValueError:
+                raise ValidationError(
+                    {"held_at": [_("Give the date and time, and the attendance as a number.")]}
+                ) from None
+            checkups.training_record(
+                actor=request.user,
+                held_at=local.replace(tzinfo=services._zone()) if timezone.is_naive(local) else local,
+                place=data.get("place", ""),
+                topic=data.get("topic", ""),
+                attendance=attendance,
+                enterprises=list(enterprises.filter(pk__in=[v for v in data.getlist("enterprises") if v.isdigit()])),
+            )
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("Micro-classroom recorded."))
+            return redirect("legal:trainings")
+    return render(
+        request,
+        "legal/training_list.html",
+        {"trainings": selectors.trainings_for(user=request.user)[:100], "enterprises": enterprises, "errors": errors},
         status=400 if errors else 200,
     )
