@@ -80,11 +80,17 @@ def _open_form(request, *, case=None):
                 .first()
             )
         try:
+            parties = _parties_from(request.POST)
+            if case is not None and case.reporter_id is not None:
+                # The case's reporter is the applicant: the party is linked to the resident, not retyped.
+                for party in parties:
+                    if party["role"] == PartyRole.APPLICANT and party["name"].strip() == case.reporter.name:
+                        party["resident"] = case.reporter
             dispute = services.dispute_open(
                 actor=request.user,
                 room=room,
                 claim=request.POST.get("claim", ""),
-                parties=_parties_from(request.POST),
+                parties=parties,
                 case=case,
                 category=category,
             )

@@ -283,3 +283,18 @@ def test_api_lists_and_shows_disputes(med_world, open_case, api_as):
     detail = api_as(w.mediator).get(f"/mediation/disputes/{d.pk}").json()
     assert [p["name"] for p in detail["parties"]] == ["张桂英", "李建国"]
     assert api_as(w.b.officer).get(f"/mediation/disputes/{d.pk}").status_code == 404
+
+
+def test_the_reporter_of_the_case_becomes_the_linked_applicant(med_world, open_case):
+    w = med_world
+    case = open_case(actor=w.resident_user, channel="online", category=w.cat_neighbour, description="楼上漏水")
+    _client(w.mediator).post(
+        f"/mediation/from-case/{case.pk}/",
+        {
+            "room": w.rooms["family"].pk,
+            "party_name": [w.resident.name, "赵宏伟"],
+            "party_role": ["applicant", "respondent"],
+        },
+    )
+    applicant = Party.objects.get(role="applicant")
+    assert applicant.resident == w.resident
