@@ -1,13 +1,14 @@
-"""Legal consultation endpoints: ask the statute search (no sign-in needed, nothing kept), a lawyer's answer.
+"""Legal consultation endpoints: ask (no sign-in, nothing kept), keep, free slots and booking by token, answer.
 # No `from __future__ import annotations` here: django-ninja reads these annotations at runtime.
 """
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from lianxin.core.api import WRITE_ERRORS, DbId, viewer
+from lianxin.core.api import READ_ERRORS, WRITE_ERRORS, DbId, viewer
 from lianxin.legal import adapters, selectors, services
 
 router = Router(tags=["legal"])
@@ -35,6 +36,96 @@ def ask(request: HttpRequest, payload: AskIn):
         "cards": answer.cards,
         "hits": answer.hits,
         "engine_version": answer.engine_version,
+    }
+
+
+class KeepIn(Schema):
+    question: str
+    contact_name: str = ""
+    contact_phone: str = ""
+
+
+class KeptOut(Schema):
+    id: int
+    token: str = Field(description="The consultation's key: its page and its bookings are reached with it.")
+    case_number: str
+    engine_version: str = Field(description="Empty when the statute search was not available.")
+    cards: list[dict]
+    hits: list[dict]
+
+
+@router.post("/consultations", response={201: KeptOut, **WRITE_ERRORS}, summary="Keep a consultation (opens a case)")
+def keep(request: HttpRequest, payload: KeepIn):
+    user = viewer(request)
+    c = services.consultation_save(
+        station=user.station,
+        actor=user,
+        question=payload.question,
+        contact_name=payload.contact_name,
+        contact_phone=payload.contact_phone,
+    )
+    return 201, {
+        "id": c.pk,
+        "token": c.token,
+        "case_number": c.case.number,
+        "engine_version": c.engine_version,
+        "cards": c.cards,
+        "hits": c.hits,
+    }
+
+
+class SlotOut(Schema):
+    id: int
+    starts_at: str
+    ends_at: str
+    lawyer: str
+
+
+@router.get(
+    "/consultations/{token}/slots", auth=None, response={200: list[SlotOut], **READ_ERRORS}, summary="Free slots"
+)
+def slots(request: HttpRequest, token: str):
+    c = selectors.consultation_get_by_token(token=token)
+    return [
+        {
+            "id": s.pk,
+            "starts_at": s.starts_at.isoformat(),
+            "ends_at": s.ends_at.isoformat(),
+            "lawyer": s.lawyer.display_name or s.lawyer.username,
+        }
+        for s in selectors.slots_open_for(station_id=c.station_id)
+    ]
+
+
+class BookIn(Schema):
+    slot: int
+
+
+class BookingOut(Schema):
+    id: int
+    starts_at: str
+    ends_at: str
+    room_url: str
+    ics_url: str
+
+
+@router.post(
+    "/consultations/{token}/bookings",
+    auth=None,
+    response={201: BookingOut, **WRITE_ERRORS},
+    summary="Book a duty lawyer's slot (the consultation's token is the key)",
+)
+def book(request: HttpRequest, token: str, payload: BookIn):
+    c = selectors.consultation_get_by_token(token=token)
+    booking = services.booking_make(
+        consultation=c, slot=selectors.slot_get_open(station_id=c.station_id, pk=payload.slot)
+    )
+    return 201, {
+        "id": booking.pk,
+        "starts_at": booking.slot.starts_at.isoformat(),
+        "ends_at": booking.slot.ends_at.isoformat(),
+        "room_url": services.room_url(booking),
+        "ics_url": reverse("legal:ics", args=[c.token, booking.pk]),
     }
 
 

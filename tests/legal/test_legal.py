@@ -282,3 +282,22 @@ def test_without_the_index_the_question_is_still_kept_for_a_lawyer(legal_world, 
     page = Client().get(f"/legal/c/{c.token}/").content.decode()
     assert "提问时法条检索暂时无法使用" in page
     adapters.use_index(None)
+
+
+def test_api_keep_then_book_by_token(law_index, legal_world, api_as):
+    w = legal_world
+    kept = api_as(w.resident_user).post("/legal/consultations", {"question": QUESTION})
+    assert kept.status_code == 201 and kept.json()["hits"][0]["id"] == "noise-64"
+    token = kept.json()["token"]
+    slot = services.slot_create(
+        actor=w.chief, lawyer=w.lawyer, starts_at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=5)
+    )
+    anonymous = api_as(None)
+    assert [s["id"] for s in anonymous.get(f"/legal/consultations/{token}/slots").json()] == [slot.pk]
+    booked = anonymous.post(f"/legal/consultations/{token}/bookings", {"slot": slot.pk})
+    assert booked.status_code == 201 and booked.json()["ics_url"].endswith(".ics")
+    again = anonymous.post(f"/legal/consultations/{token}/bookings", {"slot": slot.pk})
+    assert again.status_code in (400, 422) and "slot" in again.content.decode()
+    assert anonymous.get("/legal/consultations/not-a-token/slots").status_code == 404
+    empty = api_as(w.resident_user).post("/legal/consultations", {"question": ""})
+    assert empty.status_code in (400, 422) and Consultation.objects.count() == 1
