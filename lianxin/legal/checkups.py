@@ -20,6 +20,7 @@ from lianxin.core import pii
 from lianxin.core.models import Role, User
 from lianxin.core.roles import CASEWORKER_ROLES, has_role
 from lianxin.legal.models import Checklist, CheckUp, Enterprise, Finding, RiskLevel, Training
+from lianxin.legal.services import refuse_unstorable
 from lianxin.places.models import Grid
 
 CHECKUP_ROLES = CASEWORKER_ROLES | frozenset({Role.LAWYER})
@@ -65,6 +66,13 @@ def enterprise_register(
 ) -> Enterprise:
     """Register an enterprise; the credit code must carry its check character (ValidationError on `credit_code`)."""
     station_id = _require(actor)
+    refuse_unstorable(
+        name=name or "",
+        credit_code=credit_code or "",
+        sector=sector,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+    )
     name, code = (name or "").strip(), (credit_code or "").strip().upper().replace(" ", "")
     errors: dict[str, list[str]] = {}
     if not name or len(name) > 100:
@@ -187,6 +195,7 @@ def finding_fix(*, actor: User, finding: Finding, note: str, now: dt.datetime | 
     """Close a finding the enterprise has fixed, saying how."""
     _require(actor)
     note = (note or "").strip()
+    refuse_unstorable(fix_note=note)
     if not note:
         raise ValidationError({"fix_note": [_("Say how the enterprise fixed it.")]})
     if finding.fixed_at is not None:
@@ -207,6 +216,7 @@ def training_record(
 ) -> Training:
     """Record a micro-classroom or training held (or planned: attendance 0)."""
     station_id = _require(actor)
+    refuse_unstorable(topic=topic or "", place=place or "")
     errors: dict[str, list[str]] = {}
     if not (topic or "").strip() or len(topic) > 100:
         errors["topic"] = [_("Give the topic (at most 100 characters).")]

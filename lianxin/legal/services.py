@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from lianxin.cases.models import CartStop, Category, Channel, Resolution, Status
 from lianxin.cases.services import case_assign, case_note, case_open, case_transition
+from lianxin.core.api import is_storable
 from lianxin.core.models import Role, Station, User
 from lianxin.core.roles import INTAKE_ROLES, SUPERVISOR_ROLES, has_role
 from lianxin.legal import adapters
@@ -47,8 +48,20 @@ def is_night(now: dt.datetime) -> bool:
     return not DAY_STARTS_HOUR <= hour < DAY_ENDS_HOUR
 
 
+def refuse_unstorable(**fields: str) -> None:
+    """Raise ValidationError naming each field whose text PostgreSQL cannot store (NUL, lone surrogates)."""
+    bad = {
+        name: [_("Remove the control characters from this text.")]
+        for name, v in fields.items()
+        if v and not is_storable(v)
+    }
+    if bad:
+        raise ValidationError(bad)
+
+
 def _clean_question(question: str) -> str:
     question = (question or "").strip()
+    refuse_unstorable(question=question)
     if not question:
         raise ValidationError({"question": [_("Type your question in a sentence or two.")]})
     if len(question) > QUESTION_MAX_CHARS:
@@ -104,6 +117,7 @@ def consultation_save(
     except adapters.LawSearchUnavailable:
         # The question still reaches a lawyer when the statute index is down (or not yet imported).
         answer = adapters.LawAnswer(question=_clean_question(question), engine_version="")
+    refuse_unstorable(contact_name=contact_name or "", contact_phone=contact_phone or "")
     signed_in = actor is not None and actor.is_authenticated
     if not signed_in and not (contact_phone or "").strip():
         raise ValidationError({"contact_phone": [_("Give a mobile number so the lawyer can call you back.")]})
@@ -151,6 +165,7 @@ def consultation_answer(
     now = now or timezone.now()
     _require_lawyer(actor, consultation.station_id)
     answer, advice = (answer or "").strip(), (advice or "").strip()
+    refuse_unstorable(answer=answer, advice=advice)
     errors: dict[str, list[str]] = {}
     if not answer:
         errors["answer"] = [_("Write the answer first.")]

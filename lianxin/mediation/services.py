@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from lianxin.cases.models import Case, Category, Channel, Resolution, Status
 from lianxin.cases.services import case_assign, case_note, case_open, case_transition
+from lianxin.core.api import is_storable
 from lianxin.core.models import Role, Station, User
 from lianxin.core.roles import CASEWORKER_ROLES, has_role
 from lianxin.mediation import adapters
@@ -47,6 +48,17 @@ PARTIES_MAX = 20
 
 def _zone() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(settings.STATION_TIME_ZONE)
+
+
+def refuse_unstorable(**fields: str) -> None:
+    """Raise ValidationError naming each field whose text PostgreSQL cannot store (NUL, lone surrogates)."""
+    bad = {
+        name: [_("Remove the control characters from this text.")]
+        for name, v in fields.items()
+        if v and not is_storable(v)
+    }
+    if bad:
+        raise ValidationError(bad)
 
 
 def require_mediation_role(actor: User | None, station_id: int | None = None) -> User:
@@ -135,6 +147,7 @@ def dispute_open(
     """
     now = now or timezone.now()
     actor = require_mediation_role(actor)
+    refuse_unstorable(claim=claim or "", parties="".join(str(p.get("name") or "") for p in parties))
     station_id = actor.station_id
     claim = (claim or "").strip() or (case.description if case is not None else "")
     errors: dict[str, list[str]] = {}
@@ -198,6 +211,7 @@ def party_add(
 ) -> Party:
     require_mediation_role(actor, dispute.station_id)
     _require_open(dispute)
+    refuse_unstorable(name=name or "")
     cleaned, errors = _clean_parties(
         [{"name": name, "role": role, "is_enterprise": is_enterprise, "resident": resident}], dispute.station_id
     )
@@ -259,6 +273,7 @@ def session_record(
     """Record a session as held (with its minutes and who came) or cancelled."""
     require_mediation_role(actor, session.dispute.station_id)
     minutes = (minutes or "").strip()
+    refuse_unstorable(minutes=minutes)
     if held and not minutes:
         raise ValidationError({"minutes": [_("Write the minutes of the session.")]})
     if len(minutes) > MINUTES_MAX_CHARS:
@@ -288,6 +303,7 @@ def agreement_draft(
     require_mediation_role(actor, dispute.station_id)
     _require_open(dispute)
     terms = (terms or "").strip()
+    refuse_unstorable(terms=terms)
     errors: dict[str, list[str]] = {}
     if dispute.parties.count() < 2:
         errors["parties"] = [_("An agreement needs at least two parties; add them first.")]
@@ -434,6 +450,7 @@ def dispute_conclude(
     require_mediation_role(actor, dispute.station_id)
     _require_open(dispute)
     referred_to, note = (referred_to or "").strip(), (note or "").strip()
+    refuse_unstorable(referred_to=referred_to, note=note)
     errors: dict[str, list[str]] = {}
     if outcome not in (DisputeStatus.NO_AGREEMENT, DisputeStatus.WITHDRAWN):
         errors["outcome"] = [_("Choose no agreement or withdrawn.")]
@@ -472,6 +489,7 @@ def confirmation_record(
     require_mediation_role(actor, agreement.dispute.station_id)
     agreement = Agreement.objects.get(pk=agreement.pk)
     court, answer = (court or "").strip(), (answer or "").strip()
+    refuse_unstorable(court=court, answer=answer)
     errors: dict[str, list[str]] = {}
     if not agreement.is_signed:
         errors["agreement"] = [_("Only a signed agreement can go for judicial confirmation.")]
@@ -497,6 +515,7 @@ def followup_record(
     require_mediation_role(actor, agreement.dispute.station_id)
     agreement = Agreement.objects.select_for_update().select_related("dispute__mediator").get(pk=agreement.pk)
     note = (note or "").strip()
+    refuse_unstorable(note=note)
     if not agreement.is_signed:
         raise ValidationError({"agreement": [_("Follow up a signed agreement.")]})
     if not is_kept and not note:

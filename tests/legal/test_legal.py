@@ -301,3 +301,15 @@ def test_api_keep_then_book_by_token(law_index, legal_world, api_as):
     assert anonymous.get("/legal/consultations/not-a-token/slots").status_code == 404
     empty = api_as(w.resident_user).post("/legal/consultations", {"question": ""})
     assert empty.status_code in (400, 422) and Consultation.objects.count() == 1
+
+
+def test_text_a_database_cannot_store_is_refused_by_field(law_index, legal_world):
+    w = legal_world
+    with pytest.raises(ValidationError) as exc:
+        services.consultation_save(station=w.station, actor=w.resident_user, question="噪音\x00太吵")
+    assert "question" in exc.value.message_dict
+    c = services.consultation_save(station=w.station, actor=w.resident_user, question=QUESTION)
+    with pytest.raises(ValidationError) as exc:
+        services.consultation_answer(consultation=c, actor=w.lawyer, answer="先\ud800协商")
+    assert "answer" in exc.value.message_dict
+    assert Consultation.objects.count() == 1

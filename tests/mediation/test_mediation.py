@@ -298,3 +298,16 @@ def test_the_reporter_of_the_case_becomes_the_linked_applicant(med_world, open_c
     )
     applicant = Party.objects.get(role="applicant")
     assert applicant.resident == w.resident
+
+
+def test_text_a_database_cannot_store_is_refused_by_field(med_world, open_case):
+    w = med_world
+    with pytest.raises(ValidationError) as exc:
+        services.dispute_open(
+            actor=w.mediator, room=w.rooms["family"], claim="漏水\x00", parties=[], category=w.cat_neighbour
+        )
+    assert "claim" in exc.value.message_dict
+    d = _dispute(w, open_case)
+    with pytest.raises(ValidationError) as exc:
+        services.agreement_draft(actor=w.mediator, dispute=d, terms="赔偿\x00五百元")
+    assert "terms" in exc.value.message_dict
