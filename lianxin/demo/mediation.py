@@ -132,14 +132,25 @@ def _signature(rng: random.Random) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def _open(demo, rooms, row, *, at, mediator):
+def _open(demo, rooms, row, *, at, mediator, rng=None):
     room_code, category_code, claim, applicant, (respondent, is_enterprise), _terms = row
+    is_company = "公司" in applicant
+    # A person applying is one of the station's residents (so the dispute counts in their grid).
+    resident = None
+    if not is_company and rng is not None:
+        with_grid = [r for r in demo.residents if r.grid_id is not None]
+        resident = rng.choice(with_grid) if with_grid else None
     return dispute_open(
         actor=mediator,
         room=rooms[room_code],
         claim=claim,
         parties=[
-            {"name": applicant, "role": "applicant", "is_enterprise": "公司" in applicant},
+            {
+                "name": resident.name if resident else applicant,
+                "role": "applicant",
+                "is_enterprise": is_company,
+                "resident": resident,
+            },
             {"name": respondent, "role": "respondent", "is_enterprise": is_enterprise},
         ],
         category=demo.categories[category_code],
@@ -209,7 +220,7 @@ def seed(demo: Demo) -> None:
         row = DISPUTES[n % len(DISPUTES)]
         opened = now - dt.timedelta(days=rng.uniform(10, HISTORY_DAYS), hours=rng.uniform(0, 6))
         who = mediator if n % 2 == 0 else rng.choice(mediators)
-        dispute = _open(demo, rooms, row, at=opened, mediator=who)
+        dispute = _open(demo, rooms, row, at=opened, mediator=who, rng=rng)
         session_at = dt.datetime.combine(
             (opened + dt.timedelta(days=rng.randint(1, 6))).astimezone(zone).date(), dt.time(9 + n % 8), tzinfo=zone
         )
