@@ -398,15 +398,25 @@ def case_transition(
 
 @transaction.atomic
 def case_assign(
-    *, case: Case, actor: User, assignee: User | None = None, team: Team | None = None, now: dt.datetime | None = None
+    *,
+    case: Case,
+    actor: User | None,
+    assignee: User | None = None,
+    team: Team | None = None,
+    now: dt.datetime | None = None,
 ) -> Case:
-    """Give case to a person and/or a team of its station; a caseworker may take it themselves."""
+    """Give case to a person and/or a team of its station; a caseworker may take it themselves.
+
+    actor None is the system applying an app's own rule (the duty lawyer a resident booked,
+    the mediator of the room a dispute went to); the event then has no actor.
+    """
     now = _now(now)
-    taking_it = assignee is not None and assignee.pk == actor.pk and team is None
-    if taking_it:
-        _require_role(actor, CASEWORKER_ROLES, _("Your role may not take cases."))
-    else:
-        _require_role(actor, SUPERVISOR_ROLES, _("Your role may not assign cases to others."))
+    if actor is not None:
+        taking_it = assignee is not None and assignee.pk == actor.pk and team is None
+        if taking_it:
+            _require_role(actor, CASEWORKER_ROLES, _("Your role may not take cases."))
+        else:
+            _require_role(actor, SUPERVISOR_ROLES, _("Your role may not assign cases to others."))
     errors = {}
     if assignee is None and team is None:
         errors["assignee"] = [_("Choose a person or a team.")]
