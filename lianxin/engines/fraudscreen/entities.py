@@ -130,7 +130,7 @@ def extract_batch_raw(joined: str, starts: list[int], origin, originals: list[st
 
 
 def _item(match: re.Match, shift: int, origin, original: str, base: int) -> tuple | None:
-    kind = match.lastgroup
+    kind = match.lastgroup or ""
     group = _GROUP.get(kind)
     start_n, end_n = match.span(group) if group else match.span()
     start = int(origin[base + start_n - shift])

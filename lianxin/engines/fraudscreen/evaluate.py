@@ -38,7 +38,7 @@ def typology_figures(true: list[str], pred: list[str | None]) -> dict:
     index = {t: i for i, t in enumerate(labels)}
     confusion = np.zeros((len(labels), len(labels) + 1), dtype=int)  # last column: not flagged/other
     for t, p in zip(true, pred):
-        confusion[index[t], index.get(p, len(labels))] += 1
+        confusion[index[t], index.get(p or "", len(labels))] += 1
     per_class = {}
     for t, i in index.items():
         tp = confusion[i, i]

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 
 # The regex parser is private but stable across 3.11 and 3.12.
-from re import _constants as sre_constants
-from re import _parser as sre_parser
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parser  # type: ignore[attr-defined]
 
 import numpy as np
 
@@ -326,7 +326,7 @@ def _prefixes(items, k: int) -> set[tuple]:
     if op is sre_constants.LITERAL:
         heads = {(chr(av),)}
     elif op is sre_constants.IN:
-        chars = set()
+        chars: set[str | None] = set()
         for sub_op, sub_av in av:
             if sub_op is sre_constants.LITERAL:
                 chars.add(chr(sub_av))

@@ -57,6 +57,17 @@ class Verdict:
         "_entities",
         "_entity_tuples",
     )
+    is_fraud: bool
+    risk: float
+    band: str
+    typology: str | None
+    subtype: str | None
+    advice: str
+    engine_version: str
+    _cues: list[dict] | None
+    _cue_spans: list[tuple] | None
+    _entities: dict[str, list] | None
+    _entity_tuples: list[tuple] | None
 
     def __init__(
         self,
@@ -90,19 +101,22 @@ class Verdict:
 
     @property
     def cues(self) -> list[dict]:
-        if self._cues is None:
+        cues = self._cues
+        if cues is None:
             cues = [
                 {"start": start, "end": end, "text": text, "why": cue.why, "cue": cue.name}
                 for start, end, text, cue in self._cue_spans or ()
             ]
             object.__setattr__(self, "_cues", cues)
-        return self._cues
+        return cues
 
     @property
     def entities(self) -> dict[str, list]:
-        if self._entities is None:
-            object.__setattr__(self, "_entities", entity_mod.entities_from(self._entity_tuples))
-        return self._entities
+        entities = self._entities
+        if entities is None:
+            entities = entity_mod.entities_from(self._entity_tuples)
+            object.__setattr__(self, "_entities", entities)
+        return entities
 
     def __setattr__(self, name, value):
         raise AttributeError(f"Verdict is read-only (cannot set {name})")
@@ -113,7 +127,7 @@ class Verdict:
     def __eq__(self, other) -> bool:
         return self.to_dict() == other.to_dict() if isinstance(other, Verdict) else NotImplemented
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # equal by value, so not hashable
 
     def __repr__(self) -> str:
         return f"Verdict({', '.join(f'{key}={value!r}' for key, value in self.to_dict().items())})"

@@ -231,7 +231,7 @@ def figures_text(name: str, figures: dict) -> list[str]:
 def _counts_table(rows: list[dict]) -> list[str]:
     from collections import Counter
 
-    counts = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
     for r in rows:
         if r["source"] == "teleantifraud":
             label = f"TeleAntiFraud {'fraud' if r['label'] else 'normal'}:{r['bucket']}" + (
