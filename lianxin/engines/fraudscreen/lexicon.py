@@ -381,6 +381,9 @@ _BIGRAM_CUES, _UNIGRAM_CUES = _triggers()
 _BIGRAM_TRIGGERS = np.array(sorted(_BIGRAM_CUES), dtype=np.int64)
 _UNIGRAM_TRIGGERS = np.array(sorted(_UNIGRAM_CUES), dtype=np.int64)
 _CUE_REGEXES = [re.compile(cue.pattern) for cue in CUES]
+_CUE_MATCHERS = [regex.match for regex in _CUE_REGEXES]
+# Bigram key -> the cues to try where that pair starts: those of its first character, then its own.
+_PAIR_CANDIDATES = {pair: _UNIGRAM_CUES.get(pair & ((1 << 21) - 1), ()) + cues for pair, cues in _BIGRAM_CUES.items()}
 _TRIGGER_FIRST = re.compile(
     "["
     + "".join(
@@ -454,14 +457,22 @@ def find_cues_batch(codes: np.ndarray, starts: np.ndarray, texts, rows) -> dict[
     bounds = np.searchsorted(positions, starts).tolist()
     pair_keys, firsts, where = pair[positions].tolist(), codes[positions].tolist(), positions.tolist()
     start_list = starts.tolist()
+    pair_candidates, unigram_candidates, matchers = _PAIR_CANDIDATES, _UNIGRAM_CUES, _CUE_MATCHERS
     out = {}
     for row in rows:
         hits: list = []
         seen: set = set()
         text, base = texts[row], start_list[row]
         for j in range(bounds[row], bounds[row + 1]):
-            _try(
-                text, where[j] - base, _UNIGRAM_CUES.get(firsts[j], ()) + _BIGRAM_CUES.get(pair_keys[j], ()), seen, hits
-            )
+            candidates = pair_candidates.get(pair_keys[j]) or unigram_candidates.get(firsts[j])
+            if not candidates:
+                continue
+            pos = where[j] - base
+            for index in candidates:  # as _try, inlined: this loop is the batch path's hot spot
+                if index not in seen:
+                    match = matchers[index](text, pos)
+                    if match is not None and match.end() > pos:
+                        seen.add(index)
+                        hits.append((pos, match.end(), CUES[index]))
         out[row] = hits
     return out
