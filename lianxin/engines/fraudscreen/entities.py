@@ -144,7 +144,7 @@ def _item(match: re.Match, shift: int, origin, original: str, base: int) -> tupl
         value = match.group().rstrip(".,/")
     elif read == "phone" or read == "card":
         value = match.group().replace(" ", "").replace("-", "")
-    elif read == "group":
+    elif group:
         value = match.group(group)
     else:
         value = _amount_fen(match)
