@@ -20,7 +20,7 @@ class InputError(ValueError):
 
 
 def _read_lines(path: str | None) -> list[str]:
-    if path in (None, "-"):
+    if path is None or path == "-":
         data = sys.stdin.buffer.read()
         name = "stdin"
     else:

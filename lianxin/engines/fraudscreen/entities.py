@@ -129,15 +129,20 @@ def extract_batch_raw(joined: str, starts: list[int], origin, originals: list[st
     return out
 
 
+# kind -> (group holding the value or None, bucket, IM kind or None, how to read the value)
+_KIND_INFO = {
+    kind: (_GROUP.get(kind), _BUCKET[kind], _IM_KIND.get(kind), "group" if kind in _GROUP else kind) for kind in _BUCKET
+}
+
+
 def _item(match: re.Match, shift: int, origin, original: str, base: int) -> tuple | None:
-    kind = match.lastgroup
-    group = _GROUP.get(kind)
+    group, bucket, im_kind, read = _KIND_INFO[match.lastgroup or "amount"]
     start_n, end_n = match.span(group) if group else match.span()
     start = int(origin[base + start_n - shift])
     end = int(origin[base + end_n - shift - 1]) + 1
-    if kind == "url":
+    if read == "url":
         value = match.group().rstrip(".,/")
-    elif kind == "phone" or kind == "card":
+    elif read == "phone" or read == "card":
         value = match.group().replace(" ", "").replace("-", "")
     elif group:
         value = match.group(group)
@@ -145,4 +150,4 @@ def _item(match: re.Match, shift: int, origin, original: str, base: int) -> tupl
         value = _amount_fen(match)
         if not value:
             return None
-    return _BUCKET[kind], start, end, original[start:end], _IM_KIND.get(kind), value
+    return bucket, start, end, original[start:end], im_kind, value

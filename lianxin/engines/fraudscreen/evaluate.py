@@ -38,7 +38,7 @@ def typology_figures(true: list[str], pred: list[str | None]) -> dict:
     index = {t: i for i, t in enumerate(labels)}
     confusion = np.zeros((len(labels), len(labels) + 1), dtype=int)  # last column: not flagged/other
     for t, p in zip(true, pred):
-        confusion[index[t], index.get(p, len(labels))] += 1
+        confusion[index[t], index.get(p or "", len(labels))] += 1
     per_class = {}
     for t, i in index.items():
         tp = confusion[i, i]
@@ -90,3 +90,15 @@ def format_calibration(f: dict) -> list[str]:
     for low, high, n, mean_risk, rate in f["reliability"]:
         lines.append(f"  [{low:.1f},{high:.1f})  {n:>5}  {mean_risk:.3f}  {rate:.3f}")
     return lines
+
+
+def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float | None:
+    """Area under the ROC curve (ties count half); None when only one class is present."""
+    from scipy.stats import rankdata
+
+    y_true = np.asarray(y_true, bool)
+    pos, neg = int(y_true.sum()), int((~y_true).sum())
+    if not pos or not neg:
+        return None
+    ranks = rankdata(np.asarray(score, float))
+    return float((ranks[y_true].sum() - pos * (pos + 1) / 2) / (pos * neg))

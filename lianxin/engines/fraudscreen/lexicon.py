@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 
 # The regex parser is private but stable across 3.11 and 3.12.
-from re import _constants as sre_constants
-from re import _parser as sre_parser
+from re import _constants as sre_constants  # type: ignore[attr-defined]
+from re import _parser as sre_parser  # type: ignore[attr-defined]
 
 import numpy as np
 
@@ -326,7 +326,7 @@ def _prefixes(items, k: int) -> set[tuple]:
     if op is sre_constants.LITERAL:
         heads = {(chr(av),)}
     elif op is sre_constants.IN:
-        chars = set()
+        chars: set[str | None] = set()
         for sub_op, sub_av in av:
             if sub_op is sre_constants.LITERAL:
                 chars.add(chr(sub_av))
@@ -381,6 +381,13 @@ _BIGRAM_CUES, _UNIGRAM_CUES = _triggers()
 _BIGRAM_TRIGGERS = np.array(sorted(_BIGRAM_CUES), dtype=np.int64)
 _UNIGRAM_TRIGGERS = np.array(sorted(_UNIGRAM_CUES), dtype=np.int64)
 _CUE_REGEXES = [re.compile(cue.pattern) for cue in CUES]
+_CUE_MATCHERS = [regex.match for regex in _CUE_REGEXES]
+# The cues to try at a trigger position, by trigger: first one per bigram trigger (in the
+# order of _BIGRAM_TRIGGERS; the cues of its first character, then its own), then one per
+# unigram trigger (in the order of _UNIGRAM_TRIGGERS).
+_CANDIDATES = [
+    _UNIGRAM_CUES.get(int(pair) & ((1 << 21) - 1), ()) + _BIGRAM_CUES[int(pair)] for pair in _BIGRAM_TRIGGERS
+] + [_UNIGRAM_CUES[int(code)] for code in _UNIGRAM_TRIGGERS]
 _TRIGGER_FIRST = re.compile(
     "["
     + "".join(
@@ -446,22 +453,29 @@ def find_cues_batch(codes: np.ndarray, starts: np.ndarray, texts, rows) -> dict[
         pair[starts[1:-1] - 1] = 0  # no pair across the end of a message
     idx = np.searchsorted(_BIGRAM_TRIGGERS, pair)
     idx[idx == len(_BIGRAM_TRIGGERS)] = 0
-    candidate = _BIGRAM_TRIGGERS[idx] == pair
+    is_pair = _BIGRAM_TRIGGERS[idx] == pair
     uidx = np.searchsorted(_UNIGRAM_TRIGGERS, codes)
     uidx[uidx == len(_UNIGRAM_TRIGGERS)] = 0
-    candidate |= _UNIGRAM_TRIGGERS[uidx] == codes
+    candidate = is_pair | (_UNIGRAM_TRIGGERS[uidx] == codes)
     positions = np.flatnonzero(candidate)
     bounds = np.searchsorted(positions, starts).tolist()
-    pair_keys, firsts, where = pair[positions].tolist(), codes[positions].tolist(), positions.tolist()
+    # Which entry of _CANDIDATES applies at each trigger position (a bigram trigger wins).
+    which = np.where(is_pair[positions], idx[positions], len(_BIGRAM_TRIGGERS) + uidx[positions]).tolist()
+    where = positions.tolist()
     start_list = starts.tolist()
+    candidates_of, matchers = _CANDIDATES, _CUE_MATCHERS
     out = {}
     for row in rows:
         hits: list = []
         seen: set = set()
         text, base = texts[row], start_list[row]
         for j in range(bounds[row], bounds[row + 1]):
-            _try(
-                text, where[j] - base, _UNIGRAM_CUES.get(firsts[j], ()) + _BIGRAM_CUES.get(pair_keys[j], ()), seen, hits
-            )
+            pos = where[j] - base
+            for index in candidates_of[which[j]]:  # as _try, inlined: this loop is the batch path's hot spot
+                if index not in seen:
+                    match = matchers[index](text, pos)
+                    if match is not None and match.end() > pos:
+                        seen.add(index)
+                        hits.append((pos, match.end(), CUES[index]))
         out[row] = hits
     return out

@@ -1,7 +1,8 @@
 """The fitted model: vocabulary, linear weights, calibration and band thresholds.
 
 Features are character 1-3-grams of the normalised text (digits folded), each counted and
-scaled by 1/sqrt(number of n-grams in the message). One weight matrix holds the binary
+scaled by 1/sqrt(number of n-grams in the message); training's idf scaling is folded into the
+weights. One weight matrix holds the binary
 fraud head (column 0) and the fine typology/subtype head (the other columns), so one gather
 scores a message for both.
 """

@@ -36,27 +36,22 @@ MAX_CUES = 6
 MIN_EVIDENCE_CHARS = 6  # shorter normalised messages carry too little evidence to flag
 
 
+_set = object.__setattr__
+
+
 class Verdict:
     """The screening result for one message; ``to_dict`` gives the JSON shape of the CLI.
 
-    Read-only. ``cues`` and ``entities`` are built from compact tuples the first time they
-    are read, so a large batch does not allocate thousands of small dicts and lists that the
-    caller may never look at.
+    Read-only. The fields live in one tuple, so a verdict costs one allocation; ``cues`` and
+    ``entities`` are built from compact tuples the first time they are read, so a large batch
+    does not allocate thousands of small dicts and lists that the caller may never look at.
     """
 
-    __slots__ = (
-        "is_fraud",
-        "risk",
-        "band",
-        "typology",
-        "subtype",
-        "advice",
-        "engine_version",
-        "_cues",
-        "_cue_spans",
-        "_entities",
-        "_entity_tuples",
-    )
+    __slots__ = ("_v", "_cues", "_entities")
+    # (is_fraud, risk, band, typology, subtype, advice, engine_version, cue spans, entity tuples)
+    _v: tuple
+    _cues: list[dict]
+    _entities: dict[str, list]
 
     def __init__(
         self,
@@ -70,39 +65,47 @@ class Verdict:
         advice: str = LOW_ADVICE,
         engine_version: str = ENGINE_VERSION,
     ):
-        self._fill(is_fraud, risk, band, typology, subtype, advice, engine_version, cues, None, entities, None)
+        _set(self, "_v", (is_fraud, risk, band, typology, subtype, advice, engine_version, None, None))
+        _set(self, "_cues", list(cues or ()))
+        _set(self, "_entities", dict(entities) if entities is not None else entity_mod.entities_from(None))
 
     @classmethod
-    def _lazy(
-        cls, is_fraud: bool, risk: float, band: str, typology, subtype, cue_spans, entity_tuples, advice: str
-    ) -> Verdict:
-        """A verdict whose cues come from (start, end, text, Cue) tuples and entities from
-        ``entities.extract_raw`` tuples (either may be None for none)."""
+    def _lazy(cls, values: tuple) -> Verdict:
+        """A verdict from (is_fraud, risk, band, typology, subtype, advice, engine_version,
+        cue spans, entity tuples): cue spans are (start, end, text, Cue) tuples and entity
+        tuples come from ``entities.extract_raw`` (either may be None for none)."""
         verdict = cls.__new__(cls)
-        verdict._fill(
-            is_fraud, risk, band, typology, subtype, advice, ENGINE_VERSION, None, cue_spans, None, entity_tuples
-        )
+        _set(verdict, "_v", values)
         return verdict
 
-    def _fill(self, *values) -> None:
-        for name, value in zip(self.__slots__, values):
-            object.__setattr__(self, name, value)
+    is_fraud = property(lambda self: self._v[0], doc="True when the band is medium or high.")
+    risk = property(lambda self: self._v[1], doc="Calibrated risk in [0, 1].")
+    band = property(lambda self: self._v[2], doc='"low", "medium" or "high".')
+    typology = property(lambda self: self._v[3], doc="National typology, None when not fraud.")
+    subtype = property(lambda self: self._v[4], doc="Station subtype inside the typology, or None.")
+    advice = property(lambda self: self._v[5], doc="What to tell the resident, in Chinese.")
+    engine_version = property(lambda self: self._v[6], doc="The engine version that screened it.")
 
     @property
     def cues(self) -> list[dict]:
-        if self._cues is None:
+        try:
+            return self._cues
+        except AttributeError:
             cues = [
                 {"start": start, "end": end, "text": text, "why": cue.why, "cue": cue.name}
-                for start, end, text, cue in self._cue_spans or ()
+                for start, end, text, cue in self._v[7] or ()
             ]
-            object.__setattr__(self, "_cues", cues)
-        return self._cues
+            _set(self, "_cues", cues)
+            return cues
 
     @property
     def entities(self) -> dict[str, list]:
-        if self._entities is None:
-            object.__setattr__(self, "_entities", entity_mod.entities_from(self._entity_tuples))
-        return self._entities
+        try:
+            return self._entities
+        except AttributeError:
+            entities = entity_mod.entities_from(self._v[8])
+            _set(self, "_entities", entities)
+            return entities
 
     def __setattr__(self, name, value):
         raise AttributeError(f"Verdict is read-only (cannot set {name})")
@@ -113,23 +116,27 @@ class Verdict:
     def __eq__(self, other) -> bool:
         return self.to_dict() == other.to_dict() if isinstance(other, Verdict) else NotImplemented
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # equal by value, so not hashable
 
     def __repr__(self) -> str:
         return f"Verdict({', '.join(f'{key}={value!r}' for key, value in self.to_dict().items())})"
 
     def to_dict(self) -> dict:
+        v = self._v
         return {
-            "is_fraud": self.is_fraud,
-            "risk": self.risk,
-            "band": self.band,
-            "typology": self.typology,
-            "subtype": self.subtype,
+            "is_fraud": v[0],
+            "risk": v[1],
+            "band": v[2],
+            "typology": v[3],
+            "subtype": v[4],
             "cues": self.cues,
             "entities": self.entities,
-            "advice": self.advice,
-            "engine_version": self.engine_version,
+            "advice": v[5],
+            "engine_version": v[6],
         }
+
+
+_lazy = Verdict._lazy
 
 
 class Screener:
@@ -224,16 +231,17 @@ class Screener:
         ]
 
     def _verdict(self, text: str, risk: float, choice, hits, origin, base: int, found) -> Verdict:
-        r = round(float(risk), 4)
+        r = round(risk, 4)
         if choice is None:
-            return Verdict._lazy(False, r, "low", None, None, None, found, LOW_ADVICE)
+            return _lazy((False, r, "low", None, None, LOW_ADVICE, ENGINE_VERSION, None, found))
         typology, subtype = choice
         spans = []
         for s, e, cue in hits[:MAX_CUES]:
             start, end = int(origin[base + s]), int(origin[base + e - 1]) + 1
             spans.append((start, end, text[start:end], cue))
         band = "high" if risk >= self._t_high else "medium"
-        return Verdict._lazy(True, r, band, typology, subtype, spans, found, ADVICE.get(typology, ADVICE[None]))
+        advice = ADVICE.get(typology, ADVICE[None])
+        return _lazy((True, r, band, typology, subtype, advice, ENGINE_VERSION, spans, found))
 
     def _fine_scores(self, rows, cols, scale, fraud_rows: list[int], n: int) -> np.ndarray:
         """Fine-head scores (before intercepts and cues) for ``fraud_rows``."""
@@ -246,13 +254,17 @@ class Screener:
         sub_rows = position[rows]
         keep = sub_rows >= 0
         sub_rows, sub_cols, values = sub_rows[keep], cols[keep], scale[rows[keep]].astype(np.float32)
-        # Entries come as a few runs sorted by row (1-, 2-, 3-grams), so a stable sort is a
-        # cheap merge; the CSR matrix is then built directly (duplicates add up in the product).
-        order = np.argsort(sub_rows, kind="stable")
-        indptr = np.zeros(len(fraud_rows) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(sub_rows, minlength=len(fraud_rows)), out=indptr[1:])
-        sub = sp.csr_matrix((values[order], sub_cols[order], indptr), shape=(len(fraud_rows), len(self.model.vocab)))
-        return np.asarray(sub @ self._w_fine)
+        # Entries come as a few runs each sorted by row (1-, 2-, 3-grams): each run is a CSR
+        # matrix as it stands (no sort), and the scores are the sum of the runs' products.
+        breaks = np.flatnonzero(sub_rows[1:] < sub_rows[:-1]) + 1
+        bounds = [0, *breaks.tolist(), len(sub_rows)]
+        shape = (len(fraud_rows), len(self.model.vocab))
+        scores = np.zeros((len(fraud_rows), self._w_fine.shape[1]), dtype=np.float32)
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            indptr = np.zeros(len(fraud_rows) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(sub_rows[lo:hi], minlength=len(fraud_rows)), out=indptr[1:])
+            scores += sp.csr_matrix((values[lo:hi], sub_cols[lo:hi], indptr), shape=shape) @ self._w_fine
+        return scores
 
     def _risk(self, rows, cols, scale, batch) -> np.ndarray:
         weights = self._w_binary_64[cols]

@@ -309,12 +309,3 @@ def ngram_keys(batch: NormalBatch) -> tuple[np.ndarray, np.ndarray]:
         keys_parts.append(key[same])
         msg_parts.append(msg[:span][same])
     return np.concatenate(keys_parts), np.concatenate(msg_parts)
-
-
-def key_of(gram: str) -> int:
-    """Return the n-gram key of a short string (used when reading vocabularies and in tests)."""
-    key = 0
-    for k, char in enumerate(gram):
-        code = DIGIT_FEATURE if char.isdigit() and char.isascii() else ord(char)
-        key |= code << (_SHIFT * k)
-    return key

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from lianxin.engines.fraudscreen import Screener
+from lianxin.engines.fraudscreen import train as train_mod
 from lianxin.engines.fraudscreen.corpus.generate import build_corpus
+from lianxin.engines.fraudscreen.corpus.written import load_written, unsigned
 from lianxin.engines.fraudscreen.model import MODEL_PATH, Model
 from lianxin.engines.fraudscreen.train import DEFAULT_DATA_ROOT, TELE_DIR, choose_thresholds, fit, split_rows
 
@@ -44,12 +46,43 @@ def test_fit_on_a_small_sample_learns_and_round_trips(corpus, tmp_path):
     assert risk[y == 1].mean() > risk[y == 0].mean() + 0.3
 
 
-def test_thresholds_follow_validation_precision():
+def test_thresholds_follow_the_legitimate_false_positive_rate(monkeypatch):
+    monkeypatch.setattr(train_mod, "MEDIUM_FPR", 0.25)
+    monkeypatch.setattr(train_mod, "HIGH_FPR", 0.0)
     risk = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.95, 0.97, 0.99])
-    y = np.array([0, 0, 1, 0, 1, 1, 1, 1])
+    y = np.array([0, 0, 1, 0, 1, 1, 1, 0])
     thresholds = choose_thresholds(risk, y)
-    assert thresholds["medium"] == pytest.approx(0.7)
-    assert thresholds["high"] >= thresholds["medium"]
+    assert thresholds["medium"] == pytest.approx(0.7)  # 1 of the 4 legitimate rows at or above it
+    assert thresholds["high"] == pytest.approx(0.9999)  # only above every legitimate row
+    # Each source's legitimate rows weigh the same: the one legitimate row of source 1 (risk
+    # 0.99) is that source's whole rate, so no threshold below it keeps the mean under 25%.
+    group = np.array([0, 0, 0, 0, 0, 0, 0, 1])
+    assert choose_thresholds(risk, y, group)["medium"] == pytest.approx(0.9999)
+
+
+def test_written_corpus_holds_out_whole_batches_of_every_class():
+    rows = load_written()
+    split_of = {}
+    for row in rows:
+        assert split_of.setdefault(row["batch"], row["split"]) == row["split"]
+        assert not (row["augmented"] and row["split"] == "val")
+    originals = [r for r in rows if not r["augmented"]]
+    assert len({r["text"] for r in originals}) == len(originals), "a written message appears twice"
+    held_out = {r["typology"] or r["kind"] for r in originals if r["split"] == "val"}
+    assert len({r["typology"] for r in originals if r["label"] and r["split"] == "val"}) >= 10
+    assert {"运营商营销", "商店促销", "持牌贷款广告", "无署名促销"} <= held_out
+    assert sum(r["label"] == 0 for r in originals) >= 300 and sum(r["label"] for r in originals) >= 300
+
+
+def test_written_corpus_rejects_a_batch_without_a_label(tmp_path):
+    (tmp_path / "x-a.txt").write_text("# kind: 商店促销\n全场八折\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="label"):
+        load_written(tmp_path)
+
+
+def test_unsigned_drops_the_sender_signature_and_opt_out_tail():
+    assert unsigned("【某银行】您的账单已出，回复TD退订。") == "您的账单已出"
+    assert unsigned("你好") == "你好"
 
 
 def test_model_load_rejects_a_broken_file(tmp_path):

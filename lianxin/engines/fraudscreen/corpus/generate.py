@@ -137,7 +137,8 @@ def _draw(key: str, msgs: list[str], stories: list[str], count: int, label: int,
     rng = _rng_for(key)
     families = [("m", i, t) for i, t in enumerate(msgs)] + [("s", i, t) for i, t in enumerate(stories)]
     weights = [3.0 if kind == "m" else 2.0 for kind, _, _ in families]
-    rows, seen = [], set()
+    rows: list[dict] = []
+    seen: set[str] = set()
     attempts = 0
     while len(rows) < count and attempts < count * 20:
         attempts += 1
