@@ -128,3 +128,34 @@ def test_screenshot_about_to_pay_live_warning_dissuaded(asgi_server, world, brow
     assert (warning.outcome, warning.amount_protected_fen, warning.responder) == ("dissuaded", 8_600_000, world.officer)
     assert warning.screening.source == "screenshot"
     assert errors == []
+
+
+def test_a_live_refresh_keeps_what_the_responder_is_typing(asgi_server, world, browser):  # noqa: F811
+    from lianxin.antifraud.models import WarningSource
+    from lianxin.antifraud.services import warning_acknowledge, warning_raise
+
+    warning = warning_raise(
+        station=world.station,
+        actor=world.officer,
+        source=WarningSource.CENTRE,
+        risk="反诈中心预警：疑似冒充客服退款",
+        resident=world.resident,
+        responder=world.officer,
+    )
+    warning_acknowledge(warning=warning, actor=world.officer)
+    errors: list[str] = []
+    officer = phone(browser, asgi_server, errors)
+    sign_in(officer, "a_officer")
+    officer.goto("/fraud/warnings/")
+    officer.get_by_label("结果如何").select_option(Outcome.DISSUADED)
+    officer.get_by_label("保护金额（元）").fill("86000")
+    with officer.expect_response(lambda r: "/warnings/panel/" in r.url):
+        officer.evaluate("document.dispatchEvent(new CustomEvent('lianxin:live', {detail: {kind: 'fraud_warning'}}))")
+    officer.wait_for_timeout(300)  # the panel is swapped after the answer arrives
+    assert officer.get_by_label("保护金额（元）").input_value() == "86000"
+    assert officer.get_by_label("结果如何").input_value() == Outcome.DISSUADED
+    officer.get_by_role("button", name="登记结果").click()
+    officer.locator(".msg.success").wait_for()
+    warning.refresh_from_db()
+    assert (warning.outcome, warning.amount_protected_fen) == (Outcome.DISSUADED, 8_600_000)
+    assert not errors
