@@ -402,7 +402,4 @@ def test_api_lists_and_answers(world, enrol, api_as):
     assert r.status_code == 200 and r.json()["status"] == "acknowledged"
     r = api.post(f"/care/alarms/{alarms[0]['id']}/answer", {"answer": "going"})
     assert r.status_code == 422
-    assert (
-        api_as(world.b.officer).post(f"/care/alarms/{alarms[0]['id']}/answer", {"answer": "fine"}).status_code
-        == 404
-    )
+    assert api_as(world.b.officer).post(f"/care/alarms/{alarms[0]['id']}/answer", {"answer": "fine"}).status_code == 404

@@ -26,6 +26,7 @@ import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from lianxin.care.models import (
@@ -188,7 +189,9 @@ def device_message_receive(*, topic: str, payload: bytes, now: dt.datetime | Non
         if kind == KIND_WILL:
             # The connection dropped: give it RECONNECT_GRACE_SECONDS to come back before the sweep raises it.
             grace = now + dt.timedelta(seconds=RECONNECT_GRACE_SECONDS)
-            Device.objects.filter(pk=device.pk, offline_after__gt=grace).update(offline_after=grace)
+            Device.objects.filter(Q(offline_after__isnull=True) | Q(offline_after__gt=grace), pk=device.pk).update(
+                offline_after=grace
+            )
             return "accepted"
         try:
             with transaction.atomic():
