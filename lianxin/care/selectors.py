@@ -20,7 +20,7 @@ from lianxin.core.roles import STATION_WIDE_ROLES, has_role
 from lianxin.core.services import personal_data_display
 from lianxin.places.selectors import grid_ids_owned_by
 
-TIMELINE_MAX = 60
+TIMELINE_MAX = 30
 
 
 def enrolment_list_for(*, user: User, include_withdrawn: bool = False) -> QuerySet[Enrolment]:

@@ -3,6 +3,7 @@
 from lianxin.care.services.alarms import (
     RUNG_MINUTES,
     alarm_answer,
+    alarm_escalate,
     alarm_start,
     alarms_escalate,
     checkins_missed,
@@ -39,6 +40,7 @@ __all__ = [
     "ContactIn",
     "DeviceRefused",
     "alarm_answer",
+    "alarm_escalate",
     "alarm_start",
     "alarms_escalate",
     "away_set",

@@ -244,16 +244,28 @@ def alarms_escalate(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     )
     sent = 0
     for pk, rung, escalate_after in due:
-        with transaction.atomic():
-            claimed = Alarm.objects.filter(
-                pk=pk, status=AlarmStatus.OPEN, rung=rung, escalate_after=escalate_after
-            ).update(escalate_after=None)
-            if not claimed:
-                continue
-            alarm = Alarm.objects.select_related("enrolment__resident", "enrolment__grid", "case").get(pk=pk)
-            if _notify_next(alarm, now=now) is not None:
-                sent += 1
+        if _escalate_claimed(pk=pk, rung=rung, escalate_after=escalate_after, now=now) is not None:
+            sent += 1
     return sent
+
+
+def _escalate_claimed(*, pk: int, rung: int, escalate_after: dt.datetime, now: dt.datetime) -> Notification | None:
+    with transaction.atomic():
+        claimed = Alarm.objects.filter(pk=pk, status=AlarmStatus.OPEN, rung=rung, escalate_after=escalate_after).update(
+            escalate_after=None
+        )
+        if not claimed:
+            return None
+        alarm = Alarm.objects.select_related("enrolment__resident", "enrolment__grid", "case").get(pk=pk)
+        return _notify_next(alarm, now=now)
+
+
+def alarm_escalate(*, alarm: Alarm, now: dt.datetime | None = None) -> Notification | None:
+    """Send alarm's next rung if it is due at now (the sweep's step for one alarm); None if it is not due or taken."""
+    now = now_or(now)
+    if alarm.status != AlarmStatus.OPEN or alarm.escalate_after is None or alarm.escalate_after > now:
+        return None
+    return _escalate_claimed(pk=alarm.pk, rung=alarm.rung, escalate_after=alarm.escalate_after, now=now)
 
 
 def checkins_missed(*, now: dt.datetime | None = None, limit: int = 500) -> int:
