@@ -71,7 +71,7 @@ def _alarm(a: Alarm) -> AlarmOut:
         acknowledged_at=a.acknowledged_at,
         acknowledged_by_name=a.acknowledged_by_name,
         answer=a.answer,
-        case_number=a.case.number if a.case_id else None,
+        case_number=a.case.number if a.case is not None else None,
     )
 
 

@@ -67,9 +67,9 @@ def alarm_rows(*, station, ids) -> list[dict]:
     alarms = Alarm.objects.filter(station=station, pk__in=ids).select_related("enrolment__grid", "case")
     return [
         {
-            "number": a.case.number if a.case_id else f"#{a.pk}",
+            "number": a.case.number if a.case is not None else f"#{a.pk}",
             "category": a.get_reason_display(),
-            "grid": a.enrolment.grid.name if a.enrolment.grid_id else "",
+            "grid": a.enrolment.grid.name if a.enrolment.grid is not None else "",
             "status": a.get_status_display(),
             "at": a.started_at,
             "url": reverse("care:alarm", args=[a.pk]),

@@ -21,7 +21,8 @@ logger = logging.getLogger("lianxin.care")
 
 
 class Sender(Protocol):
-    channel: str
+    @property
+    def channel(self) -> str: ...
 
     def send(self, *, notification: Notification, text: str, url: str) -> None: ...
 

@@ -48,7 +48,7 @@ from lianxin.places.selectors import grid_ids_owned_by
 logger = logging.getLogger("lianxin.care")
 
 # Minutes a rung waits for an answer before the next one is sent.
-RUNG_MINUTES = {AlarmReason.MISSED: 15, AlarmReason.SOS: 5, AlarmReason.DEVICE_OFFLINE: 60}
+RUNG_MINUTES: dict[str, int] = {AlarmReason.MISSED: 15, AlarmReason.SOS: 5, AlarmReason.DEVICE_OFFLINE: 60}
 STEP_CONTACT = "contact"
 STEP_GRID_MEMBER = "grid_member"
 STEP_OFFICER = "officer"
@@ -64,7 +64,7 @@ class Step:
 
 
 def _grid_member(enrolment: Enrolment) -> User | None:
-    if enrolment.grid_id is not None:
+    if enrolment.grid is not None:
         member = (
             enrolment.grid.members.filter(is_active=True, role=Role.GRID_MEMBER, station_id=enrolment.station_id)
             .order_by("id")
@@ -77,7 +77,7 @@ def _grid_member(enrolment: Enrolment) -> User | None:
 
 
 def _officer(enrolment: Enrolment) -> User | None:
-    chief = enrolment.grid.police_chief if enrolment.grid_id is not None else None
+    chief = enrolment.grid.police_chief if enrolment.grid is not None else None
     if chief is not None and chief.is_active and chief.station_id == enrolment.station_id:
         return chief
     by = enrolment.enrolled_by
@@ -244,6 +244,8 @@ def alarms_escalate(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     )
     sent = 0
     for pk, rung, escalate_after in due:
+        if escalate_after is None:  # answered between the read and now
+            continue
         if _escalate_claimed(pk=pk, rung=rung, escalate_after=escalate_after, now=now) is not None:
             sent += 1
     return sent
@@ -263,9 +265,10 @@ def _escalate_claimed(*, pk: int, rung: int, escalate_after: dt.datetime, now: d
 def alarm_escalate(*, alarm: Alarm, now: dt.datetime | None = None) -> Notification | None:
     """Send alarm's next rung if it is due at now (the sweep's step for one alarm); None if it is not due or taken."""
     now = now_or(now)
-    if alarm.status != AlarmStatus.OPEN or alarm.escalate_after is None or alarm.escalate_after > now:
+    due = alarm.escalate_after
+    if alarm.status != AlarmStatus.OPEN or due is None or due > now:
         return None
-    return _escalate_claimed(pk=alarm.pk, rung=alarm.rung, escalate_after=alarm.escalate_after, now=now)
+    return _escalate_claimed(pk=alarm.pk, rung=alarm.rung, escalate_after=due, now=now)
 
 
 def checkins_missed(*, now: dt.datetime | None = None, limit: int = 500) -> int:
@@ -370,7 +373,7 @@ def alarm_answer(
     event(enrolment, EventKind.ACKNOWLEDGED, now=now, alarm=alarm, actor=actor, actor_name=who, answer=answer)
     if answer == Answer.NEED_HELP:
         _welfare_case_open(alarm, actor=actor, now=now)
-    if alarm.case_id is not None and actor is not None and has_role(actor, CASEWORKER_ROLES):
+    if alarm.case is not None and actor is not None and has_role(actor, CASEWORKER_ROLES):
         case_note(
             case=alarm.case,
             actor=actor,

@@ -68,7 +68,7 @@ def event(
     )
 
 
-def publish(alarm: Alarm, *, event_name: str, users: list[int] = (), station: bool = False) -> None:
+def publish(alarm: Alarm, *, event_name: str, users: list[int] | tuple[int, ...] = (), station: bool = False) -> None:
     """Tell the open pages of users (and of the station's desk if station) that alarm changed."""
     data = {"alarm": alarm.pk, "event": event_name, "reason": alarm.reason, "status": alarm.status}
     for user_id in dict.fromkeys(users):
