@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from lianxin.care.services import DeviceRefused, device_message_receive, message_signature, topic_for
 from lianxin.care.services.devices import KIND_CHECKIN, KIND_HEARTBEAT, KIND_SOS, KIND_WILL, TOPIC_PREFIX
@@ -128,7 +128,7 @@ def listen(
                 recycled = time.monotonic()
     finally:
         client.disconnect()
-        close_old_connections()
+        connections.close_all()  # this thread's connections
     return stats
 
 

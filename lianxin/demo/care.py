@@ -163,8 +163,12 @@ def seed(demo: Demo) -> None:
     for index, grid in enumerate(demo.grids):
         members = demo.grid_members.get(grid.id) or []
         enroller = members[0] if members else demo.chiefs[grid.id]
-        for k, resident in enumerate(_elders(demo, grid)):
-            is_waiting = index == 0 and k == 1 and can_wait_today
+        elders = _elders(demo, grid)
+        # Grid 1's waiting elder: not the demo resident (she taps her own button), unless she is alone there.
+        others = [r for r in elders if r.user_id is None] or elders
+        waiting_pick = others[-1] if index == 0 and others and can_wait_today else None
+        for k, resident in enumerate(elders):
+            is_waiting = resident is waiting_pick
             if is_waiting:
                 window = (max(dt.time(0), _minus(waiting_ends, hours=3)), waiting_ends)
                 grace, contacts = WAITING_GRACE_MINUTES, 1
