@@ -94,6 +94,8 @@ class Enrolment(models.Model):
     alert_after = models.DateTimeField(null=True, blank=True)
     alert_on = models.DateField(null=True, blank=True)  # the local day alert_after is the deadline of
     checkin_token = models.CharField(max_length=48, unique=True, default=new_token, editable=False)
+    # The token of the sweep call that claimed this row (care.services.alarms.checkins_missed); "" between sweeps.
+    sweep_claim = models.CharField(max_length=32, blank=True, default="", editable=False)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

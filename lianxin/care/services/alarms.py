@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from lianxin.care.models import (
     AlarmReason,
     AlarmStatus,
     Answer,
+    CareEvent,
     Contact,
     Device,
     Enrolment,
@@ -43,6 +45,7 @@ from lianxin.cases.models import Case, Channel, Priority
 from lianxin.cases.services import case_note, case_open
 from lianxin.core.models import Role, User
 from lianxin.core.roles import CASEWORKER_ROLES, INTAKE_ROLES, STATION_WIDE_ROLES, has_role
+from lianxin.places.models import Grid
 from lianxin.places.selectors import grid_ids_owned_by
 
 logger = logging.getLogger("lianxin.care")
@@ -63,15 +66,17 @@ class Step:
     contact: Contact | None = None
 
 
-def _grid_member(enrolment: Enrolment) -> User | None:
-    if enrolment.grid is not None:
+def _grid_member(enrolment: Enrolment, *, first_member: User | None | bool = False) -> User | None:
+    """The grid's first grid member (first_member, when the caller fetched it already), else the enroller if one."""
+    member = first_member if first_member is not False else None
+    if first_member is False and enrolment.grid is not None:
         member = (
             enrolment.grid.members.filter(is_active=True, role=Role.GRID_MEMBER, station_id=enrolment.station_id)
             .order_by("id")
             .first()
         )
-        if member is not None:
-            return member
+    if isinstance(member, User):
+        return member
     by = enrolment.enrolled_by
     return by if by.role == Role.GRID_MEMBER and by.is_active else None
 
@@ -84,18 +89,26 @@ def _officer(enrolment: Enrolment) -> User | None:
     return by if by.role != Role.GRID_MEMBER and by.is_active else None
 
 
+def _ladder(reason: str, *, contacts: list[Contact], member: User | None, officer: User | None) -> list[Step]:
+    people = [Step(STEP_CONTACT, c.name, contact=c) for c in contacts]
+    staff_member = [Step(STEP_GRID_MEMBER, str(member), user=member)] if member else []
+    staff_officer = [Step(STEP_OFFICER, str(officer), user=officer)] if officer else []
+    if reason == AlarmReason.SOS:
+        return staff_officer + staff_member + people
+    if reason == AlarmReason.DEVICE_OFFLINE:
+        return staff_member or staff_officer
+    return people + staff_member + staff_officer
+
+
 def ladder_for(alarm: Alarm) -> list[Step]:
     """Return the rungs of alarm's ladder in order (see the module docstring)."""
     enrolment = alarm.enrolment
-    contacts = [Step(STEP_CONTACT, c.name, contact=c) for c in enrolment.contacts.order_by("order", "id")]
-    member, officer = _grid_member(enrolment), _officer(enrolment)
-    staff_member = [Step(STEP_GRID_MEMBER, str(member), user=member)] if member else []
-    staff_officer = [Step(STEP_OFFICER, str(officer), user=officer)] if officer else []
-    if alarm.reason == AlarmReason.SOS:
-        return staff_officer + staff_member + contacts
-    if alarm.reason == AlarmReason.DEVICE_OFFLINE:
-        return staff_member or staff_officer
-    return contacts + staff_member + staff_officer
+    return _ladder(
+        alarm.reason,
+        contacts=list(enrolment.contacts.order_by("order", "id")),
+        member=_grid_member(enrolment),
+        officer=_officer(enrolment),
+    )
 
 
 def _notice_text(alarm: Alarm) -> str:
@@ -185,12 +198,7 @@ def _notify_next(alarm: Alarm, *, now: dt.datetime) -> Notification | None:
     at_station = step.kind == STEP_OFFICER
     if at_station and alarm.reason != AlarmReason.DEVICE_OFFLINE:
         _welfare_case_open(alarm, actor=step.user, now=now)
-    if step.user is not None:
-        url = reverse("care:alarm", args=[alarm.pk])
-    else:
-        url = getattr(settings, "LIANXIN_PUBLIC_URL", "") + reverse("care:notice", args=[notification.token])
-    sender.send(notification=notification, text=_notice_text(alarm), url=url)
-    publish(alarm, event_name="notified", station=at_station or alarm.reason == AlarmReason.SOS)
+    _send(alarm, notification, sender=sender, at_station=at_station)
     return notification
 
 
@@ -274,33 +282,174 @@ def alarm_escalate(*, alarm: Alarm, now: dt.datetime | None = None) -> Notificat
 def checkins_missed(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Raise an alarm for every enrolment whose check-in deadline passed (a `lianxin worker` sweep); return how many.
 
-    Polls the indexed (status, alert_after) column and claims each row by a conditional UPDATE
-    that moves its deadline to the next day, so two workers never raise the same miss twice.
+    Steps (a batch of up to limit rows, a fixed number of statements whatever its size):
+    1. read the due ids from the indexed (status, alert_after) column;
+    2. claim them with one conditional UPDATE that stamps this call's token on the rows still
+       due (a check-in, or another worker whose claim committed first, moved alert_after past
+       now; on PostgreSQL a second worker's UPDATE waits for the first and then finds nothing);
+    3. move each claimed row's deadline to its next day (computed from its own fields) in one
+       bulk UPDATE, write the MISSED events, start the alarms (a live one is joined, not doubled),
+       send each alarm's first rung and schedule the second.
     """
     now = now_or(now)
-    due = list(
+    due_ids = list(
         Enrolment.objects.filter(status=EnrolmentStatus.ACTIVE, alert_after__lte=now)
         .order_by("alert_after")
-        .values_list("pk", "alert_after", "alert_on")[:limit]
+        .values_list("pk", flat=True)[:limit]
     )
-    raised = 0
-    for pk, alert_after, alert_on in due:
-        with transaction.atomic():
-            enrolment = Enrolment.objects.select_related("resident", "grid", "enrolled_by", "station").get(pk=pk)
-            enrolment.settled_through_on = enrolment.last_missed_on = alert_on
-            enrolment.schedule()
-            claimed = Enrolment.objects.filter(pk=pk, status=EnrolmentStatus.ACTIVE, alert_after=alert_after).update(
-                settled_through_on=alert_on,
-                last_missed_on=alert_on,
-                alert_on=enrolment.alert_on,
-                alert_after=enrolment.alert_after,
+    if not due_ids:
+        return 0
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        claimed = Enrolment.objects.filter(pk__in=due_ids, status=EnrolmentStatus.ACTIVE, alert_after__lte=now).update(
+            sweep_claim=token
+        )
+        if not claimed:
+            return 0
+        enrolments = list(
+            Enrolment.objects.filter(sweep_claim=token)
+            .select_related("resident", "grid__police_chief", "enrolled_by", "station")
+            .order_by("alert_after", "pk")
+        )
+        missed_on = {}
+        for e in enrolments:
+            missed_on[e.pk] = e.alert_on
+            e.settled_through_on = e.last_missed_on = e.alert_on
+            e.schedule()
+            e.sweep_claim = ""
+        Enrolment.objects.bulk_update(
+            enrolments, ["settled_through_on", "last_missed_on", "alert_on", "alert_after", "sweep_claim"]
+        )
+        CareEvent.objects.bulk_create(
+            CareEvent(
+                enrolment=e,
+                kind=EventKind.MISSED,
+                at=now,
+                data={"day": missed_on[e.pk].isoformat() if missed_on[e.pk] else ""},
             )
-            if not claimed:
-                continue
-            event(enrolment, EventKind.MISSED, now=now, day=alert_on.isoformat() if alert_on else "")
-            alarm_start(enrolment=enrolment, reason=AlarmReason.MISSED, now=now, missed_on=alert_on)
-            raised += 1
-    return raised
+            for e in enrolments
+        )
+        _alarms_start_missed(enrolments, missed_on=missed_on, now=now)
+    return len(enrolments)
+
+
+def _alarms_start_missed(enrolments: list[Enrolment], *, missed_on: dict, now: dt.datetime) -> None:
+    """Start the missed-check-in alarms of enrolments and send each one's first rung, in bulk."""
+    live = dict(
+        Alarm.objects.filter(
+            enrolment__in=enrolments,
+            reason=AlarmReason.MISSED,
+            status__in=[AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED],
+        ).values_list("enrolment_id", "pk")
+    )
+    CareEvent.objects.bulk_create(
+        CareEvent(
+            enrolment=e,
+            alarm_id=live[e.pk],
+            kind=EventKind.ALARM_STARTED,
+            at=now,
+            data={"reason": "missed", "joined": True},
+        )
+        for e in enrolments
+        if e.pk in live
+    )
+    fresh = [e for e in enrolments if e.pk not in live]
+    if not fresh:
+        return
+    alarms = Alarm.objects.bulk_create(
+        Alarm(
+            station_id=e.station_id,
+            enrolment=e,
+            reason=AlarmReason.MISSED,
+            started_at=now,
+            missed_on=missed_on[e.pk],
+            rung=1,
+            escalate_after=now + dt.timedelta(minutes=RUNG_MINUTES[AlarmReason.MISSED]),
+        )
+        for e in fresh
+    )
+    contacts: dict[int, list[Contact]] = {}
+    for c in Contact.objects.filter(enrolment__in=fresh).order_by("enrolment_id", "order", "id"):
+        contacts.setdefault(c.enrolment_id, []).append(c)
+    grid_ids = {e.grid_id for e in fresh if e.grid_id is not None}
+    first_member: dict[int, User] = {}
+    through = Grid.members.through
+    for grid_id, user in (
+        (m.grid_id, m.user)
+        for m in through.objects.filter(grid_id__in=grid_ids, user__is_active=True, user__role=Role.GRID_MEMBER)
+        .select_related("user")
+        .order_by("grid_id", "user_id")
+    ):
+        if user.station_id is not None:
+            first_member.setdefault(grid_id, user)
+    firsts: list[tuple[Alarm, Step]] = []
+    nobody: list[Alarm] = []
+    for alarm, e in zip(alarms, fresh, strict=True):
+        alarm.enrolment = e
+        steps = _ladder(
+            AlarmReason.MISSED,
+            contacts=contacts.get(e.pk, []),
+            member=_grid_member(e, first_member=first_member.get(e.grid_id) if e.grid_id else None),
+            officer=_officer(e),
+        )
+        if steps:
+            firsts.append((alarm, steps[0]))
+        else:
+            nobody.append(alarm)
+    if nobody:
+        logger.warning("care alarms %s have nobody to notify", [a.pk for a in nobody])
+        Alarm.objects.filter(pk__in=[a.pk for a in nobody]).update(rung=0, escalate_after=None)
+    senders = {True: sender_for(has_user=True), False: sender_for(has_user=False)}
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            alarm=alarm,
+            rung=0,
+            step=step.kind,
+            user=step.user,
+            contact=step.contact,
+            name=step.name[:60],
+            channel=senders[step.user is not None].channel,
+            sent_at=now,
+        )
+        for alarm, step in firsts
+    )
+    events = [
+        CareEvent(enrolment=a.enrolment, alarm=a, kind=EventKind.ALARM_STARTED, at=now, data={"reason": "missed"})
+        for a in alarms
+    ]
+    events += [
+        CareEvent(
+            enrolment=alarm.enrolment,
+            alarm=alarm,
+            kind=EventKind.NOTIFIED,
+            at=now,
+            data={
+                "rung": 1,
+                "step": step.kind,
+                "to": step.name[:60],
+                "channel": senders[step.user is not None].channel,
+            },
+        )
+        for alarm, step in firsts
+    ]
+    CareEvent.objects.bulk_create(events)
+    for (alarm, step), notification in zip(firsts, notifications, strict=True):
+        if step.kind == STEP_OFFICER:
+            _welfare_case_open(alarm, actor=step.user, now=now)
+        _send(alarm, notification, sender=senders[step.user is not None], at_station=step.kind == STEP_OFFICER)
+
+
+def _send(alarm: Alarm, notification: Notification, *, sender, at_station: bool) -> None:
+    if notification.user_id is not None:
+        url = reverse("care:alarm", args=[alarm.pk])
+    else:
+        url = getattr(settings, "LIANXIN_PUBLIC_URL", "") + reverse("care:notice", args=[notification.token])
+    try:
+        sender.send(notification=notification, text=_notice_text(alarm), url=url)
+    except Exception:
+        # The rung is recorded and the next one follows on time; a gateway failure must not undo it.
+        logger.exception("care notice %s could not be sent", notification.pk)
+    publish(alarm, event_name="notified", station=at_station or alarm.reason == AlarmReason.SOS)
 
 
 def may_answer(actor: User, alarm: Alarm) -> bool:
