@@ -311,7 +311,7 @@ def checkins_missed(*, now: dt.datetime | None = None, limit: int = 500) -> int:
             .select_related("resident", "grid__police_chief", "enrolled_by", "station")
             .order_by("alert_after", "pk")
         )
-        missed_on = {}
+        missed_on: dict[int, dt.date | None] = {}
         for e in enrolments:
             missed_on[e.pk] = e.alert_on
             e.settled_through_on = e.last_missed_on = e.alert_on
@@ -325,7 +325,7 @@ def checkins_missed(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                 enrolment=e,
                 kind=EventKind.MISSED,
                 at=now,
-                data={"day": missed_on[e.pk].isoformat() if missed_on[e.pk] else ""},
+                data={"day": str(missed_on[e.pk] or "")},
             )
             for e in enrolments
         )
@@ -333,7 +333,9 @@ def checkins_missed(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     return len(enrolments)
 
 
-def _alarms_start_missed(enrolments: list[Enrolment], *, missed_on: dict, now: dt.datetime) -> None:
+def _alarms_start_missed(
+    enrolments: list[Enrolment], *, missed_on: dict[int, dt.date | None], now: dt.datetime
+) -> None:
     """Start the missed-check-in alarms of enrolments and send each one's first rung, in bulk."""
     live = dict(
         Alarm.objects.filter(
