@@ -53,6 +53,17 @@ def sos_started(*, station, start, end, grid_id=None, with_records=False) -> Met
     return MetricValue(numerator=_alarms(station, start, end, grid_id).filter(reason=AlarmReason.SOS).count())
 
 
+def alarms_at_station(*, station, start, end, grid_id=None, with_records=False) -> MetricValue:
+    alarms = _alarms(station, start, end, grid_id).filter(notifications__step="officer").distinct()
+    ids = tuple(alarms.order_by("id").values_list("id", flat=True)) if with_records else ()
+    return MetricValue(numerator=alarms.count(), record_ids=ids)
+
+
+def devices_offline(*, station, start, end, grid_id=None, with_records=False) -> MetricValue:
+    alarms = _alarms(station, start, end, grid_id).filter(reason=AlarmReason.DEVICE_OFFLINE)
+    return MetricValue(numerator=alarms.count())
+
+
 def home_visits(*, station, start, end, grid_id=None, with_records=False) -> MetricValue:
     visits = HomeVisit.objects.filter(enrolment__station=station, visited_at__gte=start, visited_at__lt=end)
     if grid_id is not None:

@@ -69,6 +69,24 @@ PLUGIN = AppPlugin(
             higher_is_better=False,
         ),
         MetricSpec(
+            key="care_alarms_at_station",
+            label=_("Care alarms that reached the officer"),
+            definition=_(
+                "Missed check-ins nobody in the family or the grid answered, so the community officer was sent "
+                "and a welfare-check case opened, plus SOS presses (they go to the officer at once)."
+            ),
+            compute=M + "alarms_at_station",
+            higher_is_better=False,
+            rows=M + "alarm_rows",
+        ),
+        MetricSpec(
+            key="care_devices_offline",
+            label=_("Call devices gone silent"),
+            definition=_("Times a call device stopped sending its heartbeat (or lost its connection) in the period."),
+            compute=M + "devices_offline",
+            higher_is_better=False,
+        ),
+        MetricSpec(
             key="care_home_visits",
             label=_("Home visits to elders"),
             definition=_("Home visits to enrolled elders recorded in the period (routine, ID card, after an alarm)."),

@@ -47,6 +47,8 @@ def test_figures_from_a_week(world):
     assert (answered.numerator, answered.denominator, answered.record_ids) == (1, 2, (alarm.pk,))
     assert metrics.median_ack_seconds(**window).numerator == 360
     assert metrics.home_visits(**window).numerator == 1
+    assert metrics.alarms_at_station(**window).numerator == 0
+    assert metrics.devices_offline(**window).numerator == 0
     assert metrics.alarms_started(**window, grid_id=world.grid2.pk).numerator == 0
     rows = metrics.alarm_rows(station=world.station, ids=[alarm.pk])
     assert rows[0]["grid"] == world.grid1.name and "王秀兰" not in str(rows)
@@ -76,3 +78,37 @@ def test_demo_leaves_one_missed_checkin_waiting_for_the_grid_member(db):
     assert Enrolment.objects.filter(devices__isnull=False).exists()
     assert all(a.case is None or a.case.status == "resolved" for a in Alarm.objects.exclude(pk=waiting.pk))
     grid_cache_clear()
+
+
+def test_the_worker_raises_a_miss_when_the_clock_passes_the_grace(world, time_machine):
+    """`lianxin worker --once` runs the care sweeps with the real clock: frozen, then moved past the grace."""
+    time_machine.move_to(at(15, 6), tick=False)
+    e = services.enrolment_create(
+        actor=world.grid_member,
+        resident=world.resident,
+        consent_by="self",
+        has_monitoring_consent=True,
+        has_health_consent=False,
+        window_starts=dt.time(7),
+        window_ends=dt.time(10),
+        contacts=[services.ContactIn(kind="family", name="李娟", phone="13912345678")],
+    )
+    time_machine.move_to(at(15, 10, 29), tick=False)
+    call_command("worker", once=True, stdout=io.StringIO())
+    assert not Alarm.objects.exists()
+    time_machine.move_to(at(15, 10, 31), tick=False)
+    out = io.StringIO()
+    call_command("worker", once=True, stdout=out)
+    assert "care_checkins_missed=1" in out.getvalue()
+    assert Alarm.objects.get().enrolment == e
+    time_machine.move_to(at(15, 10, 46), tick=False)
+    out = io.StringIO()
+    call_command("worker", once=True, stdout=out)
+    assert "care_alarms_escalate=1" in out.getvalue()
+    # Local midnight: a new day and a new window; the elder taps at 00:05 and that covers the day.
+    time_machine.move_to(at(16, 0, 5), tick=False)
+    e.refresh_from_db()
+    assert e.state_at(at(16, 0, 5)) == CareState.WAITING
+    services.checkin_record(enrolment=e, via="button")
+    e.refresh_from_db()
+    assert e.alert_after == at(17, 10, 30)
