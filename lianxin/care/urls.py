@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.elder_list, name="list"),
     path("enrol/", views.enrolment_new, name="enrol"),
     path("me/", views.me, name="me"),
+    path("me/away/", views.me_away, name="me_away"),
     path("alarms/panel/", views.alarm_panel, name="alarm_panel"),
     path("alarms/<int:pk>/", views.alarm_detail, name="alarm"),
     path("alarms/<int:pk>/answer/", views.alarm_ack, name="alarm_ack"),

@@ -303,6 +303,7 @@ def _big_button(request, enrolment, *, template_url: str):
             "done": done or enrolment.state_at(now) == "checked_in",
             "just_done": done,
             "action": template_url,
+            "may_set_away": template_url == reverse("care:me"),
         },
     )
 
@@ -320,6 +321,31 @@ def me(request):
     if enrolment is None:
         return render(request, "care/elder_button.html", {"enrolment": None})
     return _big_button(request, enrolment, template_url=reverse("care:me"))
+
+
+@login_required
+@require_POST
+def me_away(request):
+    """The resident going away (to a daughter's home, to hospital) pauses their own check-ins."""
+    enrolment = selectors.enrolment_of_resident_user(user=request.user)
+    if enrolment is None:
+        raise Http404("not enrolled")
+    try:
+        services.away_set(
+            enrolment=enrolment,
+            actor=None,
+            actor_name=enrolment.resident.name,
+            away_from=_local_datetime(request.POST.get("away_from", ""), "away_from"),
+            away_until=_local_datetime(request.POST.get("away_until", ""), "away_until"),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        for msgs in _errors(exc).values():
+            for m in msgs:
+                messages.error(request, m)
+    else:
+        messages.success(request, _("Check-ins are paused for that period."))
+    return redirect("care:me")
 
 
 def notice(request, token):

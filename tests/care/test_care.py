@@ -403,3 +403,21 @@ def test_api_lists_and_answers(world, enrol, api_as):
     r = api.post(f"/care/alarms/{alarms[0]['id']}/answer", {"answer": "going"})
     assert r.status_code == 422
     assert api_as(world.b.officer).post(f"/care/alarms/{alarms[0]['id']}/answer", {"answer": "fine"}).status_code == 404
+
+
+def test_a_resident_under_care_taps_and_sets_away_on_their_own_page(world, enrol, client_for):
+    e = enrol()
+    c = client_for(world.resident_user)
+    assert "我很好" in c.get("/care/me/").content.decode()
+    c.post("/care/me/")
+    e.refresh_from_db()
+    assert e.last_checkin_at is not None
+    r = c.post("/care/me/away/", {"away_from": "2030-01-02T08:00", "away_until": "2030-01-01T08:00"})
+    assert r.status_code == 302
+    e.refresh_from_db()
+    assert e.away_until is None
+    c.post("/care/me/away/", {"away_from": "2030-01-01T08:00", "away_until": "2030-01-05T18:00", "note": "去女儿家"})
+    e.refresh_from_db()
+    assert e.away_until == local(2030, 1, 5, 18)
+    assert CareEvent.objects.filter(enrolment=e, kind=EventKind.AWAY_SET, actor_name="王秀兰").exists()
+    assert client_for(world.b.resident_user).post("/care/me/away/", {}).status_code == 404
