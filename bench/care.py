@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zoneinfo
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +74,7 @@ def enrol_many(station, grid, member, *, n: int, due_share: float, now: dt.datet
 
     batch = 5000
     due_every = max(1, round(1 / due_share)) if due_share > 0 else 0
+    today = now.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
     for start in range(0, n, batch):
         size = min(batch, n - start)
         residents = Resident.objects.bulk_create(
@@ -94,8 +96,8 @@ def enrol_many(station, grid, member, *, n: int, due_share: float, now: dt.datet
                     window_starts=dt.time(7),
                     window_ends=dt.time(10),
                     grace_minutes=30,
-                    settled_through_on=(now - dt.timedelta(days=2 if is_due else 0)).date(),
-                    alert_on=(now - dt.timedelta(days=1 if is_due else -1)).date(),
+                    settled_through_on=today - dt.timedelta(days=1 if is_due else 0),
+                    alert_on=today if is_due else today + dt.timedelta(days=1),
                     alert_after=now - dt.timedelta(minutes=5) if is_due else now + dt.timedelta(hours=20),
                     checkin_token=uuid.uuid4().hex,
                 )

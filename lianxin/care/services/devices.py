@@ -23,6 +23,7 @@ import hmac
 import json
 import re
 import secrets
+from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -85,7 +86,13 @@ def message_signature(*, key: str, device_id: str, kind: str, message_id: str) -
 
 
 def device_key(device: Device) -> str:
-    return pii.decrypt(device.key_sealed)
+    return _opened(device.key_sealed)
+
+
+@lru_cache(maxsize=4096)
+def _opened(sealed: str) -> str:
+    # Ciphertext → key is fixed, so a listener opens each device's key once, not on every heartbeat.
+    return pii.decrypt(sealed)
 
 
 @transaction.atomic
@@ -157,6 +164,7 @@ def _seen(device: Device, *, now: dt.datetime) -> None:
     was_offline = device.offline_raised_at is not None
     Device.objects.filter(pk=device.pk).update(last_seen_at=now, offline_after=deadline, offline_raised_at=None)
     if was_offline:
+        device = Device.objects.select_related("enrolment__resident").get(pk=device.pk)
         event(device.enrolment, EventKind.DEVICE_ONLINE, now=now, device=device.device_id)
         _close_alarms(device.enrolment, reasons=(AlarmReason.DEVICE_OFFLINE,), closed_by=CLOSED_BY_DEVICE_BACK, now=now)
 
@@ -170,9 +178,19 @@ def device_message_receive(*, topic: str, payload: bytes, now: dt.datetime | Non
     now = now_or(now)
     device_id, kind = parse_topic(topic)
     data = _parse(payload)
+    # Only the columns the check and a heartbeat need (a heartbeat is most of the traffic).
     device = (
-        Device.objects.select_related("enrolment__resident", "enrolment__grid", "enrolment__enrolled_by")
-        .filter(device_id=device_id)
+        Device.objects.filter(device_id=device_id)
+        .select_related("enrolment")
+        .only(
+            "pk",
+            "device_id",
+            "key_sealed",
+            "is_enabled",
+            "heartbeat_seconds",
+            "offline_raised_at",
+            "enrolment__status",
+        )
         .first()
     )
     if device is None:
@@ -182,6 +200,10 @@ def device_message_receive(*, topic: str, payload: bytes, now: dt.datetime | Non
     expected = message_signature(key=device_key(device), device_id=device_id, kind=kind, message_id=data["msg"])
     if not hmac.compare_digest(expected, data["sig"]):
         raise DeviceRefused(f"bad signature from device {device_id!r}")
+    if kind not in (KIND_HEARTBEAT, KIND_WILL):
+        device = Device.objects.select_related(
+            "enrolment__resident", "enrolment__grid", "enrolment__enrolled_by", "enrolment__station"
+        ).get(pk=device.pk)
     with transaction.atomic():
         if kind == KIND_HEARTBEAT:
             _seen(device, now=now)
