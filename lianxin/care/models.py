@@ -296,6 +296,7 @@ class EventKind(models.TextChoices):
     SOS = "sos", _("SOS pressed")
     SERVICE_REQUEST = "service_request", _("Service requested on the device")
     VISIT = "visit", _("Home visit")
+    VISIT_SCHEDULED = "visit_scheduled", _("Home visit scheduled")
 
 
 class CareEvent(models.Model):
@@ -366,15 +367,21 @@ class VisitOutcome(models.TextChoices):
 
 
 class HomeVisit(models.Model):
-    """A visit to the resident's home by a grid member or officer, with what was found."""
+    """A visit to the resident's home: recorded after it happened, or scheduled first (a home ID-card visit
+    the registry officer books, with its case) and its outcome recorded when done."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="visits")
     kind = models.CharField(_("kind"), max_length=12, choices=VisitKind.choices)
     visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    visited_at = models.DateTimeField(_("visited at"))
-    outcome = models.CharField(_("outcome"), max_length=12, choices=VisitOutcome.choices)
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    visited_at = models.DateTimeField(_("visited at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=VisitOutcome.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
     case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
-        ordering = ["-visited_at", "-id"]
+        ordering = ["-visited_at", "-scheduled_for", "-id"]
+
+    @property
+    def is_done(self) -> bool:
+        return self.visited_at is not None

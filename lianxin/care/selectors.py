@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from lianxin.care.models import Alarm, AlarmStatus, CareEvent, CareState, Enrolment, EnrolmentStatus, Notification
+from lianxin.care.models import (
+    Alarm,
+    AlarmStatus,
+    CareEvent,
+    CareState,
+    Enrolment,
+    EnrolmentStatus,
+    HomeVisit,
+    Notification,
+)
 from lianxin.care.services.common import may_care
 from lianxin.core.models import Role, User
 from lianxin.core.roles import STATION_WIDE_ROLES, has_role
@@ -75,6 +84,15 @@ def alarm_get_for(*, user: User, pk) -> Alarm:
         return alarm_list_for(user=user, live_only=False).get(pk=pk)
     except (Alarm.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404("no such alarm") from None
+
+
+def visit_get_for(*, user: User, pk) -> HomeVisit:
+    try:
+        return HomeVisit.objects.select_related("enrolment").get(
+            pk=pk, enrolment__in=enrolment_list_for(user=user, include_withdrawn=True).values("pk")
+        )
+    except (HomeVisit.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404("no such visit") from None
 
 
 def notification_by_token(*, token: str) -> Notification:

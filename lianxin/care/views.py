@@ -154,7 +154,9 @@ def enrolment_detail(request, pk):
             "live_alarm": enrolment.alarms.filter(status__in=[AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED]).first(),
             "timeline": selectors.timeline_for(enrolment=enrolment),
             "devices": enrolment.devices.order_by("device_id"),
-            "visits": enrolment.visits.select_related("visited_by", "case")[:10],
+            "visits": enrolment.visits.filter(visited_at__isnull=False).select_related("visited_by", "case")[:10],
+            "booked": enrolment.visits.filter(visited_at__isnull=True).select_related("visited_by", "case"),
+            "may_book": services.may_schedule_visits(request.user),
             "visit_kinds": VisitKind.choices,
             "visit_outcomes": VisitOutcome.choices,
             "plan": plan,
@@ -239,6 +241,33 @@ def visit(request, pk):
         )
 
     return _act(request, pk, action, _("The visit is recorded."))
+
+
+@login_required
+@require_POST
+def visit_book(request, pk):
+    def action(enrolment):
+        services.visit_schedule(
+            enrolment=enrolment,
+            actor=request.user,
+            scheduled_for=_local_datetime(request.POST.get("scheduled_for", ""), "scheduled_for"),
+            note=request.POST.get("note", ""),
+        )
+
+    return _act(request, pk, action, _("The home visit is booked; its case is open."))
+
+
+@login_required
+@require_POST
+def visit_done(request, pk):
+    visit = selectors.visit_get_for(user=request.user, pk=pk)
+
+    def action(enrolment):
+        services.visit_complete(
+            visit=visit, actor=request.user, outcome=request.POST.get("outcome", ""), note=request.POST.get("note", "")
+        )
+
+    return _act(request, visit.enrolment_id, action, _("The visit is recorded."))
 
 
 @login_required

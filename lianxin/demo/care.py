@@ -32,7 +32,9 @@ from lianxin.care.services import (
     device_message_receive,
     enrolment_create,
     topic_for,
+    visit_complete,
     visit_record,
+    visit_schedule,
 )
 from lianxin.cases.models import Resolution, Status
 from lianxin.cases.services import case_transition
@@ -235,10 +237,31 @@ def _history(demo: Demo, enrolled: list[Enrolment], *, start_day: dt.date, today
         resident = enrolment.resident
         at = _at(start_day + dt.timedelta(days=rng.randint(2, HISTORY_DAYS - 2)), dt.time(rng.randint(9, 16)))
         if resident.is_bedridden:
-            visitor, kind, outcome = demo.users["registry"], VisitKind.ID_CARD, VisitOutcome.DONE
+            # Booked three days ahead by the registry officer, done at home, its case resolved.
+            registry = demo.users["registry"]
+            booked = visit_schedule(
+                enrolment=enrolment, actor=registry, scheduled_for=at, now=at - dt.timedelta(days=3)
+            )
+            visit_complete(visit=booked, actor=registry, outcome=VisitOutcome.DONE, note="已上门采集照片和指纹", now=at)
         else:
-            visitor, kind, outcome = enrolment.enrolled_by, VisitKind.ROUTINE, VisitOutcome.FINE
-        visit_record(enrolment=enrolment, actor=visitor, kind=kind, outcome=outcome, note="", visited_at=at, now=at)
+            visit_record(
+                enrolment=enrolment,
+                actor=enrolment.enrolled_by,
+                kind=VisitKind.ROUTINE,
+                outcome=VisitOutcome.FINE,
+                note="",
+                visited_at=at,
+                now=at,
+            )
+    # The next home ID-card visit, booked for tomorrow morning: on the registry officer's list.
+    bedridden = next((e for e in enrolled if e.resident.is_bedridden), enrolled[-1])
+    visit_schedule(
+        enrolment=bedridden,
+        actor=demo.users["registry"],
+        scheduled_for=_at(today + dt.timedelta(days=1), dt.time(10)),
+        note="老人卧床，身份证过期，女儿在家陪同",
+        now=demo.now - dt.timedelta(hours=20),
+    )
 
 
 def _sos(demo: Demo, enrolled: list[Enrolment], *, day: dt.date) -> None:

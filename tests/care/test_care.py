@@ -421,3 +421,32 @@ def test_a_resident_under_care_taps_and_sets_away_on_their_own_page(world, enrol
     assert e.away_until == local(2030, 1, 5, 18)
     assert CareEvent.objects.filter(enrolment=e, kind=EventKind.AWAY_SET, actor_name="王秀兰").exists()
     assert client_for(world.b.resident_user).post("/care/me/away/", {}).status_code == 404
+
+
+def test_registry_books_a_home_id_visit_and_its_outcome_resolves_the_case(world, enrol, client_for):
+    e = enrol()
+    with pytest.raises(PermissionDenied):
+        services.visit_schedule(
+            enrolment=e, actor=world.grid_member, scheduled_for=local(2026, 6, 16, 9), now=DAY1_EARLY
+        )
+    with pytest.raises(ValidationError) as exc:
+        services.visit_schedule(enrolment=e, actor=world.registry, scheduled_for=local(2026, 6, 14, 9), now=DAY1_EARLY)
+    assert "scheduled_for" in exc.value.message_dict
+    assert not Case.objects.exists()
+    visit = services.visit_schedule(
+        enrolment=e, actor=world.registry, scheduled_for=local(2026, 6, 16, 9), now=DAY1_EARLY
+    )
+    assert visit.case.status == "new" and visit.case.grid_id == world.grid1.pk
+    page = client_for(world.registry).get(f"/care/{e.pk}/").content.decode()
+    assert f'data-booked-visit="{visit.pk}"' in page
+    r = client_for(world.registry).post(
+        f"/care/visits/{visit.pk}/done/", {"outcome": "done", "note": "已采集照片和指纹"}
+    )
+    assert r.status_code == 302
+    visit.refresh_from_db()
+    visit.case.refresh_from_db()
+    assert visit.is_done and visit.outcome == "done" and visit.case.status == "resolved"
+    with pytest.raises(ValidationError) as exc:
+        services.visit_complete(visit=visit, actor=world.registry, outcome="done")
+    assert "visit" in exc.value.message_dict
+    assert client_for(world.b.registry).post(f"/care/visits/{visit.pk}/done/", {"outcome": "done"}).status_code == 404

@@ -31,7 +31,7 @@ from lianxin.care.services.enrolment import (
     enrolment_withdraw,
     plan_open,
 )
-from lianxin.care.services.visits import visit_record
+from lianxin.care.services.visits import may_schedule_visits, visit_complete, visit_record, visit_schedule
 
 __all__ = [
     "LIVE_KIND",
@@ -62,5 +62,8 @@ __all__ = [
     "plan_open",
     "require_carer",
     "topic_for",
+    "may_schedule_visits",
+    "visit_complete",
     "visit_record",
+    "visit_schedule",
 ]
