@@ -99,7 +99,11 @@ class Enrolment(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "alert_after"], name="care_enrolment_alert_after")]
+        indexes = [
+            models.Index(fields=["status", "alert_after"], name="care_enrolment_alert_after"),
+            # Only the rows a sweep call is claiming carry a token: a small partial index finds them.
+            models.Index(fields=["sweep_claim"], condition=~Q(sweep_claim=""), name="care_enrolment_sweep_claim"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(window_ends__gt=models.F("window_starts")), name="care_window_order")
         ]
