@@ -317,9 +317,19 @@ def checkins_missed(*, now: dt.datetime | None = None, limit: int = 500) -> int:
             e.settled_through_on = e.last_missed_on = e.alert_on
             e.schedule()
             e.sweep_claim = ""
-        Enrolment.objects.bulk_update(
-            enrolments, ["settled_through_on", "last_missed_on", "alert_on", "alert_after", "sweep_claim"]
-        )
+        # Rows with the same window move to the same next deadline: one UPDATE per distinct change
+        # (a handful of windows), not a CASE per row as bulk_update would build.
+        groups: dict[tuple, list[int]] = {}
+        for e in enrolments:
+            groups.setdefault((e.settled_through_on, e.alert_on, e.alert_after), []).append(e.pk)
+        for (settled, alert_on, alert_after), pks in groups.items():
+            Enrolment.objects.filter(pk__in=pks).update(
+                settled_through_on=settled,
+                last_missed_on=settled,
+                alert_on=alert_on,
+                alert_after=alert_after,
+                sweep_claim="",
+            )
         CareEvent.objects.bulk_create(
             CareEvent(
                 enrolment=e,
