@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "lianxin.antifraud",
     "lianxin.legal",
     "lianxin.mediation",
+    "lianxin.care",
     # The top floor: what collects every app above (worker, /me) and the demo station's seed.
     "lianxin.site",
     "lianxin.demo",
