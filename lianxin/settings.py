@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "lianxin.council",
     "lianxin.insights",
     "lianxin.antifraud",
+    "lianxin.patrols",
     # The top floor: what collects every app above (worker, /me) and the demo station's seed.
     "lianxin.site",
     "lianxin.demo",
