@@ -120,7 +120,7 @@ def team_log_for(*, user: User, team: Team, now: dt.datetime) -> dict:
                 month=f"{year}-{month:02d}",
                 patrols=len(rows),
                 km=round(sum(r[0] for r in rows) / 1000, 1),
-                hours=round(sum((r[2] - r[1]).total_seconds() for r in rows) / 3600, 1),
+                hours=round(sum(((r[2] or r[1]) - r[1]).total_seconds() for r in rows) / 3600, 1),
             )
         )
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
@@ -135,7 +135,7 @@ def team_log_for(*, user: User, team: Team, now: dt.datetime) -> dict:
         row = by_member.setdefault(member_id, [0, 0.0, 0.0])
         row[0] += 1
         row[1] += metres
-        row[2] += (ended_at - started).total_seconds()
+        row[2] += ((ended_at or started) - started).total_seconds()
         names[member_id] = name or username
     members = sorted(
         (MemberRow(names[k], v[0], round(v[1] / 1000, 1), round(v[2] / 3600, 1)) for k, v in by_member.items()),

@@ -55,7 +55,7 @@ STILL_ALERT_MINUTES = 20
 PATROL_HOURS_MAX = 24
 DESCRIPTION_MAX_CHARS = 2000
 # Findings that cannot wait: a scam in progress is urgent, an elder in trouble high.
-FINDING_PRIORITY = {FindingKind.SCAM: Priority.URGENT, FindingKind.ELDER: Priority.HIGH}
+FINDING_PRIORITY: dict[str, int] = {FindingKind.SCAM: Priority.URGENT, FindingKind.ELDER: Priority.HIGH}
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ def finding_report(
         raise ValidationError({"kind": [_("Choose what you found.")]})
     if lat is None and lon is None:
         lat, lon = patrol.last_lat, patrol.last_lon
-    description = (description or "").strip() or FindingKind(kind).label
+    description = (description or "").strip() or str(FindingKind(kind).label)
     if len(description) > DESCRIPTION_MAX_CHARS:
         raise ValidationError({"description": [_("At most %(n)d characters, please.") % {"n": DESCRIPTION_MAX_CHARS}]})
     case = case_open(
@@ -360,7 +360,9 @@ def patrol_import_gpx(*, actor: User, data: bytes | str, now: dt.datetime | None
         started_at=started,
         ended_at=ended,
     )
-    patrol.station = actor.station
+    station = actor.station
+    assert station is not None  # checked with the role above
+    patrol.station = station
     errors = _point_errors(patrol, points, now)
     if errors:
         raise ValidationError({"gpx": errors})
