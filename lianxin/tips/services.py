@@ -107,13 +107,15 @@ def tip_send(
     lon: float | None = None,
     address: str = "",
     is_anonymous: bool = False,
+    receipt_code: str = "",
     now: dt.datetime | None = None,
 ) -> tuple[Tip, str]:
     """Take a tip in as a case; return (tip, receipt code) — the code is "" for a named tip.
 
     actor None (no account) is always anonymous. A named tip needs a signed-in lookout (or
     another role that files tips). Raises ValidationError naming `kind`, `description` or
-    the location fields.
+    the location fields. receipt_code is for the demo seed only (a published code for the
+    demo's anonymous tip); everything else lets a fresh random code be drawn.
     """
     now = now or timezone.now()
     if actor is not None and not getattr(actor, "is_authenticated", False):
@@ -159,7 +161,7 @@ def tip_send(
     if is_anonymous:
         # auto_now stamped the insert's exact time; the row keeps the hour like the rest.
         Case.objects.filter(pk=case.pk).update(updated_at=opened_at)
-    code = _new_receipt() if is_anonymous else ""
+    code = (receipt_code or _new_receipt()) if is_anonymous else ""
     tip = Tip.objects.create(
         station=station,
         case=case,
