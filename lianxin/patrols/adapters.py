@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Sequence
 
-from lianxin.engines.geo.track import ENGINE_VERSION, Fix, TrackLength, distance_m, track_length
+import numpy as np
+
+from lianxin.engines.geo.track import ENGINE_VERSION, TrackLength, distance_m, track_length_arrays
 
 __all__ = ["ENGINE_VERSION", "metres_between", "track_measure"]
 
 
-def track_measure(rows: Iterable[tuple[dt.datetime, float, float, float | None]]) -> TrackLength:
-    """Measure a track from (recorded_at, lat, lon, accuracy_m) rows, in any order."""
-    return track_length([Fix(at.timestamp(), lat, lon, acc) for at, lat, lon, acc in rows])
+def track_measure(
+    t: Sequence[float], lat: Sequence[float], lon: Sequence[float], accuracy_m: Sequence[float | None]
+) -> TrackLength:
+    """Measure a track from its columns (epoch seconds, WGS84 degrees, accuracy in metres or None), any order."""
+    return track_length_arrays(
+        np.asarray(t, dtype=float),
+        np.asarray(lat, dtype=float),
+        np.asarray(lon, dtype=float),
+        np.array([np.nan if a is None else a for a in accuracy_m], dtype=float),
+    )
 
 
 def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import gpxpy
 import gpxpy.gpx
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,18 +141,71 @@ def _point_errors(patrol: Patrol, points: Sequence[PointIn], now: dt.datetime) -
     return errors
 
 
+def _track_arrays(patrol_id: int) -> tuple[list[float], list[float], list[float], list[float | None]]:
+    """Return the patrol's stored fixes as columns (epoch seconds, lat, lon, accuracy), one plain query.
+
+    Times are read as epoch seconds by the database itself: turning 100,000 timestamps into
+    aware datetimes costs more than measuring the track.
+    """
+    table = TrackPoint._meta.db_table
+    epoch = (
+        "EXTRACT(EPOCH FROM recorded_at)"
+        if connection.vendor == "postgresql"
+        else "(julianday(recorded_at) - 2440587.5) * 86400.0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {epoch}, lat, lon, accuracy_m FROM {table} WHERE patrol_id = %s", [patrol_id])
+        rows = cursor.fetchall()
+    if not rows:
+        return [], [], [], []
+    t, lat, lon, acc = (list(column) for column in zip(*rows, strict=True))
+    return [float(x) for x in t], lat, lon, acc
+
+
+def _store_points(patrol: Patrol, points: Sequence[PointIn]) -> None:
+    """Insert fixes, skipping a time already stored for the patrol (ON CONFLICT, on both databases).
+
+    PostgreSQL takes the whole upload as five arrays in one statement (one round trip);
+    SQLite, in process, takes it row by row through executemany.
+    """
+    table = TrackPoint._meta.db_table
+    sql = f"INSERT INTO {table} (patrol_id, recorded_at, lat, lon, accuracy_m) "
+    conflict = " ON CONFLICT (patrol_id, recorded_at) DO NOTHING"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                sql
+                + "SELECT %s, * FROM unnest(%s::timestamptz[], %s::float8[], %s::float8[], %s::float8[])"
+                + conflict,
+                [
+                    patrol.pk,
+                    [p.recorded_at for p in points],
+                    [p.lat for p in points],
+                    [p.lon for p in points],
+                    [p.accuracy_m for p in points],
+                ],
+            )
+        else:
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.executemany(
+                sql + "VALUES (%s, %s, %s, %s, %s)" + conflict,
+                [(patrol.pk, adapt(p.recorded_at), p.lat, p.lon, p.accuracy_m) for p in points],
+            )
+
+
 def _recompute(patrol: Patrol, *, now: dt.datetime) -> None:
     """Measure the patrol's whole track again and save the figures and the last point."""
-    rows = list(patrol.points.order_by("recorded_at").values_list("recorded_at", "lat", "lon", "accuracy_m"))
-    result = track_measure(rows)
+    t, lat, lon, acc = _track_arrays(patrol.pk)
+    result = track_measure(t, lat, lon, acc)
     patrol.distance_m = result.metres
-    patrol.points_count = len(rows)
+    patrol.points_count = len(t)
     patrol.points_rejected = result.duplicates + result.inaccurate + result.jumps
     patrol.engine_version = result.engine_version
     fields = ["distance_m", "points_count", "points_rejected", "engine_version"]
-    if rows:
-        last_at, lat, lon, _acc = rows[-1]
-        patrol.last_point_at, patrol.last_lat, patrol.last_lon = last_at, lat, lon
+    last = patrol.points.order_by("-recorded_at").values_list("recorded_at", "lat", "lon").first()
+    if last is not None:
+        last_at, patrol.last_lat, patrol.last_lon = last
+        patrol.last_point_at = last_at
         fields += ["last_point_at", "last_lat", "last_lon"]
         if patrol.is_active:
             # The lone-worker clock runs from the later of the last fix and its arrival.
@@ -180,15 +233,8 @@ def patrol_points_add(*, patrol: Patrol, actor: User, points: Sequence[PointIn],
     if errors:
         raise ValidationError({"points": errors})
     patrol = Patrol.objects.select_for_update(of=("self",)).select_related("station").get(pk=patrol.pk)
-    before = patrol.points.count()
-    TrackPoint.objects.bulk_create(
-        [
-            TrackPoint(patrol=patrol, recorded_at=p.recorded_at, lat=p.lat, lon=p.lon, accuracy_m=p.accuracy_m)
-            for p in points
-        ],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
+    before = patrol.points_count
+    _store_points(patrol, points)
     _recompute(patrol, now=now)
     added = patrol.points_count - before
     if added:
@@ -367,11 +413,7 @@ def patrol_import_gpx(*, actor: User, data: bytes | str, now: dt.datetime | None
     if errors:
         raise ValidationError({"gpx": errors})
     patrol.save()
-    TrackPoint.objects.bulk_create(
-        [TrackPoint(patrol=patrol, recorded_at=p.recorded_at, lat=p.lat, lon=p.lon, accuracy_m=None) for p in points],
-        ignore_conflicts=True,
-        batch_size=2000,
-    )
+    _store_points(patrol, [PointIn(p.recorded_at, p.lat, p.lon, None) for p in points])
     _recompute(patrol, now=now)
     return patrol
 

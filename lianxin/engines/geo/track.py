@@ -129,21 +129,34 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
     return (cumulative[hi] - cumulative[lo]) / (hi - lo)
 
 
+def _radii(lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return metres per degree of longitude and of latitude at each latitude (WGS84 radii of curvature)."""
+    phi = np.radians(lat)
+    w = np.sqrt(1 - WGS84_E2 * np.sin(phi) ** 2)
+    per_lon = WGS84_A_M / w * np.cos(phi) * (math.pi / 180)
+    per_lat = WGS84_A_M * (1 - WGS84_E2) / w**3 * (math.pi / 180)
+    return per_lon, per_lat
+
+
 def _stretches(t, lat, lon, acc, *, max_speed_mps: float, resync_after: int) -> tuple[list[list[int]], int]:
     """Split the fixes into stretches of plausible movement; return (stretches as index lists, jumps).
 
     Two fixes agree if the walker could cover the distance between them at max_speed_mps,
     give or take both fixes' accuracy (so ordinary jitter is never taken for a jump).
+    Consecutive fixes (the common case) use distances computed for all of them at once.
     """
+    n = len(t)
+    consecutive = step_metres(np.asarray(lat), np.asarray(lon)).tolist()
+    t, lat, lon, acc = list(t), list(lat), list(lon), list(acc)
 
     def agree(a: int, b: int) -> bool:
-        slack = acc[a] + acc[b]
-        return distance_m(lat[a], lon[a], lat[b], lon[b]) <= max_speed_mps * (t[b] - t[a]) + slack
+        d = consecutive[a] if b == a + 1 else distance_m(lat[a], lon[a], lat[b], lon[b])
+        return d <= max_speed_mps * (t[b] - t[a]) + acc[a] + acc[b]
 
     stretches: list[list[int]] = [[0]]
     pending: list[int] = []
     jumps = 0
-    for i in range(1, len(t)):
+    for i in range(1, n):
         if agree(stretches[-1][-1], i):
             stretches[-1].append(i)
             jumps += len(pending)
@@ -161,6 +174,26 @@ def _stretches(t, lat, lon, acc, *, max_speed_mps: float, resync_after: int) -> 
     return stretches, jumps
 
 
+def _chords(s_t: np.ndarray, s_lat: np.ndarray, s_lon: np.ndarray, min_step_m: float) -> tuple[float, float]:
+    """Sum the steps of at least min_step_m along a smoothed stretch (and its last step); return (metres, seconds).
+
+    Each step is measured on the tangent plane at its starting fix (steps are tens of metres).
+    """
+    per_lon, per_lat = _radii(s_lat)
+    la, lo, tt = s_lat.tolist(), s_lon.tolist(), s_t.tolist()
+    kx, ky = per_lon.tolist(), per_lat.tolist()
+    last = len(la) - 1
+    total = moving = 0.0
+    a = 0
+    for j in range(1, last + 1):
+        d = math.hypot((lo[j] - lo[a]) * kx[a], (la[j] - la[a]) * ky[a])
+        if d >= min_step_m or (j == last and d > 0):
+            total += d
+            moving += tt[j] - tt[a]
+            a = j
+    return total, moving
+
+
 def track_length(
     fixes: Sequence[Fix],
     *,
@@ -175,52 +208,68 @@ def track_length(
     Fixes may come in any order. An empty or one-fix track is 0 m long. Never raises for
     odd input: non-finite coordinates count as inaccurate fixes.
     """
-    # 1. order by time, drop repeated times
-    ordered = sorted(fixes, key=lambda f: (f.t, f.lat, f.lon))
-    unique: list[Fix] = []
-    duplicates = 0
-    for fix in ordered:
-        if unique and fix.t == unique[-1].t:
-            duplicates += 1
-            continue
-        unique.append(fix)
+    return track_length_arrays(
+        np.array([f.t for f in fixes], dtype=float),
+        np.array([f.lat for f in fixes], dtype=float),
+        np.array([f.lon for f in fixes], dtype=float),
+        np.array([np.nan if f.accuracy_m is None else f.accuracy_m for f in fixes], dtype=float),
+        max_speed_mps=max_speed_mps,
+        max_accuracy_m=max_accuracy_m,
+        min_step_m=min_step_m,
+        smooth_window=smooth_window,
+        resync_after=resync_after,
+    )
+
+
+def track_length_arrays(
+    t: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    accuracy_m: np.ndarray,
+    *,
+    max_speed_mps: float = MAX_SPEED_MPS,
+    max_accuracy_m: float = MAX_ACCURACY_M,
+    min_step_m: float = MIN_STEP_M,
+    smooth_window: int = SMOOTH_WINDOW,
+    resync_after: int = RESYNC_AFTER,
+) -> TrackLength:
+    """Return track_length of fixes given as arrays: seconds, degrees, accuracy in metres (NaN: unknown)."""
+    # 1. order by time (then position, so the order of arrival never matters), drop repeated times
+    order = np.lexsort((lon, lat, t))
+    t, lat, lon, acc = t[order], lat[order], lon[order], accuracy_m[order]
+    if len(t):
+        first = np.concatenate([[True], np.diff(t) != 0])
+    else:
+        first = np.zeros(0, dtype=bool)
+    duplicates = int(len(t) - first.sum())
+    t, lat, lon, acc = t[first], lat[first], lon[first], acc[first]
     # 2. drop inaccurate fixes
-    kept = [
-        f
-        for f in unique
-        if math.isfinite(f.lat)
-        and math.isfinite(f.lon)
-        and -90 <= f.lat <= 90
-        and -180 <= f.lon <= 180
-        and (f.accuracy_m is None or (math.isfinite(f.accuracy_m) and f.accuracy_m <= max_accuracy_m))
-    ]
-    inaccurate = len(unique) - len(kept)
-    if len(kept) < 2:
-        return TrackLength(0.0, len(kept), duplicates, inaccurate, 0, 1 if kept else 0, 0.0)
-    t = [f.t for f in kept]
-    lat = [f.lat for f in kept]
-    lon = [f.lon for f in kept]
-    acc = [ASSUMED_ACCURACY_M if f.accuracy_m is None else f.accuracy_m for f in kept]
+    with np.errstate(invalid="ignore"):
+        good = (
+            np.isfinite(lat)
+            & np.isfinite(lon)
+            & (np.abs(lat) <= 90)
+            & (np.abs(lon) <= 180)
+            & (np.isnan(acc) | ((acc >= 0) & (acc <= max_accuracy_m)))
+        )
+    inaccurate = int(len(t) - good.sum())
+    t, lat, lon = t[good], lat[good], lon[good]
+    acc = np.where(np.isnan(acc[good]), ASSUMED_ACCURACY_M, acc[good])
+    if len(t) < 2:
+        return TrackLength(0.0, len(t), duplicates, inaccurate, 0, 1 if len(t) else 0, 0.0)
     # 3. reject jumps, split into stretches
     stretches, jumps = _stretches(t, lat, lon, acc, max_speed_mps=max_speed_mps, resync_after=resync_after)
-    total = 0.0
+    total = moving = 0.0
     used = 0
-    moving = 0.0
     for idx in stretches:
         used += len(idx)
         if len(idx) < 2:
             continue
-        # 4. smooth
-        s_lat = _smooth(np.array([lat[i] for i in idx]), smooth_window)
-        s_lon = _smooth(np.array([lon[i] for i in idx]), smooth_window)
-        s_t = np.array([t[i] for i in idx])
-        # 5. count steps of at least min_step_m
-        p_lat, p_lon, p_t = s_lat.tolist(), s_lon.tolist(), s_t.tolist()
-        a_lat, a_lon, a_t = p_lat[0], p_lon[0], p_t[0]
-        for j in range(1, len(p_lat)):
-            d = distance_m(a_lat, a_lon, p_lat[j], p_lon[j])
-            if d >= min_step_m or (j == len(p_lat) - 1 and d > 0):
-                total += d
-                moving += p_t[j] - a_t
-                a_lat, a_lon, a_t = p_lat[j], p_lon[j], p_t[j]
+        sel = np.array(idx)
+        # 4. smooth, 5. count steps of at least min_step_m
+        metres, seconds = _chords(
+            t[sel], _smooth(lat[sel], smooth_window), _smooth(lon[sel], smooth_window), min_step_m
+        )
+        total += metres
+        moving += seconds
     return TrackLength(round(total, 1), used, duplicates, inaccurate, jumps, len(stretches), float(moving))
