@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -30,10 +31,18 @@ def may_read_tips(user) -> bool:
 
 
 def tip_list_mine(*, user: User) -> QuerySet[Tip]:
-    """Return the tips user sent under their name (anonymous ones are nobody's), newest first."""
+    """Return the tips user sent under their name (anonymous ones are nobody's), newest first.
+
+    Each carries `is_question_waiting`: the station wrote last, so the source has something to answer.
+    """
     if not getattr(user, "is_authenticated", False):
         return Tip.objects.none()
-    return Tip.objects.filter(source_user_id=user.pk, station_id=user.station_id).select_related("case")
+    last_from_station = TipMessage.objects.filter(tip=OuterRef("pk")).order_by("-id").values("is_from_station")[:1]
+    return (
+        Tip.objects.filter(source_user_id=user.pk, station_id=user.station_id)
+        .select_related("case")
+        .annotate(is_question_waiting=Coalesce(Subquery(last_from_station), Value(False), output_field=BooleanField()))
+    )
 
 
 def tip_get_mine(*, user: User, pk) -> Tip:

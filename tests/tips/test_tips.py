@@ -174,3 +174,12 @@ def test_lookout_pages_and_api(world):
         "/api/v1/tips", data=json.dumps({"kind": "elder", "description": ""}), content_type="application/json"
     )
     assert bad.status_code in (400, 422) and "description" in bad.content.decode()
+
+
+def test_the_lookout_sees_when_the_officer_asked_something(world):
+    tip, _code = send(world)
+    assert not selectors.tip_list_mine(user=world.lookout).get().is_question_waiting
+    services.tip_station_write(tip=tip, actor=world.officer2, text="几点看到的？", now=NOW)
+    assert selectors.tip_list_mine(user=world.lookout).get().is_question_waiting
+    services.tip_source_write(tip=tip, actor=world.lookout, text="下午三点左右", now=NOW)
+    assert not selectors.tip_list_mine(user=world.lookout).get().is_question_waiting
