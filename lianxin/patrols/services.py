@@ -54,6 +54,9 @@ STILL_ALERT_MINUTES = 20
 # A patrol longer than this is refused (a forgotten stop); the import and the stop check it.
 PATROL_HOURS_MAX = 24
 DESCRIPTION_MAX_CHARS = 2000
+# From this many stored fixes an upload that follows the track is measured on the tail only (see _extend).
+INCREMENTAL_FROM_POINTS = 2000
+TAIL_POINTS = 60
 # Findings that cannot wait: a scam in progress is urgent, an elder in trouble high.
 FINDING_PRIORITY: dict[str, int] = {FindingKind.SCAM: Priority.URGENT, FindingKind.ELDER: Priority.HIGH}
 
@@ -141,8 +144,10 @@ def _point_errors(patrol: Patrol, points: Sequence[PointIn], now: dt.datetime) -
     return errors
 
 
-def _track_arrays(patrol_id: int) -> tuple[list[float], list[float], list[float], list[float | None]]:
-    """Return the patrol's stored fixes as columns (epoch seconds, lat, lon, accuracy), one plain query.
+def _track_arrays(
+    patrol_id: int, *, tail: int | None = None
+) -> tuple[list[float], list[float], list[float], list[float | None]]:
+    """Return the patrol's stored fixes (or its last `tail`) as columns (epoch seconds, lat, lon, accuracy), in time order.
 
     Times are read as epoch seconds by the database itself: turning 100,000 timestamps into
     aware datetimes costs more than measuring the track.
@@ -154,8 +159,15 @@ def _track_arrays(patrol_id: int) -> tuple[list[float], list[float], list[float]
         else "(julianday(recorded_at) - 2440587.5) * 86400.0"
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {epoch}, lat, lon, accuracy_m FROM {table} WHERE patrol_id = %s", [patrol_id])
-        rows = cursor.fetchall()
+        if tail is None:
+            cursor.execute(f"SELECT {epoch}, lat, lon, accuracy_m FROM {table} WHERE patrol_id = %s", [patrol_id])
+        else:
+            cursor.execute(
+                f"SELECT {epoch}, lat, lon, accuracy_m FROM {table} WHERE patrol_id = %s "
+                "ORDER BY recorded_at DESC LIMIT %s",
+                [patrol_id, tail],
+            )
+        rows = cursor.fetchall()[::-1]
     if not rows:
         return [], [], [], []
     t, lat, lon, acc = (list(column) for column in zip(*rows, strict=True))
@@ -214,6 +226,45 @@ def _recompute(patrol: Patrol, *, now: dt.datetime) -> None:
     patrol.save(update_fields=fields)
 
 
+def _extend(patrol: Patrol, points: Sequence[PointIn], *, now: dt.datetime) -> bool:
+    """Store fixes that all follow the stored track and add their length by measuring only the tail; False if not.
+
+    A long patrol under way would otherwise re-read its whole track on every upload. The tail
+    (the last TAIL_POINTS fixes) gives the smoothing and the jump test what they need; the
+    stop measures the whole track again, so the patrol's final figure never depends on this.
+    """
+    if not points or not patrol.is_active or patrol.points_count < INCREMENTAL_FROM_POINTS:
+        return False
+    ordered = sorted(points, key=lambda p: p.recorded_at)
+    if patrol.last_point_at is None or ordered[0].recorded_at <= patrol.last_point_at:
+        return False
+    t, lat, lon, acc = _track_arrays(patrol.pk, tail=TAIL_POINTS)
+    before = track_measure(t, lat, lon, acc)
+    new_t = [p.recorded_at.timestamp() for p in ordered]
+    after = track_measure(
+        t + new_t, lat + [p.lat for p in ordered], lon + [p.lon for p in ordered], acc + [p.accuracy_m for p in ordered]
+    )
+    _store_points(patrol, ordered)
+    patrol.distance_m += max(0.0, after.metres - before.metres)
+    patrol.points_count += len(set(new_t))
+    patrol.points_rejected += max(0, after.jumps + after.inaccurate - before.jumps - before.inaccurate)
+    last = ordered[-1]
+    patrol.last_point_at, patrol.last_lat, patrol.last_lon = last.recorded_at, last.lat, last.lon
+    patrol.alert_after = max(last.recorded_at, now) + dt.timedelta(minutes=STILL_ALERT_MINUTES)
+    patrol.save(
+        update_fields=[
+            "distance_m",
+            "points_count",
+            "points_rejected",
+            "last_point_at",
+            "last_lat",
+            "last_lon",
+            "alert_after",
+        ]
+    )
+    return True
+
+
 @transaction.atomic
 def patrol_points_add(*, patrol: Patrol, actor: User, points: Sequence[PointIn], now: dt.datetime | None = None) -> int:
     """Store a batch of fixes of actor's patrol and measure it again; return how many were new.
@@ -234,8 +285,9 @@ def patrol_points_add(*, patrol: Patrol, actor: User, points: Sequence[PointIn],
         raise ValidationError({"points": errors})
     patrol = Patrol.objects.select_for_update(of=("self",)).select_related("station").get(pk=patrol.pk)
     before = patrol.points_count
-    _store_points(patrol, points)
-    _recompute(patrol, now=now)
+    if not _extend(patrol, points, now=now):
+        _store_points(patrol, points)
+        _recompute(patrol, now=now)
     added = patrol.points_count - before
     if added:
         _publish(

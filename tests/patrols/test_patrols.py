@@ -242,3 +242,25 @@ def _file(content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("track.gpx", content, content_type="application/gpx+xml")
+
+
+def test_a_long_patrol_is_measured_on_its_tail_while_under_way_and_whole_at_the_stop(world, patrol_team):
+    from lianxin.patrols.adapters import track_measure
+    from lianxin.patrols.services import _track_arrays
+
+    patrol = services.patrol_start(actor=world.volunteer, now=NOW)
+    lat, lon = world.in_grid1
+    legs = tuple((bearing, 400.0) for bearing in (0, 90, 180, 270) * 4)  # 6.4 km, about 1,000 fixes
+    points = timed(route_walk(lat - 0.004, lon - 0.004, legs=legs) * 1, NOW)
+    points = points + [(t + (points[-1][0] - NOW) + dt.timedelta(seconds=5), a, b) for t, a, b in points]
+    points = points + [(t + (points[-1][0] - NOW) + dt.timedelta(seconds=5), a, b) for t, a, b in points]
+    assert len(points) > services.INCREMENTAL_FROM_POINTS + 500
+    end = points[-1][0]
+    for start in range(0, len(points), 100):
+        upload(patrol, world.volunteer, points[start : start + 100], end)
+    patrol.refresh_from_db()
+    whole = track_measure(*_track_arrays(patrol.pk)).metres
+    assert patrol.points_count == len(points)
+    assert abs(patrol.distance_m - whole) / whole < 0.01  # the live figure, from the tails
+    stopped = services.patrol_stop(patrol=patrol, actor=world.volunteer, now=end)
+    assert stopped.distance_m == whole
