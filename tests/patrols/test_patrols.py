@@ -264,3 +264,23 @@ def test_a_long_patrol_is_measured_on_its_tail_while_under_way_and_whole_at_the_
     assert abs(patrol.distance_m - whole) / whole < 0.01  # the live figure, from the tails
     stopped = services.patrol_stop(patrol=patrol, actor=world.volunteer, now=end)
     assert stopped.distance_m == whole
+
+
+def test_figures_km_patrols_and_findings_of_a_period(world, patrol_team):
+    from lianxin.patrols import metrics
+
+    patrol = services.patrol_start(actor=world.volunteer, now=NOW)
+    points = timed(walk(world), NOW)
+    upload(patrol, world.volunteer, points, points[-1][0])
+    services.finding_report(
+        patrol=patrol, actor=world.volunteer, kind="fire_hazard", category=world.cat_papers, description="杂物", now=NOW
+    )
+    start, end = NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=1)
+    assert metrics.metres_patrolled(station=world.station, start=start, end=end).numerator == 0  # not ended yet
+    patrol = services.patrol_stop(patrol=patrol, actor=world.volunteer, now=points[-1][0])
+    assert metrics.metres_patrolled(station=world.station, start=start, end=end).numerator == round(patrol.distance_m)
+    assert metrics.patrols_walked(station=world.station, start=start, end=end).numerator == 1
+    found = metrics.findings_reported(station=world.station, start=start, end=end, with_records=True)
+    assert found.numerator == 1 and found.record_ids == (Finding.objects.get().case_id,)
+    assert metrics.findings_reported(station=world.station, start=start, end=end, grid_id=world.grid2.pk).numerator == 0
+    assert metrics.patrols_walked(station=world.b.station, start=start, end=end).numerator == 0
