@@ -46,6 +46,10 @@ class Patrol(models.Model):
     last_lat = models.FloatField(null=True, blank=True)
     last_lon = models.FloatField(null=True, blank=True)
     alert_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Coverage, worked out when the patrol ends: the grids its track crossed and the border
+    # segments (places.Landmark ids) it passed within SEGMENT_NEAR_M of.
+    grid_ids = models.JSONField(default=list, blank=True)
+    segment_ids = models.JSONField(default=list, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:

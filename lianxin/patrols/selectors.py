@@ -24,6 +24,9 @@ from lianxin.people.models import Team
 MAP_POINTS_MAX = 600
 TEAM_LOG_ROWS = 50
 MONTHS_SHOWN = 6
+COVERAGE_DAYS = 30
+# Not patrolled for this many days: a gap on the desk's coverage table.
+COVERAGE_GAP_DAYS = 7
 
 
 def may_patrol(user) -> bool:
@@ -208,6 +211,56 @@ def desk_picture_for(*, user: User, now: dt.datetime) -> dict:
         .order_by("-found_at")[:100]
     ]
     return {"patrols": patrols, "alerts": alerts, "findings": findings}
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    kind: str  # "grid" or "segment"
+    name: str
+    last_on: dt.date | None
+    days_since: int | None
+    patrols: int
+
+    @property
+    def is_gap(self) -> bool:
+        return self.days_since is None or self.days_since >= COVERAGE_GAP_DAYS
+
+
+def coverage_for(*, user: User, now: dt.datetime) -> list[CoverageRow]:
+    """Return, for each grid and border segment, when an ended patrol last covered it and how often in COVERAGE_DAYS.
+
+    Reads the coverage each patrol kept when it ended (grid_ids, segment_ids); gaps first.
+    """
+    if not may_watch(user):
+        return []
+    from lianxin.places.models import Grid, Landmark
+
+    since = now - dt.timedelta(days=COVERAGE_DAYS)
+    rows = Patrol.objects.filter(station_id=user.station_id, status=PatrolStatus.ENDED, started_at__gte=since)
+    last: dict[tuple[str, int], dt.datetime] = {}
+    counts: dict[tuple[str, int], int] = {}
+    for started_at, grid_ids, segment_ids in rows.values_list("started_at", "grid_ids", "segment_ids"):
+        for key in [("grid", g) for g in grid_ids or ()] + [("segment", s) for s in segment_ids or ()]:
+            counts[key] = counts.get(key, 0) + 1
+            if key not in last or started_at > last[key]:
+                last[key] = started_at
+    zone = _zone()
+    today = now.astimezone(zone).date()
+    places = [
+        ("grid", pk, name) for pk, name in Grid.objects.filter(station_id=user.station_id).values_list("id", "name")
+    ]
+    places += [
+        ("segment", pk, name)
+        for pk, name in Landmark.objects.filter(station_id=user.station_id, kind=Landmark.Kind.BORDER).values_list(
+            "id", "name"
+        )
+    ]
+    out = []
+    for kind, pk, name in places:
+        at = last.get((kind, pk))
+        day = at.astimezone(zone).date() if at else None
+        out.append(CoverageRow(kind, name, day, (today - day).days if day else None, counts.get((kind, pk), 0)))
+    return sorted(out, key=lambda r: (-(r.days_since if r.days_since is not None else 10**6), r.kind, r.name))
 
 
 def patrol_gpx(*, patrol: Patrol) -> str:

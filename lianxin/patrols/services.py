@@ -21,6 +21,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry import LineString
+from shapely.geometry import Point as ShapelyPoint
 
 from lianxin.cases.models import Category, Channel, Priority
 from lianxin.cases.services import case_open
@@ -39,6 +41,8 @@ from lianxin.patrols.models import (
     TrackPoint,
 )
 from lianxin.patrols.roles import PATROL_ROLES, WATCH_ROLES, patrol_team_for
+from lianxin.places.geometry import grid_id_for_point
+from lianxin.places.models import Landmark
 
 POINTS_PER_UPLOAD_MAX = 5000
 GPX_POINTS_MAX = 200_000
@@ -57,6 +61,8 @@ DESCRIPTION_MAX_CHARS = 2000
 # From this many stored fixes an upload that follows the track is measured on the tail only (see _extend).
 INCREMENTAL_FROM_POINTS = 2000
 TAIL_POINTS = 60
+COVERAGE_SAMPLES = 300
+SEGMENT_NEAR_M = 600.0  # the border is the river's mid-line; the riverside path is a few hundred metres off it
 # Findings that cannot wait: a scam in progress is urgent, an elder in trouble high.
 FINDING_PRIORITY: dict[str, int] = {FindingKind.SCAM: Priority.URGENT, FindingKind.ELDER: Priority.HIGH}
 
@@ -223,7 +229,35 @@ def _recompute(patrol: Patrol, *, now: dt.datetime) -> None:
             # The lone-worker clock runs from the later of the last fix and its arrival.
             patrol.alert_after = max(last_at, now) + dt.timedelta(minutes=STILL_ALERT_MINUTES)
             fields.append("alert_after")
+    if not patrol.is_active:
+        patrol.grid_ids, patrol.segment_ids = _coverage(patrol.station_id, lat, lon)
+        fields += ["grid_ids", "segment_ids"]
     patrol.save(update_fields=fields)
+
+
+def _coverage(station_id: int, lat: Sequence[float], lon: Sequence[float]) -> tuple[list[int], list[int]]:
+    """Return (grid ids, border segment ids) a track covers, from up to COVERAGE_SAMPLES of its fixes.
+
+    A segment counts when a fix passed within SEGMENT_NEAR_M of it (measured on a local plane
+    in metres: the station's area is a few kilometres across).
+    """
+    if not lat:
+        return [], []
+    step = max(1, len(lat) // COVERAGE_SAMPLES)
+    samples = list(zip(lat[::step], lon[::step], strict=True))
+    found = (grid_id_for_point(station_id=station_id, lat=a, lon=b) for a, b in samples)
+    grids = sorted({g for g in found if g is not None})
+    kx, ky = 111_320.0 * math.cos(math.radians(samples[0][0])), 110_574.0
+    segments = []
+    borders = Landmark.objects.filter(station_id=station_id, kind=Landmark.Kind.BORDER).values_list("id", "geometry")
+    for pk, geometry in borders:
+        try:
+            line = LineString([(x * kx, y * ky) for x, y in geometry["coordinates"]])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if any(line.distance(ShapelyPoint(b * kx, a * ky)) <= SEGMENT_NEAR_M for a, b in samples):
+            segments.append(pk)
+    return grids, segments
 
 
 def _extend(patrol: Patrol, points: Sequence[PointIn], *, now: dt.datetime) -> bool:

@@ -207,7 +207,13 @@ def desk(request):
     return render(
         request,
         "patrols/desk.html",
-        {"picture": picture, "data": _map_context(user, picture=picture), "recent": recent},
+        {
+            "picture": picture,
+            "data": _map_context(user, picture=picture),
+            "recent": recent,
+            "coverage": selectors.coverage_for(user=user, now=timezone.now()),
+            "coverage_days": selectors.COVERAGE_DAYS,
+        },
     )
 
 

@@ -284,3 +284,35 @@ def test_figures_km_patrols_and_findings_of_a_period(world, patrol_team):
     assert found.numerator == 1 and found.record_ids == (Finding.objects.get().case_id,)
     assert metrics.findings_reported(station=world.station, start=start, end=end, grid_id=world.grid2.pk).numerator == 0
     assert metrics.patrols_walked(station=world.b.station, start=start, end=end).numerator == 0
+
+
+def test_coverage_of_grids_and_border_segments_with_gaps(world, patrol_team):
+    from lianxin.places.models import Landmark
+    from lianxin.places.services import landmark_save
+
+    lat, lon = world.in_grid1
+    segment = landmark_save(
+        station=world.station,
+        kind=Landmark.Kind.BORDER,
+        name="边境线第1段",
+        geometry={"type": "LineString", "coordinates": [[lon - 0.004, lat - 0.0045], [lon + 0.004, lat - 0.0045]]},
+    )
+    landmark_save(
+        station=world.station,
+        kind=Landmark.Kind.BORDER,
+        name="边境线第2段",
+        geometry={"type": "LineString", "coordinates": [[lon + 0.05, lat + 0.05], [lon + 0.06, lat + 0.05]]},
+    )
+    patrol = services.patrol_start(actor=world.volunteer, now=NOW)
+    points = timed(walk(world), NOW)
+    upload(patrol, world.volunteer, points, points[-1][0])
+    patrol = services.patrol_stop(patrol=patrol, actor=world.volunteer, now=points[-1][0])
+    assert patrol.grid_ids == [world.grid1.pk] and patrol.segment_ids == [segment.pk]
+    rows = {r.name: r for r in selectors.coverage_for(user=world.auxiliary, now=NOW + dt.timedelta(days=3))}
+    assert rows[world.grid1.name].days_since == 3 and rows[world.grid1.name].patrols == 1
+    assert not rows[world.grid1.name].is_gap
+    assert rows[world.grid2.name].last_on is None and rows[world.grid2.name].is_gap
+    assert rows["边境线第1段"].patrols == 1 and rows["边境线第2段"].is_gap
+    assert selectors.coverage_for(user=world.volunteer, now=NOW) == []
+    page = api(world.auxiliary).get("/patrols/desk/").content.decode()
+    assert "边境线第2段" in page and "空档" in page
