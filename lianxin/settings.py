@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "lianxin.legal",
     "lianxin.mediation",
     "lianxin.care",
+    "lianxin.patrols",
+    "lianxin.tips",
     # The top floor: what collects every app above (worker, /me) and the demo station's seed.
     "lianxin.site",
     "lianxin.demo",
@@ -200,6 +202,8 @@ LIANXIN_RATE_LIMITS = {
     "anonymous_filing": (int(os.environ.get("LIANXIN_RATE_FILING_PER_HOUR", "20")), 3600),
     "reveal": (int(os.environ.get("LIANXIN_RATE_REVEALS_PER_HOUR", "60")), 3600),
     "login": (int(os.environ.get("LIANXIN_RATE_LOGINS_PER_MINUTE", "20")), 60),
+    # Receipt codes of anonymous tips tried from one address (tips.views.tip_follow).
+    "tip_receipt": (int(os.environ.get("LIANXIN_RATE_TIP_RECEIPTS_PER_10_MINUTES", "10")), 600),
 }
 # Trust the first X-Forwarded-For hop for the caller's address (only behind your own proxy).
 LIANXIN_TRUST_X_FORWARDED_FOR = os.environ.get("LIANXIN_TRUST_X_FORWARDED_FOR", "0") == "1"

@@ -1,0 +1,146 @@
+"""The demo station's safety lookouts at work: two months of tips (named and anonymous) from the grids, most
+looked into and assessed, some that led to action, a thread where the officer asked and the lookout answered,
+and today a tip waiting in the first grid's inbox.
+
+What each role finds:
+- the lookout (张海波): their tips with what became of each, one with an officer's question to answer;
+- the officer (李明辉, grid 1): today's anonymous tip about a family quarrel waiting, and its thread;
+- anyone with the published demo receipt code DEMO_RECEIPT_CODE: that anonymous tip's thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from shapely.geometry import Point, shape
+
+from lianxin.cases.models import Resolution, Status
+from lianxin.cases.services import case_transition
+from lianxin.demo.base import Demo
+from lianxin.tips.models import TipKind, TipOutcome
+from lianxin.tips.services import (
+    tip_outcome_set,
+    tip_send,
+    tip_source_write,
+    tip_station_write,
+    tips_delete_for_station,
+)
+
+DAYS = 60
+TIPS_AT_FULL_SCALE = 90
+# Published in the demo's README: the anonymous tip of today can be followed with it.
+DEMO_RECEIPT_CODE = "DEMO-TIPS-2026-0001"
+TEXTS = {
+    TipKind.SUSPICIOUS: ("有两个陌生人挨家挨户敲门，说是查燃气的，但没有工作证", "小区地下车库有人半夜撬电动车锁"),
+    TipKind.MOVING: ("302 新搬来一伙年轻人，白天不出门，晚上很多人进出", "出租屋里住进了七八个人，像是在做网络兼职"),
+    TipKind.FAMILY_DISPUTE: ("楼上夫妻吵得很凶，有摔东西的声音，孩子在哭", "老两口和儿子因为房子的事又吵起来了"),
+    TipKind.ELDER: ("独居的王大爷两天没开门，报纸堆在门口", "一位老人每天被人接去听课，回来就买很贵的保健品"),
+    TipKind.FRAUD: ("店里一位阿姨正在按电话里的人说的往“安全账户”转钱", "有人冒充银行客服让老人在手机上下载会议软件"),
+    TipKind.HAZARD: ("楼道里堆满纸箱和旧家具，消防通道堵死了", "燃气表读数异常，屋里有煤气味，没人应门"),
+}
+OUTCOME_WEIGHTS = ((TipOutcome.CONFIRMED, 0.35), (TipOutcome.USEFUL, 0.35), (TipOutcome.UNFOUNDED, 0.15))
+ANONYMOUS_SHARE = 0.2
+
+
+def reset(station) -> None:
+    tips_delete_for_station(station=station)
+
+
+def _point_in(demo: Demo, grid) -> tuple[float, float]:
+    polygon = shape(grid.boundary)
+    minx, miny, maxx, maxy = polygon.bounds
+    for _ in range(50):
+        lon, lat = demo.rng.uniform(minx, maxx), demo.rng.uniform(miny, maxy)
+        if polygon.contains(Point(lon, lat)):
+            return lat, lon
+    here = polygon.representative_point()
+    return here.y, here.x
+
+
+def _moment(demo: Demo, days_ago: float) -> dt.datetime:
+    at = demo.now - dt.timedelta(days=days_ago)
+    # Tips come in the daytime: 08:00–20:00 in the station's zone (UTC+8).
+    return at.replace(hour=demo.rng.randint(0, 12), minute=demo.rng.randint(0, 59))
+
+
+def _work(demo: Demo, tip, *, at: dt.datetime) -> None:
+    """Work a tip's case as its grid officer would: accept, resolve, and say what the tip was worth."""
+    case = tip.case
+    officer = demo.chiefs.get(case.grid_id) if case.grid_id else demo.users["auxiliary"]
+    officer = officer or demo.users["auxiliary"]
+    roll = demo.rng.random()
+    outcome = TipOutcome.PENDING
+    cumulative = 0.0
+    for value, weight in OUTCOME_WEIGHTS:
+        cumulative += weight
+        if roll < cumulative:
+            outcome = value
+            break
+    done_at = min(at + dt.timedelta(hours=demo.rng.randint(2, 48)), demo.now - dt.timedelta(hours=1))
+    case_transition(case=case, actor=officer, to_status=Status.ACCEPTED, now=at + dt.timedelta(minutes=30))
+    resolution = Resolution.NO_ACTION_NEEDED if outcome == TipOutcome.UNFOUNDED else Resolution.RESOLVED_LOCALLY
+    case_transition(case=case, actor=officer, to_status=Status.RESOLVED, resolution=resolution, now=done_at)
+    if outcome != TipOutcome.PENDING:
+        tip_outcome_set(tip=tip, actor=officer, outcome=outcome, now=done_at)
+
+
+def seed(demo: Demo) -> None:
+    if not demo.with_cases:
+        return
+    rng = demo.rng
+    lookouts = demo.lookouts
+    count = max(12, round(TIPS_AT_FULL_SCALE * demo.scale))
+    kinds = list(TEXTS)
+    for n in range(count):
+        days_ago = DAYS * (count - n) / count + 1
+        at = _moment(demo, days_ago)
+        grid = demo.grids[n % len(demo.grids)]
+        kind = rng.choice(kinds)
+        lat, lon = _point_in(demo, grid)
+        anonymous = rng.random() < ANONYMOUS_SHARE
+        source = demo.users["lookout"] if n % 9 == 0 else rng.choice(lookouts)
+        tip, _code = tip_send(
+            station=demo.station,
+            actor=None if anonymous else source,
+            kind=kind,
+            description=rng.choice(TEXTS[kind]),
+            lat=lat,
+            lon=lon,
+            is_anonymous=anonymous,
+            now=at,
+        )
+        if days_ago > 1.5:
+            _work(demo, tip, at=at)
+    # The demo lookout's open tip, with the officer's question waiting for an answer.
+    u = demo.users
+    grid1 = demo.grids[0]
+    lat, lon = _point_in(demo, grid1)
+    asked, _code = tip_send(
+        station=demo.station,
+        actor=u["lookout"],
+        kind=TipKind.MOVING,
+        description="浪头路 16 号 3 单元新搬来几个人，车里搬下来很多手机和银行卡",
+        lat=lat,
+        lon=lon,
+        now=demo.now - dt.timedelta(hours=20),
+    )
+    tip_station_write(
+        tip=asked, actor=u["officer"], text="谢谢！大概几个人？车牌记得吗？", now=demo.now - dt.timedelta(hours=18)
+    )
+    # Today's anonymous tip in grid 1, with the published demo code, waiting for the officer.
+    lat, lon = _point_in(demo, grid1)
+    waiting, _code = tip_send(
+        station=demo.station,
+        actor=None,
+        kind=TipKind.FAMILY_DISPUTE,
+        description="楼上夫妻又在吵架，听到东西摔碎和孩子哭，已经半个小时了",
+        lat=lat,
+        lon=lon,
+        is_anonymous=True,
+        receipt_code=DEMO_RECEIPT_CODE,
+        now=demo.now - dt.timedelta(hours=2),
+    )
+    tip_station_write(
+        tip=waiting, actor=u["officer"], text="现在还在吵吗？是几号楼几单元？", now=demo.now - dt.timedelta(hours=1)
+    )
+    tip_source_write(tip=waiting, text="7 号楼 2 单元 5 楼，现在安静些了", now=demo.now - dt.timedelta(minutes=40))

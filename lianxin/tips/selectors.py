@@ -1,0 +1,126 @@
+"""Reads of the tips app: a lookout's own tips, a tip by its receipt code, the officers' tips, status and reliability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from lianxin.cases.models import Resolution, Status
+from lianxin.cases.selectors import case_base_for
+from lianxin.core.models import Role, User
+from lianxin.core.roles import CASEWORKER_ROLES, has_role
+from lianxin.tips.models import Tip, TipMessage, TipOutcome
+from lianxin.tips.services import receipt_digest
+
+# Roles that send tips under their name (the lookouts; anyone, signed in or not, may send one anonymously).
+SENDER_ROLES = frozenset({Role.LOOKOUT})
+# A source's reliability is shown once this many of their tips were assessed.
+RELIABILITY_MIN_ASSESSED = 3
+
+
+def may_send_named(user) -> bool:
+    return has_role(user, SENDER_ROLES)
+
+
+def may_read_tips(user) -> bool:
+    return has_role(user, CASEWORKER_ROLES)
+
+
+def tip_list_mine(*, user: User) -> QuerySet[Tip]:
+    """Return the tips user sent under their name (anonymous ones are nobody's), newest first.
+
+    Each carries `is_question_waiting`: the station wrote last, so the source has something to answer.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Tip.objects.none()
+    last_from_station = TipMessage.objects.filter(tip=OuterRef("pk")).order_by("-id").values("is_from_station")[:1]
+    return (
+        Tip.objects.filter(source_user_id=user.pk, station_id=user.station_id)
+        .select_related("case")
+        .annotate(is_question_waiting=Coalesce(Subquery(last_from_station), Value(False), output_field=BooleanField()))
+    )
+
+
+def tip_get_mine(*, user: User, pk) -> Tip:
+    try:
+        return tip_list_mine(user=user).get(pk=pk)
+    except (Tip.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such tip") from None
+
+
+def tip_get_by_receipt(*, code: str) -> Tip | None:
+    """Return the anonymous tip whose receipt code this is, or None (one indexed lookup of the code's HMAC)."""
+    return Tip.objects.filter(receipt_digest=receipt_digest(code), is_anonymous=True).select_related("case").first()
+
+
+def tip_list_for(*, user: User) -> QuerySet[Tip]:
+    """Return the tips whose case user may see (an officer: their grids'; station-wide roles: all)."""
+    if not may_read_tips(user):
+        return Tip.objects.none()
+    return Tip.objects.filter(case__in=case_base_for(user=user).values("id")).select_related(
+        "case", "case__grid", "case__category"
+    )
+
+
+def tip_get_for(*, user: User, pk) -> Tip:
+    try:
+        return tip_list_for(user=user).get(pk=pk)
+    except (Tip.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such tip") from None
+
+
+def thread_for(*, tip: Tip) -> list[TipMessage]:
+    return list(tip.messages.all())
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """What the tipster is told about their tip: a stage, never the case's internals."""
+
+    stage: str
+    label: str
+    is_acted_on: bool
+
+
+def status_for_source(*, tip: Tip) -> SourceStatus:
+    """Return the stage of a tip for its source: received, being handled, acted on, or closed."""
+    case = tip.case
+    if tip.outcome in (TipOutcome.CONFIRMED, TipOutcome.USEFUL) or (
+        case.status in (Status.RESOLVED, Status.CLOSED) and case.resolution != Resolution.NO_ACTION_NEEDED
+    ):
+        return SourceStatus("acted_on", str(_("Your tip led to an action. Thank you.")), True)
+    if case.status == Status.NEW:
+        return SourceStatus("received", str(_("Received; an officer will look at it.")), False)
+    if case.is_open:
+        return SourceStatus("handling", str(_("An officer is looking into it.")), False)
+    return SourceStatus("closed", str(_("Looked into; no action was needed this time.")), False)
+
+
+@dataclass(frozen=True)
+class Reliability:
+    assessed: int
+    confirmed_or_useful: int
+
+    @property
+    def share(self) -> float | None:
+        return self.confirmed_or_useful / self.assessed if self.assessed >= RELIABILITY_MIN_ASSESSED else None
+
+
+def reliability_for(*, tip: Tip) -> Reliability:
+    """Return the source's record from their earlier assessed tips (a named source only; anonymous has none).
+
+    The officer sees the figure, not the person behind an anonymous tip: there is nothing to join on.
+    """
+    if tip.source_user_id is None:
+        return Reliability(0, 0)
+    rows = (
+        Tip.objects.filter(source_user_id=tip.source_user_id)
+        .exclude(pk=tip.pk)
+        .exclude(outcome=TipOutcome.PENDING)
+        .aggregate(n=Count("id"), good=Count("id", filter=Q(outcome__in=[TipOutcome.CONFIRMED, TipOutcome.USEFUL])))
+    )
+    return Reliability(rows["n"] or 0, rows["good"] or 0)
