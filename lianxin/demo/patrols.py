@@ -40,6 +40,8 @@ JUMP_SHARE = 0.004  # one fix in 250 comes from a cell tower, hundreds of metres
 # Metres inland from the bank where the border patrol walks (the riverside path).
 BORDER_PATH_INLAND_M = 60.0
 FINDING_SHARE = 0.08
+BORDER_GAP_DAYS = 10
+BORDER_RECENT_REACH = 0.6
 FINDINGS = (
     (FindingKind.FIRE_HAZARD, "fire-hazard", "楼道里电动车充电，插线板从窗户拉出来"),
     (FindingKind.DISPUTE, "neighbour-dispute", "两户人家因为占用车位在楼下争吵"),
@@ -111,8 +113,11 @@ def _bank_path() -> list[tuple[float, float]]:
     return path
 
 
-def _bank_walk(demo: Demo, start: dt.datetime, km: float) -> list[PointIn]:
-    """Return a walk of about km along the riverside path from a random place on it, back where it must turn."""
+def _bank_walk(demo: Demo, start: dt.datetime, km: float, *, reach: float = 1.0) -> list[PointIn]:
+    """Return a walk of about km along the riverside path from a random place on it, back where it must turn.
+
+    reach is the share of the path (from its south-west end) the walk keeps to.
+    """
     rng = demo.rng
     path = _bank_path()
     legs = []
@@ -120,7 +125,7 @@ def _bank_walk(demo: Demo, start: dt.datetime, km: float) -> list[PointIn]:
         dy = (b_lat - a_lat) * M_PER_DEG_LAT
         dx = (b_lon - a_lon) * _m_per_deg_lon(a_lat)
         legs.append(((a_lat, a_lon), (b_lat, b_lon), math.hypot(dx, dy)))
-    total = sum(length for *_ends, length in legs)
+    total = sum(length for *_ends, length in legs) * reach
     position = rng.uniform(0, total)
     direction = rng.choice((1, -1))
     speed = rng.uniform(1.1, 1.5)
@@ -210,7 +215,11 @@ def seed(demo: Demo) -> None:
         if day.weekday() in (1, 3, 5, 6)[:BORDER_OUTINGS_PER_WEEK]:
             start = dt.datetime.combine(day, dt.time(9, 0), tzinfo=zone) + dt.timedelta(minutes=rng.randint(0, 120))
             for n, member in enumerate(rng.sample(border, walkers_border)):
-                points = _bank_walk(demo, start + dt.timedelta(seconds=rng.randint(0, 60)), rng.uniform(5, 9))
+                # The far north-east stretch has gone unwalked lately: a gap on the desk's coverage.
+                reach = BORDER_RECENT_REACH if day_back <= BORDER_GAP_DAYS else 1.0
+                points = _bank_walk(
+                    demo, start + dt.timedelta(seconds=rng.randint(0, 60)), rng.uniform(5, 9), reach=reach
+                )
                 _walk(demo, member, points, with_finding=n == 0 and rng.random() < FINDING_SHARE)
     # Today: a border patroller walking now, and a silver-hair member silent for 25 minutes (a lone-worker alert).
     moving = _bank_walk(demo, demo.now - dt.timedelta(minutes=40), 3.0)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from lianxin.cases.models import OPEN_STATUSES
 from lianxin.core.models import User
 from lianxin.core.roles import has_role
+from lianxin.patrols.adapters import spikes
 from lianxin.patrols.models import Finding, Patrol, PatrolAlert, PatrolStatus
 from lianxin.patrols.roles import PATROL_ROLES, PATROL_TEAM_KINDS, WATCH_ROLES
 from lianxin.people.models import Team
@@ -72,8 +73,10 @@ def alert_get_for(*, user: User, pk) -> PatrolAlert:
 
 
 def track_for(*, patrol: Patrol, limit: int = MAP_POINTS_MAX) -> list[list[float]]:
-    """Return the patrol's track as [lat, lon] pairs in time order, thinned evenly to at most limit points."""
+    """Return the patrol's track as [lat, lon] pairs in time order, lone jumps left out, thinned to at most limit points."""
     rows = list(patrol.points.order_by("recorded_at").values_list("lat", "lon"))
+    noise = spikes([r[0] for r in rows], [r[1] for r in rows])
+    rows = [r for r, is_spike in zip(rows, noise, strict=True) if not is_spike]
     if len(rows) > limit:
         step = len(rows) / limit
         rows = [rows[int(i * step)] for i in range(limit)] + [rows[-1]]

@@ -316,3 +316,14 @@ def test_coverage_of_grids_and_border_segments_with_gaps(world, patrol_team):
     assert selectors.coverage_for(user=world.volunteer, now=NOW) == []
     page = api(world.auxiliary).get("/patrols/desk/").content.decode()
     assert "边境线第2段" in page and "空档" in page
+
+
+def test_the_drawn_track_leaves_out_a_lone_jump(world, patrol_team):
+    patrol = services.patrol_start(actor=world.volunteer, now=NOW)
+    points = timed(walk(world), NOW)
+    t, a, b = points[30]
+    points[30] = (t, a + 0.01, b)  # 1 km off for one fix
+    upload(patrol, world.volunteer, points, points[-1][0])
+    drawn = selectors.track_for(patrol=patrol)
+    assert len(drawn) == len(points) - 1
+    assert [round(a + 0.01, 6), round(b, 6)] not in drawn
