@@ -13,6 +13,7 @@ her care page, and the officer gets it about a quarter of an hour later if the w
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import zoneinfo
 
 from django.conf import settings
@@ -150,6 +151,18 @@ def _answer_missed(demo: Demo, enrolment: Enrolment, *, started: dt.datetime, of
 
 
 def seed(demo: Demo) -> None:
+    # Four weeks of family notices would each be a log line of the unconfigured SMS sender: the
+    # history is written, not sent, so the seed keeps the console to its own summary.
+    notices = logging.getLogger("lianxin.care")
+    level = notices.level
+    notices.setLevel(logging.WARNING)
+    try:
+        _seed(demo)
+    finally:
+        notices.setLevel(level)
+
+
+def _seed(demo: Demo) -> None:
     rng = demo.rng
     zone = _zone()
     now = demo.now
