@@ -179,7 +179,7 @@ def consultation_answer(
     case = consultation.case
     if case.assignee_id != actor.pk and case.is_open:
         case = case_assign(case=case, actor=None, assignee=actor, now=now)
-    text = answer if not advice else f"{answer}\n\n{_('Follow-up advice')}: {advice}"
+    text = answer if not advice else answer + "\n\n" + _("Follow-up advice: %(advice)s") % {"advice": advice}
     case_note(case=case, actor=actor, text=text, is_public=True, now=now)
     if case.status in (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS):
         case_transition(

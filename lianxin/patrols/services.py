@@ -379,7 +379,7 @@ def finding_report(
         channel=Channel.PATROL_FINDING,
         category=category,
         description=str(description),
-        title=f"{FindingKind(kind).label}（{_('patrol finding')}）",
+        title=_("%(kind)s (patrol finding)") % {"kind": FindingKind(kind).label},
         lat=lat,
         lon=lon,
         priority=FINDING_PRIORITY.get(kind, Priority.NORMAL),

@@ -150,7 +150,7 @@ def tip_send(
         channel=Channel.LOOKOUT_TIP,
         category=category,
         description=description,
-        title=f"{TipKind(kind).label}（{_('lookout tip')}）",
+        title=_("%(kind)s (lookout tip)") % {"kind": TipKind(kind).label},
         lat=lat,
         lon=lon,
         address=address,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,3 +133,14 @@ def test_every_source_string_is_in_the_catalogue(tmp_path, monkeypatch, settings
         if "fuzzy" in e.flags or not all(e.msgstrs.values())
     ]
     assert not new, "strings missing from the zh_Hans catalogue (run makemessages and translate):\n" + "\n".join(new)
+
+
+def test_no_translated_string_hides_inside_an_f_string():
+    """xgettext cannot read `_()` inside an f-string: such text is never extracted, so it stays English."""
+    hidden = [
+        f"{path.relative_to(PACKAGE)}:{number}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"""\bf(["']).*\{_\(""", line)
+    ]
+    assert not hidden, "use _('... %(x)s ...') % {...} instead:\n" + "\n".join(hidden)
