@@ -19,10 +19,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+import children  # bench/children.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -59,37 +60,11 @@ def main() -> int:
 
 
 def run_child(url: str, args) -> dict:
-    env = {**os.environ, "DATABASE_URL": url, "LIANXIN_LOG_LEVEL": "WARNING"}
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", url, "--count", str(args.count), "--runs", str(args.runs)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    lines = proc.stdout.splitlines()
-    if proc.returncode != 0 or not lines:
-        raise SystemExit(f"benchmark child for {url} failed (exit {proc.returncode})")
-    return json.loads(lines[-1])
+    return children.run_child(__file__, url, ["--count", str(args.count), "--runs", str(args.runs)])
 
 
 def run_postgres(args) -> dict:
-    import psycopg
-
-    try:
-        admin = psycopg.connect(
-            "host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True, connect_timeout=3
-        )
-    except psycopg.OperationalError as exc:
-        print(f"postgres: not reachable at 127.0.0.1:5432 ({exc}); skipped", flush=True)
-        return {"skipped": "not reachable"}
-    with admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
-        admin.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-        try:
-            return run_child(f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}", args)
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
+    return children.on_postgres(PG_BENCH_DB, lambda url: run_child(url, args))
 
 
 def child(url: str, *, count: int, runs: int) -> int:
