@@ -27,6 +27,7 @@ from lianxin.antifraud.adapters import EngineUnavailable
 from lianxin.antifraud.models import Decision, EntryStatus, Screenshot, ScreenshotStatus, WarningSource
 from lianxin.antifraud.present import highlight_segments, yuan
 from lianxin.antifraud.roles import BLACKLIST_ROLES, CAMPAIGN_ROLES, DESK_ROLES, RESPONDER_ROLES, duty_phone
+from lianxin.antifraud.views_bank import with_clock
 from lianxin.cases.selectors import cart_stop_open_for
 from lianxin.core.errors import Conflict
 from lianxin.core.forms import form_errors_from, messages_from_error
@@ -265,6 +266,12 @@ def desk(request):
             "open_warnings": open_warnings,
             "outcome_form": f.OutcomeForm(),
             "review_count": sel.review_queue_count(user=request.user),
+            "bank_attention": with_clock(
+                sel.requests_needing_attention(user=request.user, now=timezone.now()), timezone.now()
+            ),
+            "open_losses": sel.loss_list_for(user=request.user, open_only=True).count(),
+            "returned_yuan": yuan(figures["returned_fen"].value),
+            "held_yuan": yuan(figures["held_fen"].value),
             "start": start,
             "end": end,
         },
@@ -294,6 +301,8 @@ def records(request):
         context["entries"] = sel.blacklist_list_for(user=request.user).filter(pk__in=ids)
     elif figure.records == "campaigns":
         context["campaigns"] = sel.campaign_list_for(user=request.user).filter(pk__in=ids)
+    elif figure.records == "losses":
+        context["losses"] = sel.loss_list_for(user=request.user, ids=ids)
     return render(request, "antifraud/records.html", context)
 
 
