@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lianxin.antifraud import forms as f
@@ -36,9 +37,9 @@ from lianxin.core.selectors import station_list_public
 from lianxin.people.selectors import resident_get_for, resident_list_for
 
 BAND_WORDS = {
-    "high": _("This looks like a scam. Do not transfer any money."),
-    "medium": _("This may be a scam. Be careful and check before you do anything."),
-    "low": _("We found no sign of a scam in this message, but stay careful."),
+    "high": gettext_lazy("This looks like a scam. Do not transfer any money."),
+    "medium": gettext_lazy("This may be a scam. Be careful and check before you do anything."),
+    "low": gettext_lazy("We found no sign of a scam in this message, but stay careful."),
 }
 
 

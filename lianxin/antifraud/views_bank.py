@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lianxin.antifraud import forms as f
@@ -28,14 +29,19 @@ from lianxin.core.forms import messages_from_error
 from lianxin.core.roles import has_role
 
 MILESTONE_LABELS = {
-    "reported": _("Reported"),
-    "first_request": _("First stop request sent"),
-    "first_answer": _("Bank's first answer"),
-    "first_trace": _("First trace done"),
-    "first_held": _("Money held"),
-    "first_refund": _("Money returned"),
-    "closed": _("Case closed"),
+    "reported": gettext_lazy("Reported"),
+    "first_request": gettext_lazy("First stop request sent"),
+    "first_answer": gettext_lazy("Bank's first answer"),
+    "first_trace": gettext_lazy("First trace done"),
+    "first_held": gettext_lazy("Money held"),
+    "first_refund": gettext_lazy("Money returned"),
+    "closed": gettext_lazy("Case closed"),
 }
+
+
+# A clock's words; the page's script fills in the same formats as the time passes.
+CLOCK_LEFT = gettext_lazy("%(time)s left")
+CLOCK_OVER = gettext_lazy("overdue by %(time)s")
 
 
 def _need(request, roles) -> None:
@@ -51,6 +57,8 @@ def with_clock(requests, now) -> list:
         r.left_words = duration_words(r.left)
         r.deadline_at = r.deadline()
         r.is_overdue = r.left is not None and r.left < 0
+        if r.left is not None:
+            r.clock_text = (CLOCK_OVER if r.is_overdue else CLOCK_LEFT) % {"time": r.left_words}
     return rows
 
 

@@ -16,7 +16,8 @@
       if (isNaN(left)) return;
       el.classList.toggle("overdue", left < 0);
       el.classList.toggle("due-soon", left >= 0 && left < 3600);
-      el.textContent = left < 0 ? el.dataset.overWord + " " + words(left) : words(left) + " " + el.dataset.leftWord;
+      var format = left < 0 ? el.dataset.overFormat : el.dataset.leftFormat;
+      if (format) el.textContent = format.replace("%(time)s", words(left));
     });
   }
   tick();
