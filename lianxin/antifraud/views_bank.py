@@ -57,6 +57,7 @@ def with_clock(requests, now) -> list:
         r.left_words = duration_words(r.left)
         r.deadline_at = r.deadline()
         r.is_overdue = r.left is not None and r.left < 0
+        r.left_format, r.over_format = str(CLOCK_LEFT), str(CLOCK_OVER)
         if r.left is not None:
             r.clock_text = (CLOCK_OVER if r.is_overdue else CLOCK_LEFT) % {"time": r.left_words}
     return rows
