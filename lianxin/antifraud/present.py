@@ -54,6 +54,20 @@ def yuan(fen: int | None) -> str:
 
 # --- the police–bank channel ------------------------------------------------------------------------------
 
+
+def yuan_exact(fen) -> str:
+    """Format integer fen as yuan to the fen, with thousands separators (4900000 → 49,000.00); empty for none."""
+    if fen is None or fen == "":
+        return ""
+    try:
+        value = int(fen)
+    except (TypeError, ValueError):
+        return ""
+    sign = "-" if value < 0 else ""
+    whole, cents = divmod(abs(value), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
 SECONDS_PER_MINUTE = 60
 # Problem kinds the engine reports → the ledger column each one is about.
 PROBLEM_FIELDS = {

@@ -21,7 +21,8 @@ from lianxin.antifraud import forms as f
 from lianxin.antifraud import selectors as sel
 from lianxin.antifraud import services as svc
 from lianxin.antifraud.models import LedgerStatus, RequestStatus, TraceStatus
-from lianxin.antifraud.present import duration_words, problem_rows, trace_graph, yuan
+from lianxin.antifraud.present import duration_words, problem_rows, trace_graph
+from lianxin.antifraud.present import yuan_exact as yuan
 from lianxin.antifraud.roles import BANK_ANSWER_ROLES, BANK_DESK_ROLES
 from lianxin.antifraud.services.bank import named_accounts
 from lianxin.antifraud.services.ledgers import account_hold_amount

@@ -160,6 +160,7 @@ def _loss_from_warning(demo: Demo, *, resident, risk: str, at: dt.datetime, note
         note=note,
         now=at + dt.timedelta(minutes=6),
     )
+    assert result.loss_case is not None  # an outcome "already transferred" always opens one
     return result.loss_case.fraud_loss
 
 

@@ -126,7 +126,7 @@ def _csv_copy(raw_path: Path, out_path: Path) -> None:
             if encoding == "utf-8-sig":
                 shutil.copyfileobj(raw, out, COPY_CHUNK_BYTES)
             else:
-                reader = codecs.getreader(encoding)(raw, errors="strict")
+                reader = codecs.getreader(encoding)(raw, "strict")
                 try:
                     while chunk := reader.read(COPY_CHUNK_BYTES):
                         out.write(chunk.encode("utf-8"))

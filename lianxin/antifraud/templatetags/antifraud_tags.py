@@ -2,23 +2,15 @@
 
 from django import template
 
-register = template.Library()
+from lianxin.antifraud.present import yuan_exact
 
-FEN_PER_YUAN = 100
+register = template.Library()
 
 
 @register.filter
 def yuan(fen) -> str:
     """Format integer fen as yuan with thousands separators (4900000 → 49,000.00); empty for no value."""
-    if fen is None or fen == "":
-        return ""
-    try:
-        value = int(fen)
-    except (TypeError, ValueError):
-        return ""
-    sign = "-" if value < 0 else ""
-    whole, cents = divmod(abs(value), FEN_PER_YUAN)
-    return f"{sign}{whole:,}.{cents:02d}"
+    return yuan_exact(fen)
 
 
 @register.filter
