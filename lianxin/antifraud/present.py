@@ -149,3 +149,44 @@ def trace_graph(result: dict) -> dict:
             }
         )
     return {"nodes": list(nodes.values()), "links": links}
+
+
+def trace_workbook(*, result: dict, case_number: str, bank_name: str, officer_name: str, legal_basis: str) -> bytes:
+    """The trace's accounts as an XLSX file for the bank and the case file (amounts in yuan, as the engine gave them).
+
+    Raises ValueError when the trace found no account (an empty export helps nobody).
+    """
+    import io
+
+    from django.utils.translation import gettext as _
+    from openpyxl import Workbook
+
+    accounts = result.get("accounts") or []
+    if not accounts:
+        raise ValueError("empty trace")
+    policies = list(result.get("policies") or [])
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "trace"
+    sheet.append([_("Case"), case_number])
+    sheet.append([_("Ledger of"), bank_name])
+    sheet.append([_("As of"), result.get("as_of", "")])
+    sheet.append([_("Legal basis"), legal_basis])
+    sheet.append([_("Officer"), officer_name])
+    sheet.append([_("Engine"), result.get("engine_version", "")])
+    sheet.append([])
+    sheet.append(
+        [_("Level"), _("Account"), _("Holder"), _("Bank")]
+        + [f"{_('held now')} {p} (yuan)" for p in policies]
+        + [_("Mule score"), _("Recommended"), _("until")]
+    )
+    for row in accounts:
+        held = row.get("tainted_held_now_fen") or {}
+        sheet.append(
+            [row.get("level"), row["account"], row.get("holder_name", ""), row.get("bank", "")]
+            + [held.get(p, 0) / 100 for p in policies]
+            + [row.get("mule_score"), row.get("recommended_action", ""), row.get("stop_deadline") or ""]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,11 +21,11 @@ from django.views.decorators.http import require_POST
 from lianxin.antifraud import forms as f
 from lianxin.antifraud import selectors as sel
 from lianxin.antifraud import services as svc
-from lianxin.antifraud.models import LedgerStatus, RequestStatus, TraceStatus
-from lianxin.antifraud.present import duration_words, problem_rows, trace_graph
+from lianxin.antifraud.models import LedgerStatus, RequestKind, RequestStatus, TraceStatus
+from lianxin.antifraud.present import duration_words, problem_rows, trace_graph, trace_workbook
 from lianxin.antifraud.present import yuan_exact as yuan
 from lianxin.antifraud.roles import BANK_ANSWER_ROLES, BANK_DESK_ROLES
-from lianxin.antifraud.services.bank import named_accounts
+from lianxin.antifraud.services.bank import DEFAULT_LEGAL_BASIS, named_accounts
 from lianxin.antifraud.services.ledgers import account_hold_amount
 from lianxin.core.forms import messages_from_error
 from lianxin.core.roles import has_role
@@ -402,3 +403,25 @@ def trace_stop(request, pk: int):
         return redirect(reverse("antifraud:trace", args=[pk]))
     messages.success(request, _("%(n)d requests sent to the banks.") % {"n": len(sent)})
     return _back(trace.loss_id)
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def trace_export(request, pk: int):
+    """The trace's accounts and amounts as XLSX, for the bank and the case file."""
+    trace = sel.trace_get_for(user=request.user, pk=pk)
+    if trace.status != TraceStatus.DONE or not trace.result.get("accounts"):
+        messages.error(request, _("This trace has no account to export."))
+        return redirect(reverse("antifraud:ledger", args=[trace.ledger_id]))
+    data = trace_workbook(
+        result=trace.result,
+        case_number=trace.loss.case.number,
+        bank_name=trace.ledger.bank.name,
+        officer_name=str(request.user),
+        legal_basis=DEFAULT_LEGAL_BASIS[RequestKind.STOP],
+    )
+    response = HttpResponse(data, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="trace-{trace.loss.case.number}-{trace.pk}.xlsx"'
+    return response

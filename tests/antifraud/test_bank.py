@@ -535,3 +535,29 @@ def test_the_ledger_is_read_by_the_database_worker_not_in_the_request(world, set
     assert ledger.status == LedgerStatus.READY
     trace = ledger.traces.get()
     assert trace.status == TraceStatus.DONE and trace.seeds == ["T0001"]  # found by account, amount and time
+
+
+def test_the_trace_exports_to_xlsx_with_the_engines_amounts(bank_world, client_for, django_capture_on_commit_callbacks):
+    import io
+
+    from openpyxl import load_workbook
+
+    w = bank_world
+    request = _send(w)
+    trace = _upload(w, request, csv_bytes(story_rows(STARTED)), capture=django_capture_on_commit_callbacks).traces.get()
+    response = client_for(w.officer).get(f"/fraud/traces/{trace.pk}/export.xlsx")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][1] == w.loss.case.number and "86号" in rows[3][1] and rows[4][1] == str(w.officer)
+    by_account = {r[1]: r for r in rows[8:]}
+    policies = trace.result["policies"]
+    for row in trace.result["accounts"]:
+        assert list(by_account[row["account"]][4 : 4 + len(policies)]) == [
+            row["tainted_held_now_fen"][p] / 100 for p in policies
+        ]
+    trace.status = TraceStatus.FAILED
+    trace.save(update_fields=["status"])
+    response = client_for(w.officer).get(f"/fraud/traces/{trace.pk}/export.xlsx")
+    assert response.status_code == 302
+    assert client_for(w.bank_liaison).get(f"/fraud/traces/{trace.pk}/export.xlsx").status_code == 404
