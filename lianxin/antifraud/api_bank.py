@@ -7,7 +7,7 @@ as the engine returned it.
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 from lianxin.antifraud import selectors as sel
 from lianxin.antifraud import services as svc
 from lianxin.antifraud.roles import BANK_ANSWER_ROLES, BANK_DESK_ROLES
+from lianxin.antifraud.services import channel, outbox
 from lianxin.core.api import READ_ERRORS, WRITE_ERRORS, DbId, viewer
 from lianxin.core.roles import has_role
 
@@ -156,3 +157,25 @@ def trace_read(request: HttpRequest, pk: DbId):
         "engine_version": trace.engine_version,
         "result": trace.result,
     }
+
+
+@router.post(
+    "/signed/answers",
+    auth=None,
+    summary="A bank system's signed answer to a request",
+    description=(
+        "Headers: X-Lianxin-Key (the bank's key id), X-Lianxin-Timestamp (epoch seconds), X-Lianxin-Signature "
+        "(hex HMAC-SHA256 of '<timestamp>.<raw body>' under the bank's secret). Body: {request_id, idempotency_key, "
+        "answer: held|empty|not_found|rejected, held_fen, note}. 401: unknown key, wrong signature or a timestamp "
+        "outside the replay window; 409: the same signed message again; a repeated idempotency key returns the first "
+        "answer; 404: no such request for this bank; 422: an invalid answer, by field."
+    ),
+)
+def signed_answer(request: HttpRequest):
+    reply = channel.inbound_answer(
+        key_id=request.headers.get(outbox.HEADER_KEY, ""),
+        timestamp=request.headers.get(outbox.HEADER_TIMESTAMP, ""),
+        signature=request.headers.get(outbox.HEADER_SIGNATURE, ""),
+        body=request.body,
+    )
+    return JsonResponse(reply.body, status=reply.status, json_dumps_params={"ensure_ascii": False})

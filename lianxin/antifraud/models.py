@@ -626,3 +626,59 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class BankLink(models.Model):
+    """A partner bank's own system on the machine channel: its key for signed messages, its endpoint, its user.
+
+    Messages both ways are signed with HMAC-SHA256 over "<timestamp>.<body>" with `secret`; answers the
+    bank's system sends are recorded as `user`'s (the bank's liaison account).
+    """
+
+    bank = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="bank_link")
+    key_id = models.SlugField(_("key id"), max_length=40, unique=True)
+    secret = models.CharField(max_length=128)
+    endpoint_url = models.URLField(_("the bank's endpoint"), blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.bank} ({self.key_id})"
+
+
+class MessageDirection(models.TextChoices):
+    IN = "in", _("From the bank")
+    OUT = "out", _("To the bank")
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be delivered")
+    DELIVERED = "delivered", _("Delivered")
+    ANSWERED = "answered", _("Answered")
+    DEAD = "dead", _("Not delivered (dead letter)")
+
+
+class BankMessage(models.Model):
+    """One signed message of the machine channel: a request sent to a bank (retried with backoff until
+    delivered or dead-lettered) or a message a bank sent (kept with our answer, so a repeat gets it again)."""
+
+    bank = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(BankRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
+    direction = models.CharField(max_length=3, choices=MessageDirection.choices)
+    idempotency_key = models.CharField(max_length=80)
+    signature = models.CharField(max_length=64, blank=True)
+    body = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=MessageStatus.choices)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "direction", "idempotency_key"], name="bankmessage_idempotent"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="bankmessage_retry")]

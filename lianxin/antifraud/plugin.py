@@ -34,6 +34,7 @@ PLUGIN = AppPlugin(
         "antifraud_warnings_escalate": "lianxin.antifraud.services.warnings_escalate",
         "antifraud_screenshots_purge": "lianxin.antifraud.services.screenshots_purge",
         "antifraud_bank_clocks": "lianxin.antifraud.services.bank_requests_sweep",
+        "antifraud_bank_deliveries": "lianxin.antifraud.services.bank_deliveries_sweep",
     },
     # A resident files 'about to pay' through the fraud-screening channel; a volunteer who finds
     # the money already gone opens the fraud-loss case through it.

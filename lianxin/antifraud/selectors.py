@@ -14,6 +14,7 @@ from django.http import Http404
 from lianxin.antifraud.models import (
     OPEN_REQUEST_STATUSES,
     BankLedger,
+    BankMessage,
     BankRequest,
     BlacklistEntry,
     BlacklistHit,
@@ -25,6 +26,8 @@ from lianxin.antifraud.models import (
     FraudWarning,
     FundTrace,
     LossStatus,
+    MessageDirection,
+    MessageStatus,
     Outcome,
     Refund,
     RequestStatus,
@@ -429,3 +432,17 @@ def bank_figures(*, station_id: int, start: dt.datetime, end: dt.datetime, grid_
         ),
         "held_in_two_hours": Figure("held_in_two_hours", len(in_time), "count", in_time, "losses"),
     }
+
+
+def dead_letters_for(*, user: User) -> list[BankMessage]:
+    """Requests the station could not deliver to a bank's system: the desk sends them by phone or the web inbox."""
+
+    if not has_role(user, BANK_DESK_ROLES):
+        return []
+    return list(
+        BankMessage.objects.filter(
+            request__station_id=user.station_id, direction=MessageDirection.OUT, status=MessageStatus.DEAD
+        )
+        .select_related("bank", "request__loss__case")
+        .order_by("-created_at")[:50]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from lianxin.antifraud.services import fundtrace_run, ledger_index_run, screenshot_ocr_run
+from lianxin.antifraud.services import fundtrace_run, ledger_index_run, message_deliver, screenshot_ocr_run
 
 
 @task()
@@ -27,3 +27,10 @@ def fund_trace(trace_id: int) -> str:
     """Trace a loss's transfers through a read ledger; returns the trace's status."""
     trace = fundtrace_run(trace_id=trace_id)
     return trace.status if trace is not None else "missing"
+
+
+@task()
+def bank_deliver(message_id: int) -> str:
+    """Offer one request to its bank's system; the sweep retries it with backoff if the bank does not answer."""
+    message = message_deliver(message_id=message_id)
+    return message.status if message is not None else "not due"

@@ -84,6 +84,7 @@ def loss_list(request):
             "open_losses": list(sel.loss_list_for(user=request.user, open_only=True)[:50]),
             "closed_losses": list(sel.loss_list_for(user=request.user).exclude(status="open")[:20]),
             "attention": with_clock(sel.requests_needing_attention(user=request.user, now=now), now),
+            "dead_letters": sel.dead_letters_for(user=request.user),
         },
     )
 

@@ -29,6 +29,7 @@ from lianxin.antifraud.services.ledgers import (
     ledger_upload,
     trace_stop_requests,
 )
+from lianxin.antifraud.services.outbox import bank_deliveries_sweep, message_deliver
 from lianxin.antifraud.services.screening import (
     CheckResult,
     resident_pay_alert,
@@ -47,6 +48,7 @@ from lianxin.antifraud.services.warnings import (
 
 __all__ = [
     "CheckResult",
+    "bank_deliveries_sweep",
     "bank_request_answer",
     "bank_request_renew",
     "bank_request_send",
@@ -57,6 +59,7 @@ __all__ = [
     "ledger_upload",
     "loss_transfer_add",
     "loss_write_off",
+    "message_deliver",
     "refund_record",
     "trace_stop_requests",
     "blacklist_add",

@@ -42,6 +42,7 @@ from lianxin.antifraud.roles import (
     stop_warn_hours,
 )
 from lianxin.antifraud.services.common import now_or, require
+from lianxin.antifraud.services.outbox import outbound_queue
 from lianxin.cases.models import Resolution, Status
 from lianxin.cases.services import case_note, case_transition
 from lianxin.core.models import Partner, PartnerKind, User
@@ -260,6 +261,7 @@ def bank_request_send(
     request.warn_after = request.answer_due_at
     request.save(update_fields=["warn_after"])
     _step(request, RequestStepKind.SENT, now=now, actor=actor, amount_fen=amount_fen, renewal_of=request.renewal_of_id)
+    outbound_queue(request=request, now=now)
     _in_progress(loss, actor, now)
     _note(
         loss,
