@@ -45,4 +45,5 @@ urlpatterns = [
     path("traces/<int:pk>/", views_bank.trace_detail, name="trace"),
     path("traces/<int:pk>/stop/", views_bank.trace_stop, name="trace_stop"),
     path("traces/<int:pk>/export.xlsx", views_bank.trace_export, name="trace_export"),
+    path("traces/<int:pk>/export.pdf", views_bank.trace_export_pdf, name="trace_export_pdf"),
 ]

@@ -426,3 +426,36 @@ def trace_export(request, pk: int):
     response = HttpResponse(data, content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="trace-{trace.loss.case.number}-{trace.pk}.xlsx"'
     return response
+
+
+@login_required
+def trace_export_pdf(request, pk: int):
+    """The trace's accounts and amounts as a PDF (CJK font) with the legal basis line and the officer's name."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    trace = sel.trace_get_for(user=request.user, pk=pk)
+    if trace.status != TraceStatus.DONE or not trace.result.get("accounts"):
+        messages.error(request, _("This trace has no account to export."))
+        return redirect(reverse("antifraud:ledger", args=[trace.ledger_id]))
+    policies = trace.result.get("policies", [])
+    html = render_to_string(
+        "antifraud/trace_pdf.html",
+        {
+            "result": trace.result,
+            "policies": policies,
+            "accounts": [
+                {**row, "held": [row["tainted_held_now_fen"].get(p, 0) for p in policies]}
+                for row in trace.result["accounts"]
+            ],
+            "case_number": trace.loss.case.number,
+            "bank_name": trace.ledger.bank.name,
+            "legal_basis": DEFAULT_LEGAL_BASIS[RequestKind.STOP],
+            "officer_name": str(request.user),
+            "printed_at": timezone.now(),
+        },
+        request=request,
+    )
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="trace-{trace.loss.case.number}-{trace.pk}.pdf"'
+    return response

@@ -561,3 +561,20 @@ def test_the_trace_exports_to_xlsx_with_the_engines_amounts(bank_world, client_f
     response = client_for(w.officer).get(f"/fraud/traces/{trace.pk}/export.xlsx")
     assert response.status_code == 302
     assert client_for(w.bank_liaison).get(f"/fraud/traces/{trace.pk}/export.xlsx").status_code == 404
+
+
+def test_the_trace_exports_to_pdf_with_a_cjk_font(bank_world, client_for, django_capture_on_commit_callbacks):
+    import io
+
+    from pypdf import PdfReader
+
+    w = bank_world
+    request = _send(w)
+    trace = _upload(w, request, csv_bytes(story_rows(STARTED)), capture=django_capture_on_commit_callbacks).traces.get()
+    response = client_for(w.officer).get(f"/fraud/traces/{trace.pk}/export.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert FARMER in text and "30,000.00" in text and "赵卡农" in text and str(w.officer) in text and "86号" in text
+    trace.result = {**trace.result, "accounts": []}
+    trace.save(update_fields=["result"])
+    assert client_for(w.officer).get(f"/fraud/traces/{trace.pk}/export.pdf").status_code == 302
