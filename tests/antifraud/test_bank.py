@@ -578,3 +578,47 @@ def test_the_trace_exports_to_pdf_with_a_cjk_font(bank_world, client_for, django
     trace.result = {**trace.result, "accounts": []}
     trace.save(update_fields=["result"])
     assert client_for(w.officer).get(f"/fraud/traces/{trace.pk}/export.pdf").status_code == 302
+
+
+RQ_TEST_URL = "redis://127.0.0.1:6379/14"
+
+
+def test_the_ledger_is_indexed_by_an_rq_worker_on_redis(
+    bank_world, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The RQ backend works too: the indexing task goes through Redis and an RQ worker runs it."""
+    redis = pytest.importorskip("redis")
+    connection = redis.Redis.from_url(RQ_TEST_URL)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    import django_rq.settings
+    from django_tasks_rq.backend import Job
+    from rq.worker import SimpleWorker
+
+    from lianxin.antifraud.models import FundTrace
+
+    connection.flushdb()
+    monkeypatch.setitem(django_rq.settings.QUEUES, "default", {"URL": RQ_TEST_URL, "DEFAULT_TIMEOUT": 300})
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    w = bank_world
+    request = _send(w)
+    with django_capture_on_commit_callbacks(execute=True):
+        ledger = ledger_upload(
+            loss=w.loss,
+            actor=w.bank_liaison,
+            request=request,
+            upload=SimpleUploadedFile("ledger.csv", csv_bytes(story_rows(STARTED))),
+            now=NOW,
+        )
+    ledger.refresh_from_db()
+    assert ledger.status == LedgerStatus.QUEUED and connection.llen("rq:queue:default") == 1
+    worker = django_rq.get_worker("default", worker_class=SimpleWorker, job_class=Job)
+    with django_capture_on_commit_callbacks(execute=True):
+        worker.work(burst=True)
+    worker.work(burst=True)  # the trace the index queued
+    ledger.refresh_from_db()
+    assert ledger.status == LedgerStatus.READY and ledger.rows_read == 23
+    assert FundTrace.objects.get(ledger=ledger).status == TraceStatus.DONE
+    connection.flushdb()
