@@ -174,10 +174,14 @@ class IndexResult:
 
 
 def ledger_index(*, source: str, index_dir: str, utc_offset_minutes: int) -> IndexResult:
-    """Read a CSV ledger with the engine and write its index into `index_dir` (raises LedgerUnreadable)."""
+    """Read a CSV or Parquet ledger (by its suffix) with the engine and write its index into `index_dir`.
+
+    Raises LedgerUnreadable with the engine's message.
+    """
     started = time.perf_counter()
     try:
-        ledger = fundtrace.Ledger.open(source, utc_offset_minutes=utc_offset_minutes, fmt="csv")
+        fmt = "parquet" if source.endswith(".parquet") else "csv"
+        ledger = fundtrace.Ledger.open(source, utc_offset_minutes=utc_offset_minutes, fmt=fmt)
         ledger.save(index_dir)
     except fundtrace.LedgerError as exc:
         raise LedgerUnreadable(str(exc)) from exc

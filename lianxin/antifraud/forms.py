@@ -168,7 +168,7 @@ class AnswerForm(forms.Form):
 
 
 class LedgerForm(forms.Form):
-    file = forms.FileField(label=_("Ledger (CSV or Excel .xlsx)"), required=False)
+    file = forms.FileField(label=_("Ledger (CSV, Excel .xlsx or Parquet)"), required=False)
     bank = forms.IntegerField(label=_("Bank"), required=False)
 
 

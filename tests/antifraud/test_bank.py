@@ -622,3 +622,31 @@ def test_the_ledger_is_indexed_by_an_rq_worker_on_redis(
     assert ledger.status == LedgerStatus.READY and ledger.rows_read == 23
     assert FundTrace.objects.get(ledger=ledger).status == TraceStatus.DONE
     connection.flushdb()
+
+
+def test_a_parquet_ledger_is_read_as_the_engine_reads_it(bank_world, django_capture_on_commit_callbacks):
+    import io
+
+    import polars as pl
+
+    w = bank_world
+    request = _send(w)
+    rows = story_rows(STARTED, noise=4)
+    frame = pl.DataFrame(
+        {
+            "txn_id": [r[0] for r in rows],
+            "from_account": [r[1] for r in rows],
+            "to_account": [r[2] for r in rows],
+            "amount_fen": [round(float(r[3]) * 100) for r in rows],
+            "timestamp": [int(dt.datetime.fromisoformat(r[4]).timestamp()) for r in rows],
+            "to_bank": [r[8] for r in rows],
+        }
+    )
+    out = io.BytesIO()
+    frame.write_parquet(out)
+    ledger = _upload(w, request, out.getvalue(), name="ledger.parquet", capture=django_capture_on_commit_callbacks)
+    assert ledger.status == LedgerStatus.READY and ledger.file_format == "parquet" and ledger.rows_read == len(rows)
+    assert ledger.traces.get().status == TraceStatus.DONE
+    with pytest.raises(ValidationError) as exc:
+        _upload(w, request, b"PAR1 not really", name="ledger.parquet")
+    assert "file" in exc.value.message_dict

@@ -42,6 +42,8 @@ from lianxin.core.models import Partner, PartnerKind, User
 from lianxin.core.roles import has_role
 
 LEDGER_DIR = "ledgers"
+LEDGER_CSV = "ledger.csv"
+LEDGER_PARQUET = "ledger.parquet"
 LEDGER_MAX_BYTES = 1024 * 1024 * 1024  # 1 GiB: about ten million transfers as CSV
 XLSX_MAX_ROWS = 1_048_576  # Excel's own limit
 COPY_CHUNK_BYTES = 1 << 20
@@ -136,6 +138,19 @@ def _csv_copy(raw_path: Path, out_path: Path) -> None:
                     ) from None
 
 
+def _parquet_check(raw_path: Path) -> None:
+    """Check a Parquet ledger's columns (engine names; typed columns are read as they are)."""
+    import polars as pl
+
+    try:
+        names = list(pl.read_parquet_schema(raw_path))
+    except Exception:  # noqa: BLE001 - polars raises several kinds for a file that is not Parquet
+        raise ValidationError({"file": [_("This file is not a Parquet table.")]}) from None
+    mapped = _check_header(names)
+    if mapped != [n.strip() for n in names]:
+        raise ValidationError({"file": [_("A Parquet ledger must use the column names txn_id, from_account, ….")]})
+
+
 def _cell_text(value, zone: zoneinfo.ZoneInfo) -> str:
     """A spreadsheet cell as the engine reads text: times as ISO 8601 (a cell's time without zone is the
     station's local time), numbers without float noise, empty as empty."""
@@ -213,8 +228,8 @@ def ledger_upload(
         raise ValidationError({"file": [_("Choose the ledger file to upload.")]})
     name = Path(getattr(upload, "name", "") or "ledger").name[:200]
     suffix = Path(name).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise ValidationError({"file": [_("Upload the ledger as CSV or Excel (.xlsx).")]})
+    if suffix not in (".csv", ".xlsx", ".parquet"):
+        raise ValidationError({"file": [_("Upload the ledger as CSV, Excel (.xlsx) or Parquet.")]})
     size = int(getattr(upload, "size", 0) or 0)
     if size == 0:
         raise ValidationError({"file": [_("The file is empty.")]})
@@ -227,12 +242,16 @@ def ledger_upload(
         with raw_path.open("wb") as out:
             for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
                 out.write(chunk)
-        csv_path = folder / "ledger.csv"
-        if suffix == ".xlsx":
-            _xlsx_copy(raw_path, csv_path)
+        if suffix == ".parquet":
+            _parquet_check(raw_path)
+            raw_path.rename(folder / LEDGER_PARQUET)
         else:
-            _csv_copy(raw_path, csv_path)
-        raw_path.unlink()
+            csv_path = folder / LEDGER_CSV
+            if suffix == ".xlsx":
+                _xlsx_copy(raw_path, csv_path)
+            else:
+                _csv_copy(raw_path, csv_path)
+            raw_path.unlink()
         with transaction.atomic():
             ledger = BankLedger.objects.create(
                 station=loss.station,
@@ -284,7 +303,9 @@ def ledger_index_run(*, ledger_id: int, now: dt.datetime | None = None) -> BankL
     error = ""
     try:
         result = adapters.ledger_index(
-            source=str(folder / "ledger.csv"), index_dir=str(folder / "index"), utc_offset_minutes=offset
+            source=str(folder / (LEDGER_PARQUET if ledger.file_format == "parquet" else LEDGER_CSV)),
+            index_dir=str(folder / "index"),
+            utc_offset_minutes=offset,
         )
         ledger.rows_read, ledger.accounts = result.n_transfers, result.n_accounts
         ledger.problems, ledger.engine_version, ledger.seconds = result.problems, result.engine_version, result.seconds
