@@ -180,3 +180,20 @@ class RefundForm(forms.Form):
 
 class WriteOffForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+
+
+LOSS_CHANNEL_CHOICES = (
+    ("walk_in", _("At the counter")),
+    ("service_cart", _("At the service cart")),
+    ("hotline", _("By phone")),
+)
+
+
+class LossForm(forms.Form):
+    q = forms.CharField(label=_("Victim (name or mobile number)"), required=False, max_length=60)
+    resident = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    contact_name = forms.CharField(
+        label=_("Or the victim's name (not a registered resident)"), required=False, max_length=60
+    )
+    channel = forms.ChoiceField(label=_("Reported"), choices=LOSS_CHANNEL_CHOICES)
+    description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)

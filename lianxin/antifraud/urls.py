@@ -31,6 +31,7 @@ urlpatterns = [
     path("v/<int:pk>/", views.campaign_play, name="campaign_play"),
     # the police–bank channel
     path("losses/", views_bank.loss_list, name="losses"),
+    path("losses/new/", views_bank.loss_new, name="loss_new"),
     path("losses/<int:pk>/", views_bank.loss_detail, name="loss"),
     path("losses/<int:pk>/transfers/", views_bank.loss_transfer_add, name="loss_transfer_add"),
     path("losses/<int:pk>/requests/", views_bank.bank_request_new, name="bank_request_new"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,8 +27,9 @@ from lianxin.antifraud.present import yuan_exact as yuan
 from lianxin.antifraud.roles import BANK_ANSWER_ROLES, BANK_DESK_ROLES
 from lianxin.antifraud.services.bank import DEFAULT_LEGAL_BASIS, named_accounts
 from lianxin.antifraud.services.ledgers import account_hold_amount
-from lianxin.core.forms import messages_from_error
+from lianxin.core.forms import form_errors_from, messages_from_error
 from lianxin.core.roles import has_role
+from lianxin.people.selectors import resident_get_for, resident_list_for
 
 MILESTONE_LABELS = {
     "reported": gettext_lazy("Reported"),
@@ -122,6 +123,38 @@ def loss_detail(request, pk: int):
             "is_open": loss.status == "open",
         },
     )
+
+
+@login_required
+def loss_new(request):
+    """A victim reports money already sent (at the counter, the cart, by phone): open the fraud-loss case."""
+    _need(request, BANK_DESK_ROLES)
+    form = f.LossForm(request.POST or request.GET or None)
+    matches = []
+    if form.is_bound and form.data.get("q"):
+        matches = list(resident_list_for(user=request.user, q=form.data["q"])[:10])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            resident = resident_get_for(user=request.user, pk=data["resident"]) if data.get("resident") else None
+            loss = svc.loss_report(
+                station=request.user.station,
+                actor=request.user,
+                resident=resident,
+                contact_name=data.get("contact_name", ""),
+                channel=data["channel"],
+                description=data["description"],
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        except Http404:
+            form.add_error(None, _("Choose a resident of your station."))
+        else:
+            messages.success(
+                request, _("Fraud-loss case %(n)s opened: record the transfers.") % {"n": loss.case.number}
+            )
+            return redirect(reverse("antifraud:loss", args=[loss.pk]))
+    return render(request, "antifraud/loss_new.html", {"form": form, "matches": matches})
 
 
 def _back(loss_pk: int):

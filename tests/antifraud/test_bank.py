@@ -650,3 +650,30 @@ def test_a_parquet_ledger_is_read_as_the_engine_reads_it(bank_world, django_capt
     with pytest.raises(ValidationError) as exc:
         _upload(w, request, b"PAR1 not really", name="ledger.parquet")
     assert "file" in exc.value.message_dict
+
+
+def test_a_victim_reports_a_loss_at_the_counter_and_the_case_opens_urgent(world, client_for):
+    officer = client_for(world.officer)
+    page = officer.get("/fraud/losses/new/", {"q": world.resident.name}).content.decode()
+    assert f'value="{world.resident.pk}"' in page
+    empty = officer.post("/fraud/losses/new/", {"channel": "walk_in", "description": ""})
+    assert empty.status_code == 200 and not FraudLoss.objects.exists()
+    nobody = officer.post("/fraud/losses/new/", {"channel": "walk_in", "description": "被骗了"})
+    assert "请选择被害人，或写明其姓名。" in nobody.content.decode()
+    other = officer.post(
+        "/fraud/losses/new/", {"channel": "walk_in", "description": "被骗了", "resident": world.b.resident.pk}
+    )
+    assert other.status_code == 200 and not FraudLoss.objects.exists()
+    response = officer.post(
+        "/fraud/losses/new/",
+        {
+            "channel": "walk_in",
+            "description": "冒充老师要求垫付学校饮料款，已转出49000元",
+            "resident": world.resident.pk,
+        },
+    )
+    loss = FraudLoss.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/fraud/losses/{loss.pk}/"
+    assert loss.resident == world.resident and loss.case.category.code == "fraud-report" and loss.case.priority == 4
+    assert loss.case.channel == "walk_in" and loss.case.grid_id == world.grid1.pk
+    assert client_for(world.volunteer).get("/fraud/losses/new/").status_code == 403

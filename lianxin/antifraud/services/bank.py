@@ -41,12 +41,13 @@ from lianxin.antifraud.roles import (
     stop_max_times,
     stop_warn_hours,
 )
-from lianxin.antifraud.services.common import now_or, require
+from lianxin.antifraud.services.common import CATEGORY_LOSS, desk_category, now_or, require
 from lianxin.antifraud.services.outbox import outbound_queue
-from lianxin.cases.models import Resolution, Status
-from lianxin.cases.services import case_note, case_transition
-from lianxin.core.models import Partner, PartnerKind, User
+from lianxin.cases.models import Channel, Priority, Resolution, Status
+from lianxin.cases.services import case_note, case_open, case_transition
+from lianxin.core.models import Partner, PartnerKind, Station, User
 from lianxin.core.roles import has_role
+from lianxin.people.models import Resident
 
 FEN_PER_YUAN = 100
 AMOUNT_MAX_FEN = 10_000_000_000  # 100 million yuan: more is a typing error
@@ -104,6 +105,51 @@ def _clean_account(value: str, field: str, errors: dict) -> str:
 
 
 # --- the loss's transfers ----------------------------------------------------------------------------------
+
+# Where a victim reports a loss in person or by phone (a warning's loss opens through the warning).
+LOSS_CHANNELS = (Channel.WALK_IN, Channel.SERVICE_CART, Channel.HOTLINE)
+
+
+@transaction.atomic
+def loss_report(
+    *,
+    station: Station,
+    actor: User,
+    resident: Resident | None,
+    channel: str,
+    description: str,
+    contact_name: str = "",
+    now: dt.datetime | None = None,
+) -> FraudLoss:
+    """Open a fraud-loss case from a victim's report at the counter, the cart or by phone (urgent priority)."""
+    now = now_or(now)
+    require(actor, BANK_DESK_ROLES, _("Your role may not record a loss."))
+    errors: dict[str, list[str]] = {}
+    if resident is None and not (contact_name or "").strip():
+        errors["resident"] = [_("Choose the victim, or write their name.")]
+    if resident is not None and resident.station_id != station.pk:
+        errors["resident"] = [_("Choose a resident of your station.")]
+    if channel not in LOSS_CHANNELS:
+        errors["channel"] = [_("Choose where the victim reported it.")]
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("Say what happened: who called, what they asked for, how the money went.")]
+    if errors:
+        raise ValidationError(errors)
+    who = resident.name if resident is not None else contact_name.strip()
+    case = case_open(
+        station=station,
+        actor=actor,
+        channel=channel,
+        category=desk_category(station=station, code=CATEGORY_LOSS),
+        title=(_("Fraud loss: %(who)s") % {"who": who})[:120],
+        description=description,
+        reporter=resident,
+        contact_name=contact_name.strip() if resident is None else "",
+        priority=Priority.URGENT,
+        now=now,
+    )
+    return FraudLoss.objects.create(station=station, case=case, resident=resident, reported_at=now)
 
 
 @transaction.atomic
