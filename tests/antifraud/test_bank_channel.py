@@ -198,3 +198,45 @@ def test_the_bank_simulator_holds_answers_twice_and_sends_the_ledger(world, live
     led = BankLedger.objects.get(request=request)
     _wait(lambda: BankLedger.objects.get(pk=led.pk).status == "ready")
     assert BankRequest.objects.count() == 1
+
+
+async def _event_after(topic: str, publish):
+    """Subscribe to topic, run publish (in this thread: the in-process hub queues what it delivers), return the event."""
+    from lianxin.core.live import live_events
+
+    stream = live_events([topic], heartbeat=0.05)
+    assert await stream.__anext__() is None  # subscribed
+    publish()
+    for _ in range(100):
+        event = await stream.__anext__()
+        if event is not None:
+            await stream.aclose()
+            return event
+    await stream.aclose()
+    return None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_reaches_the_bank_liaisons_phone_live_and_the_answer_the_officers(bank_world, settings, monkeypatch):  # noqa: F811
+    import asyncio
+
+    from lianxin.antifraud.services import bank_request_answer
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the services run inside the listening loop here
+    w = bank_world
+    settings.LIANXIN_REDIS_URL = ""
+    sent: list[BankRequest] = []
+    event = asyncio.run(_event_after(f"user:{w.bank_liaison.pk}", lambda: sent.append(send(w))))
+    assert event is not None and event.kind == "bank_request" and event.data["id"] == sent[0].pk
+    assert event.data["step"] == "sent"
+
+    def answer():
+        bank_request_answer(request=sent[0], actor=w.bank_liaison, answer="held", held_fen=100, now=NOW)
+
+    event = asyncio.run(_event_after(f"user:{w.officer.pk}", answer))
+    assert event is not None and event.data == {
+        "id": sent[0].pk,
+        "step": "answered",
+        "status": "held",
+        "loss": w.loss.pk,
+    }

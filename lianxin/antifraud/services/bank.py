@@ -45,7 +45,8 @@ from lianxin.antifraud.services.common import CATEGORY_LOSS, desk_category, now_
 from lianxin.antifraud.services.outbox import outbound_queue
 from lianxin.cases.models import Channel, Priority, Resolution, Status
 from lianxin.cases.services import case_note, case_open, case_transition
-from lianxin.core.models import Partner, PartnerKind, Station, User
+from lianxin.core.live import live_publish
+from lianxin.core.models import Partner, PartnerKind, Role, Station, User
 from lianxin.core.roles import has_role
 from lianxin.people.models import Resident
 
@@ -75,8 +76,21 @@ def station_time(at: dt.datetime) -> str:
     return at.astimezone(zoneinfo.ZoneInfo(settings.STATION_TIME_ZONE)).strftime("%Y-%m-%d %H:%M")
 
 
+LIVE_KIND = "bank_request"
+
+
 def _step(request: BankRequest, kind: str, *, now: dt.datetime, actor: User | None = None, **data) -> RequestStep:
-    return RequestStep.objects.create(request=request, kind=kind, actor=actor, at=now, data=data)
+    """Write the request's step and tell, live, who must act on it: the bank's liaisons for a new request,
+    the officer who sent it (and the station's desk) for the bank's answer and every clock warning."""
+    step = RequestStep.objects.create(request=request, kind=kind, actor=actor, at=now, data=data)
+    event = {"id": request.pk, "step": kind, "status": request.status, "loss": request.loss_id}
+    if kind in (RequestStepKind.SENT, RequestStepKind.RENEWED):
+        for pk in User.objects.filter(partner_id=request.bank_id, role=Role.BANK_LIAISON).values_list("pk", flat=True):
+            live_publish(topic=f"user:{pk}", kind=LIVE_KIND, data=event)
+    if kind != RequestStepKind.SENT:
+        live_publish(topic=f"user:{request.requested_by_id}", kind=LIVE_KIND, data=event)
+    live_publish(topic=f"station:{request.station_id}", kind=LIVE_KIND, data=event)
+    return step
 
 
 def _note(loss: FraudLoss, actor: User, text: str, now: dt.datetime) -> None:

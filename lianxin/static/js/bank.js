@@ -23,6 +23,23 @@
   tick();
   setInterval(tick, 30000);
 
+  // A bank answered, a clock warned, a request arrived: re-read this page's request sections in place.
+  var LIVE_SECTIONS = ["attention", "bank-attention", "requests", "clock", "money", "waiting", "answered"];
+  document.addEventListener("lianxin:live", function (event) {
+    if (!event.detail || event.detail.kind !== "bank_request") return;
+    fetch(location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        LIVE_SECTIONS.forEach(function (id) {
+          var now = document.getElementById(id), next = fresh.getElementById(id);
+          if (now && next) now.replaceWith(next);
+        });
+        tick();
+      });
+  });
+
   function poll() {
     var box = document.getElementById("ledger-status");
     if (!box || box.dataset.working !== "1") return;
