@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from lianxin.antifraud.models import CampaignKind, Decision, EntityKind, Outcome
+from lianxin.antifraud.models import CampaignKind, Decision, EntityKind, Outcome, RequestKind
 from lianxin.antifraud.services.screening import MESSAGE_MAX_CHARS
 
 FEN_PER_YUAN = 100
@@ -117,3 +117,83 @@ class CampaignForm(forms.Form):
 
 
 __all__ = ["MESSAGE_MAX_CHARS"]
+
+
+# --- the police–bank channel ------------------------------------------------------------------------------
+
+
+def local_time(value: str, field: str) -> dt.datetime | None:
+    """Parse a datetime-local field (the station's time) into an aware datetime; None when empty."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise forms.ValidationError({field: [_("Enter a date and time, e.g. 2026-06-15 09:30.")]}) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zoneinfo.ZoneInfo(settings.STATION_TIME_ZONE))
+
+
+class TransferForm(forms.Form):
+    at = forms.CharField(label=_("Time of the transfer"), required=False)
+    amount_yuan = forms.CharField(label=_("Amount (yuan)"), required=False)
+    to_account = forms.CharField(label=_("To account"), required=False)
+    to_bank = forms.CharField(label=_("Receiving bank"), required=False)
+    from_account = forms.CharField(label=_("From account"), required=False)
+    channel = forms.CharField(label=_("Channel"), required=False)
+    txn_ref = forms.CharField(label=_("Transaction serial number"), required=False)
+
+
+class BankRequestForm(forms.Form):
+    bank = forms.IntegerField(label=_("Bank"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=RequestKind.choices)
+    account = forms.CharField(label=_("Account"), required=False)
+    amount_yuan = forms.CharField(label=_("Amount to hold (yuan)"), required=False)
+    legal_basis = forms.CharField(label=_("Legal basis"), required=False)
+    is_ledger_requested = forms.BooleanField(label=_("Ask for the ledger (调单)"), required=False, initial=True)
+
+
+ANSWER_CHOICES = (
+    ("held", _("Held (stopped or frozen)")),
+    ("empty", _("Account empty: nothing to hold")),
+    ("not_found", _("No such account")),
+    ("rejected", _("Rejected")),
+)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.ChoiceField(label=_("The bank's answer"), choices=ANSWER_CHOICES, widget=forms.RadioSelect)
+    held_yuan = forms.CharField(label=_("Amount held (yuan)"), required=False)
+    note = forms.CharField(label=_("Note (a rejection's reason)"), required=False, max_length=300)
+
+
+class LedgerForm(forms.Form):
+    file = forms.FileField(label=_("Ledger (CSV, Excel .xlsx or Parquet)"), required=False)
+    bank = forms.IntegerField(label=_("Bank"), required=False)
+
+
+class RefundForm(forms.Form):
+    amount_yuan = forms.CharField(label=_("Amount returned (yuan)"), required=False)
+    request = forms.IntegerField(label=_("From the hold"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class WriteOffForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+
+
+LOSS_CHANNEL_CHOICES = (
+    ("walk_in", _("At the counter")),
+    ("service_cart", _("At the service cart")),
+    ("hotline", _("By phone")),
+)
+
+
+class LossForm(forms.Form):
+    q = forms.CharField(label=_("Victim (name or mobile number)"), required=False, max_length=60)
+    resident = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    contact_name = forms.CharField(
+        label=_("Or the victim's name (not a registered resident)"), required=False, max_length=60
+    )
+    channel = forms.ChoiceField(label=_("Reported"), choices=LOSS_CHANNEL_CHOICES)
+    description = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)

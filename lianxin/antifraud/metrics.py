@@ -40,3 +40,24 @@ def median_contact_seconds(*, station, start, end, grid_id=None) -> MetricValue:
 
 def messages_screened(*, station, start, end, grid_id=None) -> MetricValue:
     return _figure("screened", station=station, start=start, end=end, grid_id=grid_id)
+
+
+def requests_sent(*, station, start, end, grid_id=None) -> MetricValue:
+    return _figure("requests_sent", station=station, start=start, end=end, grid_id=grid_id)
+
+
+def money_held(*, station, start, end, grid_id=None) -> MetricValue:
+    return _figure("held_fen", station=station, start=start, end=end, grid_id=grid_id)
+
+
+def money_returned(*, station, start, end, grid_id=None) -> MetricValue:
+    return _figure("returned_fen", station=station, start=start, end=end, grid_id=grid_id)
+
+
+def held_in_two_hours_share(*, station, start, end, grid_id=None) -> MetricValue:
+    figs = figures(station_id=station.pk, start=start, end=end, grid_id=grid_id)
+    return MetricValue(
+        numerator=figs["held_in_two_hours"].value or 0,
+        denominator=int(figs["losses"].value or 0),
+        record_ids=figs["losses"].record_ids,
+    )

@@ -1,5 +1,5 @@
 """The anti-fraud desk: stored screenings, the clinic's consultations, the station blacklist,
-warnings and their dispatch, fraud losses (for the stop-payment flow of the next issue) and campaigns.
+warnings and their dispatch, fraud losses with the police–bank channel (stop-payment and freeze requests, bank ledgers, traces, refunds) and campaigns.
 
 Writes live in antifraud.services; this module holds fields, constraints and values derived
 from a row and an explicit `now`. Money is integer fen; times are aware UTC.
@@ -343,8 +343,18 @@ class WarningStep(models.Model):
         indexes = [models.Index(fields=["warning", "at"])]
 
 
+class LossStatus(models.TextChoices):
+    OPEN = "open", _("Being worked")
+    SETTLED = "settled", _("Money returned")
+    WRITTEN_OFF = "written_off", _("Written off")
+
+
 class FraudLoss(models.Model):
-    """Money a resident already sent to fraudsters: the case the stop-payment flow (next issue) works on."""
+    """Money a resident already sent to fraudsters: the case the police–bank channel works on.
+
+    `total_fen` is what the victim reported lost (the warning's figure, or the sum of the
+    transfers once they are recorded); refunds are `Refund` rows against it.
+    """
 
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="fraud_loss")
@@ -352,17 +362,241 @@ class FraudLoss(models.Model):
     resident = models.ForeignKey(Resident, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reported_at = models.DateTimeField()
     total_fen = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=LossStatus.choices, default=LossStatus.OPEN)
+    refunded_fen = models.BigIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["station", "reported_at"], name="loss_station_time")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(refunded_fen__gte=0), name="loss_refunded_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.case)
+
+    @property
+    def outstanding_fen(self) -> int:
+        return max(0, self.total_fen - self.refunded_fen)
 
 
 class LossTransfer(models.Model):
-    """One transfer out of the victim's account (filled in by the stop-payment flow)."""
+    """One transfer out of the victim's account, as the victim's receipt shows it.
+
+    `txn_ref` is the bank's serial number of the transfer (交易流水号): the seed of a trace.
+    """
 
     loss = models.ForeignKey(FraudLoss, on_delete=models.CASCADE, related_name="transfers")
+    at = models.DateTimeField(_("time of the transfer"))
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    from_account = models.CharField(_("from account"), max_length=40, blank=True)
+    to_account = models.CharField(_("to account"), max_length=40, blank=True)
+    to_bank = models.CharField(_("receiving bank"), max_length=60, blank=True)
+    channel = models.CharField(_("channel"), max_length=30, blank=True)
+    txn_ref = models.CharField(_("transaction serial number"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="loss_transfer_amount_positive"),
+        ]
+
+
+class RequestKind(models.TextChoices):
+    STOP = "stop", _("Emergency stop-payment")
+    FREEZE = "freeze", _("Freeze")
+
+
+class RequestStatus(models.TextChoices):
+    SENT = "sent", _("Waiting for the bank")
+    HELD = "held", _("Money held")
+    EMPTY = "empty", _("Nothing to hold")
+    NOT_FOUND = "not_found", _("Account not found")
+    REJECTED = "rejected", _("Rejected by the bank")
+    LAPSED = "lapsed", _("Hold lapsed")
+    RENEWED = "renewed", _("Renewed")
+
+
+OPEN_REQUEST_STATUSES = (RequestStatus.SENT, RequestStatus.HELD)
+
+
+class BankRequest(models.Model):
+    """A stop-payment or freeze (紧急止付 / 冻结) sent to a partner bank for one receiving account.
+
+    Its legal clocks are fields: `answer_due_at` (the bank must answer by then), `hold_until`
+    (a stop or freeze lapses then unless renewed); `warn_after` is the sweep's indexed deadline
+    (the next moment the case officer must be told something). All times are aware UTC.
+    """
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
+    loss = models.ForeignKey(FraudLoss, on_delete=models.CASCADE, related_name="requests")
+    bank = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+", verbose_name=_("bank"))
+    kind = models.CharField(_("kind"), max_length=8, choices=RequestKind.choices)
+    account = models.CharField(_("account"), max_length=40)
+    holder_name = models.CharField(_("account holder"), max_length=60, blank=True)
+    amount_fen = models.BigIntegerField(_("amount to hold (fen)"))
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    renewal_of = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="renewed_by"
+    )
+    renewals = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.SENT)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField()
+    answer_due_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    held_fen = models.BigIntegerField(_("amount held (fen)"), default=0)
+    answer_note = models.CharField(_("bank's note"), max_length=300, blank=True)
+    hold_until = models.DateTimeField(null=True, blank=True)
+    warn_after = models.DateTimeField(null=True, blank=True)
+    # The bank system's idempotency key of the answer it sent (API), so a repeat changes nothing.
+    answer_key = models.CharField(max_length=80, blank=True)
+    is_ledger_requested = models.BooleanField(_("ask for the ledger (调单)"), default=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "warn_after"], name="bankrequest_warn"),
+            models.Index(fields=["bank", "status"], name="bankrequest_inbox"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="bankrequest_amount_positive"),
+            models.CheckConstraint(condition=models.Q(held_fen__gte=0), name="bankrequest_held_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.account}"
+
+    def is_answer_overdue(self, now: dt.datetime) -> bool:
+        return self.status == RequestStatus.SENT and now >= self.answer_due_at
+
+    def seconds_left(self, now: dt.datetime) -> int | None:
+        """Seconds until the clock that runs now: the answer while waiting, the hold while held."""
+        if self.status == RequestStatus.SENT:
+            return int((self.answer_due_at - now).total_seconds())
+        if self.status == RequestStatus.HELD and self.hold_until is not None:
+            return int((self.hold_until - now).total_seconds())
+        return None
+
+    def deadline(self) -> dt.datetime | None:
+        if self.status == RequestStatus.SENT:
+            return self.answer_due_at
+        if self.status == RequestStatus.HELD:
+            return self.hold_until
+        return None
+
+
+class RequestStepKind(models.TextChoices):
+    SENT = "sent", _("Sent to the bank")
+    ANSWERED = "answered", _("Bank answered")
+    ANSWER_OVERDUE = "answer_overdue", _("Bank has not answered in time")
+    HOLD_ENDING = "hold_ending", _("Hold ends soon")
+    LAPSED = "lapsed", _("Hold lapsed")
+    RENEWED = "renewed", _("Renewed")
+    LEDGER = "ledger", _("Ledger uploaded")
+
+
+class RequestStep(models.Model):
+    """One step of a bank request, append-only, with its time: its audit trail and the case clock's source."""
+
+    request = models.ForeignKey(BankRequest, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(max_length=16, choices=RequestStepKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField()
-    amount_fen = models.BigIntegerField()
-    to_account = models.CharField(max_length=40, blank=True)
-    to_bank = models.CharField(max_length=60, blank=True)
-    channel = models.CharField(max_length=30, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["request", "at"])]
+
+
+class LedgerStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be read")
+    INDEXING = "indexing", _("Being read")
+    READY = "ready", _("Read")
+    FAILED = "failed", _("Could not be read")
+
+
+class BankLedger(models.Model):
+    """A ledger extract (调单 result) a bank sent for a loss: the file under DATA_DIR and its index."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
+    loss = models.ForeignKey(FraudLoss, on_delete=models.CASCADE, related_name="ledgers")
+    request = models.ForeignKey(BankRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="ledgers")
+    bank = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file"), max_length=200)
+    file_format = models.CharField(max_length=8)
+    path = models.CharField(max_length=300)
+    size_bytes = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=LedgerStatus.choices, default=LedgerStatus.QUEUED)
+    rows_read = models.BigIntegerField(default=0)
+    accounts = models.BigIntegerField(default=0)
+    problems = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    engine_version = models.CharField(max_length=40, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+
+class TraceStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Tracing")
+    DONE = "done", _("Traced")
+    FAILED = "failed", _("Could not trace")
+
+
+class FundTrace(models.Model):
+    """One run of the funds tracing engine on a ledger, seeded by the loss's transfers.
+
+    `result` is the engine's `Trace.to_dict()` unchanged: pages show it, never recompute it.
+    """
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
+    loss = models.ForeignKey(FraudLoss, on_delete=models.CASCADE, related_name="traces")
+    ledger = models.ForeignKey(BankLedger, on_delete=models.CASCADE, related_name="traces")
+    seeds = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=TraceStatus.choices, default=TraceStatus.QUEUED)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    engine_version = models.CharField(max_length=40, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class Refund(models.Model):
+    """Money brought back to the victim (返还), from a held account, recorded against the loss."""
+
+    loss = models.ForeignKey(FraudLoss, on_delete=models.CASCADE, related_name="refunds")
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(BankRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="refunds")
+    amount_fen = models.BigIntegerField(_("amount returned (fen)"))
+    from_account = models.CharField(_("from account"), max_length=40, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    returned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["returned_at", "id"]
+        indexes = [models.Index(fields=["station", "returned_at"], name="refund_station_time")]
+        constraints = [models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="refund_amount_positive")]
 
 
 class CampaignKind(models.TextChoices):
@@ -392,3 +626,59 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class BankLink(models.Model):
+    """A partner bank's own system on the machine channel: its key for signed messages, its endpoint, its user.
+
+    Messages both ways are signed with HMAC-SHA256 over "<timestamp>.<body>" with `secret`; answers the
+    bank's system sends are recorded as `user`'s (the bank's liaison account).
+    """
+
+    bank = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="bank_link")
+    key_id = models.SlugField(_("key id"), max_length=40, unique=True)
+    secret = models.CharField(max_length=128)
+    endpoint_url = models.URLField(_("the bank's endpoint"), blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.bank} ({self.key_id})"
+
+
+class MessageDirection(models.TextChoices):
+    IN = "in", _("From the bank")
+    OUT = "out", _("To the bank")
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be delivered")
+    DELIVERED = "delivered", _("Delivered")
+    ANSWERED = "answered", _("Answered")
+    DEAD = "dead", _("Not delivered (dead letter)")
+
+
+class BankMessage(models.Model):
+    """One signed message of the machine channel: a request sent to a bank (retried with backoff until
+    delivered or dead-lettered) or a message a bank sent (kept with our answer, so a repeat gets it again)."""
+
+    bank = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(BankRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
+    direction = models.CharField(max_length=3, choices=MessageDirection.choices)
+    idempotency_key = models.CharField(max_length=80)
+    signature = models.CharField(max_length=64, blank=True)
+    body = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=MessageStatus.choices)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bank", "direction", "idempotency_key"], name="bankmessage_idempotent"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="bankmessage_retry")]

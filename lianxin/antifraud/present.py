@@ -50,3 +50,143 @@ def yuan(fen: int | None) -> str:
     if fen is None:
         return ""
     return f"{fen / 100:,.2f}".rstrip("0").rstrip(".") if fen % 100 else f"{fen // 100:,}"
+
+
+# --- the police–bank channel ------------------------------------------------------------------------------
+
+
+def yuan_exact(fen) -> str:
+    """Format integer fen as yuan to the fen, with thousands separators (4900000 → 49,000.00); empty for none."""
+    if fen is None or fen == "":
+        return ""
+    try:
+        value = int(fen)
+    except (TypeError, ValueError):
+        return ""
+    sign = "-" if value < 0 else ""
+    whole, cents = divmod(abs(value), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+SECONDS_PER_MINUTE = 60
+# Problem kinds the engine reports → the ledger column each one is about.
+PROBLEM_FIELDS = {
+    "missing txn_id": "txn_id",
+    "missing account": "from_account / to_account",
+    "unparsable amount": "amount",
+    "negative amount": "amount",
+    "unparsable time": "timestamp",
+    "time without zone": "timestamp",
+}
+MINUTES_PER_HOUR = 60
+HOURS_PER_DAY = 24
+
+
+def duration_words(seconds: float | None) -> str:
+    """A duration as a person says it: 3 d 4 h, 1 h 12 min, 8 min (no sign; the caller says left or over)."""
+    from django.utils.translation import gettext as _
+
+    if seconds is None:
+        return ""
+    minutes = int(abs(seconds) // SECONDS_PER_MINUTE)
+    hours, mins = divmod(minutes, MINUTES_PER_HOUR)
+    days, hours = divmod(hours, HOURS_PER_DAY)
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": mins}
+    return _("%(m)d min") % {"m": mins}
+
+
+def problem_rows(problems: dict) -> list[dict]:
+    """The engine's bad rows by kind as rows for the page: the field, the kind, how many, the first lines."""
+    counts = (problems or {}).get("counts") or {}
+    lines = (problems or {}).get("first_lines") or {}
+    return [
+        {
+            "kind": kind,
+            "field": PROBLEM_FIELDS.get(kind, "txn_id" if "txn_id" in kind else ""),
+            "count": count,
+            "lines": lines.get(kind, []),
+            "more": count > len(lines.get(kind, [])),
+        }
+        for kind, count in counts.items()
+    ]
+
+
+def trace_graph(result: dict) -> dict:
+    """The trace's accounts and transfers as graph nodes and links, values as the engine gave them.
+
+    Nodes: the victims' accounts, the traced accounts (by level) and the sinks; a link per
+    transfer the engine listed, with its amount and the victim money it carried (per policy).
+    """
+    nodes: dict[str, dict] = {}
+    for seed in result.get("seeds", ()):
+        nodes.setdefault(seed["victim_account"], {"id": seed["victim_account"], "kind": "victim", "level": 0})
+    for row in result.get("accounts", ()):
+        nodes[row["account"]] = {
+            "id": row["account"],
+            "kind": "account",
+            "level": row.get("level", 0),
+            "holder": row.get("holder_name") or "",
+            "bank": row.get("bank") or "",
+            "held_fen": row.get("tainted_held_now_fen", {}),
+            "action": row.get("recommended_action", ""),
+        }
+    for sink in result.get("sinks", ()):
+        nodes.setdefault(sink["account"], {"id": sink["account"], "kind": "sink", "sink": sink.get("kind", "")})
+    links = []
+    for edge in result.get("edges", ()):
+        for end in (edge["from"], edge["to"]):
+            nodes.setdefault(end, {"id": end, "kind": "other"})
+        links.append(
+            {
+                "source": edge["from"],
+                "target": edge["to"],
+                "amount_fen": edge.get("amount_fen", 0),
+                "attributed_fen": edge.get("attributed_fen", {}),
+                "at": edge.get("at", ""),
+            }
+        )
+    return {"nodes": list(nodes.values()), "links": links}
+
+
+def trace_workbook(*, result: dict, case_number: str, bank_name: str, officer_name: str, legal_basis: str) -> bytes:
+    """The trace's accounts as an XLSX file for the bank and the case file (amounts in yuan, as the engine gave them).
+
+    Raises ValueError when the trace found no account (an empty export helps nobody).
+    """
+    import io
+
+    from django.utils.translation import gettext as _
+    from openpyxl import Workbook
+
+    accounts = result.get("accounts") or []
+    if not accounts:
+        raise ValueError("empty trace")
+    policies = list(result.get("policies") or [])
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "trace"
+    sheet.append([_("Case"), case_number])
+    sheet.append([_("Ledger of"), bank_name])
+    sheet.append([_("As of"), result.get("as_of", "")])
+    sheet.append([_("Legal basis"), legal_basis])
+    sheet.append([_("Officer"), officer_name])
+    sheet.append([_("Engine"), result.get("engine_version", "")])
+    sheet.append([])
+    sheet.append(
+        [_("Level"), _("Account"), _("Holder"), _("Bank")]
+        + [f"{_('held now')} {p} (yuan)" for p in policies]
+        + [_("Mule score"), _("Recommended"), _("until")]
+    )
+    for row in accounts:
+        held = row.get("tainted_held_now_fen") or {}
+        sheet.append(
+            [row.get("level"), row["account"], row.get("holder_name", ""), row.get("bank", "")]
+            + [held.get(p, 0) / 100 for p in policies]
+            + [row.get("mule_score"), row.get("recommended_action", ""), row.get("stop_deadline") or ""]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

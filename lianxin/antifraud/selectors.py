@@ -8,25 +8,46 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.http import Http404
 
 from lianxin.antifraud.models import (
+    OPEN_REQUEST_STATUSES,
+    BankLedger,
+    BankMessage,
+    BankRequest,
     BlacklistEntry,
     BlacklistHit,
     Campaign,
     CampaignKind,
     Consultation,
     EntryStatus,
+    FraudLoss,
     FraudWarning,
+    FundTrace,
+    LossStatus,
+    MessageDirection,
+    MessageStatus,
     Outcome,
+    Refund,
+    RequestStatus,
+    RequestStep,
+    RequestStepKind,
     ScreeningTally,
     Screenshot,
     WarningStatus,
     WarningStep,
 )
-from lianxin.antifraud.roles import BLACKLIST_ROLES, DESK_ROLES, RESPONDER_ROLES
-from lianxin.core.models import Role, User
+from lianxin.antifraud.roles import (
+    BANK_ANSWER_ROLES,
+    BANK_DESK_ROLES,
+    BLACKLIST_ROLES,
+    DESK_ROLES,
+    RESPONDER_ROLES,
+    freeze_warn_days,
+    stop_warn_hours,
+)
+from lianxin.core.models import Partner, PartnerKind, Role, User
 from lianxin.core.roles import STATION_WIDE_ROLES, has_role
 from lianxin.places.selectors import grid_ids_owned_by
 
@@ -175,6 +196,7 @@ def figures(*, station_id: int, start: dt.datetime, end: dt.datetime, grid_id: i
     training_rows = list(trainings.values_list("pk", "attendance"))
     consultation_ids = tuple(consultations.values_list("pk", flat=True))
     return {
+        **bank_figures(station_id=station_id, start=start, end=end, grid_id=grid_id),
         "screened": Figure("screened", sum(by_band.values()), "count"),
         "high_risk": Figure("high_risk", by_band.get("high", 0), "count"),
         "consultations": Figure("consultations", len(consultation_ids), "count", consultation_ids, "consultations"),
@@ -225,3 +247,202 @@ def campaign_video_get(*, pk: int) -> Campaign:
     if campaign is None:
         raise Http404("no such video")
     return campaign
+
+
+# --- the police–bank channel ------------------------------------------------------------------------------
+
+
+def loss_list_for(*, user: User, open_only: bool = False, ids: list[int] | None = None) -> QuerySet[FraudLoss]:
+    """Fraud losses of the user's station (the desk's roles; losses are station-wide urgent work)."""
+    if not has_role(user, BANK_DESK_ROLES):
+        return FraudLoss.objects.none()
+    qs = FraudLoss.objects.filter(station_id=user.station_id).select_related("case", "resident")
+    if open_only:
+        qs = qs.filter(status=LossStatus.OPEN)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.order_by("-reported_at", "-id")
+
+
+def loss_get_for(*, user: User, pk: int) -> FraudLoss:
+    found = loss_list_for(user=user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("no such loss")
+    return found
+
+
+def request_scope_q(user: User) -> Q | None:
+    """A bank's liaison sees the requests sent to their bank; the desk every request of the station."""
+    if has_role(user, BANK_ANSWER_ROLES):
+        if not user.partner_id:
+            return None
+        return Q(station_id=user.station_id, bank_id=user.partner_id)
+    if has_role(user, BANK_DESK_ROLES):
+        return Q(station_id=user.station_id)
+    return None
+
+
+def bank_request_list_for(*, user: User, open_only: bool = False) -> QuerySet[BankRequest]:
+    scope = request_scope_q(user)
+    if scope is None:
+        return BankRequest.objects.none()
+    qs = BankRequest.objects.filter(scope).select_related("bank", "loss__case", "requested_by")
+    if open_only:
+        qs = qs.filter(status__in=OPEN_REQUEST_STATUSES)
+    return qs
+
+
+def bank_inbox_for(*, user: User) -> QuerySet[BankRequest]:
+    """Requests waiting for the bank's answer, the oldest deadline first."""
+    return bank_request_list_for(user=user).filter(status=RequestStatus.SENT).order_by("answer_due_at", "id")
+
+
+def bank_request_get_for(*, user: User, pk: int) -> BankRequest:
+    found = bank_request_list_for(user=user).filter(pk=pk).first()
+    if found is None:
+        raise Http404("no such request")
+    return found
+
+
+def ledger_get_for(*, user: User, pk: int) -> BankLedger:
+    """The desk sees every ledger of its station; a bank's liaison those of its own bank."""
+    qs = BankLedger.objects.select_related("loss__case", "bank", "request")
+    if has_role(user, BANK_ANSWER_ROLES):
+        found = qs.filter(pk=pk, station_id=user.station_id, bank_id=user.partner_id or -1).first()
+    elif has_role(user, BANK_DESK_ROLES):
+        found = qs.filter(pk=pk, station_id=user.station_id).first()
+    else:
+        found = None
+    if found is None:
+        raise Http404("no such ledger")
+    return found
+
+
+def trace_get_for(*, user: User, pk: int) -> FundTrace:
+    found = None
+    if has_role(user, BANK_DESK_ROLES):
+        found = (
+            FundTrace.objects.filter(pk=pk, station_id=user.station_id)
+            .select_related("loss__case", "ledger__bank")
+            .first()
+        )
+    if found is None:
+        raise Http404("no such trace")
+    return found
+
+
+def requests_needing_attention(*, user: User, now: dt.datetime) -> list[BankRequest]:
+    """For the desk: requests a bank has not answered in time and holds that end soon or have lapsed unseen."""
+    if not has_role(user, BANK_DESK_ROLES):
+        return []
+    qs = bank_request_list_for(user=user)
+    overdue = Q(status=RequestStatus.SENT, answer_due_at__lte=now)
+    ending = Q(status=RequestStatus.HELD, kind="stop", hold_until__lte=now + dt.timedelta(hours=stop_warn_hours())) | Q(
+        status=RequestStatus.HELD, kind="freeze", hold_until__lte=now + dt.timedelta(days=freeze_warn_days())
+    )
+    return list(qs.filter(overdue | ending).order_by("answer_due_at")[:50])
+
+
+@dataclass(frozen=True)
+class Milestone:
+    key: str
+    at: dt.datetime | None
+    seconds: float | None  # from the report
+
+
+def loss_clock(*, loss: FraudLoss) -> list[Milestone]:
+    """The case clock from the report: first stop request, first bank answer, first trace, money held, returned."""
+    requests = BankRequest.objects.filter(loss=loss)
+    steps = RequestStep.objects.filter(request__loss=loss)
+    first_sent = requests.order_by("sent_at").values_list("sent_at", flat=True).first()
+    first_answer = steps.filter(kind=RequestStepKind.ANSWERED).order_by("at").values_list("at", flat=True).first()
+    first_trace = (
+        FundTrace.objects.filter(loss=loss, status="done")
+        .order_by("finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    first_held = (
+        requests.filter(answered_at__isnull=False, held_fen__gt=0)
+        .order_by("answered_at")
+        .values_list("answered_at", flat=True)
+        .first()
+    )
+    first_refund = (
+        Refund.objects.filter(loss=loss).order_by("returned_at").values_list("returned_at", flat=True).first()
+    )
+    marks = [
+        ("reported", loss.reported_at),
+        ("first_request", first_sent),
+        ("first_answer", first_answer),
+        ("first_trace", first_trace),
+        ("first_held", first_held),
+        ("first_refund", first_refund),
+        ("closed", loss.closed_at),
+    ]
+    return [
+        Milestone(key, at, (at - loss.reported_at).total_seconds() if at is not None else None) for key, at in marks
+    ]
+
+
+def partner_banks(*, station_id: int) -> QuerySet[Partner]:
+    return Partner.objects.filter(station_id=station_id, kind=PartnerKind.BANK).order_by("name")
+
+
+HELD_WITHIN_SECONDS = 2 * 3600  # the station's "two hours" from report to money held
+
+
+def bank_figures(*, station_id: int, start: dt.datetime, end: dt.datetime, grid_id: int | None = None) -> dict:
+    """The channel's figures over [start, end): requests sent, money held, money returned, held within two hours."""
+    requests = BankRequest.objects.filter(station_id=station_id, sent_at__gte=start, sent_at__lt=end)
+    refunds = Refund.objects.filter(station_id=station_id, returned_at__gte=start, returned_at__lt=end)
+    losses = FraudLoss.objects.filter(station_id=station_id, reported_at__gte=start, reported_at__lt=end)
+    if grid_id:
+        requests = requests.filter(loss__case__grid_id=grid_id)
+        refunds = refunds.filter(loss__case__grid_id=grid_id)
+        losses = losses.filter(case__grid_id=grid_id)
+    request_rows = list(requests.values_list("loss_id", "held_fen"))
+    refund_rows = list(refunds.values_list("loss_id", "amount_fen"))
+    loss_rows = list(losses.values_list("pk", "reported_at"))
+    first_held = dict(
+        BankRequest.objects.filter(loss_id__in=[pk for pk, _at in loss_rows], held_fen__gt=0)
+        .values("loss_id")
+        .annotate(first=Min("answered_at"))
+        .values_list("loss_id", "first")
+    )
+    in_time = tuple(
+        pk
+        for pk, at in loss_rows
+        if first_held.get(pk) is not None and (first_held[pk] - at).total_seconds() <= HELD_WITHIN_SECONDS
+    )
+    return {
+        "losses": Figure("losses", len(loss_rows), "count", tuple(pk for pk, _at in loss_rows), "losses"),
+        "requests_sent": Figure(
+            "requests_sent", len(request_rows), "count", tuple(sorted({r[0] for r in request_rows})), "losses"
+        ),
+        "held_fen": Figure(
+            "held_fen",
+            sum(r[1] for r in request_rows),
+            "fen",
+            tuple(sorted({r[0] for r in request_rows if r[1]})),
+            "losses",
+        ),
+        "returned_fen": Figure(
+            "returned_fen", sum(r[1] for r in refund_rows), "fen", tuple(sorted({r[0] for r in refund_rows})), "losses"
+        ),
+        "held_in_two_hours": Figure("held_in_two_hours", len(in_time), "count", in_time, "losses"),
+    }
+
+
+def dead_letters_for(*, user: User) -> list[BankMessage]:
+    """Requests the station could not deliver to a bank's system: the desk sends them by phone or the web inbox."""
+
+    if not has_role(user, BANK_DESK_ROLES):
+        return []
+    return list(
+        BankMessage.objects.filter(
+            request__station_id=user.station_id, direction=MessageDirection.OUT, status=MessageStatus.DEAD
+        )
+        .select_related("bank", "request__loss__case")
+        .order_by("-created_at")[:50]
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lianxin.antifraud import views
+from lianxin.antifraud import views, views_bank
 
 app_name = "antifraud"
 
@@ -29,4 +29,22 @@ urlpatterns = [
     path("blacklist/<int:pk>/review/", views.blacklist_review, name="blacklist_review"),
     path("campaigns/", views.campaigns, name="campaigns"),
     path("v/<int:pk>/", views.campaign_play, name="campaign_play"),
+    # the police–bank channel
+    path("losses/", views_bank.loss_list, name="losses"),
+    path("losses/new/", views_bank.loss_new, name="loss_new"),
+    path("losses/<int:pk>/", views_bank.loss_detail, name="loss"),
+    path("losses/<int:pk>/transfers/", views_bank.loss_transfer_add, name="loss_transfer_add"),
+    path("losses/<int:pk>/requests/", views_bank.bank_request_new, name="bank_request_new"),
+    path("losses/<int:pk>/ledgers/", views_bank.loss_ledger_upload, name="loss_ledger_upload"),
+    path("losses/<int:pk>/refunds/", views_bank.refund_add, name="refund_add"),
+    path("losses/<int:pk>/write-off/", views_bank.loss_write_off, name="loss_write_off"),
+    path("bank/", views_bank.bank_inbox, name="bank_inbox"),
+    path("bank/requests/<int:pk>/", views_bank.bank_request_detail, name="bank_request"),
+    path("bank/requests/<int:pk>/renew/", views_bank.bank_request_renew, name="bank_request_renew"),
+    path("ledgers/<int:pk>/", views_bank.ledger_detail, name="ledger"),
+    path("ledgers/<int:pk>/trace/", views_bank.ledger_trace, name="ledger_trace"),
+    path("traces/<int:pk>/", views_bank.trace_detail, name="trace"),
+    path("traces/<int:pk>/stop/", views_bank.trace_stop, name="trace_stop"),
+    path("traces/<int:pk>/export.xlsx", views_bank.trace_export, name="trace_export"),
+    path("traces/<int:pk>/export.pdf", views_bank.trace_export_pdf, name="trace_export_pdf"),
 ]

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lianxin.antifraud import forms as f
@@ -27,6 +28,7 @@ from lianxin.antifraud.adapters import EngineUnavailable
 from lianxin.antifraud.models import Decision, EntryStatus, Screenshot, ScreenshotStatus, WarningSource
 from lianxin.antifraud.present import highlight_segments, yuan
 from lianxin.antifraud.roles import BLACKLIST_ROLES, CAMPAIGN_ROLES, DESK_ROLES, RESPONDER_ROLES, duty_phone
+from lianxin.antifraud.views_bank import with_clock
 from lianxin.cases.selectors import cart_stop_open_for
 from lianxin.core.errors import Conflict
 from lianxin.core.forms import form_errors_from, messages_from_error
@@ -35,9 +37,9 @@ from lianxin.core.selectors import station_list_public
 from lianxin.people.selectors import resident_get_for, resident_list_for
 
 BAND_WORDS = {
-    "high": _("This looks like a scam. Do not transfer any money."),
-    "medium": _("This may be a scam. Be careful and check before you do anything."),
-    "low": _("We found no sign of a scam in this message, but stay careful."),
+    "high": gettext_lazy("This looks like a scam. Do not transfer any money."),
+    "medium": gettext_lazy("This may be a scam. Be careful and check before you do anything."),
+    "low": gettext_lazy("We found no sign of a scam in this message, but stay careful."),
 }
 
 
@@ -265,6 +267,12 @@ def desk(request):
             "open_warnings": open_warnings,
             "outcome_form": f.OutcomeForm(),
             "review_count": sel.review_queue_count(user=request.user),
+            "bank_attention": with_clock(
+                sel.requests_needing_attention(user=request.user, now=timezone.now()), timezone.now()
+            ),
+            "open_losses": sel.loss_list_for(user=request.user, open_only=True).count(),
+            "returned_yuan": yuan(figures["returned_fen"].value),
+            "held_yuan": yuan(figures["held_fen"].value),
             "start": start,
             "end": end,
         },
@@ -294,6 +302,8 @@ def records(request):
         context["entries"] = sel.blacklist_list_for(user=request.user).filter(pk__in=ids)
     elif figure.records == "campaigns":
         context["campaigns"] = sel.campaign_list_for(user=request.user).filter(pk__in=ids)
+    elif figure.records == "losses":
+        context["losses"] = sel.loss_list_for(user=request.user, ids=ids)
     return render(request, "antifraud/records.html", context)
 
 

@@ -5,7 +5,11 @@ Written only through antifraud.services with explicit times. What each role find
 - the volunteer (陈淑琴, silver-hair patrol): the 86,000-yuan transfer she talked a neighbour out of;
 - the auxiliary / duty desk: a visitor's "about to pay" with no grid (only the desk was alerted) and
   residents' blacklist reports to review;
-- the chief: the figures (warnings, dissuaded, amount protected, time to contact, trainings).
+- the chief: the figures (warnings, dissuaded, amount protected, time to contact, trainings, money held
+  and returned);
+- the police–bank channel (lianxin.demo.antifraud_bank): the 49,000-yuan drinks-purchase story traced to
+  the card farmer two hops away and returned in full, a stop request waiting in the bank liaison's inbox
+  today and one the desk sees overdue, and the older losses worked through the banks.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from lianxin.antifraud.services import (
 from lianxin.cases.models import Resolution, Status
 from lianxin.cases.services import case_transition
 from lianxin.core.models import Station
+from lianxin.demo import antifraud_bank
 from lianxin.demo.base import Demo
 
 HISTORY_DAYS = 150
@@ -76,6 +81,7 @@ OUTCOME_MIX = (Outcome.DISSUADED,) * 7 + (Outcome.FALSE_ALARM, Outcome.UNREACHAB
 def reset(station: Station) -> None:
     """Remove the desk's rows of the demo station (they protect residents and users)."""
     WarningStep.objects.filter(warning__station=station).delete()
+    antifraud_bank.reset(station)
     FraudLoss.objects.filter(station=station).delete()
     FraudWarning.objects.filter(station=station).delete()
     Consultation.objects.filter(station=station).delete()
@@ -122,6 +128,7 @@ def seed(demo: Demo) -> None:
             _resolve_if_open(consultation.case, u["auxiliary"], Resolution.ADVICE_GIVEN, follow_up_at)
 
     # 3. Warnings from banks and the anti-fraud centre, answered by the grids.
+    history_losses = []
     for _ in range(WARNINGS_IN_HISTORY):
         at = start + dt.timedelta(days=rng.randrange(HISTORY_DAYS - 2), hours=rng.randrange(0, 12))
         resident = rng.choice(residents)
@@ -151,15 +158,12 @@ def seed(demo: Demo) -> None:
             amount_lost_fen=amount if outcome == Outcome.TRANSFERRED else None,
             now=ack_at + dt.timedelta(minutes=rng.randint(5, 40)),
         )
-        # The desk closes the loop on the older ones: the warning case, and a loss case once the
-        # stop-payment work (the next issue's flow) is done.
+        # The desk closes the loop on the older ones: the warning case here; a loss case when its
+        # money is back or written off (antifraud_bank works it through the banks).
         later = ack_at + dt.timedelta(hours=2)
-        for case, resolution in (
-            (result.warning.case, Resolution.ADVICE_GIVEN),
-            (result.loss_case, Resolution.HANDLED_AS_INCIDENT),
-        ):
-            if case is not None:
-                _resolve_if_open(case, u["auxiliary"], resolution, later)
+        _resolve_if_open(result.warning.case, u["auxiliary"], Resolution.ADVICE_GIVEN, later)
+        if result.loss_case is not None:
+            history_losses.append(result.loss_case.fraud_loss)
 
     # 4. The 86,000-yuan story: a bank alert; the square-dance patroller who lives nearby goes.
     story_at = now - dt.timedelta(days=12, hours=3)
@@ -217,7 +221,10 @@ def seed(demo: Demo) -> None:
             station=demo.station, actor=None, kind=kind, value=value, evidence=text, now=now - dt.timedelta(hours=5)
         )
 
-    # 7. Campaigns: short videos, talks in the grids, trainings for finance staff.
+    # 7. The police–bank channel: the older losses, the 49,000-yuan story, today's requests.
+    antifraud_bank.seed(demo, history_losses=history_losses)
+
+    # 8. Campaigns: short videos, talks in the grids, trainings for finance staff.
     for title, views in zip(
         ("识破冒充公检法", "刷单就是诈骗", "银发族防骗指南", "广场舞里学反诈"), VIDEO_VIEWS, strict=True
     ):

@@ -224,3 +224,29 @@ def test_the_demo_day_is_believable_with_something_in_every_inbox(seeded):
         assert waiting(username) > 0, username
     dept = User.objects.get(username="dept")
     assert referral_inbox_for(user=dept).filter(state=Referral.State.SENT).exists()
+
+
+def test_the_demo_shows_the_police_bank_channel_at_work(seeded):
+    from lianxin.antifraud.models import FraudLoss, FundTrace, LossStatus, RequestStatus
+    from lianxin.antifraud.selectors import bank_inbox_for, loss_clock, requests_needing_attention
+    from lianxin.demo.antifraud_bank import FARMER_ACCOUNT, STORY_FEN
+
+    story = FraudLoss.objects.get(station=seeded, transfers__txn_ref="ICBC0001")
+    assert story.status == LossStatus.SETTLED and story.refunded_fen == STORY_FEN == story.total_fen
+    trace = FundTrace.objects.get(loss=story)
+    farmer = next(r for r in trace.result["accounts"] if r["account"] == FARMER_ACCOUNT)
+    assert farmer["level"] == 2 and farmer["bank"] == "建设银行"
+    held = {m.key: m.seconds for m in loss_clock(loss=story)}
+    assert held["first_held"] < held["first_trace"] < 2 * 3600  # money held within the "two hours"
+    assert sum(story.requests.values_list("held_fen", flat=True)) == STORY_FEN
+    bank = User.objects.get(username="bank")
+    waiting = list(bank_inbox_for(user=bank))
+    assert waiting and all(not r.is_answer_overdue(NOW) for r in waiting)
+    officer = User.objects.get(username="officer")
+    attention = requests_needing_attention(user=officer, now=NOW)
+    assert any(r.status == RequestStatus.SENT and r.is_answer_overdue(NOW) for r in attention)
+    assert len(attention) < 5
+    closed = set(
+        FraudLoss.objects.filter(station=seeded).exclude(status=LossStatus.OPEN).values_list("status", flat=True)
+    )
+    assert closed == {LossStatus.SETTLED, LossStatus.WRITTEN_OFF}  # history: returned, and written off

@@ -1,0 +1,160 @@
+"""Benchmark the police–bank channel: a bank's ledger uploaded through the service, read by the engine in its
+task and traced (rows/s, upload to trace shown), then the trace page served to the officer.
+
+Run from the worktree root (a throw-away SQLite database and DATA_DIR under a temp folder; tasks run
+immediately in this process, as a worker would run them):
+
+    .venv/bin/python bench/bank.py [--transfers 1000000] [--accounts 100000] [--flows 40] [--page-runs 20]
+
+The ledger comes from the engine's generator (planted fraud flows with their truth file); the victims'
+transfers of the loss are the seeds of every planted flow, so the trace has a few hundred accounts.
+Prints its figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA_DIR = tempfile.mkdtemp(prefix="lianxin-bench-bank-")
+os.environ["LIANXIN_DATA_DIR"] = DATA_DIR
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lianxin.settings")
+os.environ["LIANXIN_TASKS_BACKEND"] = "immediate"
+os.environ.setdefault("LIANXIN_DEMO", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+UTC_OFFSET_MINUTES = 480
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def make_ledger(transfers: int, accounts: int, flows: int) -> tuple[Path, list[str]]:
+    import json
+
+    from lianxin.engines.fundtrace.generate import GeneratorConfig, generate_ledger
+
+    cfg = GeneratorConfig(
+        utc_offset_minutes=UTC_OFFSET_MINUTES, n_accounts=accounts, n_flows=flows, target_transfers=transfers
+    )
+    paths = generate_ledger(cfg, Path(DATA_DIR) / "generated", fmt="csv")
+    truth = json.loads(paths["truth"].read_text(encoding="utf-8"))
+    seeds = [s for flow in truth["flows"] for s in flow["seeds"]]
+    return paths["ledger"], seeds
+
+
+def world():
+    from lianxin.antifraud.models import FraudLoss
+    from lianxin.antifraud.services.common import CATEGORY_LOSS, desk_category
+    from lianxin.cases.services import case_open
+    from lianxin.core.models import Partner, Role, Station, User
+
+    station = Station.objects.create(code="bench", name="bench", center_lat=40.1, center_lon=124.4)
+    officer = User.objects.create(username="bench_officer", station=station, role=Role.AUXILIARY)
+    bank = Partner.objects.create(station=station, kind="bank", code="icbc", name="中国工商银行丹东分行")
+    liaison = User.objects.create(username="bench_bank", station=station, role=Role.BANK_LIAISON, partner=bank)
+    case = case_open(
+        station=station,
+        actor=officer,
+        channel="walk_in",
+        category=desk_category(station=station, code=CATEGORY_LOSS),
+        description="bench",
+    )
+    loss = FraudLoss.objects.create(station=station, case=case, reported_at=case.opened_at)
+    return station, officer, bank, liaison, loss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--transfers", type=int, default=1_000_000)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--flows", type=int, default=40)
+    parser.add_argument("--page-runs", type=int, default=20)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+
+    import polars as pl
+    from django.core.files import File
+    from django.test import Client
+
+    from lianxin.antifraud.models import FundTrace, LossTransfer
+    from lianxin.antifraud.services import bank_request_send, ledger_upload
+
+    started = time.perf_counter()
+    ledger_path, seeds = make_ledger(args.transfers, args.accounts, args.flows)
+    print(f"generated {ledger_path.stat().st_size / 1e6:.0f} MB CSV in {time.perf_counter() - started:.1f} s")
+    station, officer, bank, liaison, loss = world()
+    rows = pl.read_csv(ledger_path, infer_schema=False).filter(pl.col("txn_id").is_in(seeds))
+    for row in rows.iter_rows(named=True):
+        LossTransfer.objects.create(
+            loss=loss,
+            at=dt.datetime.fromisoformat(row["timestamp"]),
+            amount_fen=round(float(row["amount"]) * 100),
+            to_account=row["to_account"],
+            txn_ref=row["txn_id"],
+        )
+    first = rows.row(0, named=True)
+    request = bank_request_send(
+        loss=loss,
+        actor=officer,
+        bank=bank,
+        kind="stop",
+        account=first["to_account"],
+        amount_fen=round(float(first["amount"]) * 100),
+    )
+    n_rows = sum(1 for _ in ledger_path.open("rb")) - 1
+    with ledger_path.open("rb") as handle:
+        t0 = time.perf_counter()
+        ledger = ledger_upload(loss=loss, actor=liaison, upload=File(handle, name="ledger.csv"), request=request)
+        total = time.perf_counter() - t0
+    ledger.refresh_from_db()
+    trace = FundTrace.objects.get(ledger=ledger)
+    index_s = ledger.seconds or 0.0
+    print(f"ledger: {n_rows:,} rows, {ledger.rows_read:,} read, {ledger.accounts:,} accounts, status {ledger.status}")
+    print(f"engine index (read + build + save): {index_s:.1f} s = {ledger.rows_read / index_s:,.0f} rows/s")
+    print(f"upload to trace shown (copy, header check, index task, trace task): {total:.1f} s")
+    print(
+        f"trace: {trace.status}, {len(trace.result.get('accounts', []))} accounts, {len(trace.result.get('edges', []))}"
+        f" edges, engine {trace.result.get('elapsed_ms', 0):.0f} ms, {len(trace.seeds)} seeds {trace.error}"
+    )
+    print(f"bench process peak RSS: {peak_mb():,.0f} MB")
+    client = Client()
+    client.force_login(officer)
+    times = []
+    size = 0
+    for _ in range(args.page_runs):
+        t0 = time.perf_counter()
+        response = client.get(f"/fraud/traces/{trace.pk}/")
+        times.append(time.perf_counter() - t0)
+        size = len(response.content)
+        assert response.status_code == 200
+    print(
+        f"trace page ({len(trace.result.get('accounts', []))} accounts, {size / 1024:.0f} KiB): "
+        f"p50 {pct(times, 0.5) * 1000:.0f} ms, p95 {pct(times, 0.95) * 1000:.0f} ms, "
+        f"mean {statistics.mean(times) * 1000:.0f} ms over {len(times)} runs"
+    )
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
