@@ -177,7 +177,7 @@ def trace_workbook(*, result: dict, case_number: str, bank_name: str, officer_na
     sheet.append([])
     sheet.append(
         [_("Level"), _("Account"), _("Holder"), _("Bank")]
-        + [f"{_('held now')} {p} (yuan)" for p in policies]
+        + [_("Held now, %(policy)s (yuan)") % {"policy": p} for p in policies]
         + [_("Mule score"), _("Recommended"), _("until")]
     )
     for row in accounts:
