@@ -49,9 +49,22 @@ def room_of(module: str) -> tuple[int, str]:
     return APP_FLOOR, package
 
 
-def imports_in(source: str, module: str, *, is_package: bool, known: Iterable[str]) -> list[tuple[str, int]]:
-    """Return (imported lianxin module, line) for every import in source, wherever it stands."""
+def imports_in(
+    source: str,
+    module: str,
+    *,
+    is_package: bool,
+    known: Iterable[str],
+    reexports: dict[str, dict[str, str]] | None = None,
+) -> list[tuple[str, int]]:
+    """Return (imported lianxin module, line) for every import in source, wherever it stands.
+
+    A name taken from a package that re-exports it (`from lianxin.x.services import y`, where
+    services/__init__ imports y from services/z) counts as an import of the submodule z: a
+    cycle through a package's re-exports is still a cycle.
+    """
     known = set(known)
+    reexports = reexports or {}
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -65,16 +78,47 @@ def imports_in(source: str, module: str, *, is_package: bool, known: Iterable[st
                 target = node.module or ""
             for alias in node.names:
                 child = f"{target}.{alias.name}"
-                found.append((child if child in known else target, node.lineno))
+                if child in known:
+                    found.append((child, node.lineno))
+                elif target != module and alias.name in reexports.get(target, {}):
+                    found.append((reexports[target][alias.name], node.lineno))
+                else:
+                    found.append((target, node.lineno))
     return [(name, line) for name, line in found if name == "lianxin" or name.startswith("lianxin.")]
+
+
+def package_reexports(path: Path, package: str, known: Iterable[str]) -> dict[str, str]:
+    """Return {name: submodule} for each name a package's __init__ imports from its own submodules."""
+    known = set(known)
+    names = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = package.split(".")[: len(package.split(".")) - node.level + 1]
+            source = ".".join([*base, node.module] if node.module else base)
+        else:
+            source = node.module or ""
+        if source.startswith(f"{package}.") and source in known:
+            names.update({alias.asname or alias.name: source for alias in node.names})
+    return names
 
 
 def import_graph(root: Path = PACKAGE_ROOT) -> Graph:
     paths = sorted(root.rglob("*.py"))
     modules = {module_of(p, root): p for p in paths}
+    reexports = {
+        module: package_reexports(path, module, modules)
+        for module, path in modules.items()
+        if path.name == "__init__.py"
+    }
     return {
         module: imports_in(
-            path.read_text(encoding="utf-8"), module, is_package=path.name == "__init__.py", known=modules
+            path.read_text(encoding="utf-8"),
+            module,
+            is_package=path.name == "__init__.py",
+            known=modules,
+            reexports=reexports,
         )
         for module, path in modules.items()
     }

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from lianxin.antifraud import adapters
 from lianxin.antifraud.models import (
@@ -275,14 +276,10 @@ def ledger_upload(
 
 
 def _enqueue_index(pk: int) -> None:
-    from lianxin.antifraud.tasks import ledger_index
-
     ledger_index.enqueue(pk)
 
 
 def _enqueue_trace(pk: int) -> None:
-    from lianxin.antifraud.tasks import fund_trace
-
     fund_trace.enqueue(pk)
 
 
@@ -481,3 +478,19 @@ def trace_stop_requests(
         now,
     )
     return sent
+
+
+# The background tasks of this module (django-tasks), beside the services they run, so that
+# enqueuing one needs no import back into the services: each task only calls one service.
+@task()
+def ledger_index(ledger_id: int) -> str:
+    """Read one uploaded ledger with the funds tracing engine; returns its status."""
+    ledger = ledger_index_run(ledger_id=ledger_id)
+    return ledger.status if ledger is not None else "missing"
+
+
+@task()
+def fund_trace(trace_id: int) -> str:
+    """Trace a loss's transfers through a read ledger; returns the trace's status."""
+    trace = fundtrace_run(trace_id=trace_id)
+    return trace.status if trace is not None else "missing"

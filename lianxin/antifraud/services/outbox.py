@@ -19,6 +19,7 @@ import urllib.request
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django_tasks import task
 
 from lianxin.antifraud.models import BankLink, BankMessage, BankRequest, MessageDirection, MessageStatus
 from lianxin.antifraud.services.common import now_or
@@ -84,8 +85,6 @@ def outbound_queue(*, request: BankRequest, now: dt.datetime) -> BankMessage | N
 
 
 def _enqueue(pk: int) -> None:
-    from lianxin.antifraud.tasks import bank_deliver
-
     bank_deliver.enqueue(pk)
 
 
@@ -148,3 +147,11 @@ def bank_deliveries_sweep(*, now: dt.datetime | None = None, limit: int = 100) -
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for pk in due if message_deliver(message_id=pk, now=now) is not None)
+
+
+# The background task of this module (django-tasks), beside the service it runs.
+@task()
+def bank_deliver(message_id: int) -> str:
+    """Offer one request to its bank's system; the sweep retries it with backoff if the bank does not answer."""
+    message = message_deliver(message_id=message_id)
+    return message.status if message is not None else "not due"

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from lianxin.antifraud import adapters
 from lianxin.antifraud.models import (
@@ -312,8 +313,6 @@ def screenshot_upload(*, station: Station, actor: User | None, upload, now: dt.d
 
 
 def _enqueue_ocr(pk: int) -> None:
-    from lianxin.antifraud.tasks import screenshot_ocr
-
     screenshot_ocr.enqueue(pk)
 
 
@@ -352,3 +351,12 @@ def screenshots_purge(*, now: dt.datetime | None = None, limit: int = 500) -> in
         Path(shot.path).unlink(missing_ok=True)
     Screenshot.objects.filter(pk__in=[s.pk for s in old], is_kept=False).delete()
     return len(old)
+
+
+# The background task of this module (django-tasks), beside the service it runs (OCR never
+# runs in the request).
+@task()
+def screenshot_ocr(screenshot_id: int) -> str:
+    """Read the text of one uploaded screenshot; returns its status."""
+    shot = screenshot_ocr_run(screenshot_id=screenshot_id)
+    return shot.status if shot is not None else "missing"
