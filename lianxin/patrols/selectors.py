@@ -298,8 +298,8 @@ def patrol_gpx(*, patrol: Patrol) -> str:
 
 # --- Rosters ------------------------------------------------------------------------------------
 
-# The roster page shows shifts starting within this many days.
-ROSTER_DAYS = 28
+# The roster page shows shifts starting within this many days (the calendar feed carries them all).
+ROSTER_DAYS = 14
 NOTICES_SHOWN = 8
 # A team's calendar feed carries its shifts from this many days back (and all ahead).
 FEED_PAST_DAYS = 30

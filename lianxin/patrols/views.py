@@ -315,6 +315,8 @@ def _roster_page(request, team_value=None, *, errors=(), status=200, feed_url=""
             "segments": selectors.border_segments_for(user=user) if may_lead else [],
             "errors": errors,
             "feed_url": feed_url,
+            # webcal:// makes a phone open its calendar app and subscribe (the same URL, another scheme).
+            "feed_webcal": "webcal://" + feed_url.split("://", 1)[-1] if feed_url else "",
             "form": form or {},
             "form_weekdays": form.getlist("weekdays") if form is not None else [],
             "today": timezone.localdate(now),
