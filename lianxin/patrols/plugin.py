@@ -14,7 +14,9 @@ PLUGIN = AppPlugin(
     menu=(
         MenuEntry("patrols:home", _("Patrol"), lambda u: may_patrol(u) and not may_watch(u), order=20),
         MenuEntry("patrols:desk", _("Patrols"), may_watch, order=45),
-        MenuEntry("patrols:roster", _("Roster"), lambda u: may_patrol(u) or may_watch(u), order=21),
+        # The roster: beside "Patrol" for the members, after the desk's "Patrols" for the staff.
+        MenuEntry("patrols:roster", _("Roster"), lambda u: may_patrol(u) and not may_watch(u), order=21),
+        MenuEntry("patrols:roster", _("Roster"), may_watch, order=46),
     ),
     sweeps={
         "patrols_watch": "lianxin.patrols.services.patrols_watch",

@@ -339,6 +339,9 @@ def shifts_new(request):
     if str(team.pk) != data.get("team"):
         return _roster_page(request, errors=[_("Team: choose a patrol team of yours.")], status=400)
     segment = selectors.border_segments_for(user=request.user).filter(pk=_parsed(data.get("segment"), int) or 0).first()
+    if data.get("segment") and segment is None:
+        wrong = ValidationError({"segment": [_("Choose a border segment of this station.")]})
+        return _roster_page(request, team.pk, errors=_field_errors(wrong), status=400, form=data)
     rule = rosters.WeeklyRule(
         first_on=_parsed(data.get("first_on"), dt.date.fromisoformat),
         weekdays=[d for d in (_parsed(v, int) for v in data.getlist("weekdays")) if d is not None],

@@ -179,10 +179,12 @@ def test_reminders_go_once_per_member_and_shift_whoever_sweeps(world, silver, se
     assert ShiftNotice.objects.filter(shift=shift, kind=NoticeKind.REMINDER).count() == 2
     assert ShiftEvent.objects.filter(shift=shift, kind=ShiftEventKind.REMINDED).count() == 2
     assert ShiftSignup.objects.filter(shift=shift, reminded_at__isnull=False).count() == 2
-    # The worker runs the sweep under its plugin name.
-    from lianxin.core.plugins import plugins
+    # The worker runs the sweep under its plugin name; the menu leads members and staff to the roster.
+    from lianxin.core.plugins import menu_for, plugins
 
     assert any("patrols_shift_reminders" in p.sweeps for p in plugins())
+    for user in (world.volunteer, world.officer):
+        assert [e.url_name for e in menu_for(user)].count("patrols:roster") == 1
 
 
 def test_a_lone_member_is_told_not_to_set_off_alone(world, silver, time_machine):
@@ -246,7 +248,8 @@ def test_pages_sign_up_from_the_phone_and_wrong_station_404(world, silver, time_
     assert Shift.objects.get(pk=shift.pk).forecast_c is None
 
 
-def test_bad_input_is_a_400_naming_the_fields_and_writes_nothing(world, silver):
+def test_bad_input_is_a_400_naming_the_fields_and_writes_nothing(world, silver, time_machine):
+    time_machine.move_to(NOW, tick=False)
     leader = client_for(world.auxiliary)
     assert "制定班次" in leader.get("/patrols/roster/").content.decode()
     bad = leader.post(
@@ -259,15 +262,19 @@ def test_bad_input_is_a_400_naming_the_fields_and_writes_nothing(world, silver):
         assert label in body, label
     too_long = leader.post(
         "/patrols/roster/shifts/new/",
-        {"team": silver.pk, "first_on": "2099-01-05", "weekdays": ["0"], "start": "08:00", "hours": "9", "weeks": "1"},
+        {"team": silver.pk, "first_on": "2026-06-22", "weekdays": ["0"], "start": "08:00", "hours": "9", "weeks": "1"},
     )
     assert too_long.status_code == 400 and "时长" in too_long.content.decode()
+    for field, value in (("first_on", "9999-12-31"), ("hours", "nan"), ("segment", "999999"), ("weekdays", "7")):
+        form = {"team": silver.pk, "first_on": "2026-06-22", "weekdays": ["0"], "start": "08:00", "hours": "2"}
+        refused = leader.post("/patrols/roster/shifts/new/", {**form, "weeks": "1", field: value})
+        assert refused.status_code == 400, field
     assert not Shift.objects.exists()
     made = leader.post(
         "/patrols/roster/shifts/new/",
         {
             "team": silver.pk,
-            "first_on": "2099-01-05",
+            "first_on": "2026-06-22",
             "weekdays": ["0", "3"],
             "start": "08:00",
             "hours": "2",

@@ -65,6 +65,8 @@ from lianxin.places.models import Landmark
 LIVE_KIND = "patrol_roster"
 # A rule makes shifts for at most this many weeks ahead (half a year); make another rule after.
 WEEKS_MAX = 26
+# The first shift of a rule lies within this many days from today.
+FIRST_ON_MAX_DAYS_AHEAD = 366
 SHIFT_MINUTES_MIN = 30
 PEOPLE_MAX = 50
 PLACE_MAX_CHARS = 100
@@ -170,6 +172,8 @@ def _rule_errors(team: Team, rule: WeeklyRule, *, place: str, min_people, today:
         errors["first_on"] = [_("Give the date of the first shift.")]
     elif rule.first_on < today:
         errors["first_on"] = [_("The first shift cannot be in the past.")]
+    elif rule.first_on > today + dt.timedelta(days=FIRST_ON_MAX_DAYS_AHEAD):
+        errors["first_on"] = [_("The first shift must be within a year from today.")]
     if not rule.weekdays or any(not isinstance(d, int) or not 0 <= d <= 6 for d in rule.weekdays):
         errors["weekdays"] = [_("Choose at least one day of the week.")]
     if rule.start is None:
