@@ -306,6 +306,18 @@ LIANXIN_RETENTION_CASE_CONTACT_DAYS = int(os.environ.get("LIANXIN_RETENTION_CASE
 # How long a finished-and-resolved case waits for a rating before it closes itself.
 LIANXIN_AUTO_CLOSE_DAYS = int(os.environ.get("LIANXIN_AUTO_CLOSE_DAYS", "7"))
 
+# Patrol rosters (lianxin.patrols.services.rosters). A silver-hair team (older volunteers) gets a
+# longest shift and heat/cold cut-offs: a shift whose recorded forecast is above the heat or below
+# the cold cut-off is called off and its members told. Night hours (local, the station's zone)
+# make a night shift, where nobody should walk alone. Members hear a reminder this many minutes
+# before a shift starts.
+LIANXIN_PATROL_MAX_SHIFT_HOURS = float(os.environ.get("LIANXIN_PATROL_MAX_SHIFT_HOURS", "4"))
+LIANXIN_PATROL_HEAT_CUTOFF_C = float(os.environ.get("LIANXIN_PATROL_HEAT_CUTOFF_C", "35"))
+LIANXIN_PATROL_COLD_CUTOFF_C = float(os.environ.get("LIANXIN_PATROL_COLD_CUTOFF_C", "-15"))
+LIANXIN_PATROL_NIGHT_FROM_HOUR = int(os.environ.get("LIANXIN_PATROL_NIGHT_FROM_HOUR", "20"))
+LIANXIN_PATROL_NIGHT_UNTIL_HOUR = int(os.environ.get("LIANXIN_PATROL_NIGHT_UNTIL_HOUR", "6"))
+LIANXIN_PATROL_REMINDER_MINUTES = int(os.environ.get("LIANXIN_PATROL_REMINDER_MINUTES", "120"))
+
 # Every handler masks personal numbers (a phone typed into a search must not reach a log whole);
 # uvicorn's access log goes through the same filter.
 LOGGING: dict[str, Any] = {

@@ -2,6 +2,12 @@
 walks along the river bank, real-looking GPS tracks (walking pace, a few metres of noise, now and then a jump the
 measure leaves out), findings taken in as cases, and today two members out: one moving, one silent long enough
 for a lone-worker alert on the duty desk.
+
+Rosters, for the weeks ahead: the silver-hair team (a silver-hair team by its roster policy; the demo
+volunteer leads it) walks Monday, Wednesday and Friday mornings and Tuesday and Thursday evenings; the
+border patrol walks weekend mornings along a border segment and Friday nights. The volunteer is alone on
+the next evening shift (it needs a buddy), her buddy on the one after withdrew (she and the leaders were
+told), and a morning shift is called off for the heat (or the cold, in winter).
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ from lianxin.patrols.services import (
     patrol_stop,
     patrols_delete_for_station,
     patrols_watch,
+    rosters,
 )
+from lianxin.places.models import Landmark
 
 WEEKS = 8
 SILVER_OUTINGS_PER_WEEK = 3
@@ -191,7 +199,70 @@ def _walk(demo: Demo, member, points: list[PointIn], *, stop: bool = True, with_
         patrol_stop(patrol=patrol, actor=member, now=points[-1].recorded_at + dt.timedelta(seconds=30))
 
 
+# The roster: (team key, weekdays, local start, hours, minimum people); four weeks ahead.
+ROSTER_RULES = (
+    ("patrol", (0, 2, 4), dt.time(8, 30), 2.0, 3),
+    ("patrol", (1, 3), dt.time(19, 0), 2.0, 2),
+    ("border", (5, 6), dt.time(9, 0), 4.0, 2),
+    ("border", (4,), dt.time(20, 0), 3.0, 2),
+)
+ROSTER_WEEKS = 4
+# A morning of the silver-hair team is called off: a heat wave in the warm half of the year, a cold snap else.
+HEAT_FORECAST_C = 36.5
+COLD_FORECAST_C = -18.0
+WARM_MONTHS = range(4, 10)
+
+
+def _rosters(demo: Demo) -> None:
+    """Seed the two patrol teams' rosters through the roster services (see the module docstring)."""
+    zone = zoneinfo.ZoneInfo(settings.STATION_TIME_ZONE)
+    today = demo.now.astimezone(zone).date()
+    silver_team, border_team = demo.teams["patrol"], demo.teams["border"]
+    volunteer = demo.users["volunteer"]
+    rosters.roster_policy_set(actor=volunteer, team=silver_team, is_silver_hair=True)
+    segment = Landmark.objects.filter(station=demo.station, kind=Landmark.Kind.BORDER).order_by("name").first()
+    made: dict[tuple[str, dt.time], list] = {}
+    for key, days, start, hours, people in ROSTER_RULES:
+        team = demo.teams[key]
+        leader = team.memberships.filter(is_leader=True).select_related("user").get().user
+        made[key, start] = rosters.shifts_create_weekly(
+            actor=leader,
+            team=team,
+            rule=rosters.WeeklyRule(first_on=today, weekdays=days, start=start, hours=hours, weeks=ROSTER_WEEKS),
+            place="" if key == "border" else "锦江山社区",
+            segment=segment if key == "border" else None,
+            min_people=people,
+            now=demo.now,
+        )
+    rng = demo.rng
+    silver = [m for m in silver_team.members.order_by("id") if m.pk != volunteer.pk]
+    border = list(border_team.members.order_by("id"))
+    for n, shift in enumerate(made["patrol", dt.time(8, 30)]):
+        walkers = rng.sample(silver, 3 if n % 3 else 2)
+        for member in ([volunteer] if n % 2 == 0 else []) + walkers:
+            rosters.shift_signup(actor=member, shift=shift, now=demo.now)
+    evenings = made["patrol", dt.time(19, 0)]
+    # The next evening: the volunteer alone (needs a buddy). The one after: her buddy withdrew.
+    rosters.shift_signup(actor=volunteer, shift=evenings[0], now=demo.now)
+    rosters.shift_signup(actor=volunteer, shift=evenings[1], now=demo.now)
+    rosters.shift_signup(actor=silver[0], shift=evenings[1], now=demo.now)
+    rosters.shift_withdraw(actor=silver[0], shift=evenings[1], now=demo.now)
+    for shift in evenings[2:]:
+        for member in rng.sample(silver, 2):
+            rosters.shift_signup(actor=member, shift=shift, now=demo.now)
+    for shift in made["border", dt.time(9, 0)] + made["border", dt.time(20, 0)]:
+        for member in rng.sample(border, 3):
+            rosters.shift_signup(actor=member, shift=shift, now=demo.now)
+    # A heat wave or a cold snap is forecast for a morning of the silver-hair team: called off, its members told.
+    mornings = made["patrol", dt.time(8, 30)]
+    forecast = HEAT_FORECAST_C if today.month in WARM_MONTHS else COLD_FORECAST_C
+    rosters.shift_forecast_record(
+        actor=volunteer, shift=mornings[min(2, len(mornings) - 1)], temperature_c=forecast, now=demo.now
+    )
+
+
 def seed(demo: Demo) -> None:
+    _rosters(demo)
     if not demo.with_cases:
         return  # no history asked for: the teams are there, their walks are not
     zone = zoneinfo.ZoneInfo(settings.STATION_TIME_ZONE)

@@ -1,4 +1,4 @@
-"""What the patrols app contributes: the member's and the desk's pages, the API, the lone-worker sweep, metrics."""
+"""What the patrols app contributes: the member's and the desk's pages, the API, the lone-worker and reminder sweeps, metrics."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -14,8 +14,14 @@ PLUGIN = AppPlugin(
     menu=(
         MenuEntry("patrols:home", _("Patrol"), lambda u: may_patrol(u) and not may_watch(u), order=20),
         MenuEntry("patrols:desk", _("Patrols"), may_watch, order=45),
+        # The roster: beside "Patrol" for the members, after the desk's "Patrols" for the staff.
+        MenuEntry("patrols:roster", _("Roster"), lambda u: may_patrol(u) and not may_watch(u), order=21),
+        MenuEntry("patrols:roster", _("Roster"), may_watch, order=46),
     ),
-    sweeps={"patrols_watch": "lianxin.patrols.services.patrols_watch"},
+    sweeps={
+        "patrols_watch": "lianxin.patrols.services.patrols_watch",
+        "patrols_shift_reminders": "lianxin.patrols.services.rosters.shift_reminders_send",
+    },
     metrics=(
         MetricSpec(
             key="patrols_metres",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lianxin.core.models import Role
-from lianxin.core.roles import CASEWORKER_ROLES
+from lianxin.core.roles import CASEWORKER_ROLES, has_role
 from lianxin.people.models import TeamKind, TeamMembership
 
 # Roles that walk patrols from their phone: the volunteers, and the staff who go along.
@@ -22,3 +22,24 @@ def patrol_team_for(user):
         .first()
     )
     return membership.team if membership else None
+
+
+def is_team_member(user, team) -> bool:
+    return (
+        bool(getattr(user, "is_authenticated", False)) and TeamMembership.objects.filter(user=user, team=team).exists()
+    )
+
+
+def may_lead_roster(user, team) -> bool:
+    """Return True if user may make a team's shifts and record forecasts: its leader, or a caseworker of its station."""
+    if not getattr(user, "is_authenticated", False) or user.station_id != team.station_id:
+        return False
+    if has_role(user, WATCH_ROLES):
+        return True
+    return TeamMembership.objects.filter(user=user, team=team, is_leader=True).exists()
+
+
+def team_leader_ids(team) -> list[int]:
+    return list(
+        TeamMembership.objects.filter(team=team, is_leader=True).order_by("user_id").values_list("user_id", flat=True)
+    )

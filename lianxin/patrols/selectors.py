@@ -12,13 +12,30 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
 
 from lianxin.cases.models import OPEN_STATUSES
 from lianxin.core.models import User
 from lianxin.core.roles import has_role
 from lianxin.patrols.adapters import spikes
-from lianxin.patrols.models import Finding, Patrol, PatrolAlert, PatrolStatus
-from lianxin.patrols.roles import PATROL_ROLES, PATROL_TEAM_KINDS, WATCH_ROLES
+from lianxin.patrols.models import (
+    Finding,
+    Patrol,
+    PatrolAlert,
+    PatrolStatus,
+    RosterFeed,
+    Shift,
+    ShiftNotice,
+    ShiftSignup,
+)
+from lianxin.patrols.roles import (
+    PATROL_ROLES,
+    PATROL_TEAM_KINDS,
+    WATCH_ROLES,
+    is_team_member,
+    may_lead_roster,
+)
 from lianxin.people.models import Team
 
 # The desk map draws at most this many points of one track (evenly thinned; the distance uses them all).
@@ -115,7 +132,7 @@ def team_log_for(*, user: User, team: Team, now: dt.datetime) -> dict:
     local = now.astimezone(zone)
     months: list[MonthRow] = []
     year, month = local.year, local.month
-    for _ in range(MONTHS_SHOWN):
+    for _month in range(MONTHS_SHOWN):
         start = dt.datetime(year, month, 1, tzinfo=zone)
         end = dt.datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
         rows = list(
@@ -277,3 +294,170 @@ def patrol_gpx(*, patrol: Patrol) -> str:
     track.segments.append(segment)
     doc.tracks.append(track)
     return doc.to_xml(version="1.1")
+
+
+# --- Rosters ------------------------------------------------------------------------------------
+
+# The roster page shows shifts starting within this many days (the calendar feed carries them all).
+ROSTER_DAYS = 14
+NOTICES_SHOWN = 8
+# A team's calendar feed carries its shifts from this many days back (and all ahead).
+FEED_PAST_DAYS = 30
+
+
+def shift_list_for(*, user: User) -> QuerySet[Shift]:
+    """Return the shifts user may see: all the station's for the desk, else those of their patrol teams."""
+    if not getattr(user, "is_authenticated", False) or user.station_id is None:
+        return Shift.objects.none()
+    shifts = Shift.objects.filter(station_id=user.station_id).select_related("team", "segment")
+    if may_watch(user):
+        return shifts
+    return shifts.filter(team__in=Team.objects.filter(members=user).values("id"))
+
+
+def shift_get_for(*, user: User, pk) -> Shift:
+    try:
+        return shift_list_for(user=user).get(pk=pk)
+    except (Shift.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such shift") from None
+
+
+def roster_teams_for(*, user: User) -> list[Team]:
+    """Return the patrol teams whose roster user may see (their own; every one of the station for the desk)."""
+    return teams_for(user=user) if getattr(user, "is_authenticated", False) else []
+
+
+@dataclass(frozen=True)
+class ShiftRow:
+    """One shift as the roster shows it, with who is on it and what it still needs."""
+
+    shift: Shift
+    people: list[str]
+    is_mine: bool
+    has_begun: bool
+
+    @property
+    def count(self) -> int:
+        return len(self.people)
+
+    @property
+    def needs_buddy(self) -> bool:
+        """A night shift with exactly one member: the buddy rule is not met (see services.rosters)."""
+        return self.shift.is_night and not self.shift.is_called_off and self.count == 1
+
+    @property
+    def short_by(self) -> int:
+        return 0 if self.shift.is_called_off else max(0, self.shift.min_people - self.count)
+
+
+def roster_for(*, user: User, team: Team, now: dt.datetime, days: int = ROSTER_DAYS) -> list[ShiftRow]:
+    """Return the team's shifts not yet over and starting within `days`, with their members (three queries)."""
+    shifts = list(
+        shift_list_for(user=user)
+        .filter(team=team, ends_at__gt=now, starts_at__lt=now + dt.timedelta(days=days))
+        .order_by("starts_at", "id")
+    )
+    people: dict[int, list[tuple[int, str]]] = {s.pk: [] for s in shifts}
+    for shift_id, member_id, name, username in (
+        ShiftSignup.objects.filter(shift_id__in=people, withdrawn_at__isnull=True)
+        .order_by("signed_up_at", "id")
+        .values_list("shift_id", "member_id", "member__display_name", "member__username")
+    ):
+        people[shift_id].append((member_id, name or username))
+    return [
+        ShiftRow(
+            shift=s,
+            people=[name for _pk, name in people[s.pk]],
+            is_mine=any(pk == user.pk for pk, _name in people[s.pk]),
+            has_begun=s.has_started_at(now),
+        )
+        for s in shifts
+    ]
+
+
+def notices_for(*, user: User, limit: int = NOTICES_SHOWN) -> list[ShiftNotice]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(ShiftNotice.objects.filter(user=user).select_related("shift__team").order_by("-sent_at", "-id")[:limit])
+
+
+def roster_feed_by_token(*, token: str) -> RosterFeed:
+    """Return the live calendar link of token (a revoked or unknown one is 404, alike)."""
+    feed = (
+        RosterFeed.objects.filter(token_digest=RosterFeed.digest_of(token or ""), revoked_at__isnull=True)
+        .select_related("team", "user")
+        .first()
+    )
+    if feed is None:
+        raise Http404("no such calendar")
+    # A member who left the team, or an officer moved to another station, reads nothing any more.
+    if not (is_team_member(feed.user, feed.team) or may_lead_roster(feed.user, feed.team)):
+        raise Http404("no such calendar")
+    return feed
+
+
+def _event_for(shift: Shift, *, people: int, is_mine: bool) -> Event:
+    event = Event()
+    event.add("uid", f"patrol-shift-{shift.pk}@lianxin")
+    title = shift.team.name + (" · " + _("night") if shift.is_night else "")
+    if is_mine:
+        title = _("(signed up)") + " " + title
+    event.add("summary", title)
+    event.add("dtstart", shift.starts_at.astimezone(dt.UTC))
+    event.add("dtend", shift.ends_at.astimezone(dt.UTC))
+    event.add("dtstamp", shift.created_at.astimezone(dt.UTC))
+    place = shift.where
+    if place:
+        event.add("location", place)
+    lines = [_("%(n)d of %(min)d signed up") % {"n": people, "min": shift.min_people}]
+    if shift.is_night and people == 1 and not shift.is_called_off:
+        lines.append(_("Needs a buddy: nobody walks alone at night."))
+    if shift.is_called_off:
+        lines.append(str(shift.get_status_display()))
+    event.add("description", "\n".join(lines))
+    event.add("status", "CANCELLED" if shift.is_called_off else "CONFIRMED")
+    return event
+
+
+def roster_calendar(*, team: Team, member_id: int | None, now: dt.datetime) -> bytes:
+    """Return a team's shifts (from FEED_PAST_DAYS back) as an iCalendar feed; member_id's own are marked."""
+    shifts = list(
+        Shift.objects.filter(team=team, ends_at__gt=now - dt.timedelta(days=FEED_PAST_DAYS))
+        .select_related("team", "segment")
+        .order_by("starts_at", "id")
+    )
+    counts = dict(
+        ShiftSignup.objects.filter(shift__in=shifts, withdrawn_at__isnull=True)
+        .values("shift_id")
+        .annotate(n=Count("id"))
+        .values_list("shift_id", "n")
+    )
+    mine = set(
+        ShiftSignup.objects.filter(shift__in=shifts, withdrawn_at__isnull=True, member_id=member_id).values_list(
+            "shift_id", flat=True
+        )
+    )
+    cal = Calendar()
+    cal.add("prodid", "-//Lianxin//patrols//ZH")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", _("%(team)s roster") % {"team": team.name})
+    for shift in shifts:
+        cal.add_component(_event_for(shift, people=counts.get(shift.pk, 0), is_mine=shift.pk in mine))
+    return cal.to_ical()
+
+
+def shift_calendar(*, shift: Shift, member_id: int | None) -> bytes:
+    """Return one shift as an iCalendar file (to add to a phone calendar)."""
+    people = ShiftSignup.objects.filter(shift=shift, withdrawn_at__isnull=True)
+    cal = Calendar()
+    cal.add("prodid", "-//Lianxin//patrols//ZH")
+    cal.add("version", "2.0")
+    cal.add_component(_event_for(shift, people=people.count(), is_mine=people.filter(member_id=member_id).exists()))
+    return cal.to_ical()
+
+
+def border_segments_for(*, user: User) -> QuerySet:
+    """Return the station's border segments (places.Landmark of kind border) a shift may be placed on."""
+    from lianxin.places.models import Landmark
+
+    return Landmark.objects.filter(station_id=user.station_id, kind=Landmark.Kind.BORDER).order_by("name")

@@ -250,3 +250,20 @@ def test_the_demo_shows_the_police_bank_channel_at_work(seeded):
         FraudLoss.objects.filter(station=seeded).exclude(status=LossStatus.OPEN).values_list("status", flat=True)
     )
     assert closed == {LossStatus.SETTLED, LossStatus.WRITTEN_OFF}  # history: returned, and written off
+
+
+def test_the_demo_rosters_show_a_night_shift_needing_a_buddy_to_the_volunteer(seeded):
+    from lianxin.patrols.models import NoticeKind, Shift, ShiftNotice, ShiftStatus
+    from lianxin.patrols.selectors import roster_for, roster_teams_for
+
+    volunteer = User.objects.get(username="volunteer")
+    silver = Team.objects.get(station=seeded, kind=TeamKind.PATROL)
+    border = Team.objects.get(station=seeded, kind=TeamKind.BORDER_PATROL)
+    assert silver in roster_teams_for(user=volunteer)
+    rows = roster_for(user=volunteer, team=silver, now=NOW)
+    assert any(r.needs_buddy and r.is_mine for r in rows)
+    assert any(r.shift.status == ShiftStatus.CALLED_OFF_HEAT for r in rows)  # June: a heat wave
+    told = set(ShiftNotice.objects.filter(user=volunteer).values_list("kind", flat=True))
+    assert {NoticeKind.ALONE, NoticeKind.CALLED_OFF} <= told
+    assert Shift.objects.filter(team=border, segment__isnull=False).exists()
+    assert Shift.objects.filter(team=border, signups__isnull=False).exists()

@@ -38,6 +38,8 @@ from lianxin.patrols.models import (
     PatrolAlert,
     PatrolSource,
     PatrolStatus,
+    Shift,
+    ShiftSeries,
     TrackPoint,
 )
 from lianxin.patrols.roles import PATROL_ROLES, WATCH_ROLES, patrol_team_for
@@ -506,5 +508,7 @@ def patrol_import_gpx(*, actor: User, data: bytes | str, now: dt.datetime | None
 
 @transaction.atomic
 def patrols_delete_for_station(*, station: Station) -> None:
-    """Delete a station's patrols (before its cases and users go, as a station is taken down)."""
+    """Delete a station's patrols and rosters (before its cases and users go, as a station is taken down)."""
     Patrol.objects.filter(station=station).delete()
+    Shift.objects.filter(station=station).delete()
+    ShiftSeries.objects.filter(team__station=station).delete()
