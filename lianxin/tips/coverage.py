@@ -16,15 +16,17 @@ Steps of coverage_compute:
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import shapely
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
 from lianxin.core.models import User
+from lianxin.places.geometry import grid_id_for_point
 from lianxin.places.models import Building, Grid
 from lianxin.tips.models import Beat, TradePost
 
@@ -82,8 +84,11 @@ def coverage_compute(
     for b in buildings:
         if b.grid_id is not None:
             in_grid[b.grid_id].append(b.building_id)
+    # Lookouts covering a building by name or area; those covering its whole grid are kept per grid
+    # (whole_by_grid), not copied onto every building of it.
     covering: dict[int, set[int]] = {b.building_id: set() for b in buildings}
     grid_lookouts: dict[int, set[int]] = defaultdict(set)
+    whole_by_grid: dict[int, set[int]] = defaultdict(set)
     whole: set[int] = set()
     touched: set[int] = set()
     grid_ids = [g for g, _boundary in grids]
@@ -94,9 +99,7 @@ def coverage_compute(
         # 2.
         for g in beat.grid_ids:
             whole.add(g)
-            grid_lookouts[g].add(beat.lookout_id)
-            for member in in_grid.get(g, ()):
-                covering[member].add(beat.lookout_id)
+            whole_by_grid[g].add(beat.lookout_id)
         # 3.
         for named in beat.building_ids:
             if named in covering:
@@ -111,14 +114,20 @@ def coverage_compute(
                 for i in grid_tree.query(area, predicate="intersects"):
                     touched.add(grid_ids[int(i)])
                     grid_lookouts[grid_ids[int(i)]].add(beat.lookout_id)
+    counts: dict[int, int] = {}
     for b in buildings:
-        if covering[b.building_id] and b.grid_id is not None:
-            grid_lookouts[b.grid_id].update(covering[b.building_id])
+        extra = covering[b.building_id]
+        over = whole_by_grid.get(b.grid_id, set()) if b.grid_id is not None else set()
+        counts[b.building_id] = len(over) + len(extra - over)
+        if extra and b.grid_id is not None:
+            grid_lookouts[b.grid_id].update(extra)
+    for g, who in whole_by_grid.items():
+        grid_lookouts[g].update(who)
     # 5.
-    result = Coverage(building_lookouts={b: len(who) for b, who in covering.items()})
+    result = Coverage(building_lookouts=counts)
     for g in grid_ids:
         members = in_grid.get(g, [])
-        covered = sum(1 for b in members if covering[b])
+        covered = sum(1 for b in members if counts[b])
         row = GridCoverage(
             grid_id=g,
             buildings=len(members),
@@ -265,3 +274,40 @@ def coverage_geojson(picture: StationCoverage) -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+# A beat's named building counts as covering a point this close to it (metres): "near the market".
+NEAR_BUILDING_METRES = 150.0
+_METRES_PER_DEGREE_LAT = 111_320.0
+
+
+def lookout_ids_covering(*, station_id: int, lat: float, lon: float, on: dt.date | None = None) -> list[int]:
+    """Return the ids of the lookouts whose beat covers the point (lat, lon): the ones to ask about a place.
+
+    A beat covers the point when it names the grid the point lies in, when its area covers the
+    point, or when it names a building within NEAR_BUILDING_METRES of it; with `on`, only beats
+    walked that day. This is what an appeal to lookouts by area targets ("missing elder near the
+    market"): the lookouts who are there, not every lookout of the grid.
+    """
+    grid_id = grid_id_for_point(station_id=station_id, lat=lat, lon=lon)
+    beats = [b for b in Beat.objects.filter(post__station_id=station_id) if on is None or b.is_on(on)]
+    inputs = {beat.beat_id: beat for beat in beat_inputs(beats)}
+    lat_span = NEAR_BUILDING_METRES / _METRES_PER_DEGREE_LAT
+    lon_span = lat_span / max(math.cos(math.radians(lat)), 0.01)
+    near = set(
+        Building.objects.filter(
+            station_id=station_id,
+            lat__range=(lat - lat_span, lat + lat_span),
+            lon__range=(lon - lon_span, lon + lon_span),
+        ).values_list("id", flat=True)
+    )
+    point = Point(lon, lat)
+    found: set[int] = set()
+    for beat in inputs.values():
+        if (
+            (grid_id is not None and grid_id in beat.grid_ids)
+            or beat.building_ids & near
+            or (beat.area is not None and shape(beat.area).covers(point))
+        ):
+            found.add(beat.lookout_id)
+    return sorted(found)

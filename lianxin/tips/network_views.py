@@ -12,6 +12,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from lianxin.core.models import Role, User
 from lianxin.places.selectors import base_map_for, building_list_for, grid_list_for
@@ -20,13 +21,13 @@ from lianxin.tips import posts, selectors
 from lianxin.tips.models import PostKind
 
 WEEKDAY_LABELS = (
-    (1, _("Mon")),
-    (2, _("Tue")),
-    (3, _("Wed")),
-    (4, _("Thu")),
-    (5, _("Fri")),
-    (6, _("Sat")),
-    (7, _("Sun")),
+    (1, gettext_lazy("Mon")),
+    (2, gettext_lazy("Tue")),
+    (3, gettext_lazy("Wed")),
+    (4, gettext_lazy("Thu")),
+    (5, gettext_lazy("Fri")),
+    (6, gettext_lazy("Sat")),
+    (7, gettext_lazy("Sun")),
 )
 
 
@@ -48,6 +49,24 @@ def _ids(values) -> list[int]:
 
 def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
     return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+
+
+def _beat_rows(beats) -> list[dict]:
+    """Return each beat with what it covers and when, in words (grids, buildings, an area; days)."""
+    labels = dict(WEEKDAY_LABELS)
+    rows = []
+    for beat in beats:
+        covers = [g.name for g in beat.grids.all()]
+        buildings = len(beat.buildings.all())
+        if buildings:
+            covers.append(ngettext("%(n)s building", "%(n)s buildings", buildings) % {"n": buildings})
+        if beat.area:
+            covers.append(_("an area"))
+        days = [str(labels[d]) for d in sorted(beat.weekday_set())]
+        if beat.month_days:
+            days.append(_("days %(days)s of the month") % {"days": beat.month_days})
+        rows.append({"beat": beat, "covers": "、".join(covers), "days": " ".join(days) or _("every day")})
+    return rows
 
 
 def _station_lookouts(user) -> list[User]:
@@ -110,6 +129,8 @@ def post_edit(request, pk=None):
         if post
         else set()
     )
+    # The chosen lookouts first: among hundreds, who is on the post must be seen at once.
+    lookouts.sort(key=lambda u: u.pk not in chosen_ids)
     return render(
         request,
         "tips/post_edit.html",
@@ -119,10 +140,10 @@ def post_edit(request, pk=None):
             "kinds": PostKind.choices,
             "lookouts": lookouts,
             "chosen": chosen_ids,
-            "beats": selectors.beat_list_of(post=post) if post else [],
+            "chosen_names": [u.display_name or u.username for u in lookouts if u.pk in chosen_ids],
+            "beats": _beat_rows(selectors.beat_list_of(post=post)) if post else [],
             "errors": errors,
             "posted": request.POST if request.method == "POST" else None,
-            "weekday_labels": dict(WEEKDAY_LABELS),
         },
         status=400 if errors else 200,
     )
@@ -197,7 +218,7 @@ def beat_edit(request, post_pk, pk=None):
             "beat": beat,
             "lookouts": post.lookouts.order_by("username"),
             "grids": grid_list_for(user=user),
-            "buildings": building_list_for(user=user),
+            "buildings": sorted(building_list_for(user=user), key=_building_order),
             "weekdays": WEEKDAY_LABELS,
             "chosen": chosen,
             "area_text": area_text,
@@ -205,6 +226,13 @@ def beat_edit(request, post_pk, pk=None):
         },
         status=400 if errors else 200,
     )
+
+
+def _building_order(building) -> tuple:
+    # By grid, then street, then house number as a number ("浪头路 2 号" before "浪头路 16 号").
+    street, _sep, rest = building.name.partition(" ")
+    number = "".join(ch for ch in rest if ch.isdigit())
+    return (building.grid.code if building.grid else "~", street, int(number) if number else 0, building.name)
 
 
 def _area(text: str) -> tuple[dict | None, str]:

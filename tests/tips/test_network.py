@@ -267,3 +267,17 @@ def test_beats_of_other_posts_are_404(net):
     assert login(net.chief).get(f"/tips/posts/{net.post.pk}/beats/{beat.pk}/").status_code == 404
     with pytest.raises(PermissionDenied):
         beat_delete(actor=net.lookout, beat=beat)
+
+
+def test_the_lookouts_to_ask_about_a_place_are_those_whose_beat_covers_it(net):
+    near = net.b1[0]
+    beat_save(actor=net.officer, post=net.post, lookout=net.lookout, building_ids=[near.pk], weekdays=[2])
+    beat_save(actor=net.officer, post=net.post, lookout=net.lookout2, building_ids=[net.b1[2].pk])
+    # 0.0001° (about 11 m) from the first building: only its lookout; on a Wednesday nobody.
+    here = {"station_id": net.station.pk, "lat": near.lat + 0.0001, "lon": near.lon}
+    assert coverage.lookout_ids_covering(**here) == [net.lookout.pk]
+    assert coverage.lookout_ids_covering(**here, on=dt.date(2026, 6, 17)) == []
+    beat_save(actor=net.officer, post=net.post, lookout=net.lookout2, grid_ids=[net.grid1.pk])
+    assert coverage.lookout_ids_covering(**here) == sorted([net.lookout.pk, net.lookout2.pk])
+    far = {"station_id": net.station.pk, "lat": net.in_grid2[0], "lon": net.in_grid2[1]}
+    assert coverage.lookout_ids_covering(**far) == []

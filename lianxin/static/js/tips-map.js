@@ -14,10 +14,10 @@
   };
   var STATUS = {covered: "#2e7d32", partial: "#f9a825", gap: "#c62828"};
   function text(value) { var s = document.createElement("span"); s.textContent = value == null ? "" : String(value); return s; }
-  var map = L.map(el, {attributionControl: !!el.dataset.tileUrl});
+  var map = L.map(el, {attributionControl: !!el.dataset.tileUrl, zoomSnap: 0.25});
   if (el.dataset.tileUrl) L.tileLayer(el.dataset.tileUrl, {maxZoom: 19, attribution: el.dataset.attribution || ""}).addTo(map);
   var gridsOnly = L.geoJSON(data.base, {filter: function (f) { return f.properties.layer === "grid"; }});
-  if (gridsOnly.getLayers().length) map.fitBounds(gridsOnly.getBounds(), {padding: [8, 8]});
+  if (gridsOnly.getLayers().length) map.fitBounds(gridsOnly.getBounds(), {padding: [4, 4]});
   else map.setView(data.center, 13);
   L.geoJSON(data.base, {
     filter: function (f) { return f.properties.layer !== "grid"; },
