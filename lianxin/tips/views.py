@@ -101,7 +101,13 @@ def tip_send(request):
         return render(
             request,
             "tips/tip_home.html",
-            _form_context(request, errors=_errors(exc), field_errors=_field_errors(exc), posted=request.POST),
+            _form_context(
+                request,
+                # The photos' problems show beside their field; the rest at the top of the form.
+                errors=[m for m in _errors(exc) if m not in _field_errors(exc).get("photos", [])],
+                field_errors=_field_errors(exc),
+                posted=request.POST,
+            ),
             status=400,
         )
     except PermissionDenied as exc:

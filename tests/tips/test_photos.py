@@ -156,7 +156,9 @@ def test_the_page_refuses_a_non_image_naming_the_field(world, media):
             "photos": SimpleUploadedFile("x.png", b"hello", content_type="image/png"),
         },
     )
-    assert page.status_code == 400 and 'id="error-photos"' in page.content.decode()
+    body = page.content.decode()
+    assert page.status_code == 400 and 'id="error-photos"' in body
+    assert body.count("不是 JPEG 或 PNG 照片") == 1  # beside the field, not again at the top
     assert not Tip.objects.exists() and stored_files(media) == []
 
 
