@@ -205,6 +205,15 @@ LIANXIN_RATE_LIMITS = {
     # Receipt codes of anonymous tips tried from one address (tips.views.tip_follow).
     "tip_receipt": (int(os.environ.get("LIANXIN_RATE_TIP_RECEIPTS_PER_10_MINUTES", "10")), 600),
 }
+# Uploaded files (tip photos) live under the data dir; nothing serves MEDIA_ROOT directly: each
+# file goes out through a view that checks who asks (tips.views).
+MEDIA_ROOT = DATA_DIR / "media"
+# Photos with one tip, the size of one upload and its pixels (a decompression bomb is refused
+# before it is decoded), and the longest side kept after re-encoding.
+LIANXIN_TIP_PHOTOS_MAX = int(os.environ.get("LIANXIN_TIP_PHOTOS_MAX", "3"))
+LIANXIN_TIP_PHOTO_MAX_BYTES = int(os.environ.get("LIANXIN_TIP_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+LIANXIN_TIP_PHOTO_MAX_PIXELS = int(os.environ.get("LIANXIN_TIP_PHOTO_MAX_PIXELS", str(40_000_000)))
+LIANXIN_TIP_PHOTO_MAX_SIDE_PX = int(os.environ.get("LIANXIN_TIP_PHOTO_MAX_SIDE_PX", "2048"))
 # Trust the first X-Forwarded-For hop for the caller's address (only behind your own proxy).
 LIANXIN_TRUST_X_FORWARDED_FOR = os.environ.get("LIANXIN_TRUST_X_FORWARDED_FOR", "0") == "1"
 

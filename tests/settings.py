@@ -8,4 +8,13 @@ import os
 
 os.environ.setdefault("LIANXIN_DEMO", "1")
 
+# Uploaded files (tip photos) of the suites go to a throw-away folder, never the checkout's var/.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
 from lianxin.settings import *  # noqa: E402, F403
+
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="lianxin-test-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, True)

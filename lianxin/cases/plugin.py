@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lianxin.cases.models import Channel
 from lianxin.core.models import Role
-from lianxin.core.plugins import AppPlugin, MenuEntry, MetricSpec
+from lianxin.core.plugins import AppPlugin, MenuEntry, MetricSpec, report_page
 from lianxin.core.roles import CASEWORKER_ROLES, INTAKE_ROLES, REPORTER_ROLES, has_role
 
 _M = "lianxin.cases.metrics."
@@ -108,7 +108,12 @@ PLUGIN = AppPlugin(
         MenuEntry("cases:mine", _("My requests"), _is_resident, order=10),
         MenuEntry("cases:inbox", _("Cases"), _works_cases, order=10),
         MenuEntry("cases:file", _("File a request"), lambda u: not u.is_authenticated or _is_resident(u), order=20),
-        MenuEntry("cases:file", _("Report something"), lambda u: has_role(u, REPORTER_ROLES), order=20),
+        MenuEntry(
+            "cases:file",
+            _("Report something"),
+            lambda u: has_role(u, REPORTER_ROLES) and not report_page(u.role),
+            order=20,
+        ),
         MenuEntry("cases:cart", _("Service cart"), lambda u: has_role(u, INTAKE_ROLES), order=30),
         MenuEntry("cases:intake", _("Intake"), lambda u: has_role(u, INTAKE_ROLES), order=31),
         MenuEntry("cases:map", _("Map"), lambda u: has_role(u, CASEWORKER_ROLES), order=32),

@@ -99,6 +99,9 @@ class AppPlugin:
     ("cases:inbox?box=unassigned"); the last installed app naming a role wins.
     sweeps: name → dotted path of a callable(now=..., limit=...) -> rows changed, run by `lianxin worker`.
     filing_channels: role → channels a user of that role may file cases through (besides self-service).
+    report_pages: role → URL name of the app's own report form, which takes the place of the spine's
+    "Report something" form for that role (a lookout's report is a tip: the tips app records it
+    as a Tip and opens its case); the spine's form redirects there.
     metrics: the headline figures the app contributes to the insights registry.
     audit_targets: audit record type → dotted path of `labels(*, station_id, ids) -> {id: (label, url)}`,
     so the audit log shows a case's number with a link instead of an internal id.
@@ -111,6 +114,7 @@ class AppPlugin:
     home: Mapping[str, str] = field(default_factory=dict)
     sweeps: Mapping[str, str] = field(default_factory=dict)
     filing_channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    report_pages: Mapping[str, str] = field(default_factory=dict)
     metrics: tuple[MetricSpec, ...] = ()
     audit_targets: Mapping[str, str] = field(default_factory=dict)
 
@@ -156,6 +160,14 @@ def filing_channels(role: str) -> tuple[str, ...]:
     for plugin in plugins():
         channels.extend(c for c in plugin.filing_channels.get(role, ()) if c not in channels)
     return tuple(channels)
+
+
+def report_page(role: str) -> str:
+    """Return the URL name of the report form an app gives role instead of the spine's, or "" (the last app wins)."""
+    for plugin in reversed(plugins()):
+        if role in plugin.report_pages:
+            return plugin.report_pages[role]
+    return ""
 
 
 def sweeps() -> dict[str, Callable[..., int]]:

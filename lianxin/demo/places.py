@@ -3,10 +3,14 @@ its police chief and members, and the base map's landmarks: the river, the borde
 
 from __future__ import annotations
 
+import random
+
+from shapely.geometry import shape
+
 from lianxin.demo.base import GRID_MEMBERS_PER_GRID, GRIDS, Demo
-from lianxin.places.layout import offset_line, strip_polygons
+from lianxin.places.layout import offset_line, random_point_in, strip_polygons
 from lianxin.places.models import Landmark
-from lianxin.places.services import grid_save, landmark_save
+from lianxin.places.services import building_save, grid_save, landmark_save
 
 # The Chinese bank of the Yalu along the Dandong riverfront, south-west to north-east
 # (WGS84 lon, lat). Grids lie on the north-west side (left of the line), between the two offsets.
@@ -31,6 +35,8 @@ SITES = (
     ("月亮岛", 124.4380, 40.1380),
 )
 BORDER_SEGMENTS = 3
+# Buildings per grid the lookouts' beats can name (blocks of flats and shop fronts on the grid's streets).
+BUILDINGS_PER_GRID = 12
 
 
 def grid_polygons(count: int = len(GRIDS)) -> list[dict]:
@@ -41,6 +47,20 @@ def grid_polygons(count: int = len(GRIDS)) -> list[dict]:
 def seed(demo: Demo) -> None:
     _grids(demo)
     _landmarks(demo)
+    _buildings(demo)
+
+
+def _buildings(demo: Demo) -> None:
+    """Lay out each grid's buildings on its streets: "浪头路 16 号" and so on, at points inside the grid."""
+    for grid in demo.grids:
+        polygon = shape(grid.boundary)
+        streets = demo.grid_streets[grid.id]
+        # A generator of its own, so the rest of the demo draws the same history as before buildings existed.
+        rng = random.Random(f"buildings:{grid.code}")
+        for n in range(BUILDINGS_PER_GRID):
+            lat, lon = random_point_in(polygon, rng)
+            number = 2 + 2 * (n // len(streets)) + (14 if n % len(streets) == 0 else 0)
+            building_save(station=demo.station, name=f"{streets[n % len(streets)]} {number} 号", lat=lat, lon=lon)
 
 
 def _landmarks(demo: Demo) -> None:

@@ -2,8 +2,14 @@
 looked into and assessed, some that led to action, a thread where the officer asked and the lookout answered,
 and today a tip waiting in the first grid's inbox.
 
+The 1+N network: a property office, a gas-meter route and a market's shops in the first grids, each with
+lookouts and their beats (buildings, whole grids, an area; the meter readers' route days), so the coverage
+map shows grids watched, partly watched and the two inland grids with nobody.
+
 What each role finds:
-- the lookout (张海波): their tips with what became of each, one with an officer's question to answer;
+- the lookout (张海波): their tips with what became of each, one with an officer's question to answer and
+  a photo (drawn with Pillow at seed time, stored re-encoded without EXIF);
+- an officer or the station chief: the network's posts and beats, the coverage map with its gaps;
 - the officer (李明辉, grid 1): today's anonymous tip about a family quarrel waiting, and its thread;
 - anyone with the published demo receipt code DEMO_RECEIPT_CODE: that anonymous tip's thread.
 """
@@ -11,13 +17,18 @@ What each role finds:
 from __future__ import annotations
 
 import datetime as dt
+import io
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw
 from shapely.geometry import Point, shape
 
 from lianxin.cases.models import Resolution, Status
 from lianxin.cases.services import case_transition
 from lianxin.demo.base import Demo
-from lianxin.tips.models import TipKind, TipOutcome
+from lianxin.places.models import Building
+from lianxin.tips.models import PostKind, TipKind, TipOutcome
+from lianxin.tips.posts import beat_save, trade_post_save
 from lianxin.tips.services import (
     tip_outcome_set,
     tip_send,
@@ -84,7 +95,116 @@ def _work(demo: Demo, tip, *, at: dt.datetime) -> None:
         tip_outcome_set(tip=tip, actor=officer, outcome=outcome, now=done_at)
 
 
+def _square_around(lat: float, lon: float, half_deg: float) -> dict:
+    ring = [
+        [lon - half_deg, lat - half_deg],
+        [lon + half_deg, lat - half_deg],
+        [lon + half_deg, lat + half_deg],
+        [lon - half_deg, lat + half_deg],
+        [lon - half_deg, lat - half_deg],
+    ]
+    return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
+
+
+def _network(demo: Demo) -> None:
+    """Trade posts and beats in grids 1–6 (grids 7 and 8 left with nobody: the map's gaps), through tips.posts."""
+    u, grids = demo.users, demo.grids
+    chief = u["chief"]
+    by_grid = {g.pk: list(Building.objects.filter(grid=g).order_by("name")) for g in grids}
+    per_grid = [demo.lookouts[1 + i :: len(grids)] for i in range(len(grids))]
+
+    def centre(grid) -> tuple[float, float]:
+        here = shape(grid.boundary).representative_point()
+        return round(here.y, 6), round(here.x, 6)
+
+    # 1. A property office per grid 1–4: two lookouts, each watching half of the grid's buildings every day.
+    for i, grid in enumerate(grids[:4]):
+        lat, lon = centre(grid)
+        staff = per_grid[i][:2]
+        post = trade_post_save(
+            actor=chief,
+            station=demo.station,
+            kind=PostKind.PROPERTY_OFFICE,
+            name=f"{grid.name.removesuffix('网格')}物业服务中心",
+            lat=lat,
+            lon=lon,
+            lookouts=staff,
+        )
+        buildings = by_grid[grid.pk]
+        # Grid 4's office covers only its first half: the map shows it partly watched.
+        halves = [buildings[0::2], buildings[1::2]] if i < 3 else [buildings[: len(buildings) // 4]] * 2
+        for lookout, part in zip(staff, halves, strict=True):
+            beat_save(actor=chief, post=post, lookout=lookout, building_ids=[b.pk for b in part], note="物业巡楼")
+    # 2. The gas-meter route through grids 1–3 and 5: the demo lookout reads meters on Tuesdays and
+    # Thursdays and on the 15th; a colleague takes grid 5 on the 5th and the 20th.
+    g1 = grids[0]
+    lat, lon = centre(g1)
+    readers = [u["lookout"], per_grid[4][0]]
+    route = trade_post_save(
+        actor=chief,
+        station=demo.station,
+        kind=PostKind.GAS_METER_ROUTE,
+        name="燃气抄表东线",
+        lat=lat + 0.001,
+        lon=lon + 0.001,
+        lookouts=readers,
+    )
+    beat_save(
+        actor=chief,
+        post=route,
+        lookout=readers[0],
+        grid_ids=[g.pk for g in grids[:3]],
+        weekdays=[2, 4],
+        month_days="15",
+        note="抄表路线：浪头、江沿、滨江",
+    )
+    beat_save(actor=chief, post=route, lookout=readers[1], grid_ids=[grids[4].pk], month_days="5,20", note="帽盔片抄表")
+    # 3. The morning market's shops in grid 6: an area around the market, watched every morning.
+    grid6 = grids[5]
+    lat, lon = centre(grid6)
+    shopkeepers = per_grid[5][:3]
+    market = trade_post_save(
+        actor=chief,
+        station=demo.station,
+        kind=PostKind.SHOP,
+        name="六道口市场商户联防点",
+        lat=lat,
+        lon=lon,
+        lookouts=shopkeepers,
+    )
+    for n, lookout in enumerate(shopkeepers):
+        beat_save(
+            actor=chief,
+            post=market,
+            lookout=lookout,
+            area=_square_around(lat, lon, 0.002 + 0.001 * n),
+            weekdays=[1, 2, 3, 4, 5, 6, 7],
+            note="早市时段",
+        )
+
+
+def _demo_photo() -> SimpleUploadedFile:
+    """Draw a small street scene (a van, boxes) as a phone would send it, EXIF and all; the seed strips it."""
+    image = Image.new("RGB", (640, 480), (180, 200, 215))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 330, 640, 480), fill=(90, 90, 95))
+    draw.rectangle((60, 120, 300, 330), fill=(205, 190, 160))
+    draw.rectangle((340, 220, 560, 330), fill=(240, 240, 240))
+    draw.rectangle((500, 250, 600, 330), fill=(220, 220, 225))
+    for x in (370, 520):
+        draw.ellipse((x, 310, x + 44, 354), fill=(30, 30, 30))
+    for x, y in ((90, 290), (150, 290), (120, 250)):
+        draw.rectangle((x, y, x + 50, y + 40), fill=(160, 110, 60), outline=(90, 60, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "DemoPhone"  # Make
+    exif[0x0132] = "2026:12:02 21:14:00"  # DateTime
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=80, exif=exif.tobytes())
+    return SimpleUploadedFile("IMG_20261202_211400.jpg", out.getvalue(), content_type="image/jpeg")
+
+
 def seed(demo: Demo) -> None:
+    _network(demo)
     if not demo.with_cases:
         return
     rng = demo.rng
@@ -122,6 +242,7 @@ def seed(demo: Demo) -> None:
         description="浪头路 16 号 3 单元新搬来几个人，车里搬下来很多手机和银行卡",
         lat=lat,
         lon=lon,
+        photos=[_demo_photo()],
         now=demo.now - dt.timedelta(hours=20),
     )
     tip_station_write(

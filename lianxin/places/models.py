@@ -61,3 +61,28 @@ class Landmark(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Building(models.Model):
+    """A building of the station's area (a block of flats, a shop front, a market hall): a point in a grid.
+
+    Lookouts' beats name the buildings they cover; the grid is the one the point lies in,
+    set by places.services.building_save (None outside every grid).
+    """
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="buildings")
+    grid = models.ForeignKey(
+        Grid, on_delete=models.SET_NULL, null=True, blank=True, related_name="buildings", verbose_name=_("grid")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["station", "grid", "name"]
+        constraints = [models.UniqueConstraint(fields=["station", "name"], name="building_name_unique_per_station")]
+
+    def __str__(self) -> str:
+        return self.name

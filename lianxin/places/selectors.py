@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from lianxin.core.models import Role, User
-from lianxin.places.models import Grid, Landmark
+from lianxin.places.models import Building, Grid, Landmark
 
 
 def grid_list_for(*, user: User) -> QuerySet[Grid]:
@@ -76,3 +76,10 @@ def base_map_for(*, station_id: int) -> dict:
         for grid in Grid.objects.filter(station_id=station_id).only("id", "name", "code", "boundary")
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+def building_list_for(*, user: User) -> QuerySet[Building]:
+    """Return the buildings of user's station (the same reach as the grid map)."""
+    if not user.is_authenticated or user.station_id is None:
+        return Building.objects.none()
+    return Building.objects.filter(station_id=user.station_id).select_related("grid").order_by("grid__code", "name")

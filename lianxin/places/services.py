@@ -9,8 +9,8 @@ from shapely.geometry import shape as shapely_shape
 
 from lianxin.core.models import Station, User
 from lianxin.core.roles import SUPERVISOR_ROLES, has_role
-from lianxin.places.geometry import boundary_error, grid_cache_clear
-from lianxin.places.models import Grid, Landmark
+from lianxin.places.geometry import boundary_error, grid_cache_clear, grid_id_for_point
+from lianxin.places.models import Building, Grid, Landmark
 
 
 @transaction.atomic
@@ -202,3 +202,26 @@ def landmark_save(*, station: Station, kind: str, name: str, geometry: dict) -> 
         station=station, kind=kind, name=name, defaults={"geometry": geometry}
     )
     return landmark
+
+
+@transaction.atomic
+def building_save(*, station: Station, name: str, lat: float, lon: float) -> Building:
+    """Add (or move, by name) a building of the station; its grid is the one its point lies in.
+
+    Raises ValidationError naming `name`, `lat` or `lon`.
+    """
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name or len(name) > 100:
+        errors["name"] = [_("Give a name of at most 100 characters.")]
+    if not isinstance(lat, int | float) or not -90 <= lat <= 90:
+        errors["lat"] = [_("Give a latitude between -90 and 90.")]
+    if not isinstance(lon, int | float) or not -180 <= lon <= 180:
+        errors["lon"] = [_("Give a longitude between -180 and 180.")]
+    if errors:
+        raise ValidationError(errors)
+    grid_id = grid_id_for_point(station_id=station.pk, lat=lat, lon=lon)
+    building, _created = Building.objects.update_or_create(
+        station=station, name=name, defaults={"lat": lat, "lon": lon, "grid_id": grid_id}
+    )
+    return building

@@ -1,5 +1,8 @@
 """Tips: what a safety lookout saw, taken in as a case; a two-way thread with the station, anonymous if wished.
 
+A trade post (行业瞭望哨: a property office, a gas-meter route, a shop) has lookouts; each lookout's
+beat says which buildings, grids or area they cover, and on which days.
+
 An anonymous tip keeps no link to a person: no user, no address, no user agent, only the
 day it came (sent_on) and not the time. Its only key is the receipt code shown once to the
 tipster; the database keeps an HMAC of the code (receipt_digest), never the code.
@@ -13,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lianxin.cases.models import Case
 from lianxin.core.models import Station
+from lianxin.places.models import Building, Grid
 
 
 class TipKind(models.TextChoices):
@@ -72,3 +76,84 @@ class TipMessage(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class TipPhoto(models.Model):
+    """A photo sent with a tip, re-encoded on the way in (no EXIF: no GPS, time or device), under a random name.
+
+    Served only through tips.views, which ask the tip's selectors first; never from a public URL.
+    """
+
+    tip = models.ForeignKey(Tip, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(max_length=200)
+    content_type = models.CharField(max_length=20)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+
+class PostKind(models.TextChoices):
+    PROPERTY_OFFICE = "property_office", _("Property office")
+    GAS_METER_ROUTE = "gas_meter_route", _("Gas-meter route")
+    SHOP = "shop", _("Shop")
+    OTHER = "other", _("Other")
+
+
+class TradePost(models.Model):
+    """A trade lookout post (行业瞭望哨): where a group of lookouts work, with its point and grid."""
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="trade_posts")
+    kind = models.CharField(_("kind"), max_length=20, choices=PostKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    # The grid the point lies in (set by tips.services.trade_post_save; None outside every grid).
+    grid = models.ForeignKey(Grid, on_delete=models.SET_NULL, null=True, blank=True, related_name="trade_posts")
+    lookouts = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="trade_posts")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["station", "name"]
+        constraints = [models.UniqueConstraint(fields=["station", "name"], name="trade_post_name_unique_per_station")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Beat(models.Model):
+    """What one lookout of a post covers, and when.
+
+    Coverage is the union of the buildings, the whole grids and the area (a GeoJSON Polygon
+    or MultiPolygon, lon/lat). Days: `weekdays` holds ISO weekday digits ("135" is Monday,
+    Wednesday, Friday), `month_days` comma-separated days of the month ("1,15"); a day is on
+    the beat if it matches either; both empty means every day.
+    """
+
+    post = models.ForeignKey(TradePost, on_delete=models.CASCADE, related_name="beats")
+    lookout = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="beats")
+    buildings = models.ManyToManyField(Building, blank=True, related_name="beats")
+    grids = models.ManyToManyField(Grid, blank=True, related_name="beats")
+    area = models.JSONField(null=True, blank=True)
+    weekdays = models.CharField(max_length=7, blank=True, default="")
+    month_days = models.CharField(max_length=90, blank=True, default="")
+    note = models.CharField(_("note"), max_length=200, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["post", "id"]
+
+    def weekday_set(self) -> frozenset[int]:
+        return frozenset(int(ch) for ch in self.weekdays if ch.isdigit())
+
+    def month_day_set(self) -> frozenset[int]:
+        return frozenset(int(part) for part in self.month_days.split(",") if part.strip().isdigit())
+
+    def is_on(self, day) -> bool:
+        """Return True if the lookout walks this beat on day (a date in the station's zone)."""
+        weekdays, month_days = self.weekday_set(), self.month_day_set()
+        if not weekdays and not month_days:
+            return True
+        return day.isoweekday() in weekdays or day.day in month_days

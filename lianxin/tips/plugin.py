@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lianxin.core.models import Role
 from lianxin.core.plugins import AppPlugin, MenuEntry, MetricSpec
-from lianxin.tips.selectors import may_read_tips, may_send_named
+from lianxin.tips.selectors import may_read_tips, may_see_coverage, may_send_named
 
 M = "lianxin.tips.metrics."
 
@@ -13,10 +13,13 @@ PLUGIN = AppPlugin(
     urls=(("tips/", "lianxin.tips.urls"),),
     api_routers=(("/tips", "lianxin.tips.api.router"),),
     menu=(
-        MenuEntry("tips:home", _("Send a tip"), may_send_named, order=21),
+        # The lookout's "Report something" (我要上报) is a tip: recorded as a Tip, its case opened by tip_send.
+        MenuEntry("tips:home", _("Report something"), may_send_named, order=20),
         MenuEntry("tips:desk", _("Tips"), may_read_tips, order=46),
+        MenuEntry("tips:posts", _("Lookout network"), may_see_coverage, order=47),
     ),
     home={Role.LOOKOUT: "tips:home"},
+    report_pages={Role.LOOKOUT: "tips:home"},
     metrics=(
         MetricSpec(
             key="tips_received",

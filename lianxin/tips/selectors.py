@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from lianxin.cases.models import Resolution, Status
 from lianxin.cases.selectors import case_base_for
 from lianxin.core.models import Role, User
-from lianxin.core.roles import CASEWORKER_ROLES, has_role
-from lianxin.tips.models import Tip, TipMessage, TipOutcome
+from lianxin.core.roles import CASEWORKER_ROLES, SUPERVISOR_ROLES, has_role
+from lianxin.tips.models import Beat, Tip, TipMessage, TipOutcome, TipPhoto, TradePost
 from lianxin.tips.services import receipt_digest
 
 # Roles that send tips under their name (the lookouts; anyone, signed in or not, may send one anonymously).
@@ -28,6 +28,69 @@ def may_send_named(user) -> bool:
 
 def may_read_tips(user) -> bool:
     return has_role(user, CASEWORKER_ROLES)
+
+
+# Roles that set up trade posts and beats (a community officer for the posts in the grids they lead).
+POST_EDITOR_ROLES = SUPERVISOR_ROLES
+
+
+def may_manage_posts(user) -> bool:
+    return has_role(user, POST_EDITOR_ROLES)
+
+
+def may_see_coverage(user) -> bool:
+    return has_role(user, CASEWORKER_ROLES)
+
+
+def may_edit_post(user, post: TradePost) -> bool:
+    """Return True if user may edit post: a post editor of its station; a community officer only in their grids."""
+    if not may_manage_posts(user) or (user.station_id != post.station_id and not user.is_superuser):
+        return False
+    if user.role == Role.COMMUNITY_OFFICER and not user.is_superuser:
+        return post.grid is not None and post.grid.police_chief_id == user.pk
+    return True
+
+
+def trade_post_list_for(*, user: User) -> QuerySet[TradePost]:
+    """Return the trade posts of user's station (for the roles that see the network's coverage)."""
+    if not may_see_coverage(user):
+        return TradePost.objects.none()
+    return (
+        TradePost.objects.filter(station_id=user.station_id)
+        .select_related("grid", "grid__police_chief")
+        .annotate(lookout_count=Count("lookouts", distinct=True), beat_count=Count("beats", distinct=True))
+        .order_by("grid__code", "name")
+    )
+
+
+def trade_post_get_for(*, user: User, pk) -> TradePost:
+    try:
+        return trade_post_list_for(user=user).get(pk=pk)
+    except (TradePost.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such post") from None
+
+
+def beat_list_of(*, post: TradePost) -> QuerySet[Beat]:
+    return post.beats.select_related("lookout").prefetch_related("buildings", "grids")
+
+
+def beat_get_for(*, user: User, post: TradePost, pk) -> Beat:
+    try:
+        return beat_list_of(post=post).get(pk=pk)
+    except (Beat.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such beat") from None
+
+
+def photo_list_of(*, tip: Tip) -> list[TipPhoto]:
+    """Return the photos of a tip the caller already got through one of the scoped tip selectors."""
+    return list(tip.photos.all())
+
+
+def photo_of(*, tip: Tip, pk) -> TipPhoto:
+    try:
+        return tip.photos.get(pk=pk)
+    except (TipPhoto.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such photo") from None
 
 
 def tip_list_mine(*, user: User) -> QuerySet[Tip]:

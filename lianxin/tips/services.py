@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import secrets
 import zoneinfo
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -28,7 +29,8 @@ from lianxin.cases.selectors import category_list_for
 from lianxin.cases.services import case_open
 from lianxin.core.models import Role, Station, User
 from lianxin.core.roles import CASEWORKER_ROLES, has_role
-from lianxin.tips.models import Tip, TipKind, TipMessage, TipOutcome
+from lianxin.tips.models import Tip, TipKind, TipMessage, TipOutcome, TipPhoto
+from lianxin.tips.photos import photo_files_delete, photo_store, photos_clean
 
 DESCRIPTION_MAX_CHARS = 2000
 MESSAGE_MAX_CHARS = 1000
@@ -108,13 +110,17 @@ def tip_send(
     address: str = "",
     is_anonymous: bool = False,
     receipt_code: str = "",
+    photos: Sequence = (),
     now: dt.datetime | None = None,
 ) -> tuple[Tip, str]:
     """Take a tip in as a case; return (tip, receipt code) — the code is "" for a named tip.
 
     actor None (no account) is always anonymous. A named tip needs a signed-in lookout (or
     another role that files tips). Raises ValidationError naming `kind`, `description` or
-    the location fields. receipt_code is for the demo seed only (a published code for the
+    the location fields, or `photos` (up to LIANXIN_TIP_PHOTOS_MAX uploaded files, JPEG or PNG,
+    re-encoded without EXIF by tips.photos). All or nothing: the photos are checked before any
+    row is written, and a failure after a file was stored deletes the files it wrote.
+    receipt_code is for the demo seed only (a published code for the
     demo's anonymous tip); everything else lets a fresh random code be drawn.
     """
     now = now or timezone.now()
@@ -132,6 +138,11 @@ def tip_send(
         errors["description"] = [_("Say in a sentence or two what you saw, where and when.")]
     elif len(description) > DESCRIPTION_MAX_CHARS:
         errors["description"] = [_("At most %(n)d characters, please.") % {"n": DESCRIPTION_MAX_CHARS}]
+    try:
+        clean_photos = photos_clean(photos)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        clean_photos = []
     if errors:
         raise ValidationError(errors)
     category = _category_for(station, kind)
@@ -171,6 +182,22 @@ def tip_send(
         receipt_digest=receipt_digest(code) if code else None,
         sent_on=now.astimezone(_zone()).date(),
     )
+    stored: list[str] = []
+    try:
+        for photo in clean_photos:
+            stored.append(photo_store(station_id=station.pk, photo=photo))
+            TipPhoto.objects.create(
+                tip=tip,
+                image=stored[-1],
+                content_type=photo.content_type,
+                width=photo.width,
+                height=photo.height,
+                size_bytes=len(photo.data),
+            )
+    except BaseException:
+        # The rows roll back with the transaction; the files would not.
+        photo_files_delete(stored)
+        raise
     return tip, code
 
 
@@ -233,5 +260,7 @@ def tip_outcome_set(*, tip: Tip, actor: User, outcome: str, now: dt.datetime | N
 
 @transaction.atomic
 def tips_delete_for_station(*, station: Station) -> None:
-    """Delete a station's tips (before its cases and users go, as a station is taken down)."""
+    """Delete a station's tips and their photo files (before its cases and users go, as a station is taken down)."""
+    names = list(TipPhoto.objects.filter(tip__station=station).values_list("image", flat=True))
     Tip.objects.filter(station=station).delete()
+    transaction.on_commit(lambda: photo_files_delete(names))

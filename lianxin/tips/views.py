@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lianxin.core.models import Station
 from lianxin.core.ratelimit import client_address, rate_limited
+from lianxin.core.services import audit_record
 from lianxin.tips import selectors, services
-from lianxin.tips.models import TipKind, TipOutcome
+from lianxin.tips.models import Tip, TipKind, TipOutcome, TipPhoto
+
+# A link to a photo of an anonymous tip, given after its receipt code was checked, works this long.
+FOLLOW_PHOTO_LINK_SECONDS = 600
+FOLLOW_PHOTO_SALT = "tips.follow-photo"
 
 
 def _errors(exc: ValidationError) -> list[str]:
     return [m for msgs in exc.message_dict.values() for m in msgs] if hasattr(exc, "error_dict") else exc.messages
+
+
+def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {}
 
 
 def _float(value, low: float, high: float) -> float | None:
@@ -42,6 +56,7 @@ def _form_context(request, **extra) -> dict:
     return {
         "kinds": TipKind.choices,
         "may_send_named": named,
+        "photos_max": settings.LIANXIN_TIP_PHOTOS_MAX,
         "mine": [(t, selectors.status_for_source(tip=t)) for t in selectors.tip_list_mine(user=user)[:20]]
         if named
         else [],
@@ -80,10 +95,20 @@ def tip_send(request):
             lon=_float(request.POST.get("lon"), -180, 180),
             address=request.POST.get("address", "")[:200],
             is_anonymous=anonymous,
+            photos=request.FILES.getlist("photos"),
         )
     except ValidationError as exc:
         return render(
-            request, "tips/tip_home.html", _form_context(request, errors=_errors(exc), posted=request.POST), status=400
+            request,
+            "tips/tip_home.html",
+            _form_context(
+                request,
+                # The photos' problems show beside their field; the rest at the top of the form.
+                errors=[m for m in _errors(exc) if m not in _field_errors(exc).get("photos", [])],
+                field_errors=_field_errors(exc),
+                posted=request.POST,
+            ),
+            status=400,
         )
     except PermissionDenied as exc:
         return render(request, "tips/tip_home.html", _form_context(request, errors=[str(exc)]), status=403)
@@ -125,9 +150,58 @@ def tip_follow(request):
             "tip": tip,
             "status": selectors.status_for_source(tip=tip),
             "thread": selectors.thread_for(tip=tip),
+            "photo_urls": [_follow_photo_url(tip, photo) for photo in selectors.photo_list_of(tip=tip)],
             "errors": errors,
         }
     return render(request, "tips/tip_follow.html", context)
+
+
+def _follow_photo_url(tip: Tip, photo: TipPhoto) -> str:
+    # A signed, short-lived token of (tip, photo): the receipt code itself never goes into an address.
+    token = signing.dumps([tip.pk, photo.pk], salt=FOLLOW_PHOTO_SALT, compress=True)
+    return reverse("tips:follow_photo", args=[token])
+
+
+def _photo_response(photo: TipPhoto) -> FileResponse:
+    try:
+        handle = default_storage.open(photo.image.name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("photo file missing") from None
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@never_cache
+def follow_photo(request, token):
+    """A photo of an anonymous tip, for the tipster who just opened the tip with its receipt code."""
+    try:
+        tip_id, photo_id = signing.loads(token, salt=FOLLOW_PHOTO_SALT, max_age=FOLLOW_PHOTO_LINK_SECONDS)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise Http404("no such photo") from None
+    photo = TipPhoto.objects.filter(pk=photo_id, tip_id=tip_id, tip__is_anonymous=True).first()
+    if photo is None:
+        raise Http404("no such photo")
+    return _photo_response(photo)
+
+
+@login_required
+@never_cache
+def mine_photo(request, pk, photo_pk):
+    """A photo of a tip the signed-in lookout sent under their name."""
+    tip = selectors.tip_get_mine(user=request.user, pk=pk)
+    return _photo_response(selectors.photo_of(tip=tip, pk=photo_pk))
+
+
+@login_required
+@never_cache
+def desk_photo(request, pk, photo_pk):
+    """A photo of a tip, for an officer who may see the tip (another grid's or station's: 404); each view is audited."""
+    tip = selectors.tip_get_for(user=request.user, pk=pk)
+    photo = selectors.photo_of(tip=tip, pk=photo_pk)
+    audit_record(actor=request.user, action="tip_photo_view", target=photo, station_id=tip.station_id)
+    return _photo_response(photo)
 
 
 @login_required
@@ -147,6 +221,7 @@ def tip_mine(request, pk):
         "tips/tip_mine.html",
         {
             "tip": tip,
+            "photos": selectors.photo_list_of(tip=tip),
             "status": selectors.status_for_source(tip=tip),
             "thread": selectors.thread_for(tip=tip),
             "errors": errors,
@@ -190,6 +265,7 @@ def desk_tip(request, pk):
         "tips/desk_tip.html",
         {
             "tip": tip,
+            "photos": selectors.photo_list_of(tip=tip),
             "thread": selectors.thread_for(tip=tip),
             "reliability": selectors.reliability_for(tip=tip),
             "outcomes": TipOutcome.choices,

@@ -1,4 +1,4 @@
-"""Volunteers, lookouts and bank liaisons report from the menu, under their own channel."""
+"""Volunteers and bank liaisons report from the menu, under their own channel; a lookout's report is a tip (tips app)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests.clients import page_text
 
 @pytest.mark.parametrize(
     ("persona", "channel"),
-    [("volunteer", Channel.PATROL_FINDING), ("lookout", Channel.LOOKOUT_TIP), ("bank_liaison", Channel.BANK_ALERT)],
+    [("volunteer", Channel.PATROL_FINDING), ("bank_liaison", Channel.BANK_ALERT)],
 )
 def test_partner_reports_from_the_menu_and_follows_it(world, client_for, persona, channel):
     user = getattr(world, persona)
@@ -48,9 +48,8 @@ def test_each_partner_files_in_its_own_words_with_only_its_categories(world, cli
     world.cat_fight.save()
     page = page_text(client_for(world.volunteer).get(reverse("cases:file")))
     assert "巡逻" in page and "打架斗殴" in page and "证件办理" not in page
-    # A lookout's form: no category names the tip channel here, so the whole catalogue.
-    tip = page_text(client_for(world.lookout).get(reverse("cases:file")))
-    assert "线索" in tip and "证件办理" in tip and "打架斗殴" in tip
+    # A lookout's report goes to the tips app's form (its plugin's report page), so a Tip is recorded.
+    assert client_for(world.lookout).get(reverse("cases:file"))["Location"] == reverse("tips:home")
     # Residents still see everything.
     resident = page_text(client_for(world.resident_user).get(reverse("cases:file")))
     assert "证件办理" in resident and "打架斗殴" in resident

@@ -267,3 +267,21 @@ def test_the_demo_rosters_show_a_night_shift_needing_a_buddy_to_the_volunteer(se
     assert {NoticeKind.ALONE, NoticeKind.CALLED_OFF} <= told
     assert Shift.objects.filter(team=border, segment__isnull=False).exists()
     assert Shift.objects.filter(team=border, signups__isnull=False).exists()
+
+
+def test_the_demo_shows_the_lookout_network_and_a_tip_photo_without_exif(seeded):
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    from lianxin.tips.coverage import coverage_for
+    from lianxin.tips.models import Beat, TipPhoto, TradePost
+
+    assert TradePost.objects.filter(station=seeded).count() >= 6
+    assert Beat.objects.filter(post__station=seeded, weekdays="24", month_days="15").exists()  # the meter route
+    picture = coverage_for(user=User.objects.get(username="chief"))
+    statuses = {g.code: picture.coverage.grids[g.pk].status for g in picture.grids}
+    assert statuses["g01"] == "covered" and statuses["g07"] == statuses["g08"] == "gap"
+    assert "partial" in statuses.values()
+    photo = TipPhoto.objects.get(tip__source_user__username="lookout")
+    with default_storage.open(photo.image.name, "rb") as handle, Image.open(handle) as image:
+        assert not image.getexif() and image.format == "JPEG"

@@ -29,6 +29,7 @@ from lianxin.cases.views.common import (
 )
 from lianxin.core.api import is_storable
 from lianxin.core.forms import form_errors_from
+from lianxin.core.plugins import report_page
 from lianxin.core.ratelimit import client_address, rate_limited
 from lianxin.core.selectors import station_list_public
 
@@ -56,6 +57,9 @@ def request_new(request):
     if station is None:
         return render(request, "cases/request_station.html", {"stations": station_list_public()})
     user = request.user
+    if user.is_authenticated and report_page(user.role):
+        # An app records this role's reports itself (a lookout's is a tip): its form, not this one.
+        return redirect(report_page(user.role))
     ask_contact = not user.is_authenticated
     channel = reporting_channel(user)
     heading, prompt = REPORT_FORM_WORDING.get(channel, REPORT_FORM_WORDING[Channel.ONLINE])
