@@ -305,7 +305,36 @@ def figure_text(spec: MetricSpec, value: MetricValue) -> str:
         return f"{value.value * 100:.1f}%"
     if spec.unit == "fen":
         return f"{value.value / 100:,.2f}"
+    if spec.unit == "seconds":
+        return duration_text(value.value)
+    if spec.unit == "metres":
+        return distance_text(value.value)
     return f"{int(value.value):,}"
+
+
+SECONDS_PER_MINUTE = 60
+SECONDS_PER_HOUR = 3600
+SECONDS_PER_DAY = 86400
+
+
+def duration_text(seconds: float) -> str:
+    """Write a duration as a person reads it: seconds under two minutes, minutes under two hours,
+    hours under two days, then days (one decimal where it helps)."""
+    if seconds < 2 * SECONDS_PER_MINUTE:
+        return _("%(n)s s") % {"n": f"{seconds:.0f}"}
+    if seconds < 2 * SECONDS_PER_HOUR:
+        return _("%(n)s min") % {"n": f"{seconds / SECONDS_PER_MINUTE:.0f}"}
+    if seconds < 2 * SECONDS_PER_DAY:
+        return _("%(n)s h") % {"n": f"{seconds / SECONDS_PER_HOUR:.1f}"}
+    return _("%(n)s days") % {"n": f"{seconds / SECONDS_PER_DAY:.1f}"}
+
+
+def distance_text(metres: float) -> str:
+    """Write a distance in km (one decimal under 100 km), or in metres under 1 km."""
+    if metres < 1000:
+        return _("%(n)s m") % {"n": f"{metres:.0f}"}
+    km = metres / 1000
+    return _("%(n)s km") % {"n": f"{km:.1f}" if km < 100 else f"{km:,.0f}"}
 
 
 def records_url(spec: MetricSpec, start_on: dt.date, end_on: dt.date, grid_id: int | None) -> str:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("rota/", views.rota, name="rota"),
     path("enterprises/", views.enterprise_list, name="enterprises"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise"),
+    path("enterprises/<int:pk>/phone/", views.enterprise_reveal, name="enterprise_reveal"),
     path("checkups/<int:pk>/", views.checkup_detail, name="checkup"),
     path("checkups/<int:pk>.pdf", views.checkup_pdf, name="checkup_pdf"),
     path("trainings/", views.training_list, name="trainings"),

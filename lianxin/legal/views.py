@@ -12,12 +12,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lianxin.cases.selectors import cart_stop_open_for
 from lianxin.core import pii
 from lianxin.core.ratelimit import client_address, rate_limited
+from lianxin.core.roles import may_see_whole
 from lianxin.core.selectors import station_list_public
+from lianxin.core.services import REVEAL_REASONS, personal_data_display, personal_data_reveal
 from lianxin.legal import adapters, checkups, selectors, services
 from lianxin.legal.models import Booking
 from lianxin.places.models import Grid
@@ -341,20 +344,45 @@ def enterprise_detail(request, pk):
         else:
             messages.success(request, _("Check-up recorded."))
             return redirect("legal:checkup", pk=checkup.pk)
+    return _enterprise_page(request, enterprise, checklists=checklists, errors=errors)
+
+
+def _enterprise_page(request, enterprise, *, checklists, errors, whole_phone: str = "", reveal_error: str = ""):
+    """Render an enterprise's page; its contact phone masked unless just revealed (audited)."""
+    phone = enterprise.contact_phone
     return render(
         request,
         "legal/enterprise_detail.html",
         {
             "e": enterprise,
-            "phone": pii.mask(pii.KIND_PHONE, enterprise.contact_phone) if enterprise.contact_phone else "",
+            "phone": whole_phone or (personal_data_display(viewer=request.user, value=phone) if phone else ""),
+            "phone_is_whole": bool(whole_phone),
+            "may_reveal_phone": bool(phone) and not whole_phone and may_see_whole(request.user, pii.KIND_PHONE),
+            "reasons": REVEAL_REASONS,
+            "reveal_error": reveal_error,
             "checkups": enterprise.checkups.prefetch_related("findings").order_by("-checked_on"),
             "checklists": checklists,
             "trainings": enterprise.trainings.order_by("-held_at")[:20],
             "errors": errors,
             "today": timezone.localdate(),
         },
-        status=400 if errors else 200,
+        status=400 if errors or reveal_error else 200,
     )
+
+
+@never_cache
+@login_required
+@require_POST
+def enterprise_reveal(request, pk):
+    """Show the enterprise contact's whole phone number to a role allowed it; each view is audited."""
+    enterprise = selectors.enterprise_get_for(user=request.user, pk=pk)
+    checklists = selectors.checklists_for(user=request.user)
+    reason = request.POST.get("reason_text", "").strip() or request.POST.get("reason", "")
+    try:
+        whole = personal_data_reveal(actor=request.user, target=enterprise, field="contact_phone", reason=reason)
+    except ValidationError as exc:
+        return _enterprise_page(request, enterprise, checklists=checklists, errors={}, reveal_error=exc.messages[0])
+    return _enterprise_page(request, enterprise, checklists=checklists, errors={}, whole_phone=whole)
 
 
 @login_required

@@ -146,3 +146,26 @@ def test_period_that_ends_before_it_starts_is_refused():
     with pytest.raises(ValidationError) as info:
         selectors.period_parse("nonsense", None, default=YEAR_2026)
     assert "start" in info.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("unit", "raw", "shown"),
+    [
+        ("seconds", 42.0, "42 秒"),
+        ("seconds", 754.0, "13 分钟"),
+        ("seconds", 3 * 3600 + 1800, "3.5 小时"),
+        ("seconds", 6.5 * 86400, "6.5 天"),
+        ("metres", 640.0, "640 米"),
+        ("metres", 12_340.0, "12.3 公里"),
+        ("metres", 1_103_000.0, "1,103 公里"),
+        ("count", 1234.0, "1,234"),
+    ],
+)
+def test_a_duration_or_distance_is_shown_in_units_a_person_reads(unit, raw, shown):
+    from django.utils import translation
+
+    from lianxin.core.plugins import MetricSpec, MetricValue
+
+    spec = MetricSpec(key="k", label="k", definition="d", compute="x.y", unit=unit)
+    with translation.override("zh-hans"):
+        assert selectors.figure_text(spec, MetricValue(numerator=raw)) == shown

@@ -161,3 +161,30 @@ def test_roles_and_other_stations(legal_world, checklist):
     e = checkups.enterprise_register(actor=w.lawyer, name="商贸", credit_code=VALID_CODE)
     assert _client(w.b.officer).get(f"/legal/enterprises/{e.pk}/").status_code == 404
     assert _client(w.resident_user).get("/legal/enterprises/").status_code == 403
+
+
+def test_an_enterprise_phone_is_masked_and_a_whole_view_is_audited(legal_world):
+    from lianxin.core.models import AuditEntry
+
+    e = checkups.enterprise_register(
+        actor=legal_world.lawyer, name="鸭绿江商贸", credit_code=VALID_CODE, contact_phone="13812345678"
+    )
+    registry = _client(legal_world.registry)
+    page = registry.get(f"/legal/enterprises/{e.pk}/").content.decode()
+    assert "13812345678" not in page and "138****5678" in page and "enterprise-reveal" in page
+
+    no_reason = registry.post(f"/legal/enterprises/{e.pk}/phone/", {"reason": ""})
+    assert no_reason.status_code == 400 and "13812345678" not in no_reason.content.decode()
+    assert not AuditEntry.objects.filter(action="pii_reveal").exists()
+
+    shown = registry.post(f"/legal/enterprises/{e.pk}/phone/", {"reason": "call_back"})
+    assert shown.status_code == 200 and "tel:13812345678" in shown.content.decode()
+    audit = AuditEntry.objects.get(action="pii_reveal")
+    assert (audit.actor, audit.field, audit.target_id) == (legal_world.registry, "contact_phone", str(e.pk))
+
+    lawyer = _client(legal_world.lawyer)  # sees the number masked, may not see it whole
+    assert "enterprise-reveal" not in lawyer.get(f"/legal/enterprises/{e.pk}/").content.decode()
+    assert lawyer.post(f"/legal/enterprises/{e.pk}/phone/", {"reason": "call_back"}).status_code == 403
+    other = _client(legal_world.b.officer)
+    assert other.post(f"/legal/enterprises/{e.pk}/phone/", {"reason": "call_back"}).status_code == 404
+    assert AuditEntry.objects.filter(action="pii_reveal").count() == 1
