@@ -327,6 +327,16 @@ LIANXIN_PATROL_NIGHT_FROM_HOUR = int(os.environ.get("LIANXIN_PATROL_NIGHT_FROM_H
 LIANXIN_PATROL_NIGHT_UNTIL_HOUR = int(os.environ.get("LIANXIN_PATROL_NIGHT_UNTIL_HOUR", "6"))
 LIANXIN_PATROL_REMINDER_MINUTES = int(os.environ.get("LIANXIN_PATROL_REMINDER_MINUTES", "120"))
 
+# Care for elders (lianxin.care): minutes each rung of the escalation ladder waits for an answer
+# before the next person is told, by what started it: a missed check-in, an SOS key, a call
+# device gone silent (a lower alarm than a silent person).
+LIANXIN_CARE_RUNG_MINUTES_MISSED = int(os.environ.get("LIANXIN_CARE_RUNG_MINUTES_MISSED", "15"))
+LIANXIN_CARE_RUNG_MINUTES_SOS = int(os.environ.get("LIANXIN_CARE_RUNG_MINUTES_SOS", "5"))
+LIANXIN_CARE_RUNG_MINUTES_OFFLINE = int(os.environ.get("LIANXIN_CARE_RUNG_MINUTES_OFFLINE", "60"))
+for _rung_setting in ("MISSED", "SOS", "OFFLINE"):
+    if globals()[f"LIANXIN_CARE_RUNG_MINUTES_{_rung_setting}"] < 1:
+        raise ImproperlyConfigured(f"LIANXIN_CARE_RUNG_MINUTES_{_rung_setting} must be at least 1 (minutes).")
+
 # Every handler masks personal numbers (a phone typed into a search must not reach a log whole);
 # uvicorn's access log goes through the same filter.
 LOGGING: dict[str, Any] = {

@@ -31,6 +31,7 @@ class Channel(models.TextChoices):
     LOOKOUT_TIP = "lookout_tip", _("Lookout tip")
     PATROL_FINDING = "patrol_finding", _("Patrol finding")
     DEVICE_ALARM = "device_alarm", _("Device alarm")
+    CHECKIN_MISSED = "checkin_missed", _("Missed check-in")
     FRAUD_SCREENING = "fraud_screening", _("Fraud screening")
     BANK_ALERT = "bank_alert", _("Bank alert")
     REFERRAL_IN = "referral_in", _("Referral in")

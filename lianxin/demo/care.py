@@ -21,7 +21,6 @@ from django.conf import settings
 from lianxin.care.models import Alarm, AlarmReason, AlarmStatus, Enrolment, Notification, VisitKind, VisitOutcome
 from lianxin.care.mqtt import signed
 from lianxin.care.services import (
-    RUNG_MINUTES,
     ContactIn,
     alarm_answer,
     alarm_escalate,
@@ -32,6 +31,7 @@ from lianxin.care.services import (
     device_key,
     device_message_receive,
     enrolment_create,
+    rung_minutes,
     topic_for,
     visit_complete,
     visit_record,
@@ -130,7 +130,7 @@ def _answer_missed(demo: Demo, enrolment: Enrolment, *, started: dt.datetime, of
     t = started
     target = "officer" if to_officer else "grid_member"
     while not alarm.notifications.filter(step=target).exists():
-        t += dt.timedelta(minutes=RUNG_MINUTES[AlarmReason.MISSED])
+        t += dt.timedelta(minutes=rung_minutes(AlarmReason.MISSED))
         alarm.refresh_from_db()
         alarm_escalate(alarm=alarm, now=t)
     answerer = alarm.notifications.get(step=target).user
@@ -327,4 +327,4 @@ def _today(demo: Demo, enrolled: list[Enrolment], *, waiting: Enrolment | None, 
     deadline = waiting.deadline_on(today)
     checkins_missed(now=deadline)
     alarm = Alarm.objects.get(enrolment=waiting, status=AlarmStatus.OPEN)
-    alarm_escalate(alarm=alarm, now=deadline + dt.timedelta(minutes=RUNG_MINUTES[AlarmReason.MISSED]))
+    alarm_escalate(alarm=alarm, now=deadline + dt.timedelta(minutes=rung_minutes(AlarmReason.MISSED)))

@@ -166,7 +166,7 @@ def test_grace_boundary_and_the_ladder_family_then_grid_member_then_officer_with
     # Nobody answers: the neighbour, then the grid member, then the officer (and the case).
     t = local(2026, 6, 15, 10, 30)
     for _rung in range(2, 5):
-        t += dt.timedelta(minutes=services.RUNG_MINUTES[AlarmReason.MISSED])
+        t += dt.timedelta(minutes=services.rung_minutes(AlarmReason.MISSED))
         assert services.alarms_escalate(now=t - dt.timedelta(seconds=1)) == 0
         assert services.alarms_escalate(now=t) == 1
     alarm.refresh_from_db()
@@ -178,13 +178,23 @@ def test_grace_boundary_and_the_ladder_family_then_grid_member_then_officer_with
         ("officer", world.officer.pk),
     ]
     case = Case.objects.get(pk=alarm.case_id)
-    assert case.channel == Channel.DEVICE_ALARM and case.grid_id == world.grid1.pk
+    assert case.channel == Channel.CHECKIN_MISSED and case.grid_id == world.grid1.pk
     assert list(case.subjects.all()) == [world.resident]
     # Still nobody: the ladder starts again from the daughter.
     t += dt.timedelta(minutes=15)
     assert services.alarms_escalate(now=t) == 1
     assert alarm.notifications.order_by("-rung").first().name == "李娟"
     assert Case.objects.count() == 1
+
+
+def test_a_rung_waits_as_long_as_the_setting_says(world, enrol, settings):
+    settings.LIANXIN_CARE_RUNG_MINUTES_MISSED = 40
+    enrol()
+    assert services.checkins_missed(now=local(2026, 6, 15, 10, 30)) == 1
+    # The default 15 minutes pass and nobody else is told; at 40 the next rung goes out.
+    assert services.alarms_escalate(now=local(2026, 6, 15, 10, 45)) == 0
+    assert services.alarms_escalate(now=local(2026, 6, 15, 11, 9)) == 0
+    assert services.alarms_escalate(now=local(2026, 6, 15, 11, 10)) == 1
 
 
 def test_an_answer_stops_the_ladder_and_nobody_is_sent_twice(world, enrol):

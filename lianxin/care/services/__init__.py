@@ -1,7 +1,6 @@
 """Writes of the care app, by sub-domain; import from here (`from lianxin.care.services import checkin_record`)."""
 
 from lianxin.care.services.alarms import (
-    RUNG_MINUTES,
     alarm_answer,
     alarm_escalate,
     alarm_start,
@@ -9,6 +8,7 @@ from lianxin.care.services.alarms import (
     checkins_missed,
     ladder_for,
     may_answer,
+    rung_minutes,
 )
 from lianxin.care.services.common import LIVE_KIND, care_category, may_care, require_carer
 from lianxin.care.services.devices import (
@@ -35,7 +35,7 @@ from lianxin.care.services.visits import may_schedule_visits, visit_complete, vi
 
 __all__ = [
     "LIVE_KIND",
-    "RUNG_MINUTES",
+    "rung_minutes",
     "CheckinVia",
     "ContactIn",
     "DeviceRefused",

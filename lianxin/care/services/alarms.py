@@ -50,12 +50,21 @@ from lianxin.places.selectors import grid_ids_owned_by
 
 logger = logging.getLogger("lianxin.care")
 
-# Minutes a rung waits for an answer before the next one is sent.
-RUNG_MINUTES: dict[str, int] = {AlarmReason.MISSED: 15, AlarmReason.SOS: 5, AlarmReason.DEVICE_OFFLINE: 60}
+# The settings that say how many minutes a rung waits for an answer before the next one is sent.
+RUNG_MINUTES_SETTINGS: dict[str, str] = {
+    AlarmReason.MISSED: "LIANXIN_CARE_RUNG_MINUTES_MISSED",
+    AlarmReason.SOS: "LIANXIN_CARE_RUNG_MINUTES_SOS",
+    AlarmReason.DEVICE_OFFLINE: "LIANXIN_CARE_RUNG_MINUTES_OFFLINE",
+}
 STEP_CONTACT = "contact"
 STEP_GRID_MEMBER = "grid_member"
 STEP_OFFICER = "officer"
 CLOSED_BY_ANSWER = "answer"
+
+
+def rung_minutes(reason: str) -> int:
+    """Minutes a rung of an alarm for reason waits for an answer (settings LIANXIN_CARE_RUNG_MINUTES_*)."""
+    return int(getattr(settings, RUNG_MINUTES_SETTINGS[reason]))
 
 
 @dataclass(frozen=True)
@@ -140,7 +149,7 @@ def _welfare_case_open(alarm: Alarm, *, actor: User | None, now: dt.datetime) ->
     case = case_open(
         station=enrolment.station,
         actor=actor,
-        channel=Channel.DEVICE_ALARM,
+        channel=Channel.CHECKIN_MISSED if alarm.reason == AlarmReason.MISSED else Channel.DEVICE_ALARM,
         category=care_category(station=enrolment.station),
         title=title,
         description=description % {"who": resident.name},
@@ -183,7 +192,7 @@ def _notify_next(alarm: Alarm, *, now: dt.datetime) -> Notification | None:
     except IntegrityError:
         return None
     alarm.rung += 1
-    alarm.escalate_after = now + dt.timedelta(minutes=RUNG_MINUTES[alarm.reason])
+    alarm.escalate_after = now + dt.timedelta(minutes=rung_minutes(alarm.reason))
     alarm.save(update_fields=["rung", "escalate_after"])
     event(
         alarm.enrolment,
@@ -376,7 +385,7 @@ def _alarms_start_missed(
             started_at=now,
             missed_on=missed_on[e.pk],
             rung=1,
-            escalate_after=now + dt.timedelta(minutes=RUNG_MINUTES[AlarmReason.MISSED]),
+            escalate_after=now + dt.timedelta(minutes=rung_minutes(AlarmReason.MISSED)),
         )
         for e in fresh
     )
