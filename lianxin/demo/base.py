@@ -5,8 +5,8 @@ riverfront with eight community grids along the bank, its staff (one sign-in use
 per role with the documented DEMO_PASSWORD), partner departments and banks, a
 category catalogue, residents with valid personal data, the silver-hair patrol
 (91) and the safety lookouts (694) as users and teams, and then two years of cases
-(lianxin.demo.cases) opened and worked through cases.services so every case
-has its timeline.
+(lianxin.demo.cases, drawn from the catalogue in lianxin.demo.catalogue) opened and
+worked through cases.services so every case has its timeline.
 
 Everything random comes from one seeded generator, so two databases seeded with
 the same `now` and scale hold the same people and the same history (tokens and

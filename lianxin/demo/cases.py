@@ -1,4 +1,4 @@
-"""The demo station's category catalogue and two years of case history.
+"""The demo station's two years of case history, and today's work waiting in the inboxes.
 
 Every case is opened and worked through cases.services with an explicit `now`, so
 its timeline (opened, routed, assigned, notes, referrals and replies, transitions,
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
-from lianxin.cases.models import Case, Category, Channel, Resolution, Status
+from lianxin.cases.models import Case, Channel, Resolution, Status
 from lianxin.cases.services import (
     cart_contact_record,
     cart_stop_end,
@@ -28,11 +28,11 @@ from lianxin.cases.services import (
     case_rate,
     case_transition,
     cases_delete_for_station,
-    categories_create,
     referral_reply,
 )
 from lianxin.core.models import Station, User
 from lianxin.demo.base import Demo
+from lianxin.demo.catalogue import CATALOGUE, CHANNEL_CATEGORIES, catalogue_create
 from lianxin.places.layout import random_point_in as point_in
 
 HISTORY_DAYS = 730
@@ -75,324 +75,6 @@ CHANNEL_WEIGHTS = {
     Channel.REFERRAL_IN: 2,
 }
 
-# code, Chinese name, English name, group, service level (hours), public order, default team key,
-# referral partner code, weight, what residents say (a few variants).
-CATALOGUE = (
-    (
-        "id-card",
-        "身份证办理",
-        "Resident ID card",
-        "户政",
-        72,
-        False,
-        "registry",
-        None,
-        10,
-        ("身份证快到期了，想问问换证需要带什么材料", "身份证丢了，需要补办", "孩子满十六岁了，首次办理身份证"),
-    ),
-    (
-        "home-id-visit",
-        "上门办证",
-        "Home ID visit",
-        "户政",
-        168,
-        False,
-        "registry",
-        None,
-        3,
-        ("家里老人卧床不起，身份证过期了，能不能上门办理", "母亲行动不便，想申请民警上门采集照片办证"),
-    ),
-    (
-        "household-registration",
-        "户口迁移",
-        "Household registration",
-        "户政",
-        120,
-        False,
-        "registry",
-        None,
-        6,
-        ("结婚后想把户口迁到丈夫家", "孩子出生了，办理出生登记落户", "买了新房，咨询户口迁入手续"),
-    ),
-    (
-        "residence-permit",
-        "居住证办理",
-        "Residence permit",
-        "户政",
-        72,
-        False,
-        "registry",
-        None,
-        4,
-        ("外地来丹东打工，想办居住证", "居住证到期需要签注"),
-    ),
-    (
-        "certificate",
-        "开具证明",
-        "Certificates",
-        "户政",
-        48,
-        False,
-        "registry",
-        None,
-        5,
-        ("需要开具无犯罪记录证明", "单位要一份亲属关系证明，不知道怎么开"),
-    ),
-    (
-        "lost-found",
-        "失物招领",
-        "Lost and found",
-        "求助",
-        72,
-        False,
-        "duty",
-        None,
-        3,
-        ("在江边公园丢了钱包，里面有身份证和银行卡", "捡到一部手机，想交给派出所"),
-    ),
-    (
-        "help",
-        "群众求助",
-        "Help request",
-        "求助",
-        12,
-        False,
-        "duty",
-        None,
-        5,
-        ("老人出门后一直没回家，手机打不通", "孩子放学没到家，家长很着急", "家门钥匙锁在屋里，灶上还开着火"),
-    ),
-    (
-        "elder-care",
-        "独居老人关怀",
-        "Elder living alone",
-        "关爱",
-        24,
-        False,
-        None,
-        None,
-        4,
-        ("独居老人两天没出门了，邻居敲门没人应", "老人在院子里摔倒了，需要有人去看看", "老人呼叫器报警，家属联系不上"),
-    ),
-    (
-        "neighbour-dispute",
-        "邻里纠纷",
-        "Neighbour dispute",
-        "纠纷",
-        72,
-        False,
-        "mediation",
-        None,
-        7,
-        ("楼上漏水把我家天花板泡坏了，协商不成", "邻居在楼道堆放杂物，说了不听", "因为车位的事和邻居吵了起来"),
-    ),
-    (
-        "family-dispute",
-        "家庭矛盾",
-        "Family dispute",
-        "纠纷",
-        48,
-        False,
-        "mediation",
-        None,
-        4,
-        ("老人赡养问题，兄弟几个意见不一致", "夫妻经常吵架，想找人调解"),
-    ),
-    (
-        "commercial-dispute",
-        "经济纠纷",
-        "Commercial dispute",
-        "纠纷",
-        168,
-        False,
-        "mediation",
-        None,
-        2,
-        ("边贸生意对方欠货款不还", "装修公司收了定金不干活"),
-    ),
-    (
-        "noise",
-        "噪声扰民",
-        "Noise",
-        "环境",
-        48,
-        False,
-        None,
-        "env",
-        5,
-        ("楼下烧烤店半夜还在营业，太吵了", "附近工地晚上十点以后还在施工", "广场舞音响声音太大"),
-    ),
-    (
-        "illegal-construction",
-        "违章搭建",
-        "Illegal construction",
-        "城建",
-        120,
-        False,
-        None,
-        "housing",
-        2,
-        ("一楼住户在院子里私搭乱建", "楼顶有人私建阳光房"),
-    ),
-    (
-        "food-safety",
-        "食品安全",
-        "Food safety",
-        "市场",
-        72,
-        False,
-        None,
-        "market",
-        2,
-        ("早市有人卖来路不明的海鲜", "小区门口的小饭店卫生太差"),
-    ),
-    (
-        "wage-arrears",
-        "拖欠工资",
-        "Unpaid wages",
-        "劳动",
-        120,
-        False,
-        None,
-        "hrss",
-        2,
-        ("工地老板拖欠农民工工资三个月", "饭店倒闭了，工资一直没结"),
-    ),
-    (
-        "fraud-consult",
-        "反诈咨询",
-        "Fraud consultation",
-        "反诈",
-        24,
-        False,
-        "antifraud",
-        None,
-        6,
-        ("接到自称客服的电话说要注销校园贷，是不是骗子", "有人加我微信说能刷单返利", "收到短信说医保卡异常要点链接"),
-    ),
-    (
-        "fraud-report",
-        "电信诈骗报案",
-        "Telecom fraud report",
-        "反诈",
-        4,
-        False,
-        "antifraud",
-        None,
-        3,
-        ("被人以投资理财名义骗走了两万元", "冒充公检法的人让我把钱转到安全账户，已经转了"),
-    ),
-    (
-        "legal-consult",
-        "法律咨询",
-        "Legal consultation",
-        "法律",
-        72,
-        False,
-        "mediation",
-        None,
-        3,
-        ("租房押金房东不退，想咨询一下怎么办", "交通事故赔偿标准是多少"),
-    ),
-    (
-        "traffic",
-        "交通秩序",
-        "Traffic and parking",
-        "治安",
-        48,
-        False,
-        "duty",
-        None,
-        3,
-        ("小区门口车辆乱停，消防通道被堵", "学校门口上下学时段太乱"),
-    ),
-    (
-        "fire-hazard",
-        "消防隐患",
-        "Fire hazard",
-        "治安",
-        24,
-        False,
-        None,
-        None,
-        2,
-        ("楼道里有人给电动车充电，飞线很危险", "地下室堆了很多易燃杂物"),
-    ),
-    (
-        "border-safety",
-        "边境安全",
-        "Border safety",
-        "边境",
-        12,
-        False,
-        "duty",
-        None,
-        1,
-        ("江边发现可疑人员徘徊", "江边护栏损坏，有人翻越"),
-    ),
-    (
-        "suggestion",
-        "意见建议",
-        "Suggestion",
-        "其他",
-        168,
-        False,
-        None,
-        None,
-        3,
-        ("建议在江边步道多装几个路灯", "希望社区多开展防诈骗宣传"),
-    ),
-    # Public-order incidents (治安案件): the year-on-year figure counts these.
-    (
-        "fight",
-        "打架斗殴",
-        "Fight",
-        "治安案件",
-        4,
-        True,
-        None,
-        None,
-        3,
-        ("烧烤店门口两伙人发生争执动手", "酒后有人在小区里打架"),
-    ),
-    (
-        "theft",
-        "盗窃",
-        "Theft",
-        "治安案件",
-        24,
-        True,
-        None,
-        None,
-        4,
-        ("楼下停放的电动车被偷了", "家里进了小偷，丢了现金和首饰", "菜市场手机被扒"),
-    ),
-    (
-        "gambling",
-        "赌博",
-        "Gambling",
-        "治安案件",
-        24,
-        True,
-        None,
-        None,
-        1,
-        ("有人在出租屋里聚众赌博", "棋牌室里赌钱，输赢很大"),
-    ),
-    (
-        "disorder",
-        "扰乱公共秩序",
-        "Public disorder",
-        "治安案件",
-        12,
-        True,
-        None,
-        None,
-        2,
-        ("有人在医院门口吵闹，影响秩序", "酒后在饭店闹事，砸坏了东西"),
-    ),
-)
-
 CART_CATEGORIES = (
     "id-card",
     "household-registration",
@@ -412,23 +94,6 @@ CART_PLACES = (
     "月亮岛",
     "花园小区门口",
 )
-CHANNEL_CATEGORIES: dict[str, tuple[str, ...] | None] = {
-    Channel.DEVICE_ALARM: ("elder-care", "help"),
-    Channel.FRAUD_SCREENING: ("fraud-consult", "fraud-report"),
-    Channel.BANK_ALERT: ("fraud-report",),
-    Channel.REFERRAL_IN: ("elder-care", "neighbour-dispute", "family-dispute", "suggestion"),
-    Channel.COUNCIL: ("suggestion", "traffic", "noise", "illegal-construction", "neighbour-dispute", "fire-hazard"),
-    Channel.PATROL_FINDING: ("fire-hazard", "traffic", "border-safety", "help", "elder-care", "neighbour-dispute"),
-    Channel.LOOKOUT_TIP: (
-        "fire-hazard",
-        "family-dispute",
-        "neighbour-dispute",
-        "fraud-consult",
-        "help",
-        "elder-care",
-        "food-safety",
-    ),
-}
 RESOLUTION_BY_GROUP = {
     "户政": Resolution.SERVICE_DONE,
     "纠纷": Resolution.MEDIATED,
@@ -453,33 +118,6 @@ def seed(demo: Demo) -> None:
     catalogue_create(demo)
     if demo.with_cases:
         history_create(demo)
-
-
-def catalogue_create(demo: Demo) -> None:
-    """Create the category catalogue with Open311 codes, service levels and routing."""
-    rows = []
-    for order, (code, name, name_en, group, sla, public_order, team, partner, _w, texts) in enumerate(CATALOGUE):
-        rows.append(
-            Category(
-                station=demo.station,
-                code=code,
-                name=name,
-                name_en=name_en,
-                group=group,
-                sla_hours=sla,
-                is_public_order=public_order,
-                default_team=demo.teams.get(team) if team else None,
-                referral_partner=demo.partners.get(partner) if partner else None,
-                description=texts[0][:200],
-                keywords=" ".join(texts)[:200],
-                sort_order=(order + 1) * 10,
-                reporter_channels=sorted(
-                    str(channel) for channel, codes in CHANNEL_CATEGORIES.items() if codes and code in codes
-                ),
-            )
-        )
-    for category in categories_create(station=demo.station, categories=rows):
-        demo.categories[category.code] = category
 
 
 @dataclass
