@@ -31,6 +31,7 @@ from lianxin.cases.selectors import (
 from lianxin.cases.services import case_assign, case_note, case_open, case_rate, case_transition
 from lianxin.core import pii
 from lianxin.core.api import DB_ID_MAX, READ_ERRORS, WRITE_ERRORS, DbId, Paging, Text, is_storable, viewer
+from lianxin.core.errors import input_names
 from lianxin.core.roles import ASSIGNABLE_ROLES, CASEWORKER_ROLES, has_role, may_see_masked
 from lianxin.core.selectors import staff_list_for
 from lianxin.core.services import personal_data_display
@@ -299,25 +300,29 @@ def case_create(request: HttpRequest, payload: CaseIn):
     category = category_list_for(station_id=station.id).filter(code=payload.category).first()
     reporter = _resident(user, payload.reporter_id, "reporter_id") if payload.reporter_id else None
     subjects = [_resident(user, pk, "subject_ids") for pk in payload.subject_ids]
-    case = case_open(
-        station=station,
-        actor=user,
-        channel=payload.channel,
-        category=category,
-        description=payload.description,
-        title=payload.title,
-        lat=payload.lat,
-        lon=payload.lon,
-        address=payload.address,
-        reporter=reporter,
-        is_anonymous=payload.is_anonymous,
-        contact_name=payload.contact_name,
-        contact_phone=payload.contact_phone,
-        subjects=subjects,
-        priority=payload.priority,
-        people_served=payload.people_served,
-        media_url=payload.media_url,
-    )
+    # The service names its arguments; the error must name what the client sent (for a lone
+    # coordinate, the one missing).
+    missing_coordinate = "lon" if payload.lat is not None else "lat"
+    with input_names({"reporter": "reporter_id", "location": missing_coordinate}):
+        case = case_open(
+            station=station,
+            actor=user,
+            channel=payload.channel,
+            category=category,
+            description=payload.description,
+            title=payload.title,
+            lat=payload.lat,
+            lon=payload.lon,
+            address=payload.address,
+            reporter=reporter,
+            is_anonymous=payload.is_anonymous,
+            contact_name=payload.contact_name,
+            contact_phone=payload.contact_phone,
+            subjects=subjects,
+            priority=payload.priority,
+            people_served=payload.people_served,
+            media_url=payload.media_url,
+        )
     # Rendered as opened rather than re-read through the scope: a volunteer or lookout who
     # files a finding is not its reporter or assignee, and may not see it afterwards.
     return 201, case
@@ -352,17 +357,18 @@ def case_transition_endpoint(request: HttpRequest, ref: str, payload: Transition
             merge_into = _case(request, payload.merge_into)
         except Http404:
             raise ValidationError({"merge_into": [_("Choose another case of this station to merge into.")]}) from None
-    case_transition(
-        case=case,
-        actor=user,
-        to_status=payload.to_status.value,
-        note=payload.note,
-        note_is_public=payload.note_is_public,
-        resolution=payload.resolution.value if payload.resolution else "",
-        reason=payload.reason,
-        partner=partner,
-        merge_into=merge_into,
-    )
+    with input_names({"partner": "partner_id"}):
+        case_transition(
+            case=case,
+            actor=user,
+            to_status=payload.to_status.value,
+            note=payload.note,
+            note_is_public=payload.note_is_public,
+            resolution=payload.resolution.value if payload.resolution else "",
+            reason=payload.reason,
+            partner=partner,
+            merge_into=merge_into,
+        )
     return case_get_for(user=user, pk=case.pk)
 
 
@@ -379,7 +385,8 @@ def case_assign_endpoint(request: HttpRequest, ref: str, payload: AssignIn):
         team = team_list_for(user=user).filter(pk=payload.team_id).first()
         if team is None:
             raise ValidationError({"team_id": [_("Choose a team of this station.")]})
-    case_assign(case=case, actor=user, assignee=assignee, team=team)
+    with input_names({"assignee": "assignee_id", "team": "team_id"}):
+        case_assign(case=case, actor=user, assignee=assignee, team=team)
     return case_get_for(user=user, pk=case.pk)
 
 

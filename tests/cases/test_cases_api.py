@@ -229,7 +229,7 @@ def test_assign_to_person_and_team(world, api_as, open_case):
     wrong = officer.post(f"/cases/{case.pk}/assign", {"assignee_id": world.b.officer.id})
     assert wrong.status_code == 422 and wrong.json()["detail"][0]["field"] == "assignee_id"
     nobody = officer.post(f"/cases/{case.pk}/assign", {})
-    assert nobody.status_code == 422 and nobody.json()["detail"][0]["field"] == "assignee"
+    assert nobody.status_code == 422 and nobody.json()["detail"][0]["field"] == "assignee_id"
 
 
 def test_grid_member_may_take_but_not_give(world, api_as, open_case):
@@ -355,3 +355,22 @@ def test_volunteer_follows_own_finding_only(world, api_as, open_case):
     assert [c["number"] for c in listed["items"]] == [filed["number"]]
     assert volunteer.get(f"/cases/{filed['id']}").json()["actions"]["transitions"] == []
     assert api_as(world.b.volunteer).get(f"/cases/{filed['id']}").status_code == 404
+
+
+def test_service_errors_name_the_fields_the_client_sent(world, api_as, open_case):
+    """A service names its own arguments (assignee, partner, location); the API answers in its input's names."""
+    officer = api_as(world.officer)
+    case = open_case()
+    assign = officer.post(f"/cases/{case.pk}/assign", {})
+    assert assign.status_code == 422 and [e["field"] for e in assign.json()["detail"]] == ["assignee_id"]
+    refer = officer.post(f"/cases/{case.pk}/transition", {"to_status": "referred"})
+    assert refer.status_code == 422 and [e["field"] for e in refer.json()["detail"]] == ["partner_id"]
+    lat, _lon = world.in_grid1
+    lone = officer.post("/cases", {"category": "id-papers", "channel": "walk_in", "description": "x", "lat": lat})
+    assert lone.status_code == 422 and [e["field"] for e in lone.json()["detail"]] == ["lon"]
+    # Every field an error names is one the operation's body has.
+    schema = officer.get("/openapi.json").json()["components"]["schemas"]
+    for response, body in ((assign, "AssignIn"), (refer, "TransitionIn"), (lone, "CaseIn")):
+        assert {e["field"] for e in response.json()["detail"]} <= set(schema[body]["properties"])
+    case.refresh_from_db()
+    assert case.status == Status.NEW and case.assignee_id is None
