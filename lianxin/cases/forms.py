@@ -12,6 +12,7 @@ from lianxin.cases.selectors import INBOX_BOXES, CaseFilters
 from lianxin.cases.services import CART_PEOPLE_SERVED_MAX
 from lianxin.core import pii
 from lianxin.core.forms import BigRadioSelect
+from lianxin.core.widgets import QuickSelect
 
 RATING_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
@@ -125,10 +126,14 @@ class InboxFilterForm(forms.Form):
 
     box = forms.ChoiceField(choices=[(b, b) for b in INBOX_BOXES], required=False)
     q = forms.CharField(label=_("Number, name or mobile"), required=False, max_length=80)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status"))] + Status.choices)
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Any channel"))] + Channel.choices)
-    grid = forms.TypedChoiceField(label=_("Grid"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status"))] + Status.choices, widget=QuickSelect
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=QuickSelect)
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("Any channel"))] + Channel.choices, widget=QuickSelect
+    )
+    grid = forms.TypedChoiceField(label=_("Grid"), required=False, coerce=int, empty_value=None, widget=QuickSelect)
     opened_from = forms.DateField(
         label=_("Opened from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -268,6 +268,17 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    # Django's get_FOO_display builds a dict of every choice, translating each label, on each
+    # call; a page of 25 cases paid 7 ms for it. The enum's own label is one translation.
+    def get_status_display(self) -> str:  # type: ignore[no-redef]
+        return str(Status(self.status).label) if self.status in Status.values else str(self.status)
+
+    def get_channel_display(self) -> str:  # type: ignore[no-redef]
+        return str(Channel(self.channel).label) if self.channel in Channel.values else str(self.channel)
+
+    def get_priority_display(self) -> str:  # type: ignore[no-redef]
+        return str(Priority(self.priority).label) if self.priority in Priority.values else str(self.priority)
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
