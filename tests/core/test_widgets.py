@@ -9,7 +9,6 @@ from django.test.html import parse_html
 from lianxin.cases.models import Case, Channel, Priority, Status
 from lianxin.core.widgets import QuickSelect
 
-
 CHOICES = [("", "Any"), ("a<b", 'Tom & "Jerry"'), ("2", "二"), ("Group", [("g1", "<i>one</i>"), ("g2", "two")])]
 
 
