@@ -125,7 +125,7 @@ def tip_list_for(*, user: User) -> QuerySet[Tip]:
     if not may_read_tips(user):
         return Tip.objects.none()
     return Tip.objects.filter(case__in=case_base_for(user=user).values("id")).select_related(
-        "case", "case__grid", "case__category"
+        "case", "case__grid", "case__category", "safety_case"
     )
 
 

@@ -19,7 +19,7 @@ from lianxin.core.models import Station
 from lianxin.core.ratelimit import client_address, rate_limited
 from lianxin.core.services import audit_record
 from lianxin.tips import selectors, services
-from lianxin.tips.models import Tip, TipKind, TipOutcome, TipPhoto
+from lianxin.tips.models import Sensitivity, Tip, TipKind, TipOutcome, TipPhoto
 
 # A link to a photo of an anonymous tip, given after its receipt code was checked, works this long.
 FOLLOW_PHOTO_LINK_SECONDS = 600
@@ -268,6 +268,7 @@ def desk_tip(request, pk):
             "photos": selectors.photo_list_of(tip=tip),
             "thread": selectors.thread_for(tip=tip),
             "reliability": selectors.reliability_for(tip=tip),
+            "sensitivity_label": Sensitivity(tip.rule.sensitivity).label,
             "outcomes": TipOutcome.choices,
             "status": selectors.status_for_source(tip=tip),
             "errors": errors,
