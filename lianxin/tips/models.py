@@ -203,3 +203,46 @@ class Beat(models.Model):
         if not weekdays and not month_days:
             return True
         return day.isoweekday() in weekdays or day.day in month_days
+
+
+class Appeal(models.Model):
+    """An officer's appeal to the lookouts of an area ("missing elder near the market, last seen 14:00").
+
+    The area is a point with a radius, or a whole grid. The lookouts whose beat covers it are
+    found once, when the appeal goes out (tips.coverage.lookout_ids_covering_area), and kept as its
+    recipients: only they see it, until it expires, and answer in its thread.
+    """
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="appeals")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appeals_written")
+    text = models.TextField(_("appeal"))
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    radius_m = models.PositiveIntegerField(_("radius (metres)"), null=True, blank=True)
+    grid = models.ForeignKey(Grid, on_delete=models.SET_NULL, null=True, blank=True, related_name="appeals")
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="appeals_received")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["station", "-created_at"], name="appeal_station_recent")]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+    def is_live_at(self, now) -> bool:
+        return self.expires_at > now
+
+
+class AppealMessage(models.Model):
+    """One message of an appeal's thread: a lookout's reply, or the station's word to all its recipients."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_from_station = models.BooleanField(default=False)
+    text = models.TextField(_("message"))
+    written_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["written_at", "id"]

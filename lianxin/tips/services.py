@@ -29,7 +29,16 @@ from lianxin.cases.selectors import category_list_for
 from lianxin.cases.services import case_assign, case_note, case_open
 from lianxin.core.models import Role, Station, User
 from lianxin.core.roles import CASEWORKER_ROLES, has_role
-from lianxin.tips.models import KIND_RULES, SAFETY_CHECK_CATEGORIES, Tip, TipKind, TipMessage, TipOutcome, TipPhoto
+from lianxin.tips.models import (
+    KIND_RULES,
+    SAFETY_CHECK_CATEGORIES,
+    Appeal,
+    Tip,
+    TipKind,
+    TipMessage,
+    TipOutcome,
+    TipPhoto,
+)
 from lianxin.tips.photos import photo_files_delete, photo_store, photos_clean
 
 DESCRIPTION_MAX_CHARS = 2000
@@ -314,5 +323,6 @@ def tip_outcome_set(*, tip: Tip, actor: User, outcome: str, now: dt.datetime | N
 def tips_delete_for_station(*, station: Station) -> None:
     """Delete a station's tips and their photo files (before its cases and users go, as a station is taken down)."""
     names = list(TipPhoto.objects.filter(tip__station=station).values_list("image", flat=True))
+    Appeal.objects.filter(station=station).delete()
     Tip.objects.filter(station=station).delete()
     transaction.on_commit(lambda: photo_files_delete(names))

@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -60,6 +61,7 @@ def _form_context(request, **extra) -> dict:
         "mine": [(t, selectors.status_for_source(tip=t)) for t in selectors.tip_list_mine(user=user)[:20]]
         if named
         else [],
+        "appeals_received": selectors.appeal_list_received(user=user, now=timezone.now()) if named else [],
         **extra,
     }
 
