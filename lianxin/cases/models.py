@@ -225,6 +225,10 @@ class Case(models.Model):
     people_served = models.PositiveSmallIntegerField(_("people served"), default=1)
     # Denormalised for the year-on-year query; copied from the category at opening.
     is_public_order = models.BooleanField(default=False)
+    # A restricted case (a family dispute, an elder in trouble, as an app's rule says at opening) is
+    # seen only by the station chief, the officer leading its grid, its assignee and whoever filed
+    # it (cases.selectors.case_scope_q), and never in the public Open311 list.
+    is_restricted = models.BooleanField(default=False)
     rating = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)
     rating_comment = models.CharField(_("comment"), max_length=300, blank=True)
     opened_at = models.DateTimeField(_("opened"))

@@ -229,7 +229,7 @@ def request_public_list(*, station: Station) -> QuerySet[Case]:
     """Return a station's cases with what the public GeoReport view needs, newest first."""
     public_events = CaseEvent.objects.filter(is_public=True).exclude(text="").order_by("-at", "-id")
     return (
-        Case.objects.filter(station=station)
+        Case.objects.filter(station=station, is_restricted=False)
         .select_related("category", "team")
         .prefetch_related(
             Prefetch("events", queryset=public_events, to_attr="public_events_newest_first"),

@@ -42,6 +42,8 @@ TOKEN_MAX_CHARS = 64
 REPORTER_CHANNELS = frozenset(
     {Channel.PATROL_FINDING, Channel.LOOKOUT_TIP, Channel.BANK_ALERT, Channel.REFERRAL_IN, Channel.DEVICE_ALARM}
 )
+# Roles that see a station's restricted cases whatever their grid (see Case.is_restricted).
+RESTRICTED_READER_ROLES = frozenset({Role.STATION_CHIEF})
 INBOX_BOXES = ("all", "mine", "grid", "overdue", "due_soon", "unassigned", "open")
 
 
@@ -52,15 +54,20 @@ def case_scope_q(user: User) -> Q | None:
     if user.is_superuser and user.station_id is None:
         return Q()
     station = Q(station_id=user.station_id)
-    if has_role(user, STATION_WIDE_ROLES):
+    if user.is_superuser or user.role in RESTRICTED_READER_ROLES:
         return station
     # Whoever opened a case always sees it and its number (a cart contact outside the officer's
     # grid, a patrol finding, a tip). CaseEvent.actor is indexed as a foreign key.
     opened_by_me = CaseEvent.objects.filter(kind=EventKind.OPENED, actor_id=user.pk).values("case_id")
     own = Q(assignee_id=user.pk) | Q(reporter_user_id=user.pk) | Q(id__in=opened_by_me)
+    # A restricted case: besides the chief, only its own people and the officer leading its grid.
+    led = Q(grid_id__in=grid_ids_owned_by(user=user)) if user.role == Role.COMMUNITY_OFFICER else Q(pk__in=[])
+    unrestricted = Q(is_restricted=False) | own | led
+    if has_role(user, STATION_WIDE_ROLES):
+        return station & unrestricted
     if user.role in GRID_ROLES:
         team_ids = TeamMembership.objects.filter(user_id=user.pk).values("team_id")
-        return station & (Q(grid_id__in=grid_ids_owned_by(user=user)) | Q(team_id__in=team_ids) | own)
+        return station & (Q(grid_id__in=grid_ids_owned_by(user=user)) | Q(team_id__in=team_ids) | own) & unrestricted
     if user.role == Role.DEPARTMENT_LIAISON and user.partner_id:
         referred = Referral.objects.filter(partner_id=user.partner_id).values("case_id")
         return station & (Q(id__in=referred) | own)

@@ -11,7 +11,8 @@ What each role finds:
   a photo (drawn with Pillow at seed time, stored re-encoded without EXIF);
 - an officer or the station chief: the network's posts and beats, the coverage map with its gaps;
 - the officer (李明辉, grid 1): today's anonymous tip about a family quarrel waiting, and its thread;
-- anyone with the published demo receipt code DEMO_RECEIPT_CODE: that anonymous tip's thread.
+- anyone with the published demo receipt code DEMO_RECEIPT_CODE: that anonymous tip's thread;
+- the lookout and the officer: an appeal about a missing elder near 浪头 market (grid 1) with the lookout's reply.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from lianxin.cases.models import Resolution, Status
 from lianxin.cases.services import case_transition
 from lianxin.demo.base import Demo
 from lianxin.places.models import Building
+from lianxin.tips.appeals import appeal_send, appeal_write
 from lianxin.tips.models import PostKind, TipKind, TipOutcome
 from lianxin.tips.posts import beat_save, trade_post_save
 from lianxin.tips.services import (
@@ -265,3 +267,28 @@ def seed(demo: Demo) -> None:
         tip=waiting, actor=u["officer"], text="现在还在吵吗？是几号楼几单元？", now=demo.now - dt.timedelta(hours=1)
     )
     tip_source_write(tip=waiting, text="7 号楼 2 单元 5 楼，现在安静些了", now=demo.now - dt.timedelta(minutes=40))
+    _appeal(demo)
+
+
+def _appeal(demo: Demo) -> None:
+    """An appeal to the lookouts around 浪头 market (grid 1), sent an hour ago, with the demo lookout's reply."""
+    u, grid1 = demo.users, demo.grids[0]
+    here = shape(grid1.boundary).representative_point()
+    appeal = appeal_send(
+        actor=u["officer"],
+        text="浪头市场附近有位老人走失：男，78 岁，灰色外套，拄拐杖，下午 14:00 最后出现在市场东门。看到请回复。",
+        lat=round(here.y, 6),
+        lon=round(here.x, 6),
+        radius_m=400,
+        expires_at=demo.now + dt.timedelta(hours=11),
+        now=demo.now - dt.timedelta(hours=1),
+    )
+    replier = appeal.recipients.filter(pk=u["lookout"].pk).first() or appeal.recipients.order_by("id").first()
+    if replier is None:  # appeal_send refuses an area nobody covers
+        return
+    appeal_write(
+        appeal=appeal,
+        actor=replier,
+        text="14:30 左右在江沿路公交站见过一位拄拐的老人，往滨江方向走了",
+        now=demo.now - dt.timedelta(minutes=30),
+    )

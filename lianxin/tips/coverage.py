@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import shapely
+import shapely.affinity
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
@@ -308,6 +309,59 @@ def lookout_ids_covering(*, station_id: int, lat: float, lon: float, on: dt.date
             (grid_id is not None and grid_id in beat.grid_ids)
             or beat.building_ids & near
             or (beat.area is not None and shape(beat.area).covers(point))
+        ):
+            found.add(beat.lookout_id)
+    return sorted(found)
+
+
+def _circle(lat: float, lon: float, radius_m: float):
+    """Return the disc of radius_m around (lat, lon) as a lon/lat shape (an ellipse in degrees)."""
+    lat_span = radius_m / _METRES_PER_DEGREE_LAT
+    lon_span = lat_span / max(math.cos(math.radians(lat)), 0.01)
+    return shapely.affinity.scale(Point(lon, lat).buffer(lat_span, quad_segs=16), xfact=lon_span / lat_span, yfact=1.0)
+
+
+def lookout_ids_covering_area(
+    *,
+    station_id: int,
+    lat: float | None = None,
+    lon: float | None = None,
+    radius_m: float | None = None,
+    grid_id: int | None = None,
+    on: dt.date | None = None,
+) -> list[int]:
+    """Return the ids of the lookouts whose beat covers some of an area: a disc (point and radius) or a grid.
+
+    A beat covers some of a disc when it names the grid the centre lies in, names a building
+    within the disc, or its area meets the disc; some of a grid when it names the grid, names a
+    building in it, or its area meets the grid's polygon. With `on`, only beats walked that day.
+    """
+    if grid_id is not None:
+        grid = Grid.objects.filter(station_id=station_id, pk=grid_id).first()
+        if grid is None:
+            return []
+        region = shape(grid.boundary) if grid.boundary else None
+        grid_ids = {grid.pk}
+        near = set(Building.objects.filter(station_id=station_id, grid_id=grid.pk).values_list("id", flat=True))
+    elif lat is not None and lon is not None:
+        radius = max(float(radius_m or 0), NEAR_BUILDING_METRES)
+        region = _circle(lat, lon, radius)
+        centre_grid = grid_id_for_point(station_id=station_id, lat=lat, lon=lon)
+        grid_ids = {centre_grid} if centre_grid is not None else set()
+        minx, miny, maxx, maxy = region.bounds
+        candidates = Building.objects.filter(
+            station_id=station_id, lat__range=(miny, maxy), lon__range=(minx, maxx)
+        ).values_list("id", "lat", "lon")
+        near = {pk for pk, b_lat, b_lon in candidates if region.covers(Point(b_lon, b_lat))}
+    else:
+        return []
+    beats = [b for b in Beat.objects.filter(post__station_id=station_id) if on is None or b.is_on(on)]
+    found: set[int] = set()
+    for beat in beat_inputs(beats):
+        if (
+            beat.grid_ids & grid_ids
+            or beat.building_ids & near
+            or (beat.area is not None and region is not None and shape(beat.area).intersects(region))
         ):
             found.add(beat.lookout_id)
     return sorted(found)

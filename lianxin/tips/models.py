@@ -10,11 +10,13 @@ tipster; the database keeps an HMAC of the code (receipt_digest), never the code
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from lianxin.cases.models import Case
+from lianxin.cases.models import Case, Priority
 from lianxin.core.models import Station
 from lianxin.places.models import Building, Grid
 
@@ -26,6 +28,44 @@ class TipKind(models.TextChoices):
     ELDER = "elder", _("An elder in trouble")
     FRAUD = "fraud", _("Fraud in progress")
     HAZARD = "hazard", _("Hazard")
+
+
+class Sensitivity(models.TextChoices):
+    """How a kind of tip is handled: who sees its case and what it sets going."""
+
+    ORDINARY = "ordinary", _("Ordinary: the grid's team sees it")
+    RESTRICTED = "restricted", _("Restricted: only the grid's officer (and the station chief) see it")
+    URGENT = "urgent", _("Urgent: handled at once")
+
+
+@dataclass(frozen=True)
+class KindRule:
+    """What a kind of tip is: its sensitivity class, the categories it files under (the first the station has), its priority.
+
+    A restricted kind's case is restricted on the spine, given to the grid's officer, and opens a
+    safety-check case for them; an urgent kind's case is urgent.
+    """
+
+    sensitivity: str
+    categories: tuple[str, ...]
+    priority: int = Priority.NORMAL
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.sensitivity == Sensitivity.RESTRICTED
+
+
+# The one table of the kinds of tip: every rule about a kind is read from here.
+KIND_RULES: dict[str, KindRule] = {
+    TipKind.SUSPICIOUS: KindRule(Sensitivity.ORDINARY, ("suspicious", "help", "public-order")),
+    TipKind.MOVING: KindRule(Sensitivity.ORDINARY, ("moving", "household", "help")),
+    TipKind.FAMILY_DISPUTE: KindRule(Sensitivity.RESTRICTED, ("family-dispute", "neighbour-dispute"), Priority.HIGH),
+    TipKind.ELDER: KindRule(Sensitivity.RESTRICTED, ("elder-care", "help"), Priority.HIGH),
+    TipKind.FRAUD: KindRule(Sensitivity.URGENT, ("fraud-report", "fraud-consult"), Priority.URGENT),
+    TipKind.HAZARD: KindRule(Sensitivity.ORDINARY, ("fire-hazard", "hazard")),
+}
+# The categories a safety check after a restricted tip files under (the first the station has; else the tip's).
+SAFETY_CHECK_CATEGORIES = ("safety-check", "welfare-check", "elder-care", "help")
 
 
 class TipOutcome(models.TextChoices):
@@ -48,6 +88,8 @@ class Tip(models.Model):
     sent_on = models.DateField(_("sent on"))
     outcome = models.CharField(_("outcome"), max_length=12, choices=TipOutcome.choices, default=TipOutcome.PENDING)
     outcome_on = models.DateField(null=True, blank=True)
+    # For a restricted kind: the safety-check case opened for the grid's officer (restricted too).
+    safety_case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-sent_on", "-id"]
@@ -55,6 +97,10 @@ class Tip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.sent_on}"
+
+    @property
+    def rule(self) -> KindRule:
+        return KIND_RULES[self.kind]
 
 
 class TipMessage(models.Model):
@@ -157,3 +203,46 @@ class Beat(models.Model):
         if not weekdays and not month_days:
             return True
         return day.isoweekday() in weekdays or day.day in month_days
+
+
+class Appeal(models.Model):
+    """An officer's appeal to the lookouts of an area ("missing elder near the market, last seen 14:00").
+
+    The area is a point with a radius, or a whole grid. The lookouts whose beat covers it are
+    found once, when the appeal goes out (tips.coverage.lookout_ids_covering_area), and kept as its
+    recipients: only they see it, until it expires, and answer in its thread.
+    """
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="appeals")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appeals_written")
+    text = models.TextField(_("appeal"))
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    radius_m = models.PositiveIntegerField(_("radius (metres)"), null=True, blank=True)
+    grid = models.ForeignKey(Grid, on_delete=models.SET_NULL, null=True, blank=True, related_name="appeals")
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="appeals_received")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["station", "-created_at"], name="appeal_station_recent")]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+    def is_live_at(self, now) -> bool:
+        return self.expires_at > now
+
+
+class AppealMessage(models.Model):
+    """One message of an appeal's thread: a lookout's reply, or the station's word to all its recipients."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_from_station = models.BooleanField(default=False)
+    text = models.TextField(_("message"))
+    written_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["written_at", "id"]

@@ -13,7 +13,7 @@ from lianxin.cases.models import Resolution, Status
 from lianxin.cases.selectors import case_base_for
 from lianxin.core.models import Role, User
 from lianxin.core.roles import CASEWORKER_ROLES, SUPERVISOR_ROLES, has_role
-from lianxin.tips.models import Beat, Tip, TipMessage, TipOutcome, TipPhoto, TradePost
+from lianxin.tips.models import Appeal, AppealMessage, Beat, Tip, TipMessage, TipOutcome, TipPhoto, TradePost
 from lianxin.tips.services import receipt_digest
 
 # Roles that send tips under their name (the lookouts; anyone, signed in or not, may send one anonymously).
@@ -125,7 +125,7 @@ def tip_list_for(*, user: User) -> QuerySet[Tip]:
     if not may_read_tips(user):
         return Tip.objects.none()
     return Tip.objects.filter(case__in=case_base_for(user=user).values("id")).select_related(
-        "case", "case__grid", "case__category"
+        "case", "case__grid", "case__category", "safety_case"
     )
 
 
@@ -187,3 +187,52 @@ def reliability_for(*, tip: Tip) -> Reliability:
         .aggregate(n=Count("id"), good=Count("id", filter=Q(outcome__in=[TipOutcome.CONFIRMED, TipOutcome.USEFUL])))
     )
     return Reliability(rows["n"] or 0, rows["good"] or 0)
+
+
+def appeal_list_for(*, user: User) -> QuerySet[Appeal]:
+    """Return the station's appeals to lookouts, newest first, with their recipients and replies counted (officers)."""
+    if not may_read_tips(user):
+        return Appeal.objects.none()
+    return (
+        Appeal.objects.filter(station_id=user.station_id)
+        .select_related("author", "grid")
+        .annotate(
+            recipient_count=Count("recipients", distinct=True),
+            reply_count=Count("messages", filter=Q(messages__is_from_station=False), distinct=True),
+        )
+    )
+
+
+def appeal_get_for(*, user: User, pk) -> Appeal:
+    try:
+        return appeal_list_for(user=user).get(pk=pk)
+    except (Appeal.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such appeal") from None
+
+
+def appeal_list_received(*, user: User, now) -> QuerySet[Appeal]:
+    """Return the appeals sent to user (a lookout whose beat covers their area) that still hold, newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return Appeal.objects.none()
+    return Appeal.objects.filter(recipients=user, station_id=user.station_id, expires_at__gt=now).select_related("grid")
+
+
+def appeal_get_received(*, user: User, pk) -> Appeal:
+    """Return one appeal sent to user (ended ones too, to read the thread); Http404 for any other."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("no such appeal")
+    try:
+        return Appeal.objects.select_related("grid").get(pk=pk, recipients=user, station_id=user.station_id)
+    except (Appeal.DoesNotExist, ValueError, TypeError):
+        raise Http404("no such appeal") from None
+
+
+def appeal_thread_for(*, user: User, appeal: Appeal) -> list[AppealMessage]:
+    """Return the thread as user may read it: officers all of it; a lookout the station's words and their own replies.
+
+    One lookout does not see another's replies (nor who else was asked).
+    """
+    messages = appeal.messages.select_related("author")
+    if not (may_read_tips(user) and user.station_id == appeal.station_id):
+        messages = messages.filter(Q(is_from_station=True) | Q(author_id=user.pk))
+    return list(messages)

@@ -26,30 +26,25 @@ from django.utils.translation import gettext as _
 
 from lianxin.cases.models import Case, Category, Channel, Priority
 from lianxin.cases.selectors import category_list_for
-from lianxin.cases.services import case_open
+from lianxin.cases.services import case_assign, case_note, case_open
 from lianxin.core.models import Role, Station, User
 from lianxin.core.roles import CASEWORKER_ROLES, has_role
-from lianxin.tips.models import Tip, TipKind, TipMessage, TipOutcome, TipPhoto
+from lianxin.tips.models import (
+    KIND_RULES,
+    SAFETY_CHECK_CATEGORIES,
+    Appeal,
+    Tip,
+    TipKind,
+    TipMessage,
+    TipOutcome,
+    TipPhoto,
+)
 from lianxin.tips.photos import photo_files_delete, photo_store, photos_clean
 
 DESCRIPTION_MAX_CHARS = 2000
 MESSAGE_MAX_CHARS = 1000
 RECEIPT_BYTES = 10  # 80 random bits: 16 characters of base32
 TIPLINE_PREFIX = "tipline-"
-# Which of the station's categories a kind of tip is filed under (the first the station has).
-KIND_CATEGORIES: dict[str, tuple[str, ...]] = {
-    TipKind.SUSPICIOUS: ("suspicious", "help", "public-order"),
-    TipKind.MOVING: ("moving", "household", "help"),
-    TipKind.FAMILY_DISPUTE: ("family-dispute", "neighbour-dispute"),
-    TipKind.ELDER: ("elder-care", "help"),
-    TipKind.FRAUD: ("fraud-report", "fraud-consult"),
-    TipKind.HAZARD: ("fire-hazard", "hazard"),
-}
-KIND_PRIORITY: dict[str, int] = {
-    TipKind.FRAUD: Priority.URGENT,
-    TipKind.ELDER: Priority.HIGH,
-    TipKind.FAMILY_DISPUTE: Priority.HIGH,
-}
 
 
 def _zone() -> zoneinfo.ZoneInfo:
@@ -92,10 +87,73 @@ def tipline_for(station: Station) -> User:
 def _category_for(station: Station, kind: str) -> Category | None:
     offered = list(category_list_for(station_id=station.pk, channel=Channel.LOOKOUT_TIP))
     by_code = {c.code: c for c in offered}
-    for code in KIND_CATEGORIES.get(kind, ()):
+    for code in KIND_RULES[kind].categories:
         if code in by_code:
             return by_code[code]
     return offered[0] if offered else None
+
+
+def _grid_officer(case: Case) -> User | None:
+    """Return the active officer leading case's grid, or None (no grid, or no one leads it)."""
+    officer = case.grid.police_chief if case.grid_id is not None and case.grid is not None else None
+    if officer is None or not officer.is_active or officer.station_id != case.station_id:
+        return None
+    return officer
+
+
+def _safety_check_open(*, tip: Tip, now: dt.datetime) -> Case:
+    """Give a restricted tip's case to its grid's officer and open the safety check they are to make.
+
+    The safety check is a case of its own (restricted like the tip's, high priority, in the tip's
+    grid), opened and held by the grid's officer; without one, by the station chief, whom the
+    restricted rule lets see both. The tip's case notes the check's number on its internal timeline.
+    """
+    case = tip.case
+    officer = _grid_officer(case)
+    holder = (
+        officer
+        or User.objects.filter(station_id=case.station_id, role=Role.STATION_CHIEF, is_active=True)
+        .order_by("id")
+        .first()
+    )
+    if officer is not None:
+        case = tip.case = case_assign(case=case, actor=None, assignee=officer, now=now)
+    station = case.station
+    offered = {c.code: c for c in category_list_for(station_id=station.pk)}
+    category = next((offered[c] for c in SAFETY_CHECK_CATEGORIES if c in offered), case.category)
+    kind = TipKind(tip.kind).label
+    safety = case_open(
+        station=station,
+        actor=holder or tipline_for(station),
+        channel=Channel.LOOKOUT_TIP,
+        category=category,
+        title=_("Safety check: %(kind)s") % {"kind": kind},
+        description=_(
+            "A lookout tip (%(kind)s, case %(number)s) asks for a safety check: visit, see that everyone there "
+            "is safe, and record what you found."
+        )
+        % {"kind": kind, "number": case.number},
+        lat=case.lat,
+        lon=case.lon,
+        address=case.address,
+        is_anonymous=case.is_anonymous,
+        priority=Priority.HIGH,
+        is_restricted=True,
+        now=now,
+    )
+    if safety.grid_id != case.grid_id:
+        # A check with no point of its own belongs to the tip's grid, not the opener's first.
+        Case.objects.filter(pk=safety.pk).update(grid_id=case.grid_id)
+        safety.grid_id = case.grid_id
+    if officer is not None:
+        safety = case_assign(case=safety, actor=None, assignee=officer, now=now)
+    if holder is not None:
+        case_note(
+            case=case, actor=holder, text=_("Safety check opened: %(number)s.") % {"number": safety.number}, now=now
+        )
+    tip.safety_case = safety
+    tip.save(update_fields=["safety_case"])
+    return safety
 
 
 @transaction.atomic
@@ -166,7 +224,8 @@ def tip_send(
         lon=lon,
         address=address,
         is_anonymous=is_anonymous,
-        priority=KIND_PRIORITY.get(kind, Priority.NORMAL),
+        priority=KIND_RULES[kind].priority,
+        is_restricted=KIND_RULES[kind].is_restricted,
         now=opened_at,
     )
     if is_anonymous:
@@ -198,6 +257,8 @@ def tip_send(
         # The rows roll back with the transaction; the files would not.
         photo_files_delete(stored)
         raise
+    if KIND_RULES[kind].is_restricted:
+        _safety_check_open(tip=tip, now=opened_at)
     return tip, code
 
 
@@ -262,5 +323,6 @@ def tip_outcome_set(*, tip: Tip, actor: User, outcome: str, now: dt.datetime | N
 def tips_delete_for_station(*, station: Station) -> None:
     """Delete a station's tips and their photo files (before its cases and users go, as a station is taken down)."""
     names = list(TipPhoto.objects.filter(tip__station=station).values_list("image", flat=True))
+    Appeal.objects.filter(station=station).delete()
     Tip.objects.filter(station=station).delete()
     transaction.on_commit(lambda: photo_files_delete(names))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lianxin.tips import network_views, views
+from lianxin.tips import appeal_views, network_views, views
 
 app_name = "tips"
 
@@ -20,5 +20,9 @@ urlpatterns = [
     path("posts/<int:post_pk>/beats/new/", network_views.beat_edit, name="beat_new"),
     path("posts/<int:post_pk>/beats/<int:pk>/", network_views.beat_edit, name="beat"),
     path("coverage/", network_views.coverage_map, name="coverage"),
+    path("appeals/", appeal_views.appeal_list, name="appeals"),
+    path("appeals/<int:pk>/", appeal_views.appeal_detail, name="appeal"),
+    path("appeals/received/<int:pk>/", appeal_views.appeal_received, name="appeal_received"),
+    path("appeals/panel/", appeal_views.appeals_panel, name="appeals_panel"),
     path("coverage.geojson", network_views.coverage_geojson, name="coverage_geojson"),
 ]

@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -19,7 +20,7 @@ from lianxin.core.models import Station
 from lianxin.core.ratelimit import client_address, rate_limited
 from lianxin.core.services import audit_record
 from lianxin.tips import selectors, services
-from lianxin.tips.models import Tip, TipKind, TipOutcome, TipPhoto
+from lianxin.tips.models import Sensitivity, Tip, TipKind, TipOutcome, TipPhoto
 
 # A link to a photo of an anonymous tip, given after its receipt code was checked, works this long.
 FOLLOW_PHOTO_LINK_SECONDS = 600
@@ -60,6 +61,7 @@ def _form_context(request, **extra) -> dict:
         "mine": [(t, selectors.status_for_source(tip=t)) for t in selectors.tip_list_mine(user=user)[:20]]
         if named
         else [],
+        "appeals_received": selectors.appeal_list_received(user=user, now=timezone.now()) if named else [],
         **extra,
     }
 
@@ -268,6 +270,7 @@ def desk_tip(request, pk):
             "photos": selectors.photo_list_of(tip=tip),
             "thread": selectors.thread_for(tip=tip),
             "reliability": selectors.reliability_for(tip=tip),
+            "sensitivity_label": Sensitivity(tip.rule.sensitivity).label,
             "outcomes": TipOutcome.choices,
             "status": selectors.status_for_source(tip=tip),
             "errors": errors,

@@ -6,47 +6,13 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 
-from lianxin.core.models import AuditEntry, Role, User
+from lianxin.core.models import AuditEntry
 from lianxin.places.models import Building
-from lianxin.places.services import building_save
 from lianxin.tips import coverage
 from lianxin.tips.models import Beat, TradePost
 from lianxin.tips.posts import beat_delete, beat_save, trade_post_save
 from tests.conftest import square
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def net(world):
-    """Three buildings in grid 1, two in grid 2, a second lookout, and a property office in grid 1."""
-    lat0, lon0 = world.in_grid1
-    world.lookout2 = User.objects.create(
-        username="a_lookout2", station=world.station, role=Role.LOOKOUT, display_name="二号瞭望员"
-    )
-    world.b1 = [
-        building_save(station=world.station, name=f"一区{n}号楼", lat=lat0 + 0.001 * n, lon=lon0) for n in (1, 2, 3)
-    ]
-    lat2, lon2 = world.in_grid2
-    world.b2 = [
-        building_save(station=world.station, name=f"二区{n}号楼", lat=lat2, lon=lon2 + 0.001 * n) for n in (1, 2)
-    ]
-    world.post = trade_post_save(
-        actor=world.officer,
-        station=world.station,
-        kind="property_office",
-        name="一区物业",
-        lat=lat0,
-        lon=lon0,
-        lookouts=[world.lookout, world.lookout2],
-    )
-    return world
 
 
 def test_a_post_is_placed_in_its_grid_and_audited(net):
@@ -193,7 +159,7 @@ def test_coverage_compute_counts_distinct_lookouts():
     assert result.grids[2].status == "gap" and result.grids_gap == [2]
 
 
-def test_pages_posts_beats_with_field_errors_and_wrong_station_404(net):
+def test_pages_posts_beats_with_field_errors_and_wrong_station_404(net, login):
     officer = login(net.officer)
     page = officer.post("/tips/posts/new/", {"kind": "shop", "name": "", "lat": "abc", "lon": ""})
     body = page.content.decode()
@@ -234,7 +200,7 @@ def test_pages_posts_beats_with_field_errors_and_wrong_station_404(net):
     assert login(net.volunteer).get("/tips/coverage.geojson").status_code == 403
 
 
-def test_coverage_geojson_has_layers_and_nothing_personal(net):
+def test_coverage_geojson_has_layers_and_nothing_personal(net, login):
     beat_save(actor=net.officer, post=net.post, lookout=net.lookout, building_ids=[net.b1[0].pk])
     client = login(net.officer2)
     answer = client.get("/tips/coverage.geojson")
@@ -253,7 +219,7 @@ def test_coverage_geojson_has_layers_and_nothing_personal(net):
     )
 
 
-def test_beats_of_other_posts_are_404(net):
+def test_beats_of_other_posts_are_404(net, login):
     other = trade_post_save(
         actor=net.chief,
         station=net.station,

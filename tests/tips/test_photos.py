@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -14,9 +15,7 @@ from PIL import Image
 
 from lianxin.cases.models import Case
 from lianxin.core.models import AuditEntry
-from lianxin.tips import services
 from lianxin.tips.models import Tip, TipPhoto
-from tests.conftest import NOW
 
 GPS_IFD = 0x8825
 MAKE, MODEL, DATETIME = 0x010F, 0x0110, 0x0132
@@ -53,24 +52,19 @@ def png(name="p.png", size=(64, 48)) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
 
 
-def send(world, **kw):
-    defaults = {
-        "station": world.station,
-        "actor": world.lookout,
-        "kind": "hazard",
-        "description": "楼道堆满纸箱",
-        "lat": world.in_grid1[0],
-        "lon": world.in_grid1[1],
-        "now": NOW,
-    }
-    return services.tip_send(**{**defaults, **kw})
+@pytest.fixture
+def send(send, world):
+    """The shared tip factory, about a hazard in grid 1 (whose officer is world.officer)."""
+    return functools.partial(
+        send, kind="hazard", description="楼道堆满纸箱", lat=world.in_grid1[0], lon=world.in_grid1[1]
+    )
 
 
-def test_an_anonymous_tip_photo_is_stored_without_exif(world, media):
+def test_an_anonymous_tip_photo_is_stored_without_exif(world, media, send):
     source = jpeg_with_exif()
     assert Image.open(io.BytesIO(source.read())).getexif()[MAKE] == "Phone"
     source.seek(0)
-    tip, _code = send(world, actor=None, is_anonymous=True, photos=[source, png()])
+    tip, _code = send(actor=None, is_anonymous=True, photos=[source, png()])
     photos = list(tip.photos.all())
     assert [p.content_type for p in photos] == ["image/jpeg", "image/png"]
     assert len(stored_files(media)) == 2
@@ -90,64 +84,58 @@ def test_an_anonymous_tip_photo_is_stored_without_exif(world, media):
     assert b"Model X" not in raw and b"Exif" not in raw
 
 
-def test_a_file_that_is_not_an_image_is_refused_with_nothing_left(world, media):
+def test_a_file_that_is_not_an_image_is_refused_with_nothing_left(world, media, send):
     fake = SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not a photo at all", content_type="image/jpeg")
     with pytest.raises(ValidationError) as exc:
-        send(world, photos=[png(), fake])
+        send(photos=[png(), fake])
     assert "photos" in exc.value.message_dict and "2" in exc.value.message_dict["photos"][0]
     assert not Tip.objects.exists() and not Case.objects.exists() and not TipPhoto.objects.exists()
     assert stored_files(media) == []
     gif = io.BytesIO()
     Image.new("RGB", (8, 8)).save(gif, format="GIF")
     with pytest.raises(ValidationError) as exc:
-        send(world, photos=[SimpleUploadedFile("a.png", gif.getvalue(), content_type="image/png")])
+        send(photos=[SimpleUploadedFile("a.png", gif.getvalue(), content_type="image/png")])
     assert "photos" in exc.value.message_dict
     truncated = jpeg_with_exif().read()[:300]
     with pytest.raises(ValidationError):
-        send(world, photos=[SimpleUploadedFile("t.jpg", truncated)])
+        send(photos=[SimpleUploadedFile("t.jpg", truncated)])
     assert not Tip.objects.exists() and stored_files(media) == []
 
 
-def test_size_pixel_and_count_limits(world, settings, media):
+def test_size_pixel_and_count_limits(world, settings, media, send):
     settings.LIANXIN_TIP_PHOTO_MAX_BYTES = 2000
     big = jpeg_with_exif(size=(800, 600))
     assert big.size > 2000
     with pytest.raises(ValidationError) as exc:
-        send(world, photos=[big])
+        send(photos=[big])
     assert "photos" in exc.value.message_dict
     settings.LIANXIN_TIP_PHOTO_MAX_BYTES = 5_000_000
     settings.LIANXIN_TIP_PHOTO_MAX_PIXELS = 1000
     with pytest.raises(ValidationError) as exc:
-        send(world, photos=[png(size=(40, 40))])
+        send(photos=[png(size=(40, 40))])
     assert list(exc.value.message_dict) == ["photos"]
     settings.LIANXIN_TIP_PHOTO_MAX_PIXELS = 40_000_000
     settings.LIANXIN_TIP_PHOTOS_MAX = 2
     with pytest.raises(ValidationError) as exc:
-        send(world, photos=[png(), png(), png()])
+        send(photos=[png(), png(), png()])
     assert "photos" in exc.value.message_dict
     settings.LIANXIN_TIP_PHOTO_MAX_SIDE_PX = 100
-    tip, _ = send(world, photos=[png(size=(400, 200))])
+    tip, _ = send(photos=[png(size=(400, 200))])
     assert (tip.photos.get().width, tip.photos.get().height) == (100, 50)
     assert Tip.objects.count() == 1 and len(stored_files(media)) == 1
 
 
-def test_a_failure_after_the_files_were_written_removes_them(world, media, monkeypatch):
+def test_a_failure_after_the_files_were_written_removes_them(world, media, monkeypatch, send):
     def broken(**kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(TipPhoto.objects, "create", broken)
     with pytest.raises(RuntimeError):
-        send(world, photos=[png()])
+        send(photos=[png()])
     assert not Tip.objects.exists() and stored_files(media) == []
 
 
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_the_page_refuses_a_non_image_naming_the_field(world, media):
+def test_the_page_refuses_a_non_image_naming_the_field(world, media, login):
     page = login(world.lookout).post(
         "/tips/send/",
         {
@@ -162,8 +150,8 @@ def test_the_page_refuses_a_non_image_naming_the_field(world, media):
     assert not Tip.objects.exists() and stored_files(media) == []
 
 
-def test_officers_of_the_tips_grid_see_its_photos_others_get_404(world):
-    tip, _ = send(world, photos=[png()])
+def test_officers_of_the_tips_grid_see_its_photos_others_get_404(world, send, login):
+    tip, _ = send(photos=[png()])
     photo = tip.photos.get()
     url = f"/tips/desk/{tip.pk}/photos/{photo.pk}/"
     answer = login(world.officer).get(url)
@@ -175,7 +163,7 @@ def test_officers_of_the_tips_grid_see_its_photos_others_get_404(world):
     # Another grid's officer, another station's chief: 404; so is a photo id of another tip.
     assert login(world.officer2).get(url).status_code == 404
     assert login(world.b.chief).get(url).status_code == 404
-    other, _ = send(world, photos=[png()])
+    other, _ = send(photos=[png()])
     assert login(world.officer).get(f"/tips/desk/{tip.pk}/photos/{other.photos.get().pk}/").status_code == 404
     # The sender sees their own; another lookout does not.
     assert login(world.lookout).get(f"/tips/mine/{tip.pk}/photos/{photo.pk}/").status_code == 200

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from django.test import Client
-
 from lianxin.cases.models import Case, Channel
 from lianxin.core.models import Role
 from lianxin.core.plugins import menu_for, report_page
 from lianxin.tips.models import Tip
 
 
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_the_spine_report_form_sends_a_lookout_to_the_tips_form(world):
+def test_the_spine_report_form_sends_a_lookout_to_the_tips_form(world, login):
     assert report_page(Role.LOOKOUT) == "tips:home" and report_page(Role.VOLUNTEER) == ""
     lookout = login(world.lookout)
     assert lookout.get("/cases/new/")["Location"] == "/tips/"

@@ -15,21 +15,8 @@ from lianxin.tips.models import Tip, TipMessage, TipOutcome
 from tests.conftest import NOW
 
 
-def send(world, **kw):
-    defaults = {
-        "station": world.station,
-        "actor": world.lookout,
-        "kind": "suspicious",
-        "description": "三楼有陌生人挨家敲门",
-        "lat": world.in_grid2[0],
-        "lon": world.in_grid2[1],
-        "now": NOW,
-    }
-    return services.tip_send(**{**defaults, **kw})
-
-
-def test_a_named_tip_is_a_case_routed_to_the_grid_of_its_point(world):
-    tip, code = send(world)
+def test_a_named_tip_is_a_case_routed_to_the_grid_of_its_point(world, send):
+    tip, code = send()
     assert code == "" and tip.source_user == world.lookout and not tip.is_anonymous
     case = tip.case
     assert case.channel == Channel.LOOKOUT_TIP and case.grid == world.grid2 and case.team == world.team2
@@ -41,9 +28,9 @@ def test_a_named_tip_is_a_case_routed_to_the_grid_of_its_point(world):
     assert not selectors.tip_list_for(user=world.b.chief).exists()
 
 
-def test_an_anonymous_tip_keeps_nothing_that_points_at_the_tipster(world):
+def test_an_anonymous_tip_keeps_nothing_that_points_at_the_tipster(world, send):
     at = NOW.replace(minute=37, second=12)
-    tip, code = send(world, is_anonymous=True, kind="fraud", now=at)
+    tip, code = send(is_anonymous=True, kind="fraud", now=at)
     assert len(code) >= 16 and tip.source_user is None and tip.is_anonymous
     assert tip.receipt_digest != code and code not in tip.receipt_digest
     case = Case.objects.get(pk=tip.case_id)
@@ -59,8 +46,8 @@ def test_an_anonymous_tip_keeps_nothing_that_points_at_the_tipster(world):
     assert selectors.tip_get_by_receipt(code="AAAA-BBBB-CCCC-DDDD") is None
 
 
-def test_thread_station_asks_source_answers_with_the_code(world):
-    tip, code = send(world, is_anonymous=True)
+def test_thread_station_asks_source_answers_with_the_code(world, send):
+    tip, code = send(is_anonymous=True)
     services.tip_station_write(tip=tip, actor=world.officer2, text="他大概多高？穿什么衣服？", now=NOW)
     with pytest.raises(PermissionDenied):
         services.tip_station_write(tip=tip, actor=world.lookout, text="x")
@@ -71,23 +58,23 @@ def test_thread_station_asks_source_answers_with_the_code(world):
     with pytest.raises(ValidationError) as exc:
         services.tip_source_write(tip=found, text="   ")
     assert "text" in exc.value.message_dict
-    named, _ = send(world)
+    named, _ = send()
     with pytest.raises(PermissionDenied):
         services.tip_source_write(tip=named, actor=world.volunteer, text="不是我发的")
 
 
-def test_bad_input_names_the_field_and_writes_nothing(world):
+def test_bad_input_names_the_field_and_writes_nothing(world, send):
     for kw, field in ((dict(kind="gossip"), "kind"), (dict(description=" "), "description"), (dict(lat=99.0), "lat")):
         with pytest.raises(ValidationError) as exc:
-            send(world, **kw)
+            send(**kw)
         assert field in exc.value.message_dict
     with pytest.raises(PermissionDenied):
-        send(world, station=world.b.station)
+        send(station=world.b.station)
     assert not Tip.objects.exists() and not Case.objects.exists()
 
 
-def test_status_outcome_reliability_and_figures(world):
-    tips = [send(world, now=NOW + dt.timedelta(hours=i))[0] for i in range(4)]
+def test_status_outcome_reliability_and_figures(world, send):
+    tips = [send(now=NOW + dt.timedelta(hours=i))[0] for i in range(4)]
     assert selectors.status_for_source(tip=tips[0]).stage == "received"
     for tip, outcome in zip(tips[:3], (TipOutcome.CONFIRMED, TipOutcome.USEFUL, TipOutcome.UNFOUNDED), strict=True):
         services.tip_outcome_set(tip=tip, actor=world.officer2, outcome=outcome, now=NOW)
@@ -112,13 +99,7 @@ def test_status_outcome_reliability_and_figures(world):
     assert metrics.tips_received(station=world.station, start=start, end=end, grid_id=world.grid1.pk).numerator == 0
 
 
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_pages_anonymous_tip_receipt_follow_and_a_wrong_code(world):
+def test_pages_anonymous_tip_receipt_follow_and_a_wrong_code(world, login):
     visitor = Client()
     page = visitor.post(
         "/tips/send/",
@@ -152,7 +133,7 @@ def test_pages_anonymous_tip_receipt_follow_and_a_wrong_code(world):
     assert login(world.b.officer).get(f"/tips/desk/{tip.pk}/").status_code == 404
 
 
-def test_lookout_pages_and_api(world):
+def test_lookout_pages_and_api(world, login):
     client = login(world.lookout)
     client.post("/tips/send/", {"kind": "hazard", "description": "楼道里堆满纸箱", "address": "浪头路12号"})
     tip = Tip.objects.get(source_user=world.lookout)
@@ -176,8 +157,8 @@ def test_lookout_pages_and_api(world):
     assert bad.status_code in (400, 422) and "description" in bad.content.decode()
 
 
-def test_the_lookout_sees_when_the_officer_asked_something(world):
-    tip, _code = send(world)
+def test_the_lookout_sees_when_the_officer_asked_something(world, send):
+    tip, _code = send()
     assert not selectors.tip_list_mine(user=world.lookout).get().is_question_waiting
     services.tip_station_write(tip=tip, actor=world.officer2, text="几点看到的？", now=NOW)
     assert selectors.tip_list_mine(user=world.lookout).get().is_question_waiting

@@ -148,12 +148,14 @@ def case_open(
     cart_stop: CartStop | None = None,
     people_served: int = 1,
     media_url: str = "",
+    is_restricted: bool = False,
     now: dt.datetime | None = None,
 ) -> Case:
     """Open a case, place it in its grid, route it to a team, refer it if its category says so.
 
     actor None is an anonymous self-service filing (online or Open311). media_url (a
-    photo link an Open311 client sent) is kept on the opening event. Raises
+    photo link an Open311 client sent) is kept on the opening event. is_restricted narrows
+    who sees the case (see Case.is_restricted); it is set by an app's rule, never by a resident. Raises
     ValidationError naming fields, PermissionDenied if actor may not use channel.
     """
     now = _now(now)
@@ -240,6 +242,7 @@ def case_open(
         cart_stop=cart_stop,
         people_served=people_served,
         is_public_order=category.is_public_order,
+        is_restricted=bool(is_restricted),
         opened_at=now,
         due_at=now + dt.timedelta(hours=category.sla_hours),
     )
