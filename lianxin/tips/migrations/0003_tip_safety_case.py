@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0010_case_is_restricted'),
+        ('cases', '0011_case_is_restricted'),
         ('tips', '0002_photos_posts_beats'),
     ]
 

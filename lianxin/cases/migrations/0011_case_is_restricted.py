@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0009_open_cases_index'),
+        ('cases', '0010_channel_checkin_missed'),
     ]
 
     operations = [
