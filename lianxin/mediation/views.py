@@ -7,13 +7,16 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lianxin.cases.selectors import category_list_for
+from lianxin.core import feeds as core_feeds
 from lianxin.mediation import selectors, services
 from lianxin.mediation.models import PartyRole
 
@@ -65,6 +68,77 @@ def room_calendar(request, pk):
     response = HttpResponse(selectors.session_ics(sessions=sessions, name=room.name), content_type="text/calendar")
     response["Content-Disposition"] = f'inline; filename="room-{room.code}.ics"'
     return response
+
+
+# --- private calendar links (core.feeds): a room's sessions, one's own sessions ------------------------------
+
+FEED_URL_NAMES = {selectors.FEED_KIND_ROOM: "mediation:room_feed", selectors.FEED_KIND_MINE: "mediation:my_feed"}
+
+
+def _feed_rows(user) -> list[core_feeds.FeedRow]:
+    tokens = core_feeds.feed_tokens_active_for(user=user, kinds=selectors.FEED_KINDS)
+    rows = [
+        core_feeds.FeedRow(
+            kind=selectors.FEED_KIND_MINE,
+            target_id="",
+            title=_("My mediation sessions"),
+            detail=_("Every session of the disputes you mediate, in whichever room."),
+        )
+    ]
+    for room in selectors.feed_rooms_for(user=user):
+        rows.append(
+            core_feeds.FeedRow(
+                kind=selectors.FEED_KIND_ROOM,
+                target_id=str(room.pk),
+                title=room.name,
+                detail=_("The room's booking calendar: every session held in it."),
+            )
+        )
+    for row in rows:
+        row.token = tokens.get((row.kind, row.target_id))
+    return rows
+
+
+@never_cache
+@login_required
+def feeds(request):
+    """A mediator's private calendar links: make one, copy it, reset it (the old one stops), or stop it."""
+    _require(request.user)
+    rows = _feed_rows(request.user)
+    if request.method == "POST":
+        row = next(
+            (r for r in rows if (r.kind, r.target_id) == (request.POST.get("kind"), request.POST.get("target", ""))),
+            None,
+        )
+        if row is None:
+            raise Http404("no such calendar")
+        if request.POST.get("op") == "revoke":
+            core_feeds.feed_token_revoke(user=request.user, kind=row.kind, target_id=row.target_id)
+            messages.success(request, _("Link stopped: a calendar that used it gets nothing more."))
+            return redirect("mediation:feeds")
+        row.token, token = core_feeds.feed_token_issue(user=request.user, kind=row.kind, target_id=row.target_id)
+        row.url = request.build_absolute_uri(reverse(FEED_URL_NAMES[row.kind], args=[token]))
+    return render(request, "mediation/feeds.html", {"rows": rows})
+
+
+def _feed(request, token, kind):
+    feed = core_feeds.feed_token_get_or_404(token=token, kind=kind)
+
+    def link(session):
+        return request.build_absolute_uri(reverse("mediation:dispute", args=[session.dispute_id]))
+
+    body = selectors.feed_calendar_for(feed=feed, link=link)
+    return core_feeds.calendar_response(body, filename="mediation.ics")
+
+
+def room_feed(request, token):
+    """A room's sessions as an iCalendar feed a calendar application subscribes to without signing in."""
+    return _feed(request, token, selectors.FEED_KIND_ROOM)
+
+
+def my_feed(request, token):
+    """A mediator's own sessions as an iCalendar feed a calendar application subscribes to without signing in."""
+    return _feed(request, token, selectors.FEED_KIND_MINE)
 
 
 def _open_form(request, *, case=None):
