@@ -116,9 +116,7 @@ def feed_token_verify(*, token: str, kind: str, now: dt.datetime | None = None) 
     lookup, dot, secret = (token or "").partition(".")
     if not dot or not lookup or not secret or len(token) > FEED_TOKEN_MAX_CHARS:
         return None
-    feed = (
-        FeedToken.objects.select_related("user").filter(lookup=lookup, kind=kind, revoked_at__isnull=True).first()
-    )
+    feed = FeedToken.objects.select_related("user").filter(lookup=lookup, kind=kind, revoked_at__isnull=True).first()
     if feed is None or not hmac.compare_digest(feed.secret_digest, feed_secret_digest(secret)):
         return None
     if not feed.user.is_active:

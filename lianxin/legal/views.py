@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lianxin.cases.selectors import cart_stop_open_for
+from lianxin.core import feeds as core_feeds
 from lianxin.core import pii
 from lianxin.core.ratelimit import client_address, rate_limited
 from lianxin.core.roles import may_see_whole
@@ -182,7 +183,11 @@ def inbox(request):
     return render(
         request,
         "legal/inbox.html",
-        {**selectors.inbox_for(user=request.user), "is_lawyer": selectors.is_lawyer(request.user)},
+        {
+            **selectors.inbox_for(user=request.user),
+            "is_lawyer": selectors.is_lawyer(request.user),
+            "may_subscribe": selectors.may_subscribe_duty(request.user),
+        },
     )
 
 
@@ -261,10 +266,62 @@ def rota(request):
             "slots": selectors.rota_for(user=request.user),
             "lawyers": selectors.lawyers_for(user=request.user),
             "may_keep": selectors.may_keep_rota(request.user),
+            "may_subscribe": selectors.may_subscribe_duty(request.user),
             "errors": errors,
         },
         status=400 if errors else 200,
     )
+
+
+# --- the duty lawyer's private calendar link (core.feeds) --------------------------------------------------
+
+
+def _feed_rows(user) -> list[core_feeds.FeedRow]:
+    if not selectors.may_subscribe_duty(user):
+        return []
+    tokens = core_feeds.feed_tokens_active_for(user=user, kinds=(selectors.FEED_KIND_DUTY,))
+    return [
+        core_feeds.FeedRow(
+            kind=selectors.FEED_KIND_DUTY,
+            target_id="",
+            title=_("My duty slots"),
+            detail=_("Your slots on the rota; a booked one shows its case number."),
+            token=tokens.get((selectors.FEED_KIND_DUTY, "")),
+        )
+    ]
+
+
+@never_cache
+@login_required
+def feeds(request):
+    """A duty lawyer's private calendar link: make it, copy it, reset it (the old one stops), or stop it."""
+    if not selectors.may_subscribe_duty(request.user):
+        raise PermissionDenied(_("Only a duty lawyer has a rota calendar."))
+    rows = _feed_rows(request.user)
+    if request.method == "POST":
+        row = next(
+            (r for r in rows if (r.kind, r.target_id) == (request.POST.get("kind"), request.POST.get("target", ""))),
+            None,
+        )
+        if row is None:
+            raise Http404("no such calendar")
+        if request.POST.get("op") == "revoke":
+            core_feeds.feed_token_revoke(user=request.user, kind=row.kind, target_id=row.target_id)
+            messages.success(request, _("Link stopped: a calendar that used it gets nothing more."))
+            return redirect("legal:feeds")
+        row.token, token = core_feeds.feed_token_issue(user=request.user, kind=row.kind, target_id=row.target_id)
+        row.url = request.build_absolute_uri(reverse("legal:duty_feed", args=[token]))
+    return render(request, "legal/feeds.html", {"rows": rows})
+
+
+def duty_feed(request, token):
+    """A lawyer's rota slots as an iCalendar feed a calendar application subscribes to without signing in."""
+    feed = core_feeds.feed_token_get_or_404(token=token, kind=selectors.FEED_KIND_DUTY)
+
+    def link(consultation):
+        return request.build_absolute_uri(reverse("legal:detail", args=[consultation.pk]))
+
+    return core_feeds.calendar_response(selectors.duty_calendar_for(feed=feed, link=link), filename="duty.ics")
 
 
 # --- enterprise legal check-ups (法治体检) and micro-classrooms -------------------------------

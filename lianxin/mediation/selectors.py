@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from lianxin.cases.models import OPEN_STATUSES, Case
 from lianxin.core.models import FeedToken, Role, User
@@ -161,8 +161,8 @@ def session_ics(*, sessions, name: str, link=None, is_feed: bool = False) -> byt
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
     if is_feed:
-        cal.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", FEED_REFRESH)
+        cal.add("refresh-interval", vDuration(FEED_REFRESH), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(FEED_REFRESH))
     for s in sessions:
         event = Event()
         event.add("uid", f"mediation-session-{s.pk}@lianxin")

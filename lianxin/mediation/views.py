@@ -91,7 +91,7 @@ def _feed_rows(user) -> list[core_feeds.FeedRow]:
                 kind=selectors.FEED_KIND_ROOM,
                 target_id=str(room.pk),
                 title=room.name,
-                detail=_("The room's booking calendar: every session held in it."),
+                detail=room.place,
             )
         )
     for row in rows:
@@ -118,7 +118,11 @@ def feeds(request):
             return redirect("mediation:feeds")
         row.token, token = core_feeds.feed_token_issue(user=request.user, kind=row.kind, target_id=row.target_id)
         row.url = request.build_absolute_uri(reverse(FEED_URL_NAMES[row.kind], args=[token]))
-    return render(request, "mediation/feeds.html", {"rows": rows})
+    context = {
+        "mine": [r for r in rows if r.kind == selectors.FEED_KIND_MINE],
+        "rooms": [r for r in rows if r.kind == selectors.FEED_KIND_ROOM],
+    }
+    return render(request, "mediation/feeds.html", context)
 
 
 def _feed(request, token, kind):

@@ -67,8 +67,12 @@ def test_a_room_link_serves_the_rooms_sessions_without_sign_in(med_world, open_c
     s_family, s_labour = _session(w, family), _session(w, labour)
     url = _make_link(w.mediator, "mediation.room", str(w.rooms["family"].pk))
 
-    events = _events(Client().get(url))
+    answer = Client().get(url)
+    events = _events(answer)
 
+    # A calendar application is told to fetch again every hour (RFC 7986), and may not share the answer.
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in answer.content.decode()
+    assert answer["Cache-Control"].startswith("private")
     # Room A's link reads room A only: its token names the room, the URL cannot choose another.
     assert [str(e["uid"]) for e in events] == [f"mediation-session-{s_family.pk}@lianxin"]
     assert s_labour.pk != s_family.pk
@@ -83,7 +87,9 @@ def test_my_sessions_link_spans_rooms(med_world, open_case):
     w = med_world
     sessions = [_session(w, _dispute(w, open_case)), _session(w, _dispute(w, open_case, room="labour"), days=2)]
     url = _make_link(w.mediator, "mediation.mine")
-    assert {str(e["uid"]) for e in _events(Client().get(url))} == {f"mediation-session-{s.pk}@lianxin" for s in sessions}
+    assert {str(e["uid"]) for e in _events(Client().get(url))} == {
+        f"mediation-session-{s.pk}@lianxin" for s in sessions
+    }
     # A "mine" token is no room token (and the other way round): each kind has its own URL.
     assert Client().get(url.replace("/mine/", "/rooms/")).status_code == 404
 
@@ -132,7 +138,10 @@ def test_no_party_data_is_in_a_feed(med_world, open_case):
     w = med_world
     dispute = _dispute(w, open_case, applicant="欧阳秀兰", phone="13987654321")
     _session(w, dispute)
-    for url in (_make_link(w.mediator, "mediation.room", str(w.rooms["family"].pk)), _make_link(w.mediator, "mediation.mine")):
+    for url in (
+        _make_link(w.mediator, "mediation.room", str(w.rooms["family"].pk)),
+        _make_link(w.mediator, "mediation.mine"),
+    ):
         text = Client().get(url).content.decode()
         assert dispute.case.number in text
         for personal in ("欧阳秀兰", "李建国", "13987654321", "4321", "广场舞", "九点后"):
