@@ -17,14 +17,11 @@ from django.views.decorators.http import require_POST
 
 from lianxin.cases.selectors import category_list_for
 from lianxin.core import feeds as core_feeds
+from lianxin.core.forms import Outcome, attempt
 from lianxin.mediation import selectors, services
 from lianxin.mediation.models import PartyRole
 
 FIGURES_DEFAULT_DAYS = 365
-
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": list(exc.messages)}
 
 
 def _require(user):
@@ -147,7 +144,7 @@ def my_feed(request, token):
 
 def _open_form(request, *, case=None):
     rooms_qs = selectors.rooms_for(user=request.user)
-    errors: dict[str, list[str]] = {}
+    outcome: Outcome = Outcome()
     if request.method == "POST":
         room = rooms_qs.filter(pk=request.POST.get("room") or 0).first()
         category = None
@@ -157,14 +154,15 @@ def _open_form(request, *, case=None):
                 .filter(pk=request.POST.get("category") or 0)
                 .first()
             )
-        try:
+
+        def submit():
             parties = _parties_from(request.POST)
             if case is not None and case.reporter_id is not None:
                 # The case's reporter is the applicant: the party is linked to the resident, not retyped.
                 for party in parties:
                     if party["role"] == PartyRole.APPLICANT and party["name"].strip() == case.reporter.name:
                         party["resident"] = case.reporter
-            dispute = services.dispute_open(
+            return services.dispute_open(
                 actor=request.user,
                 room=room,
                 claim=request.POST.get("claim", ""),
@@ -172,11 +170,11 @@ def _open_form(request, *, case=None):
                 case=case,
                 category=category,
             )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
+
+        outcome = attempt(submit)
+        if outcome.ok:
             messages.success(request, _("Taken into the room; schedule the first session."))
-            return redirect("mediation:dispute", pk=dispute.pk)
+            return redirect("mediation:dispute", pk=outcome.result.pk)
     applicant = ""
     if case is not None:
         applicant = case.reporter.name if case.reporter_id else case.contact_name
@@ -187,12 +185,12 @@ def _open_form(request, *, case=None):
             "case": case,
             "rooms": rooms_qs,
             "categories": category_list_for(station_id=request.user.station_id) if case is None else [],
-            "errors": errors,
+            "errors": outcome.errors,
             "applicant": applicant,
             "post": request.POST,
             "roles": PartyRole.choices,
         },
-        status=400 if errors else 200,
+        status=outcome.status,
     )
 
 
@@ -236,13 +234,10 @@ def dispute_detail(request, pk):
 
 def _act(request, pk, action):
     dispute = selectors.dispute_get_for(user=request.user, pk=pk)
-    try:
-        message = action(dispute, request.POST)
-    except ValidationError as exc:
-        return _dispute_page(request, dispute, _errors(exc), status=400)
-    except PermissionDenied as exc:
-        return _dispute_page(request, dispute, {"__all__": [str(exc)]}, status=403)
-    messages.success(request, message)
+    outcome = attempt(lambda: action(dispute, request.POST), refused_status=403)
+    if not outcome.ok:
+        return _dispute_page(request, dispute, outcome.errors, status=outcome.status)
+    messages.success(request, outcome.result)
     return redirect("mediation:dispute", pk=dispute.pk)
 
 
@@ -397,17 +392,15 @@ def agreement_sign(request, pk, who):
         party = dispute.parties.filter(pk=int(who) if who.isdigit() else 0).first()
         if party is None:
             return HttpResponse(status=404)
-    errors: dict[str, list[str]] = {}
+    outcome: Outcome = Outcome()
     if request.method == "POST":
-        try:
-            services.signature_add(
+        outcome = attempt(
+            lambda: services.signature_add(
                 actor=request.user, agreement=agreement, party=party, image_data_url=request.POST.get("signature", "")
-            )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        except PermissionDenied as exc:
-            errors = {"__all__": [str(exc)]}
-        else:
+            ),
+            refused_status=400,
+        )
+        if outcome.ok:
             messages.success(request, _("Signed. Thank you."))
             return redirect("mediation:dispute", pk=dispute.pk)
     return render(
@@ -419,9 +412,9 @@ def agreement_sign(request, pk, who):
             "party": party,
             "signer": party.name if party else (dispute.mediator.display_name or dispute.mediator.username),
             "parties": dispute.parties.all(),
-            "errors": errors,
+            "errors": outcome.errors,
         },
-        status=400 if errors else 200,
+        status=outcome.status,
     )
 
 
