@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Generic, TypeVar
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -85,6 +90,51 @@ def form_errors_from(form: forms.Form, exc: ValidationError) -> None:
         else:
             label = FIELD_LABELS.get(field)
             form.add_error(None, [_named(label, e) if label else e for e in errors])
+
+
+T = TypeVar("T")
+
+
+def error_dict(exc: ValidationError | PermissionDenied) -> dict[str, list[str]]:
+    """Return exc's messages by field, as a page's error list reads them ("__all__": those naming no field)."""
+    if isinstance(exc, PermissionDenied):
+        return {NON_FIELD_ERRORS: [str(exc)]}
+    return exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: list(exc.messages)}
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What a page's one service call came to: its result, or its errors by field and the status to answer with.
+
+    Outcome() is "not tried yet" (a GET): no errors, status 200.
+    """
+
+    result: T | None = None
+    errors: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    status: int = 200
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+
+def attempt(call: Callable[[], T], *, refused_status: int | None = None) -> Outcome[T]:
+    """Run one service call for a form; return its result, or its errors by field with status 400.
+
+    The shape of every form view: bind the input, call the service through attempt, and on
+    success redirect, else render the form again with outcome.errors and outcome.status.
+    A ValidationError (the service's "this field is wrong") becomes 400. A PermissionDenied
+    propagates (Django answers 403) unless refused_status is given: then it is shown on top of
+    the form with that status. Anything else propagates.
+    """
+    try:
+        return Outcome(result=call())
+    except ValidationError as exc:
+        return Outcome(errors=error_dict(exc), status=400)
+    except PermissionDenied as exc:
+        if refused_status is None:
+            raise
+        return Outcome(errors=error_dict(exc), status=refused_status)
 
 
 class BigRadioSelect(forms.RadioSelect):

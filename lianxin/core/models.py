@@ -168,3 +168,42 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method_path} {self.status}"
+
+
+class FeedToken(models.Model):
+    """A private calendar link of one user for one feed (kind + target); only an HMAC of its secret is kept.
+
+    A calendar application subscribes to the URL without signing in, so the URL carries the
+    token: `<lookup>.<secret>`. `lookup` finds the row (indexed, not secret); the secret is
+    compared in constant time with `secret_digest` (core.feeds). Issuing a new link for the same
+    feed revokes the old one; a revoked row is kept so the page can say when it stopped.
+    The app that owns a kind decides, on every request, whether the user may still see it.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="feed_tokens")
+    # "<app>.<feed>", e.g. "mediation.room"; target_id names the row (a room's pk) or is "" for "mine".
+    kind = models.CharField(max_length=40)
+    target_id = models.CharField(max_length=40, blank=True)
+    lookup = models.CharField(max_length=16, unique=True)
+    secret_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar link")
+        verbose_name_plural = _("calendar links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "target_id"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="feed_token_one_active_per_feed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.target_id} {self.user} ({self.lookup}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -7,9 +7,10 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from icalendar import Calendar, Event
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, vDuration
 
-from lianxin.core.models import Role, User
+from lianxin.core.models import FeedToken, Role, User
 from lianxin.core.roles import CASEWORKER_ROLES, SUPERVISOR_ROLES, has_role
 from lianxin.legal.checkups import CHECKUP_ROLES
 from lianxin.legal.models import Booking, Checklist, CheckUp, Consultation, DutySlot, Enterprise, Finding, Training
@@ -17,6 +18,12 @@ from lianxin.legal.services import room_url
 
 SLOTS_SHOWN_DAYS = 7
 INBOX_ROWS = 50
+# A duty lawyer's private calendar link (core.feeds): their rota slots, booked or free.
+FEED_KIND_DUTY = "legal.duty"
+# A subscribed calendar gets slots from this many days back onwards (all future ones).
+FEED_PAST_DAYS = 90
+# How often a subscribed calendar should fetch again (RFC 7986 REFRESH-INTERVAL).
+FEED_REFRESH = dt.timedelta(hours=1)
 
 
 def is_lawyer(user) -> bool:
@@ -133,6 +140,56 @@ def booking_ics(*, booking: Booking, page_url: str) -> bytes:
         f"值班律师：{slot.lawyer.display_name or slot.lawyer.username}\n视频会议室：{url}\n咨询记录：{page_url}",
     )
     cal.add_component(event)
+    return cal.to_ical()
+
+
+def may_subscribe_duty(user) -> bool:
+    """A duty lawyer of a station may have the calendar of their own slots (a superuser has no rota)."""
+    return bool(user.is_active and user.role == Role.LAWYER and user.station_id is not None)
+
+
+def duty_calendar_for(*, feed: FeedToken, now: dt.datetime | None = None, link=None) -> bytes:
+    """Return a lawyer's slots as an iCalendar feed, checking again that they may still have it; else Http404.
+
+    A booked slot shows the case number only (a phone's lock screen shows the summary): never
+    the resident's name, number or question, nor the video room's link, which lets one join the
+    session; link(consultation) -> URL adds the consultation's page (which asks for sign-in).
+    """
+    user = feed.user
+    if feed.kind != FEED_KIND_DUTY or not may_subscribe_duty(user):
+        raise Http404("no such calendar")
+    now = now or timezone.now()
+    slots = (
+        DutySlot.objects.filter(
+            lawyer=user, station_id=user.station_id, ends_at__gte=now - dt.timedelta(days=FEED_PAST_DAYS)
+        )
+        .select_related("booking__consultation__case")
+        .order_by("starts_at", "id")
+    )
+    cal = Calendar()
+    cal.add("prodid", "-//Lianxin//legal//ZH")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", _("My duty slots"))
+    cal.add("refresh-interval", vDuration(FEED_REFRESH), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(FEED_REFRESH))
+    for slot in slots:
+        booking = getattr(slot, "booking", None)
+        event = Event()
+        event.add("uid", f"legal-slot-{slot.pk}@lianxin")
+        event.add("dtstart", slot.starts_at)
+        event.add("dtend", slot.ends_at)
+        event.add("dtstamp", booking.booked_at if booking else slot.starts_at)
+        if booking is None:
+            event.add("summary", _("Legal duty (not booked)"))
+            event.add("transp", "TRANSPARENT")
+        else:
+            number = booking.consultation.case.number
+            event.add("summary", _("Legal consultation video session %(number)s") % {"number": number})
+            if link is not None:
+                url = link(booking.consultation)
+                event.add("url", url)
+                event.add("description", _("The consultation and its video room (sign in): %(url)s") % {"url": url})
+        cal.add_component(event)
     return cal.to_ical()
 
 

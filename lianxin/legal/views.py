@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lianxin.cases.selectors import cart_stop_open_for
+from lianxin.core import feeds as core_feeds
 from lianxin.core import pii
+from lianxin.core.forms import Outcome, attempt
 from lianxin.core.ratelimit import client_address, rate_limited
 from lianxin.core.roles import may_see_whole
 from lianxin.core.selectors import station_list_public
@@ -26,10 +28,6 @@ from lianxin.legal.models import Booking
 from lianxin.places.models import Grid
 
 STATION_CODE_MAX_CHARS = 32
-
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": list(exc.messages)}
 
 
 def _station(request):
@@ -48,12 +46,11 @@ def ask(request):
     """Ask in everyday words; the answer (cards, then articles) is on the same page. Nothing is stored."""
     question = (request.GET.get("q") or "").strip()
     is_kiosk = request.GET.get("kiosk") == "1"
-    answer, errors, unavailable = None, {}, False
+    outcome: Outcome = Outcome()
+    unavailable = False
     if "q" in request.GET:
         try:
-            answer = services.consultation_ask(question=question)
-        except ValidationError as exc:
-            errors = _errors(exc)
+            outcome = attempt(lambda: services.consultation_ask(question=question))
         except adapters.LawSearchUnavailable:
             unavailable = True
     station = _station(request)
@@ -63,8 +60,8 @@ def ask(request):
         "legal/ask.html",
         {
             "question": question,
-            "answer": answer,
-            "errors": errors,
+            "answer": outcome.result,
+            "errors": outcome.errors,
             "unavailable": unavailable,
             "is_kiosk": is_kiosk,
             "station": station,
@@ -89,8 +86,8 @@ def ask_save(request):
         errors = {"__all__": [_("Too many consultations were kept from this address; please call 12348.")]}
     else:
         cart_stop = cart_stop_open_for(user=request.user) if is_kiosk else None
-        try:
-            consultation = services.consultation_save(
+        outcome = attempt(
+            lambda: services.consultation_save(
                 station=station,
                 actor=request.user if request.user.is_authenticated else None,
                 question=question,
@@ -98,13 +95,12 @@ def ask_save(request):
                 contact_phone=data.get("contact_phone", ""),
                 cart_stop=cart_stop,
                 is_kiosk=is_kiosk,
-            )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        except PermissionDenied as exc:
-            errors = {"__all__": [str(exc)]}
-        else:
-            return redirect("legal:consultation", token=consultation.token)
+            ),
+            refused_status=400,
+        )
+        if outcome.ok:
+            return redirect("legal:consultation", token=outcome.result.token)
+        errors = outcome.errors
     answer = None
     try:
         answer = services.consultation_ask(question=question)
@@ -155,10 +151,11 @@ def consultation(request, token):
 def consultation_book(request, token):
     c = selectors.consultation_get_by_token(token=token)
     slot = selectors.slot_get_open(station_id=c.station_id, pk=request.POST.get("slot"))
-    try:
-        services.booking_make(consultation=c, slot=slot)
-    except ValidationError as exc:
-        return render(request, "legal/consultation.html", _consultation_context(request, c, _errors(exc)), status=400)
+    outcome = attempt(lambda: services.booking_make(consultation=c, slot=slot))
+    if not outcome.ok:
+        return render(
+            request, "legal/consultation.html", _consultation_context(request, c, outcome.errors), status=outcome.status
+        )
     messages.success(request, _("Booked. Download the invitation and join the video room at the time."))
     return redirect("legal:consultation", token=token)
 
@@ -182,7 +179,11 @@ def inbox(request):
     return render(
         request,
         "legal/inbox.html",
-        {**selectors.inbox_for(user=request.user), "is_lawyer": selectors.is_lawyer(request.user)},
+        {
+            **selectors.inbox_for(user=request.user),
+            "is_lawyer": selectors.is_lawyer(request.user),
+            "may_subscribe": selectors.may_subscribe_duty(request.user),
+        },
     )
 
 
@@ -190,18 +191,17 @@ def inbox(request):
 def consultation_detail(request, pk):
     """A lawyer reads the question and the engine's hits, and writes the answer and the follow-up advice."""
     c = selectors.consultation_get_for(user=request.user, pk=pk)
-    errors: dict[str, list[str]] = {}
+    outcome: Outcome = Outcome()
     if request.method == "POST":
-        try:
-            services.consultation_answer(
+        outcome = attempt(
+            lambda: services.consultation_answer(
                 consultation=c,
                 actor=request.user,
                 answer=request.POST.get("answer", ""),
                 advice=request.POST.get("advice", ""),
             )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
+        )
+        if outcome.ok:
             messages.success(request, _("Answer sent; the resident sees it on their consultation."))
             return redirect("legal:inbox")
     return render(
@@ -210,12 +210,12 @@ def consultation_detail(request, pk):
         {
             "c": c,
             "case": c.case,
-            "errors": errors,
+            "errors": outcome.errors,
             "is_lawyer": selectors.is_lawyer(request.user),
             "bookings": [(b, services.room_url(b)) for b in c.bookings.select_related("slot", "slot__lawyer")],
             "form": request.POST if request.method == "POST" else {},
         },
-        status=400 if errors else 200,
+        status=outcome.status,
     )
 
 
@@ -224,10 +224,11 @@ def rota(request):
     """The duty lawyers' rota: who is on duty when; supervisors add slots (one or a run of them)."""
     if not selectors.may_keep_rota(request.user) and not selectors.is_lawyer(request.user):
         raise PermissionDenied(_("Your role may not see the rota."))
-    errors: dict[str, list[str]] = {}
+    outcome: Outcome = Outcome()
     if request.method == "POST":
         lawyer = selectors.lawyers_for(user=request.user).filter(pk=request.POST.get("lawyer") or 0).first()
-        try:
+
+        def submit():
             try:
                 local = dt.datetime.fromisoformat(request.POST.get("starts_at", ""))
             except ValueError:
@@ -247,11 +248,9 @@ def rota(request):
                     starts_at=starts_at + dt.timedelta(minutes=minutes * n),
                     minutes=minutes,
                 )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        except PermissionDenied as exc:
-            errors = {"__all__": [str(exc)]}
-        else:
+
+        outcome = attempt(submit, refused_status=400)
+        if outcome.ok:
             messages.success(request, _("Added to the rota."))
             return redirect("legal:rota")
     return render(
@@ -261,10 +260,62 @@ def rota(request):
             "slots": selectors.rota_for(user=request.user),
             "lawyers": selectors.lawyers_for(user=request.user),
             "may_keep": selectors.may_keep_rota(request.user),
-            "errors": errors,
+            "may_subscribe": selectors.may_subscribe_duty(request.user),
+            "errors": outcome.errors,
         },
-        status=400 if errors else 200,
+        status=outcome.status,
     )
+
+
+# --- the duty lawyer's private calendar link (core.feeds) --------------------------------------------------
+
+
+def _feed_rows(user) -> list[core_feeds.FeedRow]:
+    if not selectors.may_subscribe_duty(user):
+        return []
+    tokens = core_feeds.feed_tokens_active_for(user=user, kinds=(selectors.FEED_KIND_DUTY,))
+    return [
+        core_feeds.FeedRow(
+            kind=selectors.FEED_KIND_DUTY,
+            target_id="",
+            title=_("My duty slots"),
+            detail=_("Your slots on the rota; a booked one shows its case number."),
+            token=tokens.get((selectors.FEED_KIND_DUTY, "")),
+        )
+    ]
+
+
+@never_cache
+@login_required
+def feeds(request):
+    """A duty lawyer's private calendar link: make it, copy it, reset it (the old one stops), or stop it."""
+    if not selectors.may_subscribe_duty(request.user):
+        raise PermissionDenied(_("Only a duty lawyer has a rota calendar."))
+    rows = _feed_rows(request.user)
+    if request.method == "POST":
+        row = next(
+            (r for r in rows if (r.kind, r.target_id) == (request.POST.get("kind"), request.POST.get("target", ""))),
+            None,
+        )
+        if row is None:
+            raise Http404("no such calendar")
+        if request.POST.get("op") == "revoke":
+            core_feeds.feed_token_revoke(user=request.user, kind=row.kind, target_id=row.target_id)
+            messages.success(request, _("Link stopped: a calendar that used it gets nothing more."))
+            return redirect("legal:feeds")
+        row.token, token = core_feeds.feed_token_issue(user=request.user, kind=row.kind, target_id=row.target_id)
+        row.url = request.build_absolute_uri(reverse("legal:duty_feed", args=[token]))
+    return render(request, "legal/feeds.html", {"rows": rows})
+
+
+def duty_feed(request, token):
+    """A lawyer's rota slots as an iCalendar feed a calendar application subscribes to without signing in."""
+    feed = core_feeds.feed_token_get_or_404(token=token, kind=selectors.FEED_KIND_DUTY)
+
+    def link(consultation):
+        return request.build_absolute_uri(reverse("legal:detail", args=[consultation.pk]))
+
+    return core_feeds.calendar_response(selectors.duty_calendar_for(feed=feed, link=link), filename="duty.ics")
 
 
 # --- enterprise legal check-ups (法治体检) and micro-classrooms -------------------------------
@@ -278,12 +329,12 @@ def _require_checkups(user):
 @login_required
 def enterprise_list(request):
     _require_checkups(request.user)
-    errors: dict[str, list[str]] = {}
+    outcome: Outcome = Outcome()
     if request.method == "POST":
         data = request.POST
         grid = Grid.objects.filter(station_id=request.user.station_id, pk=data.get("grid") or 0).first()
-        try:
-            enterprise = checkups.enterprise_register(
+        outcome = attempt(
+            lambda: checkups.enterprise_register(
                 actor=request.user,
                 name=data.get("name", ""),
                 credit_code=data.get("credit_code", ""),
@@ -292,11 +343,10 @@ def enterprise_list(request):
                 contact_phone=data.get("contact_phone", ""),
                 grid=grid,
             )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
+        )
+        if outcome.ok:
             messages.success(request, _("Enterprise registered."))
-            return redirect("legal:enterprise", pk=enterprise.pk)
+            return redirect("legal:enterprise", pk=outcome.result.pk)
     return render(
         request,
         "legal/enterprise_list.html",
@@ -304,10 +354,10 @@ def enterprise_list(request):
             "enterprises": selectors.enterprises_for(user=request.user),
             "grids": Grid.objects.filter(station_id=request.user.station_id).order_by("code"),
             "findings_due": selectors.findings_due_for(user=request.user),
-            "errors": errors,
+            "errors": outcome.errors,
             "post": request.POST,
         },
-        status=400 if errors else 200,
+        status=outcome.status,
     )
 
 
@@ -315,11 +365,12 @@ def enterprise_list(request):
 def enterprise_detail(request, pk):
     enterprise = selectors.enterprise_get_for(user=request.user, pk=pk)
     checklists = selectors.checklists_for(user=request.user)
-    errors: dict[str, list[str]] = {}
+    outcome: Outcome = Outcome()
     if request.method == "POST":
         checklist = checklists.filter(pk=request.POST.get("checklist") or 0).first()
         previous = enterprise.checkups.filter(pk=request.POST.get("previous") or 0).first()
-        try:
+
+        def submit():
             if checklist is None:
                 raise ValidationError({"checklist": [_("Choose a checklist.")]})
             answers = {}
@@ -331,7 +382,7 @@ def enterprise_detail(request, pk):
                 checked_on = dt.date.fromisoformat(request.POST.get("checked_on") or "")
             except ValueError:
                 raise ValidationError({"checked_on": [_("Give the date of the check-up.")]}) from None
-            checkup = checkups.checkup_record(
+            return checkups.checkup_record(
                 actor=request.user,
                 enterprise=enterprise,
                 checklist=checklist,
@@ -339,12 +390,12 @@ def enterprise_detail(request, pk):
                 checked_on=checked_on,
                 previous=previous,
             )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
+
+        outcome = attempt(submit)
+        if outcome.ok:
             messages.success(request, _("Check-up recorded."))
-            return redirect("legal:checkup", pk=checkup.pk)
-    return _enterprise_page(request, enterprise, checklists=checklists, errors=errors)
+            return redirect("legal:checkup", pk=outcome.result.pk)
+    return _enterprise_page(request, enterprise, checklists=checklists, errors=outcome.errors)
 
 
 def _enterprise_page(request, enterprise, *, checklists, errors, whole_phone: str = "", reveal_error: str = ""):
@@ -388,23 +439,24 @@ def enterprise_reveal(request, pk):
 @login_required
 def checkup_detail(request, pk):
     checkup = selectors.checkup_get_for(user=request.user, pk=pk)
-    errors: dict[str, list[str]] = {}
+    outcome: Outcome = Outcome()
     if request.method == "POST":
         finding = checkup.findings.filter(pk=request.POST.get("finding") or 0).first()
-        try:
+
+        def submit():
             if finding is None:
                 raise ValidationError({"finding": [_("No such finding.")]})
             checkups.finding_fix(actor=request.user, finding=finding, note=request.POST.get("fix_note", ""))
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
+
+        outcome = attempt(submit)
+        if outcome.ok:
             messages.success(request, _("Finding closed."))
             return redirect("legal:checkup", pk=checkup.pk)
     return render(
         request,
         "legal/checkup_detail.html",
-        {"c": checkup, "findings": checkup.findings.all(), "errors": errors},
-        status=400 if errors else 200,
+        {"c": checkup, "findings": checkup.findings.all(), "errors": outcome.errors},
+        status=outcome.status,
     )
 
 
@@ -419,11 +471,12 @@ def checkup_pdf(request, pk):
 @login_required
 def training_list(request):
     _require_checkups(request.user)
-    errors: dict[str, list[str]] = {}
+    outcome: Outcome = Outcome()
     enterprises = selectors.enterprises_for(user=request.user)
     if request.method == "POST":
         data = request.POST
-        try:
+
+        def submit():
             try:
                 local = dt.datetime.fromisoformat(data.get("held_at", ""))
                 attendance = int(data.get("attendance") or 0)
@@ -439,14 +492,18 @@ def training_list(request):
                 attendance=attendance,
                 enterprises=list(enterprises.filter(pk__in=[v for v in data.getlist("enterprises") if v.isdigit()])),
             )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
+
+        outcome = attempt(submit)
+        if outcome.ok:
             messages.success(request, _("Micro-classroom recorded."))
             return redirect("legal:trainings")
     return render(
         request,
         "legal/training_list.html",
-        {"trainings": selectors.trainings_for(user=request.user)[:100], "enterprises": enterprises, "errors": errors},
-        status=400 if errors else 200,
+        {
+            "trainings": selectors.trainings_for(user=request.user)[:100],
+            "enterprises": enterprises,
+            "errors": outcome.errors,
+        },
+        status=outcome.status,
     )

@@ -8,10 +8,11 @@ import statistics
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from icalendar import Calendar, Event
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, vDuration
 
 from lianxin.cases.models import OPEN_STATUSES, Case
-from lianxin.core.models import Role, User
+from lianxin.core.models import FeedToken, Role, User
 from lianxin.core.roles import has_role
 from lianxin.mediation.models import (
     CONCLUDED_STATUSES,
@@ -28,6 +29,14 @@ from lianxin.people.models import TeamKind
 # Legal consultations also go to the mediation centre's team, but lawyers answer them.
 NOT_DISPUTE_CATEGORY_CODES = ("legal-consult",)
 INBOX_ROWS = 50
+# Private calendar links (core.feeds): a room's sessions, and a mediator's own sessions.
+FEED_KIND_ROOM = "mediation.room"
+FEED_KIND_MINE = "mediation.mine"
+FEED_KINDS = (FEED_KIND_ROOM, FEED_KIND_MINE)
+# A subscribed calendar gets sessions from this many days back onwards (all future ones).
+FEED_PAST_DAYS = 90
+# How often a subscribed calendar should fetch again (RFC 7986 REFRESH-INTERVAL).
+FEED_REFRESH = dt.timedelta(hours=1)
 
 
 def may_mediate(user) -> bool:
@@ -140,12 +149,20 @@ def inbox_for(*, user: User, now: dt.datetime | None = None) -> dict:
     }
 
 
-def session_ics(*, sessions, name: str) -> bytes:
-    """Return sessions as an iCalendar file (an invitation for one, a room's feed for many)."""
+def session_ics(*, sessions, name: str, link=None, is_feed: bool = False) -> bytes:
+    """Return sessions as an iCalendar file (an invitation for one, a room's feed for many).
+
+    What an event shows is what a phone's lock screen may show: the case number, the room and
+    its place, the time. No party's name, number or claim; link(session) -> URL adds the
+    dispute's page (which asks for sign-in) to the description.
+    """
     cal = Calendar()
     cal.add("prodid", "-//Lianxin//mediation//ZH")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
+    if is_feed:
+        cal.add("refresh-interval", vDuration(FEED_REFRESH), parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(FEED_REFRESH))
     for s in sessions:
         event = Event()
         event.add("uid", f"mediation-session-{s.pk}@lianxin")
@@ -155,8 +172,46 @@ def session_ics(*, sessions, name: str) -> bytes:
         event.add("dtstamp", s.starts_at)
         event.add("location", f"{s.room.name} {s.room.place}".strip())
         event.add("status", "CANCELLED" if s.state == Session.State.CANCELLED else "CONFIRMED")
+        if link is not None:
+            url = link(s)
+            event.add("url", url)
+            event.add("description", _("The dispute's page (sign in): %(url)s") % {"url": url})
         cal.add_component(event)
     return cal.to_ical()
+
+
+def feed_rooms_for(*, user: User) -> QuerySet[Room]:
+    """Return the rooms whose calendar user may subscribe to: those they mediate in, at their own station."""
+    if not user.is_active or not may_mediate(user) or user.station_id is None:
+        return Room.objects.none()
+    return Room.objects.filter(station_id=user.station_id, mediators=user).order_by("sort_order", "code")
+
+
+def feed_calendar_for(*, feed: FeedToken, now: dt.datetime | None = None, link=None) -> bytes:
+    """Return the calendar behind a verified link, checking again that its user may still see it; else Http404.
+
+    A mediator taken off a room (or out of the mediation roles, or to another station) loses
+    the room's feed at once, although the link itself was never revoked.
+    """
+    now = now or timezone.now()
+    user = feed.user
+    if feed.kind == FEED_KIND_ROOM:
+        room = feed_rooms_for(user=user).filter(pk=int(feed.target_id) if feed.target_id.isdigit() else 0).first()
+        if room is None:
+            raise Http404("no such room")
+        sessions = Session.objects.filter(room=room)
+        name = room.name
+    elif feed.kind == FEED_KIND_MINE and user.is_active and may_mediate(user) and user.station_id is not None:
+        sessions = Session.objects.filter(dispute__mediator=user, dispute__station_id=user.station_id)
+        name = _("My mediation sessions")
+    else:
+        raise Http404("no such calendar")
+    sessions = (
+        sessions.filter(starts_at__gte=now - dt.timedelta(days=FEED_PAST_DAYS))
+        .select_related("dispute__case", "room")
+        .order_by("starts_at", "id")
+    )
+    return session_ics(sessions=sessions, name=name, link=link, is_feed=True)
 
 
 def figures_for(*, user: User, start: dt.datetime, end: dt.datetime) -> dict:

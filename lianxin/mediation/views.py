@@ -7,21 +7,21 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lianxin.cases.selectors import category_list_for
+from lianxin.core import feeds as core_feeds
+from lianxin.core.forms import Outcome, attempt
 from lianxin.mediation import selectors, services
 from lianxin.mediation.models import PartyRole
 
 FIGURES_DEFAULT_DAYS = 365
-
-
-def _errors(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": list(exc.messages)}
 
 
 def _require(user):
@@ -67,9 +67,84 @@ def room_calendar(request, pk):
     return response
 
 
+# --- private calendar links (core.feeds): a room's sessions, one's own sessions ------------------------------
+
+FEED_URL_NAMES = {selectors.FEED_KIND_ROOM: "mediation:room_feed", selectors.FEED_KIND_MINE: "mediation:my_feed"}
+
+
+def _feed_rows(user) -> list[core_feeds.FeedRow]:
+    tokens = core_feeds.feed_tokens_active_for(user=user, kinds=selectors.FEED_KINDS)
+    rows = [
+        core_feeds.FeedRow(
+            kind=selectors.FEED_KIND_MINE,
+            target_id="",
+            title=_("My mediation sessions"),
+            detail=_("Every session of the disputes you mediate, in whichever room."),
+        )
+    ]
+    for room in selectors.feed_rooms_for(user=user):
+        rows.append(
+            core_feeds.FeedRow(
+                kind=selectors.FEED_KIND_ROOM,
+                target_id=str(room.pk),
+                title=room.name,
+                detail=room.place,
+            )
+        )
+    for row in rows:
+        row.token = tokens.get((row.kind, row.target_id))
+    return rows
+
+
+@never_cache
+@login_required
+def feeds(request):
+    """A mediator's private calendar links: make one, copy it, reset it (the old one stops), or stop it."""
+    _require(request.user)
+    rows = _feed_rows(request.user)
+    if request.method == "POST":
+        row = next(
+            (r for r in rows if (r.kind, r.target_id) == (request.POST.get("kind"), request.POST.get("target", ""))),
+            None,
+        )
+        if row is None:
+            raise Http404("no such calendar")
+        if request.POST.get("op") == "revoke":
+            core_feeds.feed_token_revoke(user=request.user, kind=row.kind, target_id=row.target_id)
+            messages.success(request, _("Link stopped: a calendar that used it gets nothing more."))
+            return redirect("mediation:feeds")
+        row.token, token = core_feeds.feed_token_issue(user=request.user, kind=row.kind, target_id=row.target_id)
+        row.url = request.build_absolute_uri(reverse(FEED_URL_NAMES[row.kind], args=[token]))
+    context = {
+        "mine": [r for r in rows if r.kind == selectors.FEED_KIND_MINE],
+        "rooms": [r for r in rows if r.kind == selectors.FEED_KIND_ROOM],
+    }
+    return render(request, "mediation/feeds.html", context)
+
+
+def _feed(request, token, kind):
+    feed = core_feeds.feed_token_get_or_404(token=token, kind=kind)
+
+    def link(session):
+        return request.build_absolute_uri(reverse("mediation:dispute", args=[session.dispute_id]))
+
+    body = selectors.feed_calendar_for(feed=feed, link=link)
+    return core_feeds.calendar_response(body, filename="mediation.ics")
+
+
+def room_feed(request, token):
+    """A room's sessions as an iCalendar feed a calendar application subscribes to without signing in."""
+    return _feed(request, token, selectors.FEED_KIND_ROOM)
+
+
+def my_feed(request, token):
+    """A mediator's own sessions as an iCalendar feed a calendar application subscribes to without signing in."""
+    return _feed(request, token, selectors.FEED_KIND_MINE)
+
+
 def _open_form(request, *, case=None):
     rooms_qs = selectors.rooms_for(user=request.user)
-    errors: dict[str, list[str]] = {}
+    outcome: Outcome = Outcome()
     if request.method == "POST":
         room = rooms_qs.filter(pk=request.POST.get("room") or 0).first()
         category = None
@@ -79,14 +154,15 @@ def _open_form(request, *, case=None):
                 .filter(pk=request.POST.get("category") or 0)
                 .first()
             )
-        try:
+
+        def submit():
             parties = _parties_from(request.POST)
             if case is not None and case.reporter_id is not None:
                 # The case's reporter is the applicant: the party is linked to the resident, not retyped.
                 for party in parties:
                     if party["role"] == PartyRole.APPLICANT and party["name"].strip() == case.reporter.name:
                         party["resident"] = case.reporter
-            dispute = services.dispute_open(
+            return services.dispute_open(
                 actor=request.user,
                 room=room,
                 claim=request.POST.get("claim", ""),
@@ -94,11 +170,11 @@ def _open_form(request, *, case=None):
                 case=case,
                 category=category,
             )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
+
+        outcome = attempt(submit)
+        if outcome.ok:
             messages.success(request, _("Taken into the room; schedule the first session."))
-            return redirect("mediation:dispute", pk=dispute.pk)
+            return redirect("mediation:dispute", pk=outcome.result.pk)
     applicant = ""
     if case is not None:
         applicant = case.reporter.name if case.reporter_id else case.contact_name
@@ -109,12 +185,12 @@ def _open_form(request, *, case=None):
             "case": case,
             "rooms": rooms_qs,
             "categories": category_list_for(station_id=request.user.station_id) if case is None else [],
-            "errors": errors,
+            "errors": outcome.errors,
             "applicant": applicant,
             "post": request.POST,
             "roles": PartyRole.choices,
         },
-        status=400 if errors else 200,
+        status=outcome.status,
     )
 
 
@@ -158,13 +234,10 @@ def dispute_detail(request, pk):
 
 def _act(request, pk, action):
     dispute = selectors.dispute_get_for(user=request.user, pk=pk)
-    try:
-        message = action(dispute, request.POST)
-    except ValidationError as exc:
-        return _dispute_page(request, dispute, _errors(exc), status=400)
-    except PermissionDenied as exc:
-        return _dispute_page(request, dispute, {"__all__": [str(exc)]}, status=403)
-    messages.success(request, message)
+    outcome = attempt(lambda: action(dispute, request.POST), refused_status=403)
+    if not outcome.ok:
+        return _dispute_page(request, dispute, outcome.errors, status=outcome.status)
+    messages.success(request, outcome.result)
     return redirect("mediation:dispute", pk=dispute.pk)
 
 
@@ -319,17 +392,15 @@ def agreement_sign(request, pk, who):
         party = dispute.parties.filter(pk=int(who) if who.isdigit() else 0).first()
         if party is None:
             return HttpResponse(status=404)
-    errors: dict[str, list[str]] = {}
+    outcome: Outcome = Outcome()
     if request.method == "POST":
-        try:
-            services.signature_add(
+        outcome = attempt(
+            lambda: services.signature_add(
                 actor=request.user, agreement=agreement, party=party, image_data_url=request.POST.get("signature", "")
-            )
-        except ValidationError as exc:
-            errors = _errors(exc)
-        except PermissionDenied as exc:
-            errors = {"__all__": [str(exc)]}
-        else:
+            ),
+            refused_status=400,
+        )
+        if outcome.ok:
             messages.success(request, _("Signed. Thank you."))
             return redirect("mediation:dispute", pk=dispute.pk)
     return render(
@@ -341,9 +412,9 @@ def agreement_sign(request, pk, who):
             "party": party,
             "signer": party.name if party else (dispute.mediator.display_name or dispute.mediator.username),
             "parties": dispute.parties.all(),
-            "errors": errors,
+            "errors": outcome.errors,
         },
-        status=400 if errors else 200,
+        status=outcome.status,
     )
 
 
