@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from lianxin.core.models import FeedToken, User
+from lianxin.core.services import audit_record
 
 logger = logging.getLogger("lianxin.core")
 
@@ -59,8 +60,6 @@ def feed_token_issue(
     The token is returned only here: it cannot be read back later (only its HMAC is kept).
     Raises ValueError for a malformed kind; whether user may have the feed is the caller's check.
     """
-    from lianxin.core.services import audit_record
-
     target_id = str(target_id)
     _check_kind(kind, target_id)
     now = now or timezone.now()
@@ -95,8 +94,6 @@ def feed_token_issue(
 
 def feed_token_revoke(*, user: User, kind: str, target_id: str = "", now: dt.datetime | None = None) -> int:
     """Stop user's link for (kind, target_id); return how many were active (0 or 1)."""
-    from lianxin.core.services import audit_record
-
     now = now or timezone.now()
     with transaction.atomic():
         active = list(FeedToken.objects.filter(user=user, kind=kind, target_id=str(target_id), revoked_at__isnull=True))

@@ -107,6 +107,9 @@ def cases_waiting_for(*, user: User) -> QuerySet[Case]:
             | Q(category__default_team__kind=TeamKind.MEDIATION)
             | Q(assignee_id=user.pk)
         )
+        # A restricted case (a family dispute from a lookout) reaches a mediator only when its
+        # officer gives it to them; the centre's queue never shows it.
+        .filter(Q(is_restricted=False) | Q(assignee_id=user.pk))
         .exclude(category__code__in=NOT_DISPUTE_CATEGORY_CODES)
         .select_related("category", "reporter", "assignee")
         .order_by("opened_at")

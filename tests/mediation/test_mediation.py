@@ -311,3 +311,19 @@ def test_text_a_database_cannot_store_is_refused_by_field(med_world, open_case):
     with pytest.raises(ValidationError) as exc:
         services.agreement_draft(actor=w.mediator, dispute=d, terms="赔偿\x00五百元")
     assert "terms" in exc.value.message_dict
+
+
+def test_a_restricted_dispute_reaches_a_mediator_only_when_given_to_them(med_world, open_case):
+    from django.http import Http404
+
+    from lianxin.cases.services import case_assign
+    from lianxin.mediation.selectors import case_for_dispute, cases_waiting_for
+
+    w = med_world
+    case = open_case(actor=w.officer, category=w.cat_neighbour, description="家里吵架，邻居报的", is_restricted=True)
+    assert case not in cases_waiting_for(user=w.mediator)
+    assert case.number not in _client(w.mediator).get("/mediation/").content.decode()
+    with pytest.raises(Http404):
+        case_for_dispute(user=w.mediator, pk=case.pk)
+    case_assign(case=case, actor=w.officer, assignee=w.mediator, team=None)
+    assert case_for_dispute(user=w.mediator, pk=case.pk) == case
