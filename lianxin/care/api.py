@@ -7,6 +7,7 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
+from ninja import Status as HttpStatus
 
 from lianxin.care import selectors, services
 from lianxin.care.models import Alarm, Answer, CareState
@@ -90,7 +91,7 @@ def checkin(request: HttpRequest, pk: DbId):
     enrolment = selectors.enrolment_get_for(user=user, pk=pk)
     services.require_carer(user, enrolment)
     enrolment = services.checkin_record(enrolment=enrolment, via=services.CheckinVia.STAFF, actor=user)
-    return 201, _elder(enrolment, timezone.now())
+    return HttpStatus(201, _elder(enrolment, timezone.now()))
 
 
 @router.get("/alarms", response={200: list[AlarmOut], **READ_ERRORS}, summary="Live alarms I may answer")

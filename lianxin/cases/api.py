@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 from pydantic import StrictInt
 
@@ -325,7 +326,7 @@ def case_create(request: HttpRequest, payload: CaseIn):
         )
     # Rendered as opened rather than re-read through the scope: a volunteer or lookout who
     # files a finding is not its reporter or assignee, and may not see it afterwards.
-    return 201, case
+    return HttpStatus(201, case)
 
 
 def _resident(user, pk: int, field: str):
@@ -393,7 +394,7 @@ def case_assign_endpoint(request: HttpRequest, ref: str, payload: AssignIn):
 @router.post("/{ref}/notes", response={201: EventOut, **WRITE_ERRORS}, summary="Add a note to the timeline")
 def case_note_endpoint(request: HttpRequest, ref: str, payload: NoteIn):
     case = _case(request, ref)
-    return 201, case_note(case=case, actor=viewer(request), text=payload.text, is_public=payload.is_public)
+    return HttpStatus(201, case_note(case=case, actor=viewer(request), text=payload.text, is_public=payload.is_public))
 
 
 @router.post(

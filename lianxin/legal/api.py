@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja import Status as HttpStatus
 
 from lianxin.core.api import READ_ERRORS, WRITE_ERRORS, DbId, viewer
 from lianxin.legal import adapters, selectors, services
@@ -64,14 +65,17 @@ def keep(request: HttpRequest, payload: KeepIn):
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
     )
-    return 201, {
-        "id": c.pk,
-        "token": c.token,
-        "case_number": c.case.number,
-        "engine_version": c.engine_version,
-        "cards": c.cards,
-        "hits": c.hits,
-    }
+    return HttpStatus(
+        201,
+        {
+            "id": c.pk,
+            "token": c.token,
+            "case_number": c.case.number,
+            "engine_version": c.engine_version,
+            "cards": c.cards,
+            "hits": c.hits,
+        },
+    )
 
 
 class SlotOut(Schema):
@@ -120,13 +124,16 @@ def book(request: HttpRequest, token: str, payload: BookIn):
     booking = services.booking_make(
         consultation=c, slot=selectors.slot_get_open(station_id=c.station_id, pk=payload.slot)
     )
-    return 201, {
-        "id": booking.pk,
-        "starts_at": booking.slot.starts_at.isoformat(),
-        "ends_at": booking.slot.ends_at.isoformat(),
-        "room_url": services.room_url(booking),
-        "ics_url": reverse("legal:ics", args=[c.token, booking.pk]),
-    }
+    return HttpStatus(
+        201,
+        {
+            "id": booking.pk,
+            "starts_at": booking.slot.starts_at.isoformat(),
+            "ends_at": booking.slot.ends_at.isoformat(),
+            "room_url": services.room_url(booking),
+            "ics_url": reverse("legal:ics", args=[c.token, booking.pk]),
+        },
+    )
 
 
 class AnswerIn(Schema):

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja import Status as HttpStatus
 
 from lianxin.core.api import READ_ERRORS, WRITE_ERRORS, DbId, Text, viewer
 from lianxin.places.selectors import grid_list_for
@@ -57,7 +58,7 @@ def send(request: HttpRequest, payload: TipIn):
         is_anonymous=not named,
     )
     status = selectors.status_for_source(tip=tip).stage
-    return 201, {"id": None if code else tip.pk, "receipt_code": code, "status": status}
+    return HttpStatus(201, {"id": None if code else tip.pk, "receipt_code": code, "status": status})
 
 
 @router.get("/mine", response={200: list[MyTipOut], **READ_ERRORS}, summary="The tips I sent under my name")
@@ -176,7 +177,7 @@ def appeal_send(request: HttpRequest, payload: AppealIn):
         radius_m=payload.radius_m,
         grid=grid,
     )
-    return 201, _appeal_out(appeal, user=user, with_thread=True, is_officer=True)
+    return HttpStatus(201, _appeal_out(appeal, user=user, with_thread=True, is_officer=True))
 
 
 @router.get("/appeals/received", response={200: list[AppealOut], **READ_ERRORS}, summary="Appeals sent to me now")
@@ -205,4 +206,4 @@ def appeal_write(request: HttpRequest, pk: DbId, payload: AppealMessageIn):
     user = viewer(request)
     appeal, _is_officer = _appeal_for(user, pk)
     message = appeals.appeal_write(appeal=appeal, actor=user, text=payload.text)
-    return 201, _message_out(message, user=user, station_name=appeal.station.name)
+    return HttpStatus(201, _message_out(message, user=user, station_name=appeal.station.name))
