@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja import Status as HttpStatus
+from ninja.files import UploadedFile
 
 from lianxin.core.api import READ_ERRORS, WRITE_ERRORS, DbId, Text, viewer
 from lianxin.places.selectors import grid_list_for
@@ -43,8 +44,7 @@ class MyTipOut(Schema):
     status_label: str
 
 
-@router.post("", response={201: TipSentOut, **WRITE_ERRORS}, summary="Send a tip; it becomes a case for the grid")
-def send(request: HttpRequest, payload: TipIn):
+def _send(request: HttpRequest, payload: TipIn, photos: list[UploadedFile]) -> HttpStatus:
     user = viewer(request)
     named = selectors.may_send_named(user) and not payload.anonymous
     tip, code = services.tip_send(
@@ -56,9 +56,25 @@ def send(request: HttpRequest, payload: TipIn):
         lon=payload.lon,
         address=payload.address,
         is_anonymous=not named,
+        photos=photos,
     )
     status = selectors.status_for_source(tip=tip).stage
     return HttpStatus(201, {"id": None if code else tip.pk, "receipt_code": code, "status": status})
+
+
+@router.post("", response={201: TipSentOut, **WRITE_ERRORS}, summary="Send a tip; it becomes a case for the grid")
+def send(request: HttpRequest, payload: TipIn):
+    return _send(request, payload, [])
+
+
+@router.post(
+    "/with-photos",
+    response={201: TipSentOut, **WRITE_ERRORS},
+    summary="Send a tip with photos (multipart/form-data: the tip's fields and up to 3 files in `photos`)",
+)
+def send_with_photos(request: HttpRequest, payload: Form[TipIn], photos: File[list[UploadedFile]]):
+    """JPEG or PNG, re-encoded without their EXIF (no camera position leaves the phone's file); all or nothing."""
+    return _send(request, payload, photos)
 
 
 @router.get("/mine", response={200: list[MyTipOut], **READ_ERRORS}, summary="The tips I sent under my name")

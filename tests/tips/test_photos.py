@@ -189,3 +189,22 @@ def test_the_anonymous_tipster_sees_their_photos_only_through_the_code(world):
     assert "/tips/follow/photo/" not in wrong
     assert Client().get(links[0][:-3] + "xx/").status_code == 404
     assert Client().get(f"/tips/desk/{tip.pk}/photos/{tip.photos.first().pk}/").status_code == 302  # sign in first
+
+
+def test_the_api_takes_photos_as_multipart_and_strips_them(world, media, login):
+    client = login(world.lookout)
+    lat, lon = world.in_grid1
+    fields = {"kind": "hazard", "description": "楼道堆满纸箱", "lat": lat, "lon": lon}
+    answer = client.post("/api/v1/tips/with-photos", {**fields, "photos": [jpeg_with_exif(), png()]})
+    assert answer.status_code == 201, answer.content
+    tip = Tip.objects.get(pk=answer.json()["id"])
+    kept = list(tip.photos.order_by("pk"))
+    assert [p.content_type for p in kept] == ["image/jpeg", "image/png"]
+    with Image.open(kept[0].image.path) as stored:
+        assert not stored.getexif()  # no camera, time or position left in the file
+    # A file that is not an image: named, and nothing of the tip is kept.
+    before = (Tip.objects.count(), Case.objects.count(), len(stored_files(media)))
+    fake = SimpleUploadedFile("x.png", b"%PDF-1.4 not an image", content_type="image/png")
+    refused = client.post("/api/v1/tips/with-photos", {**fields, "photos": [fake]})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "photos"
+    assert (Tip.objects.count(), Case.objects.count(), len(stored_files(media))) == before
