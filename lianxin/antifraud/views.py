@@ -407,8 +407,8 @@ def warning_new(request):
             )
         except ValidationError as exc:
             form_errors_from(form, exc)
-        except Http404:
-            form.add_error(None, _("Choose a resident of your station."))
+        except Http404:  # another station's resident (or a stale id): refused on the field that named them
+            form.add_error("resident", _("Choose a resident of your station."))
         else:
             messages.success(request, _("Warning sent."))
             return redirect("antifraud:warning", pk=warning.pk)
