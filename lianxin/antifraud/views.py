@@ -28,8 +28,8 @@ from lianxin.antifraud import services as svc
 from lianxin.antifraud.adapters import EngineUnavailable
 from lianxin.antifraud.models import Decision, EntryStatus, Screenshot, ScreenshotStatus, WarningSource
 from lianxin.antifraud.present import highlight_segments, yuan
-from lianxin.antifraud.services.screening import SCREENSHOT_KEEP_HOURS
 from lianxin.antifraud.roles import BLACKLIST_ROLES, CAMPAIGN_ROLES, DESK_ROLES, RESPONDER_ROLES, duty_phone
+from lianxin.antifraud.services.screening import SCREENSHOT_KEEP_HOURS
 from lianxin.antifraud.views_bank import with_clock
 from lianxin.cases.selectors import cart_stop_open_for
 from lianxin.core.errors import Conflict
