@@ -566,7 +566,7 @@ def blacklist_import(request):
 @login_required
 def campaigns(request):
     _need(request, DESK_ROLES)
-    form = f.CampaignForm(request.POST or None)
+    form = f.CampaignForm(request.POST or None, grids=list(request.user.station.grids.order_by("code")))
     if request.method == "POST":
         _need(request, CAMPAIGN_ROLES)
         if form.is_valid():
@@ -584,6 +584,7 @@ def campaigns(request):
                     attendees=d["attendees"],
                     materials=d["materials"],
                     residents_reached=d["residents_reached"] or 0,
+                    grid=form.grids.get(d["grid"]) if d["grid"] else None,
                 )
             except ValidationError as exc:
                 form_errors_from(form, exc)

@@ -115,8 +115,8 @@ def test_a_campaign_records_the_grid_it_reached_and_the_page_counts_it_per_grid(
     reach = page[page.index('id="reach"') :]
     assert world.grid1.name in reach and "120" in reach
     # Another station's grid is refused on the field, and nothing is written.
-    client.post("/fraud/campaigns/", {"kind": "talk", "title": "x", "held_on": "2026-06-10", "grid": "999999"})
-    assert Campaign.objects.count() == 1
+    bad = client.post("/fraud/campaigns/", {"kind": "talk", "title": "x", "held_on": "2026-06-10", "grid": "999999"})
+    assert "grid" in bad.context["form"].errors and Campaign.objects.count() == 1
 
 
 def test_figures_for_one_grid_count_that_grids_trainings_only(world):
