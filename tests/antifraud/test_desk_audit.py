@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
@@ -151,3 +152,73 @@ def test_the_screenshot_page_says_it_is_deleted_unless_reported(world, client, s
     page = client.get(f"/fraud/check/screenshot/{shot.token}/").content.decode()
     assert 'id="verdict"' in page
     assert "24 小时" in page and "举报" in page  # the picture goes within a day unless reported or filed
+
+
+def _stored_shot(world, settings, *, at):
+    import os
+
+    from lianxin.antifraud.models import Screenshot
+    from lianxin.antifraud.services.screening import SCREENSHOT_DIR
+
+    folder = Path(settings.DATA_DIR) / SCREENSHOT_DIR / f"{at:%Y%m}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"shot-{at:%H%M%S%f}.png"
+    path.write_bytes(b"\x89PNG")
+    os.utime(path, (at.timestamp(), at.timestamp()))
+    return Screenshot.objects.create(
+        station=world.station,
+        path=str(path),
+        content_type="image/png",
+        size_bytes=4,
+        status="done",
+        text=SCAM,
+        uploaded_at=at,
+    )
+
+
+NOW = dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC)
+
+
+def test_a_screenshot_kept_for_a_case_is_deleted_with_the_case_under_the_retention_rule(world, settings, tmp_path):
+    from lianxin.antifraud.models import Screenshot
+    from lianxin.antifraud.services import resident_pay_alert, screenshots_purge
+    from lianxin.cases.models import Case, Status
+
+    settings.DATA_DIR = tmp_path
+    settings.LIANXIN_RETENTION_CASE_CONTACT_DAYS = 30
+    shot = _stored_shot(world, settings, at=NOW)
+    outcome = resident_pay_alert(
+        station=world.station, actor=world.resident_user, text=SCAM, decision="already_paid", screenshot=shot, now=NOW
+    )
+    shot.refresh_from_db()
+    assert shot.is_kept and shot.case_id == outcome.case.pk
+    assert screenshots_purge(now=NOW + dt.timedelta(days=400)) == 0  # the case is still open: evidence stays
+    Case.objects.filter(pk=outcome.case.pk).update(status=Status.CLOSED, closed_at=NOW + dt.timedelta(days=1))
+    assert screenshots_purge(now=NOW + dt.timedelta(days=30)) == 0  # closed, but not yet past retention
+    assert screenshots_purge(now=NOW + dt.timedelta(days=32)) == 1
+    assert not Screenshot.objects.filter(pk=shot.pk).exists() and not Path(shot.path).exists()
+
+
+def test_a_deleted_cases_screenshot_file_is_removed_and_a_reported_one_stays(world, settings, tmp_path):
+    from lianxin.antifraud.models import FraudLoss, Screening, Screenshot
+    from lianxin.antifraud.services import blacklist_report, resident_pay_alert, screenshots_purge
+    from lianxin.cases.models import Case
+
+    settings.DATA_DIR = tmp_path
+    filed = _stored_shot(world, settings, at=NOW)
+    reported = _stored_shot(world, settings, at=NOW + dt.timedelta(seconds=1))
+    outcome = resident_pay_alert(
+        station=world.station, actor=world.resident_user, text=SCAM, decision="already_paid", screenshot=filed, now=NOW
+    )
+    blacklist_report(
+        station=world.station, actor=None, kind="phone", value="13812345678", evidence=SCAM, screenshot=reported
+    )
+    later = NOW + dt.timedelta(days=2)
+    assert screenshots_purge(now=later) == 0  # both are evidence
+    FraudLoss.objects.filter(case=outcome.case).delete()
+    Screening.objects.filter(case=outcome.case).delete()
+    Case.objects.filter(pk=outcome.case.pk).delete()  # e.g. the station's cases taken down
+    assert list(Screenshot.objects.values_list("pk", flat=True)) == [reported.pk]  # the row went with the case
+    assert Path(filed.path).exists()
+    assert screenshots_purge(now=later) == 1
+    assert not Path(filed.path).exists() and Path(reported.path).exists()
