@@ -114,6 +114,12 @@ class CampaignForm(forms.Form):
     attendees = forms.CharField(label=_("Attendance list"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     materials = forms.CharField(label=_("Materials"), required=False, max_length=300)
     residents_reached = forms.IntegerField(label=_("Residents reached"), required=False, min_value=0)
+    grid = forms.TypedChoiceField(label=_("Grid reached"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, grids=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.grids = {g.pk: g for g in grids}
+        self.fields["grid"].choices = [("", _("Whole station")), *((g.pk, g.name) for g in grids)]
 
 
 __all__ = ["MESSAGE_MAX_CHARS"]

@@ -111,8 +111,10 @@ class Screenshot(models.Model):
     error = models.CharField(max_length=200, blank=True)
     ocr_seconds = models.FloatField(null=True, blank=True)
     ocr_engine = models.CharField(max_length=60, blank=True)
-    # Kept as evidence once a report or case refers to it; otherwise purged after a while.
+    # Kept as evidence once a report or case refers to it; otherwise purged after a while. A case's
+    # screenshot goes with the case under the retention rule (antifraud.services.screenshots_purge).
     is_kept = models.BooleanField(default=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

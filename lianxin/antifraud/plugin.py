@@ -45,6 +45,7 @@ PLUGIN = AppPlugin(
             label=_("Messages screened"),
             definition=_("Messages residents and the clinic checked on the anti-fraud page in the period."),
             compute=M + "messages_screened",
+            records="antifraud:records",
         ),
         MetricSpec(
             key="antifraud_warnings",

@@ -131,6 +131,17 @@ def consultation_list_for(*, user: User, ids: list[int] | None = None) -> QueryS
     return qs.filter(pk__in=ids) if ids is not None else qs
 
 
+def tally_list_for(*, user: User, ids: list[int]) -> QuerySet[ScreeningTally]:
+    """The day, grid and band counts of screened messages (the records behind 'messages screened')."""
+    if not has_role(user, DESK_ROLES):
+        return ScreeningTally.objects.none()
+    return (
+        ScreeningTally.objects.filter(station_id=user.station_id, pk__in=ids)
+        .select_related("grid")
+        .order_by("-on", "grid__code", "band")
+    )
+
+
 def campaign_list_for(*, user: User) -> QuerySet[Campaign]:
     if not has_role(user, DESK_ROLES):
         return Campaign.objects.none()
@@ -157,7 +168,7 @@ class Figure:
     value: int | float | None
     unit: str
     record_ids: tuple[int, ...] = ()
-    records: str = ""  # "warnings", "consultations", "blacklist", "campaigns" or ""
+    records: str = ""  # "warnings", "consultations", "blacklist", "campaigns", "tallies", "losses" or ""
 
 
 def _warnings(station_id: int, start, end, grid_id) -> QuerySet[FraudWarning]:
@@ -172,7 +183,10 @@ def figures(*, station_id: int, start: dt.datetime, end: dt.datetime, grid_id: i
     )
     if grid_id:
         tallies = tallies.filter(grid_id=grid_id)
-    by_band = dict(tallies.values_list("band").annotate(n=Sum("count")).values_list("band", "n"))
+    tally_rows = list(tallies.values_list("pk", "band", "count"))
+    by_band: dict[str, int] = {}
+    for _pk, band, count in tally_rows:
+        by_band[band] = by_band.get(band, 0) + count
     consultations = Consultation.objects.filter(station_id=station_id, at__gte=start, at__lt=end)
     if grid_id:
         consultations = consultations.filter(resident__grid_id=grid_id)
@@ -197,8 +211,11 @@ def figures(*, station_id: int, start: dt.datetime, end: dt.datetime, grid_id: i
     consultation_ids = tuple(consultations.values_list("pk", flat=True))
     return {
         **bank_figures(station_id=station_id, start=start, end=end, grid_id=grid_id),
-        "screened": Figure("screened", sum(by_band.values()), "count"),
-        "high_risk": Figure("high_risk", by_band.get("high", 0), "count"),
+        # Nothing a resident pastes is kept: behind these two figures are the day, grid and band counts.
+        "screened": Figure("screened", sum(by_band.values()), "count", tuple(t[0] for t in tally_rows), "tallies"),
+        "high_risk": Figure(
+            "high_risk", by_band.get("high", 0), "count", tuple(t[0] for t in tally_rows if t[1] == "high"), "tallies"
+        ),
         "consultations": Figure("consultations", len(consultation_ids), "count", consultation_ids, "consultations"),
         "warnings": Figure("warnings", len(warnings), "count", tuple(w[0] for w in warnings), "warnings"),
         "reached_in_time": Figure("reached_in_time", len(reached), "count", tuple(w[0] for w in reached), "warnings"),

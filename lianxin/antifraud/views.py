@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -28,6 +29,7 @@ from lianxin.antifraud.adapters import EngineUnavailable
 from lianxin.antifraud.models import Decision, EntryStatus, Screenshot, ScreenshotStatus, WarningSource
 from lianxin.antifraud.present import highlight_segments, yuan
 from lianxin.antifraud.roles import BLACKLIST_ROLES, CAMPAIGN_ROLES, DESK_ROLES, RESPONDER_ROLES, duty_phone
+from lianxin.antifraud.services.screening import SCREENSHOT_KEEP_HOURS
 from lianxin.antifraud.views_bank import with_clock
 from lianxin.cases.selectors import cart_stop_open_for
 from lianxin.core.errors import Conflict
@@ -189,7 +191,8 @@ def screenshot_upload(request):
 
 def screenshot_page(request, token: str):
     shot = sel.screenshot_get_for(user=request.user, token=token)
-    return render(request, "antifraud/screenshot.html", {"shot": shot, **_screenshot_context(request, shot)})
+    context = {"shot": shot, "keep_hours": SCREENSHOT_KEEP_HOURS, **_screenshot_context(request, shot)}
+    return render(request, "antifraud/screenshot.html", context)
 
 
 def screenshot_status(request, token: str):
@@ -261,6 +264,8 @@ def desk(request):
         {
             "figures": figures,
             "month": month,
+            # Each figure links to its records for the same month and grid.
+            "figure_query": "&" + urlencode({"month": month, **({"grid": grid_id} if grid_id else {})}),
             "grid_id": grid_id,
             "grids": request.user.station.grids.order_by("code"),
             "protected_yuan": yuan(figures["protected_fen"].value),
@@ -300,6 +305,8 @@ def records(request):
         context["consultations"] = sel.consultation_list_for(user=request.user, ids=ids)
     elif figure.records == "blacklist":
         context["entries"] = sel.blacklist_list_for(user=request.user).filter(pk__in=ids)
+    elif figure.records == "tallies":
+        context["tallies"] = sel.tally_list_for(user=request.user, ids=ids)
     elif figure.records == "campaigns":
         context["campaigns"] = sel.campaign_list_for(user=request.user).filter(pk__in=ids)
     elif figure.records == "losses":
@@ -407,8 +414,8 @@ def warning_new(request):
             )
         except ValidationError as exc:
             form_errors_from(form, exc)
-        except Http404:
-            form.add_error(None, _("Choose a resident of your station."))
+        except Http404:  # another station's resident (or a stale id): refused on the field that named them
+            form.add_error("resident", _("Choose a resident of your station."))
         else:
             messages.success(request, _("Warning sent."))
             return redirect("antifraud:warning", pk=warning.pk)
@@ -559,7 +566,7 @@ def blacklist_import(request):
 @login_required
 def campaigns(request):
     _need(request, DESK_ROLES)
-    form = f.CampaignForm(request.POST or None)
+    form = f.CampaignForm(request.POST or None, grids=list(request.user.station.grids.order_by("code")))
     if request.method == "POST":
         _need(request, CAMPAIGN_ROLES)
         if form.is_valid():
@@ -577,6 +584,7 @@ def campaigns(request):
                     attendees=d["attendees"],
                     materials=d["materials"],
                     residents_reached=d["residents_reached"] or 0,
+                    grid=form.grids.get(d["grid"]) if d["grid"] else None,
                 )
             except ValidationError as exc:
                 form_errors_from(form, exc)

@@ -33,7 +33,7 @@ def test_the_check_page_answers_without_sign_in_and_keeps_nothing(client, world)
     assert "冒充公检法及政府机关类" in page and "安全账户" in page
     assert '<mark class="cue"' in page  # the engine's cue words are marked in the text
     assert "listed" in page and "冒充公安网站" in page  # the URL's domain is on the blacklist
-    assert "96110" in page and "我要转账" not in page or True
+    assert "96110" in page and "我正准备转账" in page and "我已经转账" in page  # the two taps
     assert Screening.objects.count() == 0  # nothing pasted is kept
     assert ScreeningTally.objects.get(station=world.station, band="high").count == 1
     entry = BlacklistEntry.objects.get()

@@ -123,7 +123,7 @@ def test_a_screenshot_is_read_by_the_queued_task_and_screened(client, world, set
     assert response.status_code == 302
     shot = Screenshot.objects.get()
     assert str(tmp_path) in shot.path and shot.status == ScreenshotStatus.QUEUED  # not read in the request
-    assert "Reading" in client.get(f"/fraud/check/screenshot/{shot.token}/status/").content.decode() or True
+    assert "正在识别您的截图" in client.get(f"/fraud/check/screenshot/{shot.token}/status/").content.decode()
     call_command("db_worker", "--batch")
     shot.refresh_from_db()
     assert shot.status == ScreenshotStatus.DONE and "安全账户" in shot.text

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -35,7 +35,7 @@ from lianxin.antifraud.models import (
 )
 from lianxin.antifraud.services.blacklist import blacklist_match
 from lianxin.antifraud.services.common import CATEGORY_CONSULT, CATEGORY_LOSS, desk_category, now_or
-from lianxin.cases.models import Case, Channel, Priority
+from lianxin.cases.models import Case, Channel, Priority, Status
 from lianxin.cases.services import case_open
 from lianxin.core.models import Role, Station, User
 from lianxin.people.models import Resident
@@ -193,7 +193,6 @@ def resident_pay_alert(
     if screenshot is not None:
         if screenshot.station_id != station.id:
             raise ValidationError({"screenshot": [_("That screenshot belongs to another station.")]})
-        Screenshot.objects.filter(pk=screenshot.pk).update(is_kept=True)
     r = check.result
     paid = decision == Decision.ALREADY_PAID
     title = _("Already paid: %(t)s") if paid else _("About to pay: %(t)s")
@@ -223,6 +222,8 @@ def resident_pay_alert(
         case=case,
         now=now,
     )
+    if screenshot is not None:
+        Screenshot.objects.filter(pk=screenshot.pk).update(is_kept=True, case=case)
     warning_id = None
     if paid:
         FraudLoss.objects.create(station=station, case=case, resident=resident, reported_at=now)
@@ -343,14 +344,42 @@ def screenshot_ocr_run(*, screenshot_id: int, now: dt.datetime | None = None) ->
 
 
 def screenshots_purge(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Delete screenshots nobody reported or filed within SCREENSHOT_KEEP_HOURS (file and row); a sweep."""
+    """Delete the screenshots that nothing keeps any more (file and row); a sweep.
+
+    1. Nobody reported or filed it within SCREENSHOT_KEEP_HOURS.
+    2. Its case closed longer ago than LIANXIN_RETENTION_CASE_CONTACT_DAYS: the picture goes with
+       the case's contact details under the same rule (cases.services.case_contact_retention_sweep).
+    3. A file under the screenshots folder whose row is gone (its case or station was deleted,
+       which deletes the row but cannot remove the file), older than SCREENSHOT_KEEP_HOURS.
+    Returns how many pictures were deleted (at most limit rows, then at most limit stray files).
+    """
     now = now_or(now)
-    cutoff = now - dt.timedelta(hours=SCREENSHOT_KEEP_HOURS)
-    old = list(Screenshot.objects.filter(is_kept=False, uploaded_at__lt=cutoff).order_by("uploaded_at")[:limit])
+    unused = Q(is_kept=False, uploaded_at__lt=now - dt.timedelta(hours=SCREENSHOT_KEEP_HOURS))
+    retained = Q(
+        case__status__in=(Status.CLOSED, Status.REJECTED, Status.MERGED),
+        case__closed_at__lt=now - dt.timedelta(days=settings.LIANXIN_RETENTION_CASE_CONTACT_DAYS),
+    )
+    old = list(Screenshot.objects.filter(unused | retained).order_by("uploaded_at")[:limit])
     for shot in old:
         Path(shot.path).unlink(missing_ok=True)
-    Screenshot.objects.filter(pk__in=[s.pk for s in old], is_kept=False).delete()
-    return len(old)
+    Screenshot.objects.filter(pk__in=[s.pk for s in old]).delete()
+    return len(old) + _stray_files_purge(before=now - dt.timedelta(hours=SCREENSHOT_KEEP_HOURS), limit=limit)
+
+
+def _stray_files_purge(*, before: dt.datetime, limit: int) -> int:
+    root = _screenshot_root()
+    if not root.is_dir():
+        return 0
+    known = set(Screenshot.objects.values_list("path", flat=True))
+    removed = 0
+    for path in root.glob("*/*"):
+        if removed >= limit:
+            break
+        if str(path) in known or not path.is_file() or path.stat().st_mtime >= before.timestamp():
+            continue
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 # The background task of this module (django-tasks), beside the service it runs (OCR never
