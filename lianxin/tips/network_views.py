@@ -223,6 +223,10 @@ def beat_edit(request, post_pk, pk=None):
             "chosen": chosen,
             "area_text": area_text,
             "errors": errors,
+            "map": {
+                "base": base_map_for(station_id=user.station_id),
+                "center": [user.station.center_lat, user.station.center_lon],
+            },
         },
         status=400 if errors else 200,
     )
