@@ -105,6 +105,10 @@ class AppPlugin:
     metrics: the headline figures the app contributes to the insights registry.
     audit_targets: audit record type → dotted path of `labels(*, station_id, ids) -> {id: (label, url)}`,
     so the audit log shows a case's number with a link instead of an internal id.
+    on_duty: dotted path of `on_duty(*, station_id, lat, lon, now) -> {user id: metres or None}`: who is
+    on duty now by the app's own records (on patrol, on a shift) and how far they are from (lat,
+    lon) where a fresh position is known (None otherwise), so an app that dispatches (a fraud
+    warning) can send the nearest person on duty without importing the app that knows.
     """
 
     label: str
@@ -117,6 +121,7 @@ class AppPlugin:
     report_pages: Mapping[str, str] = field(default_factory=dict)
     metrics: tuple[MetricSpec, ...] = ()
     audit_targets: Mapping[str, str] = field(default_factory=dict)
+    on_duty: str = ""
 
 
 @cache
@@ -168,6 +173,22 @@ def report_page(role: str) -> str:
         if role in plugin.report_pages:
             return plugin.report_pages[role]
     return ""
+
+
+def on_duty_near(*, station_id: int, lat: float | None, lon: float | None, now: Any) -> dict[int, float | None]:
+    """Return {user id: metres from (lat, lon), or None where unknown} of everyone on duty now, by every app.
+
+    A user on duty by two apps' records keeps the shorter known distance.
+    """
+    found: dict[int, float | None] = {}
+    for plugin in plugins():
+        if not plugin.on_duty:
+            continue
+        for user_id, metres in import_string(plugin.on_duty)(station_id=station_id, lat=lat, lon=lon, now=now).items():
+            known = found.get(user_id)
+            if user_id not in found or (metres is not None and (known is None or metres < known)):
+                found[user_id] = metres
+    return found
 
 
 def sweeps() -> dict[str, Callable[..., int]]:

@@ -18,6 +18,7 @@ PLUGIN = AppPlugin(
         MenuEntry("patrols:roster", _("Roster"), lambda u: may_patrol(u) and not may_watch(u), order=21),
         MenuEntry("patrols:roster", _("Roster"), may_watch, order=46),
     ),
+    on_duty="lianxin.patrols.duty.on_duty",
     sweeps={
         "patrols_watch": "lianxin.patrols.services.patrols_watch",
         "patrols_shift_reminders": "lianxin.patrols.services.rosters.shift_reminders_send",

@@ -197,3 +197,39 @@ def test_metrics_are_declared_and_link_to_their_records(world, client_for):
         "/fraud/records/", {"metric": "antifraud_dissuaded", "start": "2026-06-14", "end": "2026-06-16"}
     )
     assert f'data-warning="{warning.pk}"' in page.content.decode()
+
+
+def test_a_volunteer_on_patrol_down_the_street_is_sent_before_the_grid_officer(world):
+    """Issue 18: the nearest responder on duty first; who is on patrol comes from the patrols app (core.plugins)."""
+    from lianxin.core.models import Role, User
+    from lianxin.engines.geo.track import distance_m
+    from lianxin.patrols.models import Patrol, PatrolStatus
+
+    lat, lon = world.in_grid1
+    far = User.objects.create(username="a_far_volunteer", station=world.station, role=Role.VOLUNTEER)
+    stale = User.objects.create(username="a_stale_volunteer", station=world.station, role=Role.VOLUNTEER)
+
+    def walking(member, dlat, *, minutes_ago=2):
+        return Patrol.objects.create(
+            station=world.station,
+            member=member,
+            status=PatrolStatus.ACTIVE,
+            started_at=NOW - dt.timedelta(hours=1),
+            last_lat=lat + dlat,
+            last_lon=lon,
+            last_point_at=NOW - dt.timedelta(minutes=minutes_ago),
+        )
+
+    walking(world.volunteer, 0.0027)  # about 300 m north
+    walking(far, 0.045)  # about 5 km: not "nearby"
+    walking(stale, 0.0005, minutes_ago=40)  # close, but its last fix is 40 minutes old
+    assert 250 < distance_m(lat, lon, lat + 0.0027, lon) < 350
+    warning = _raise(world, lat=lat, lon=lon)
+    assert warning.responder == world.volunteer
+    # Unanswered, it goes on to the grid's own people, the officer first.
+    assert warnings_escalate(now=NOW + dt.timedelta(hours=1)) == 1
+    warning.refresh_from_db()
+    assert warning.tried_ids == [world.volunteer.pk, world.officer.pk]
+    # Nobody on duty nearby (the patrol ended): the grid officer is first, as before.
+    Patrol.objects.filter(member=world.volunteer).update(status=PatrolStatus.ENDED)
+    assert _raise(world, lat=lat, lon=lon).responder == world.officer

@@ -2,8 +2,11 @@
 
 State: dispatched → acknowledged → closed (outcome). Every step is a WarningStep row with
 its time, so "warnings → contact → outcome" and the time to first contact are queries.
-Responders are chosen in `_candidates` (the resident's grid: its police chief, its grid
-members, the patrol volunteers of its patrol teams, in that order); a warning that nobody
+Responders are chosen in `_candidates`: first whoever is on duty within NEAR_RESPONDER_METRES
+of the resident, nearest first (a volunteer on patrol down the street; who is on duty comes
+from the apps that know, through core.plugins.on_duty_near), then the resident's grid: its
+police chief, its grid members, the patrol volunteers of its patrol teams (those on duty
+first), in that order; a warning that nobody
 acknowledges within ack_minutes() goes to the next one and to the duty desk (the
 `antifraud_warnings_escalate` sweep, which claims rows with a conditional update).
 """
@@ -37,6 +40,7 @@ from lianxin.cases.services import case_note, case_open, case_transition
 from lianxin.core import pii
 from lianxin.core.live import live_publish
 from lianxin.core.models import Partner, Station, User
+from lianxin.core.plugins import on_duty_near
 from lianxin.core.roles import CASEWORKER_ROLES, STATION_WIDE_ROLES, SUPERVISOR_ROLES, has_role
 from lianxin.people.models import Resident, TeamKind, TeamMembership
 from lianxin.places.geometry import grid_id_for_point
@@ -49,28 +53,44 @@ AMOUNT_MAX_FEN = 10**13  # a hundred billion yuan: anything larger is a typo
 WARNINGS_CSV_MAX_BYTES = 5 * 1024 * 1024
 WARNINGS_CSV_MAX_ROWS = 5000
 FEN_PER_YUAN = 100
+# Someone on duty this close to the resident (on the ground) is sent before the grid's people.
+NEAR_RESPONDER_METRES = 1500
 
 
-def _candidates(*, station_id: int, grid_id: int | None) -> list[User]:
-    """The responders of a grid, nearest role first: its police chief, grid members, patrol volunteers."""
-    if grid_id is None:
-        return []
-    grid = Grid.objects.select_related("police_chief").filter(pk=grid_id, station_id=station_id).first()
-    if grid is None:
-        return []
-    found: list[User] = []
-    if grid.police_chief_id:
-        found.append(grid.police_chief)
-    found.extend(grid.members.order_by("id"))
-    # Patrol volunteers: of the grid's own patrol teams, or of a station-wide patrol who live in the grid.
-    lives_here = Resident.objects.filter(grid=grid, user__isnull=False).values("user_id")
-    found.extend(
-        m.user
-        for m in TeamMembership.objects.filter(team__station_id=station_id, team__kind=TeamKind.PATROL)
-        .filter(Q(team__grid=grid) | Q(team__grid__isnull=True, user_id__in=lives_here))
-        .select_related("user")
-        .order_by("-is_leader", "id")
+def _candidates(
+    *, station_id: int, grid_id: int | None, lat: float | None = None, lon: float | None = None, now: dt.datetime
+) -> list[User]:
+    """The responders for a warning at (lat, lon) in a grid, nearest first (see the module's docstring)."""
+    on_duty = on_duty_near(station_id=station_id, lat=lat, lon=lon, now=now)
+    near_ids = sorted(
+        (metres, user_id)
+        for user_id, metres in on_duty.items()
+        if metres is not None and metres <= NEAR_RESPONDER_METRES
     )
+    found: list[User] = []
+    if near_ids:
+        by_id = User.objects.in_bulk([user_id for _m, user_id in near_ids])
+        found.extend(by_id[user_id] for _m, user_id in near_ids if user_id in by_id)
+    grid = (
+        Grid.objects.select_related("police_chief").filter(pk=grid_id, station_id=station_id).first()
+        if grid_id is not None
+        else None
+    )
+    if grid is not None:
+        if grid.police_chief_id:
+            found.append(grid.police_chief)
+        found.extend(grid.members.order_by("id"))
+        # Patrol volunteers: of the grid's own patrol teams, or of a station-wide patrol who live in
+        # the grid; those on duty now before the others.
+        lives_here = Resident.objects.filter(grid=grid, user__isnull=False).values("user_id")
+        volunteers = [
+            m.user
+            for m in TeamMembership.objects.filter(team__station_id=station_id, team__kind=TeamKind.PATROL)
+            .filter(Q(team__grid=grid) | Q(team__grid__isnull=True, user_id__in=lives_here))
+            .select_related("user")
+            .order_by("-is_leader", "id")
+        ]
+        found.extend(sorted(volunteers, key=lambda user: user.pk not in on_duty))
     seen: set[int] = set()
     out = []
     for user in found:
@@ -107,7 +127,14 @@ def _dispatch_next(
     """Send the warning to first, or the next responder not yet tried (None: only the duty desk is left)."""
     tried = set(warning.tried_ids)
     nxt = first or next(
-        (u for u in _candidates(station_id=warning.station_id, grid_id=warning.grid_id) if u.pk not in tried), None
+        (
+            u
+            for u in _candidates(
+                station_id=warning.station_id, grid_id=warning.grid_id, lat=warning.lat, lon=warning.lon, now=now
+            )
+            if u.pk not in tried
+        ),
+        None,
     )
     warning.responder = nxt
     if nxt is not None:
