@@ -168,7 +168,8 @@ def trace_read(request: HttpRequest, pk: DbId):
         "(hex HMAC-SHA256 of '<timestamp>.<raw body>' under the bank's secret). Body: {request_id, idempotency_key, "
         "answer: held|empty|not_found|rejected, held_fen, note}. 401: unknown key, wrong signature or a timestamp "
         "outside the replay window; 409: the same signed message again; a repeated idempotency key returns the first "
-        "answer; 404: no such request for this bank; 422: an invalid answer, by field."
+        "answer; 404: no such request for this bank; 422: an invalid answer, by field; 503: the station cannot open "
+        "this bank's key (its personal-data key is missing)."
     ),
 )
 def signed_answer(request: HttpRequest):
