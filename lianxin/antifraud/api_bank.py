@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 
 from lianxin.antifraud import selectors as sel
 from lianxin.antifraud import services as svc
+from lianxin.antifraud.present import victim_accounts_masked
 from lianxin.antifraud.roles import BANK_ANSWER_ROLES, BANK_DESK_ROLES
 from lianxin.antifraud.services import channel, outbox
 from lianxin.core.api import READ_ERRORS, WRITE_ERRORS, DbId, viewer
@@ -147,7 +148,11 @@ class TraceOut(Schema):
     result: dict
 
 
-@router.get("/traces/{pk}", response={200: TraceOut, **READ_ERRORS}, summary="A trace as the engine returned it")
+@router.get(
+    "/traces/{pk}",
+    response={200: TraceOut, **READ_ERRORS},
+    summary="A trace as the engine returned it (the victims' own accounts masked)",
+)
 def trace_read(request: HttpRequest, pk: DbId):
     trace = sel.trace_get_for(user=viewer(request), pk=pk)
     return {
@@ -155,7 +160,7 @@ def trace_read(request: HttpRequest, pk: DbId):
         "status": trace.status,
         "error": trace.error,
         "engine_version": trace.engine_version,
-        "result": trace.result,
+        "result": victim_accounts_masked(trace.result),
     }
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lianxin.cases.models import CartStop, Case
 from lianxin.core.models import Partner, Station
-from lianxin.core.pii import KIND_PHONE, KIND_SECRET, PersonalDataField, UnavailablePersonalData
+from lianxin.core.pii import KIND_ACCOUNT, KIND_PHONE, KIND_SECRET, PersonalDataField, UnavailablePersonalData
 from lianxin.people.models import Resident
 from lianxin.places.models import Grid
 
@@ -385,12 +385,15 @@ class LossTransfer(models.Model):
     """One transfer out of the victim's account, as the victim's receipt shows it.
 
     `txn_ref` is the bank's serial number of the transfer (交易流水号): the seed of a trace.
+    `from_account` is the victim's own account: personal data, sealed at rest and shown masked
+    (6222 **** **** 1234) unless the case officer reveals it (audited); `to_account` is the
+    receiving (fraudster's) account, what is stopped, and stays visible to the desk and the bank.
     """
 
     loss = models.ForeignKey(FraudLoss, on_delete=models.CASCADE, related_name="transfers")
     at = models.DateTimeField(_("time of the transfer"))
     amount_fen = models.BigIntegerField(_("amount (fen)"))
-    from_account = models.CharField(_("from account"), max_length=40, blank=True)
+    from_account = PersonalDataField(_("from account"), kind=KIND_ACCOUNT)
     to_account = models.CharField(_("to account"), max_length=40, blank=True)
     to_bank = models.CharField(_("receiving bank"), max_length=60, blank=True)
     channel = models.CharField(_("channel"), max_length=30, blank=True)

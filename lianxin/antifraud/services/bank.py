@@ -45,6 +45,7 @@ from lianxin.antifraud.services.common import CATEGORY_LOSS, desk_category, now_
 from lianxin.antifraud.services.outbox import outbound_queue
 from lianxin.cases.models import Channel, Priority, Resolution, Status
 from lianxin.cases.services import case_note, case_open, case_transition
+from lianxin.core import pii
 from lianxin.core.live import live_publish
 from lianxin.core.models import Partner, PartnerKind, Role, Station, User
 from lianxin.core.roles import has_role
@@ -197,7 +198,12 @@ def loss_transfer_add(
     elif at > now:
         errors["at"] = [_("The transfer cannot be in the future.")]
     to_account = _clean_account(to_account, "to_account", errors)
-    from_account = "".join((from_account or "").split())[:ACCOUNT_MAX_CHARS]
+    victim_account = ""
+    if (from_account or "").strip():  # the victim's own account: personal data, validated and sealed
+        try:
+            victim_account = pii.validate(pii.KIND_ACCOUNT, from_account)
+        except ValidationError as exc:
+            errors["from_account"] = list(exc.messages)
     for name, value, limit in (("to_bank", to_bank, 60), ("channel", channel, 30), ("txn_ref", txn_ref, 60)):
         if len((value or "").strip()) > limit:
             errors[name] = [_("At most %(n)d characters, please.") % {"n": limit}]
@@ -208,7 +214,7 @@ def loss_transfer_add(
         loss=loss,
         at=at,
         amount_fen=amount_fen,
-        from_account=from_account,
+        from_account=victim_account,
         to_account=to_account,
         to_bank=(to_bank or "").strip(),
         channel=(channel or "").strip(),
