@@ -9,7 +9,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Router, Schema
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from lianxin.antifraud import selectors as sel
@@ -132,7 +132,7 @@ def request_ledger(request: HttpRequest, pk: DbId, file: File[UploadedFile]):
     user = _bank_user(request)
     bank_request = sel.bank_request_get_for(user=user, pk=pk)
     ledger = svc.ledger_upload(loss=bank_request.loss, actor=user, upload=file, request=bank_request)
-    return 202, _ledger_out(ledger)
+    return Status(202, _ledger_out(ledger))
 
 
 @router.get("/ledgers/{pk}", response={200: LedgerOut, **READ_ERRORS}, summary="A ledger's reading status")
