@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from lianxin.antifraud import normalise as norm
 from lianxin.antifraud.adapters import EngineUnavailable
@@ -142,7 +142,7 @@ def warning_create(request: HttpRequest, payload: WarningIn):
         partner=user.partner if user.partner_id else None,
         external_ref=payload.external_ref,
     )
-    return 201, _warning_out(warning)
+    return Status(201, _warning_out(warning))
 
 
 @router.get("/warnings/{pk}", response={200: WarningOut, **READ_ERRORS}, summary="One warning")

@@ -9,11 +9,12 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Router, Schema
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from lianxin.antifraud import selectors as sel
 from lianxin.antifraud import services as svc
+from lianxin.antifraud.present import victim_accounts_masked
 from lianxin.antifraud.roles import BANK_ANSWER_ROLES, BANK_DESK_ROLES
 from lianxin.antifraud.services import channel, outbox
 from lianxin.core.api import READ_ERRORS, WRITE_ERRORS, DbId, viewer
@@ -131,7 +132,7 @@ def request_ledger(request: HttpRequest, pk: DbId, file: File[UploadedFile]):
     user = _bank_user(request)
     bank_request = sel.bank_request_get_for(user=user, pk=pk)
     ledger = svc.ledger_upload(loss=bank_request.loss, actor=user, upload=file, request=bank_request)
-    return 202, _ledger_out(ledger)
+    return Status(202, _ledger_out(ledger))
 
 
 @router.get("/ledgers/{pk}", response={200: LedgerOut, **READ_ERRORS}, summary="A ledger's reading status")
@@ -147,7 +148,11 @@ class TraceOut(Schema):
     result: dict
 
 
-@router.get("/traces/{pk}", response={200: TraceOut, **READ_ERRORS}, summary="A trace as the engine returned it")
+@router.get(
+    "/traces/{pk}",
+    response={200: TraceOut, **READ_ERRORS},
+    summary="A trace as the engine returned it (the victims' own accounts masked)",
+)
 def trace_read(request: HttpRequest, pk: DbId):
     trace = sel.trace_get_for(user=viewer(request), pk=pk)
     return {
@@ -155,7 +160,7 @@ def trace_read(request: HttpRequest, pk: DbId):
         "status": trace.status,
         "error": trace.error,
         "engine_version": trace.engine_version,
-        "result": trace.result,
+        "result": victim_accounts_masked(trace.result),
     }
 
 
@@ -168,7 +173,8 @@ def trace_read(request: HttpRequest, pk: DbId):
         "(hex HMAC-SHA256 of '<timestamp>.<raw body>' under the bank's secret). Body: {request_id, idempotency_key, "
         "answer: held|empty|not_found|rejected, held_fen, note}. 401: unknown key, wrong signature or a timestamp "
         "outside the replay window; 409: the same signed message again; a repeated idempotency key returns the first "
-        "answer; 404: no such request for this bank; 422: an invalid answer, by field."
+        "answer; 404: no such request for this bank; 422: an invalid answer, by field; 503: the station cannot open "
+        "this bank's key (its personal-data key is missing)."
     ),
 )
 def signed_answer(request: HttpRequest):

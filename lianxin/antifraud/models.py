@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lianxin.cases.models import CartStop, Case
 from lianxin.core.models import Partner, Station
-from lianxin.core.pii import KIND_PHONE, PersonalDataField
+from lianxin.core.pii import KIND_ACCOUNT, KIND_PHONE, KIND_SECRET, PersonalDataField, UnavailablePersonalData
 from lianxin.people.models import Resident
 from lianxin.places.models import Grid
 
@@ -387,12 +387,15 @@ class LossTransfer(models.Model):
     """One transfer out of the victim's account, as the victim's receipt shows it.
 
     `txn_ref` is the bank's serial number of the transfer (交易流水号): the seed of a trace.
+    `from_account` is the victim's own account: personal data, sealed at rest and shown masked
+    (6222 **** **** 1234) unless the case officer reveals it (audited); `to_account` is the
+    receiving (fraudster's) account, what is stopped, and stays visible to the desk and the bank.
     """
 
     loss = models.ForeignKey(FraudLoss, on_delete=models.CASCADE, related_name="transfers")
     at = models.DateTimeField(_("time of the transfer"))
     amount_fen = models.BigIntegerField(_("amount (fen)"))
-    from_account = models.CharField(_("from account"), max_length=40, blank=True)
+    from_account = PersonalDataField(_("from account"), kind=KIND_ACCOUNT)
     to_account = models.CharField(_("to account"), max_length=40, blank=True)
     to_bank = models.CharField(_("receiving bank"), max_length=60, blank=True)
     channel = models.CharField(_("channel"), max_length=30, blank=True)
@@ -634,18 +637,26 @@ class BankLink(models.Model):
     """A partner bank's own system on the machine channel: its key for signed messages, its endpoint, its user.
 
     Messages both ways are signed with HMAC-SHA256 over "<timestamp>.<body>" with `secret`; answers the
-    bank's system sends are recorded as `user`'s (the bank's liaison account).
+    bank's system sends are recorded as `user`'s (the bank's liaison account). The secret is sealed at
+    rest under the personal-data keys (so the database file alone does not give it away, and
+    `lianxin pii rotate` re-seals it); only `signing_secret()` opens it, to sign or verify a message.
     """
 
     bank = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="bank_link")
     key_id = models.SlugField(_("key id"), max_length=40, unique=True)
-    secret = models.CharField(max_length=128)
+    secret = PersonalDataField(kind=KIND_SECRET)
     endpoint_url = models.URLField(_("the bank's endpoint"), blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     is_active = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"{self.bank} ({self.key_id})"
+
+    def signing_secret(self) -> str:
+        """The whole HMAC key, for signing and verifying only (never shown to a person)."""
+        if not self.secret or isinstance(self.secret, UnavailablePersonalData):
+            raise ValueError(f"the secret of bank link {self.key_id!r} cannot be opened with the configured keys")
+        return self.secret.reveal()
 
 
 class MessageDirection(models.TextChoices):

@@ -114,6 +114,49 @@ def problem_rows(problems: dict) -> list[dict]:
     ]
 
 
+def account_masked(account: str) -> str:
+    """A victim's account as lists and exports show it: 6222 **** **** 1234."""
+    from lianxin.core import pii
+
+    return pii.mask(pii.KIND_ACCOUNT, pii.normalise(pii.KIND_ACCOUNT, account or ""))
+
+
+def victim_accounts_masked(result: dict) -> dict:
+    """The trace's result with every victim's own account masked (seeds, refund plan, graph edges).
+
+    The engine's result keeps them whole (it matches them against the ledger); pages, exports and
+    the API show them masked. The receiving accounts, what is stopped, stay as they are.
+    """
+    import copy
+
+    out = copy.deepcopy(result)
+    victims = {seed["victim_account"] for seed in out.get("seeds", ()) if seed.get("victim_account")}
+    plan = out.get("refund_plan") or {}
+    victims.update(v["victim_account"] for v in plan.get("victims", ()) if v.get("victim_account"))
+    shown: dict[str, str] = {}
+    for account in sorted(victims):
+        masked = account_masked(account)
+        while masked in shown.values():  # two victims alike at both ends still stay two
+            masked += "′"
+        shown[account] = masked
+
+    def fix(row: dict, key: str) -> None:
+        if row.get(key) in shown:
+            row[key] = shown[row[key]]
+
+    for seed in out.get("seeds", ()):
+        fix(seed, "victim_account")
+    for victim in plan.get("victims", ()):
+        fix(victim, "victim_account")
+    for row in plan.get("accounts", ()):
+        for share in row.get("shares", ()):
+            fix(share, "victim_account")
+    for edge in out.get("edges", ()):
+        fix(edge, "from")
+        fix(edge, "to")
+    return out
+
+
 def trace_graph(result: dict) -> dict:
     """The trace's accounts and transfers as graph nodes and links, values as the engine gave them.
 

@@ -34,6 +34,11 @@ urlpatterns = [
     path("losses/new/", views_bank.loss_new, name="loss_new"),
     path("losses/<int:pk>/", views_bank.loss_detail, name="loss"),
     path("losses/<int:pk>/transfers/", views_bank.loss_transfer_add, name="loss_transfer_add"),
+    path(
+        "losses/<int:pk>/transfers/<int:transfer_pk>/account/",
+        views_bank.transfer_account_reveal,
+        name="transfer_account_reveal",
+    ),
     path("losses/<int:pk>/requests/", views_bank.bank_request_new, name="bank_request_new"),
     path("losses/<int:pk>/ledgers/", views_bank.loss_ledger_upload, name="loss_ledger_upload"),
     path("losses/<int:pk>/refunds/", views_bank.refund_add, name="refund_add"),

@@ -16,19 +16,28 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from lianxin.antifraud import forms as f
 from lianxin.antifraud import selectors as sel
 from lianxin.antifraud import services as svc
 from lianxin.antifraud.models import LedgerStatus, RequestKind, RequestStatus, TraceStatus
-from lianxin.antifraud.present import duration_words, problem_rows, trace_graph, trace_workbook
+from lianxin.antifraud.present import (
+    duration_words,
+    problem_rows,
+    trace_graph,
+    trace_workbook,
+    victim_accounts_masked,
+)
 from lianxin.antifraud.present import yuan_exact as yuan
 from lianxin.antifraud.roles import BANK_ANSWER_ROLES, BANK_DESK_ROLES
 from lianxin.antifraud.services.bank import DEFAULT_LEGAL_BASIS, named_accounts
 from lianxin.antifraud.services.ledgers import account_hold_amount
+from lianxin.core import pii
 from lianxin.core.forms import form_errors_from, messages_from_error
-from lianxin.core.roles import has_role
+from lianxin.core.roles import has_role, may_see_whole
+from lianxin.core.services import REVEAL_REASONS, personal_data_display, personal_data_reveal
 from lianxin.people.selectors import resident_get_for, resident_list_for
 
 MILESTONE_LABELS = {
@@ -93,7 +102,21 @@ def loss_list(request):
 @login_required
 def loss_detail(request, pk: int):
     _need(request, BANK_DESK_ROLES)
-    loss = sel.loss_get_for(user=request.user, pk=pk)
+    return _loss_page(request, sel.loss_get_for(user=request.user, pk=pk))
+
+
+def _transfer_rows(request, transfers, *, revealed: dict[int, str], reveal_errors: dict[int, str]) -> list:
+    """Give each transfer what this viewer sees of the victim's account: masked, or whole just after a reveal."""
+    rows = list(transfers)
+    for t in rows:
+        t.from_whole = revealed.get(t.pk, "")
+        t.from_shown = t.from_whole or personal_data_display(viewer=request.user, value=t.from_account)
+        t.may_reveal = bool(t.from_account) and not t.from_whole and may_see_whole(request.user, pii.KIND_ACCOUNT)
+        t.reveal_error = reveal_errors.get(t.pk, "")
+    return rows
+
+
+def _loss_page(request, loss, *, revealed: dict[int, str] | None = None, reveal_errors: dict[int, str] | None = None):
     now = timezone.now()
     requests = with_clock(loss.requests.select_related("bank", "requested_by", "answered_by"), now)
     clock = [
@@ -106,7 +129,10 @@ def loss_detail(request, pk: int):
         "antifraud/loss_detail.html",
         {
             "loss": loss,
-            "transfers": list(loss.transfers.all()),
+            "transfers": _transfer_rows(
+                request, loss.transfers.all(), revealed=revealed or {}, reveal_errors=reveal_errors or {}
+            ),
+            "reasons": REVEAL_REASONS,
             "requests": requests,
             "held_requests": held_requests,
             "ledgers": list(loss.ledgers.select_related("bank")),
@@ -122,7 +148,30 @@ def loss_detail(request, pk: int):
             "request_form": f.BankRequestForm(initial={"is_ledger_requested": True}),
             "is_open": loss.status == "open",
         },
+        status=400 if reveal_errors else 200,
     )
+
+
+@never_cache
+@login_required
+@require_POST
+def transfer_account_reveal(request, pk: int, transfer_pk: int):
+    """Show the victim's whole account of one transfer to the case officer, once; each view is audited.
+
+    Only the desk's roles allowed whole account numbers reach it (a bank's liaison gets 403); the
+    reason is required and written to the audit log with the view.
+    """
+    _need(request, BANK_DESK_ROLES)
+    loss = sel.loss_get_for(user=request.user, pk=pk)
+    transfer = loss.transfers.filter(pk=transfer_pk).first()
+    if transfer is None:
+        raise Http404("no such transfer")
+    reason = request.POST.get("reason_text", "").strip() or request.POST.get("reason", "")
+    try:
+        whole = personal_data_reveal(actor=request.user, target=transfer, field="from_account", reason=reason)
+    except ValidationError as exc:
+        return _loss_page(request, loss, reveal_errors={transfer.pk: exc.messages[0]})
+    return _loss_page(request, loss, revealed={transfer.pk: whole})
 
 
 @login_required
@@ -394,7 +443,7 @@ def trace_detail(request, pk: int):
     trace = sel.trace_get_for(user=request.user, pk=pk)
     if trace.status != TraceStatus.DONE:
         return redirect(reverse("antifraud:ledger", args=[trace.ledger_id]))
-    result = trace.result
+    result = victim_accounts_masked(trace.result)
     policies = result.get("policies", [])
     requested = set(trace.loss.requests.exclude(status="renewed").values_list("account", flat=True))
     accounts = []
@@ -450,7 +499,7 @@ def trace_export(request, pk: int):
         messages.error(request, _("This trace has no account to export."))
         return redirect(reverse("antifraud:ledger", args=[trace.ledger_id]))
     data = trace_workbook(
-        result=trace.result,
+        result=victim_accounts_masked(trace.result),
         case_number=trace.loss.case.number,
         bank_name=trace.ledger.bank.name,
         officer_name=str(request.user),
@@ -475,7 +524,7 @@ def trace_export_pdf(request, pk: int):
     html = render_to_string(
         "antifraud/trace_pdf.html",
         {
-            "result": trace.result,
+            "result": victim_accounts_masked(trace.result),
             "policies": policies,
             "accounts": [
                 {**row, "held": [row["tainted_held_now_fen"].get(p, 0) for p in policies]}

@@ -1,6 +1,7 @@
-"""Personal data: mainland ID-card and mobile numbers.
+"""Personal data: mainland ID-card and mobile numbers, bank account numbers, and machine secrets.
 
-One field type (`PersonalDataField`) carries both kinds. At rest the value is
+One field type (`PersonalDataField`) carries every kind (a secret, such as a partner bank's
+signing key, is sealed the same way but has no search digest and prints fully masked). At rest the value is
 AES-GCM ciphertext `v2:<key id>:<base64>` under a key derived from one of
 settings.LIANXIN_PII_KEYS (the first encrypts, all decrypt; `lianxin pii rotate` moves
 rows to the first); a sibling column `<name>_digest` holds a keyed HMAC of the
@@ -36,7 +37,13 @@ from django.utils.translation import gettext_lazy as _
 
 KIND_PHONE = "phone"
 KIND_ID_CARD = "id_card"
-KINDS = (KIND_PHONE, KIND_ID_CARD)
+KIND_ACCOUNT = "account"  # a bank account or card number (digits)
+KIND_SECRET = "secret"  # a machine secret: sealed at rest, never searched, never shown
+KINDS = (KIND_PHONE, KIND_ID_CARD, KIND_ACCOUNT, KIND_SECRET)
+# Kinds whose rows carry a keyed digest, so an exact value can be found.
+SEARCHABLE_KINDS = (KIND_PHONE, KIND_ID_CARD, KIND_ACCOUNT)
+SECRET_MAX_CHARS = 256
+SECRET_MASK = "********"
 
 # v2:<key id>:<base64 nonce + sealed>; v1:<base64> (before key ids) is read with every key.
 CIPHERTEXT_PREFIX = "v2:"
@@ -55,11 +62,14 @@ ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CARD_CHECK_CHARS = "10X98765432"
 ID_CARD_RE = re.compile(r"^[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9X]$")
 MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+ACCOUNT_RE = re.compile(r"^[0-9]{6,32}$")
 SEPARATORS_RE = re.compile(r"[\s\-()（）]")
 
 
 def normalise(kind: str, raw: str) -> str:
-    """Return the canonical form: digits only for phones (+86 dropped), upper-case X for IDs."""
+    """Return the canonical form: digits only for phones (+86 dropped), upper-case X for IDs; a secret as given."""
+    if kind == KIND_SECRET:
+        return str(raw)
     text = SEPARATORS_RE.sub("", str(raw)).upper()
     text = text.translate(str.maketrans("０１２３４５６７８９Ｘ", "0123456789X"))
     if kind == KIND_PHONE:
@@ -93,13 +103,28 @@ def validate(kind: str, raw: str) -> str:
                 _("The ID number's check character does not match; please check it."), code="invalid_id_card_checksum"
             )
         return value
+    if kind == KIND_ACCOUNT:
+        if not ACCOUNT_RE.match(value):
+            raise ValidationError(_("Enter the account or card number: 6 to 32 digits."), code="invalid_account")
+        return value
+    if kind == KIND_SECRET:
+        if not value.strip() or len(value) > SECRET_MAX_CHARS:
+            raise ValidationError(
+                _("A secret is 1 to %(n)d characters.") % {"n": SECRET_MAX_CHARS}, code="invalid_secret"
+            )
+        return value
     raise ValueError(f"unknown personal data kind {kind!r}")
 
 
 def mask(kind: str, value: str) -> str:
-    """Return the masked form shown in lists, logs and exports (138****5678, 2101**********1234)."""
+    """Return the masked form shown in lists, logs and exports (138****5678, 2101**********1234,
+    6222 **** **** 1234; a secret is all stars, whatever its length)."""
     if not value:
         return ""
+    if kind == KIND_SECRET:
+        return SECRET_MASK
+    if kind == KIND_ACCOUNT:
+        return f"{value[:4]} **** **** {value[-4:]}" if len(value) > 8 else "*" * len(value)
     if kind == KIND_PHONE:
         return value[:3] + "****" + value[-4:] if len(value) >= 8 else "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)
@@ -179,7 +204,7 @@ def search_token_digest(token: str) -> tuple[str, str] | None:
     """Return (kind, digest) of a search token from search_token(), or None if it is not one."""
     if not token.startswith(SEARCH_TOKEN_PREFIX) or len(token) != len(SEARCH_TOKEN_PREFIX) + 65:
         return None
-    kinds = {k[0]: k for k in KINDS}
+    kinds = {k[0]: k for k in SEARCHABLE_KINDS}
     kind, value = kinds.get(token[len(SEARCH_TOKEN_PREFIX)]), token[len(SEARCH_TOKEN_PREFIX) + 1 :]
     if kind is None or any(c not in "0123456789abcdef" for c in value):
         return None
@@ -279,10 +304,10 @@ class PersonalDataField(models.TextField):
     """Encrypted personal data with an indexed keyed digest column beside it.
 
     Declaring `phone = PersonalDataField(kind="phone", blank=True)` adds
-    `phone_digest` (indexed) to the model; it is set on every save.
+    `phone_digest` (indexed) to the model; it is set on every save (left empty for a secret).
     """
 
-    description = "Encrypted personal data (ID-card or mobile number)"
+    description = "Encrypted personal data (ID-card, mobile or account number, or a secret)"
 
     def __init__(self, *args, kind: str = KIND_PHONE, **kwargs):
         if kind not in KINDS:
@@ -340,7 +365,8 @@ class PersonalDataField(models.TextField):
         value = self._wrap(getattr(model_instance, self.attname))
         setattr(model_instance, self.attname, value)
         if not isinstance(value, UnavailablePersonalData):  # its digest stays what it was
-            setattr(model_instance, f"{self.name}_digest", digest(self.kind, value.reveal()) if value else "")
+            searchable = value and self.kind in SEARCHABLE_KINDS
+            setattr(model_instance, f"{self.name}_digest", digest(self.kind, value.reveal()) if searchable else "")
         return value
 
     def value_to_string(self, obj):

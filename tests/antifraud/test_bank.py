@@ -26,7 +26,7 @@ from lianxin.antifraud.models import (
     TraceStatus,
     WarningSource,
 )
-from lianxin.antifraud.present import trace_graph
+from lianxin.antifraud.present import trace_graph, victim_accounts_masked
 from lianxin.antifraud.services import (
     bank_request_answer,
     bank_request_renew,
@@ -439,7 +439,7 @@ def test_the_trace_page_shows_the_engines_figures_and_a_graph(
         assert yuan(total) in page, policy
     start = page.index('id="trace-graph-data"')
     data = json.loads(page[page.index(">", start) + 1 : page.index("</script>", start)])
-    assert data == json.loads(json.dumps(trace_graph(trace.result)))
+    assert data == json.loads(json.dumps(trace_graph(victim_accounts_masked(trace.result))))
     assert {n["id"] for n in data["nodes"]} >= {FIRST, FARMER, SPLIT} and 'id="trace-graph"' in page
     assert client_for(w.bank_liaison).get(f"/fraud/traces/{trace.pk}/").status_code == 404
     response = client_for(w.officer).post(f"/fraud/traces/{trace.pk}/stop/", {"account": [FARMER]})

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from lianxin.antifraud.models import (
     OPEN_REQUEST_STATUSES,
@@ -43,8 +44,12 @@ from lianxin.antifraud.roles import (
 )
 from lianxin.antifraud.services.common import CATEGORY_LOSS, desk_category, now_or, require
 from lianxin.antifraud.services.outbox import outbound_queue
-from lianxin.cases.models import Channel, Priority, Resolution, Status
+from lianxin.cases.models import CaseEvent, Channel, EventKind, Priority, Resolution, Status
 from lianxin.cases.services import case_note, case_open, case_transition
+
+# The case spine's own event writer: a note by the sweep has no actor, which case_note (a person's note) refuses.
+from lianxin.cases.services.events import _event as case_event_record
+from lianxin.core import pii
 from lianxin.core.live import live_publish
 from lianxin.core.models import Partner, PartnerKind, Role, Station, User
 from lianxin.core.roles import has_role
@@ -197,7 +202,12 @@ def loss_transfer_add(
     elif at > now:
         errors["at"] = [_("The transfer cannot be in the future.")]
     to_account = _clean_account(to_account, "to_account", errors)
-    from_account = "".join((from_account or "").split())[:ACCOUNT_MAX_CHARS]
+    victim_account = ""
+    if (from_account or "").strip():  # the victim's own account: personal data, validated and sealed
+        try:
+            victim_account = pii.validate(pii.KIND_ACCOUNT, from_account)
+        except ValidationError as exc:
+            errors["from_account"] = list(exc.messages)
     for name, value, limit in (("to_bank", to_bank, 60), ("channel", channel, 30), ("txn_ref", txn_ref, 60)):
         if len((value or "").strip()) > limit:
             errors[name] = [_("At most %(n)d characters, please.") % {"n": limit}]
@@ -208,7 +218,7 @@ def loss_transfer_add(
         loss=loss,
         at=at,
         amount_fen=amount_fen,
-        from_account=from_account,
+        from_account=victim_account,
         to_account=to_account,
         to_bank=(to_bank or "").strip(),
         channel=(channel or "").strip(),
@@ -479,6 +489,48 @@ def bank_request_renew(*, request: BankRequest, actor: User, now: dt.datetime | 
     )
 
 
+CLOCK_NOTES = {
+    RequestStepKind.ANSWER_OVERDUE: _lazy(
+        "Clock warning: %(bank)s has not answered the %(kind)s request on account %(account)s; "
+        "its answer was due %(time)s (%(zone)s)."
+    ),
+    RequestStepKind.HOLD_ENDING: _lazy(
+        "Clock warning: the %(kind)s at %(bank)s on account %(account)s ends %(time)s (%(zone)s): "
+        "renew it or ask for a freeze before then."
+    ),
+    RequestStepKind.LAPSED: _lazy(
+        "Clock warning: the %(kind)s at %(bank)s on account %(account)s lapsed %(time)s (%(zone)s)."
+    ),
+}
+
+
+def _clock_note(request: BankRequest, kind: str, deadline: dt.datetime, now: dt.datetime) -> None:
+    """Put a legal clock's warning on the loss case's timeline: internal, written by the sweep (no actor),
+    once per request and warning however often the sweep runs, the deadline in the station's time zone."""
+    case = request.loss.case
+    marker = {"bank_request": request.pk, "clock": kind}
+    if CaseEvent.objects.filter(
+        case=case, kind=EventKind.NOTE, data__bank_request=request.pk, data__clock=kind
+    ).exists():
+        return
+    text = CLOCK_NOTES[kind] % {
+        "bank": request.bank.name,
+        "kind": RequestKind(request.kind).label,
+        "account": request.account,
+        "time": station_time(deadline),
+        "zone": settings.STATION_TIME_ZONE,
+    }
+    case_event_record(
+        case,
+        kind=EventKind.NOTE,
+        actor=None,
+        now=now,
+        is_public=False,
+        text=text,
+        data={**marker, "deadline": deadline.isoformat()},
+    )
+
+
 def bank_requests_sweep(*, now: dt.datetime | None = None, limit: int = 200) -> int:
     """Tell the case officer what the legal clocks say (the worker's sweep; returns requests changed).
 
@@ -502,12 +554,15 @@ def bank_requests_sweep(*, now: dt.datetime | None = None, limit: int = 200) -> 
                 if claimed:
                     request = BankRequest.objects.get(pk=pk)
                     _step(request, RequestStepKind.ANSWER_OVERDUE, now=now, due_at=request.answer_due_at.isoformat())
+                    _clock_note(request, RequestStepKind.ANSWER_OVERDUE, request.answer_due_at, now)
             elif hold_until is not None and now >= hold_until:
                 claimed = BankRequest.objects.filter(pk=pk, status=status, warn_after=warn_after).update(
                     status=RequestStatus.LAPSED, warn_after=None
                 )
                 if claimed:
-                    _step(BankRequest.objects.get(pk=pk), RequestStepKind.LAPSED, now=now)
+                    request = BankRequest.objects.get(pk=pk)
+                    _step(request, RequestStepKind.LAPSED, now=now)
+                    _clock_note(request, RequestStepKind.LAPSED, hold_until, now)
             else:
                 claimed = BankRequest.objects.filter(pk=pk, status=status, warn_after=warn_after).update(
                     warn_after=hold_until
@@ -516,6 +571,7 @@ def bank_requests_sweep(*, now: dt.datetime | None = None, limit: int = 200) -> 
                     request = BankRequest.objects.get(pk=pk)
                     assert hold_until is not None
                     _step(request, RequestStepKind.HOLD_ENDING, now=now, hold_until=hold_until.isoformat())
+                    _clock_note(request, RequestStepKind.HOLD_ENDING, hold_until, now)
             changed += claimed
     return changed
 
