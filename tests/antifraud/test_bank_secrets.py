@@ -70,7 +70,7 @@ def test_the_migration_seals_plain_secrets_and_going_back_opens_them(bank_world)
     bank_link = link(w)
     with connection.cursor() as cursor:  # as a row stood before the migration: plain text
         cursor.execute("UPDATE antifraud_banklink SET secret = %s WHERE id = %s", [SECRET, bank_link.pk])
-    migration = importlib.import_module("lianxin.antifraud.migrations.0004_bank_link_secret_sealed")
+    migration = importlib.import_module("lianxin.antifraud.migrations.0005_bank_link_secret_sealed")
     migration.seal(apps, None)
     sealed = _raw_secret(bank_link.pk)
     assert sealed.startswith("v2:") and SECRET not in sealed

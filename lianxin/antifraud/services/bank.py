@@ -45,10 +45,7 @@ from lianxin.antifraud.roles import (
 from lianxin.antifraud.services.common import CATEGORY_LOSS, desk_category, now_or, require
 from lianxin.antifraud.services.outbox import outbound_queue
 from lianxin.cases.models import CaseEvent, Channel, EventKind, Priority, Resolution, Status
-from lianxin.cases.services import case_note, case_open, case_transition
-
-# The case spine's own event writer: a note by the sweep has no actor, which case_note (a person's note) refuses.
-from lianxin.cases.services.events import _event as case_event_record
+from lianxin.cases.services import case_note, case_open, case_system_note, case_transition
 from lianxin.core import pii
 from lianxin.core.live import live_publish
 from lianxin.core.models import Partner, PartnerKind, Role, Station, User
@@ -520,15 +517,7 @@ def _clock_note(request: BankRequest, kind: str, deadline: dt.datetime, now: dt.
         "time": station_time(deadline),
         "zone": settings.STATION_TIME_ZONE,
     }
-    case_event_record(
-        case,
-        kind=EventKind.NOTE,
-        actor=None,
-        now=now,
-        is_public=False,
-        text=text,
-        data={**marker, "deadline": deadline.isoformat()},
-    )
+    case_system_note(case=case, text=text, data={**marker, "deadline": deadline.isoformat()}, now=now)
 
 
 def bank_requests_sweep(*, now: dt.datetime | None = None, limit: int = 200) -> int:

@@ -481,6 +481,20 @@ def case_note(
     return _event(case, kind=EventKind.NOTE, actor=actor, now=now, is_public=is_public, text=text)
 
 
+def case_system_note(*, case: Case, text: str, data: dict | None = None, now: dt.datetime | None = None) -> CaseEvent:
+    """Add an internal note written by the system (a worker's sweep: a clock's warning), with no actor.
+
+    `data` is kept on the event, so a sweep can mark what it already wrote and write it once.
+    """
+    now = _now(now)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [_("Write the note first.")]})
+    if len(text) > NOTE_MAX_CHARS:
+        raise ValidationError({"text": [_("The note is too long.")]})
+    return _event(case, kind=EventKind.NOTE, actor=None, now=now, is_public=False, text=text, data=data or {})
+
+
 @transaction.atomic
 def case_rate(*, case: Case, actor: User, rating: int, comment: str = "", now: dt.datetime | None = None) -> Case:
     """Record the reporter's 1–5 satisfaction; a resolved case closes with it. Once per case."""
