@@ -5,6 +5,8 @@ Pages: inbox, case page, cart (officer) and the audit log (chief).
 
 from __future__ import annotations
 
+import re
+
 from tests.browser.test_journey import browser, phone, pytestmark, sign_in  # noqa: F401 (fixture and marks)
 
 # Elements reaching past the right edge; the map clips its own panes.
@@ -49,6 +51,14 @@ def test_inbox_case_page_and_cart_fit_a_phone(transactional_db, live_server, wor
     sign_in(page, world.chief.username)
     page.goto("/audit/")
     assert page.evaluate(OVERFLOWING) == []
+    # The chief's long menu folds on a phone: a few links and "More", which unfolds the rest.
+    menu = page.locator("#main-menu")
+    assert menu.bounding_box()["height"] < 150, "the menu should not fill the phone's first screen"
+    more = menu.get_by_role("button", name=re.compile("^更多"))
+    assert page.get_by_role("link", name="数据", exact=True).count() == 0
+    more.click()
+    assert page.get_by_role("link", name="数据", exact=True).is_visible()
+    assert menu.get_by_role("button", name="收起").get_attribute("aria-expanded") == "true"
     record = page.locator("table.list td.nowrap").first
     assert record.bounding_box()["height"] < 1.5 * record.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
     assert errors == []
