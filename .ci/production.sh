@@ -46,15 +46,23 @@ $BIN/lianxin check --deploy --fail-level ERROR
 $BIN/lianxin collectstatic --no-input -v0
 $BIN/lianxin seed_demo --scale 0.05 --now 2026-06-15T10:00+08:00 >/dev/null
 
-echo "production: two web workers on 127.0.0.1:$PORT"
+echo "production: two web workers on 127.0.0.1:$PORT, and one more process on the next port"
 $BIN/uvicorn lianxin.asgi:application --host 127.0.0.1 --port "$PORT" --workers 2 --lifespan off \
   --no-access-log >"$WORK/web.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 60); do curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 1; done
-curl -fsS "http://127.0.0.1:$PORT/readyz"; echo
+# A web process of its own beside them: live events must cross processes through Redis.
+OTHER_PORT=$((PORT + 1))
+$BIN/uvicorn lianxin.asgi:application --host 127.0.0.1 --port "$OTHER_PORT" --lifespan off \
+  --no-access-log >"$WORK/web-other.log" 2>&1 &
+PIDS+=($!)
+for port in "$PORT" "$OTHER_PORT"; do
+  for _ in $(seq 60); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 1; done
+  curl -fsS "http://127.0.0.1:$port/readyz"; echo
+done
 
-echo "production: browser journey against the web workers"
-LIANXIN_BASE_URL="http://127.0.0.1:$PORT" $BIN/python .ci/production_journey.py
+echo "production: browser journey against the web workers, and a live warning across web processes"
+LIANXIN_BASE_URL="http://127.0.0.1:$PORT" LIANXIN_OTHER_URL="http://127.0.0.1:$OTHER_PORT" \
+  $BIN/python .ci/production_journey.py || { tail -30 "$WORK/web.log" "$WORK/web-other.log"; exit 1; }
 
 echo "production: a task killed with SIGKILL mid-run is retried and done exactly once"
 MARKER="probe-$$-$RANDOM"

@@ -4,6 +4,11 @@ A resident signs in on a 360 px phone and files a request; the grid's officer, i
 browser, finds it in the inbox by its number and opens it. The two sessions are served by
 whichever of the two web workers answers each request, so nothing a page needs may live in
 one process. Demo users of the seed sign in with its password.
+
+Then the live path across processes (LIANXIN_OTHER_URL, a web process of its own): the
+officer's warnings page is open on that process when the resident, on the two workers, says
+"I am about to pay" about a scam message; the warning must appear on the officer's page
+without a reload, carried from one process to the other by Redis.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import sys
 from playwright.sync_api import sync_playwright
 
 BASE = os.environ["LIANXIN_BASE_URL"]
+OTHER = os.environ.get("LIANXIN_OTHER_URL", "")
+SCAM = "【公安局】您涉嫌洗钱，请立即把资金转入安全账户6222021234567890123，联系电话+86 138 1234 5678，详见 http://www.gaj-check.top/a"
 PASSWORD = "lianxin-demo"
 ARGS = [
     "--no-sandbox",
@@ -28,12 +35,37 @@ ARGS = [
 NUMBER_RE = re.compile(r"LX-\d{4}-\d{6}")
 
 
-def sign_in(page, username: str) -> None:
-    page.goto(f"{BASE}/login/")
+def sign_in(page, username: str, base: str = BASE) -> None:
+    page.goto(f"{base}/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_load_state()
+
+
+def live_across_processes(browser, errors: list[str]) -> bool:
+    officer = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN").new_page()
+    officer.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(officer, "officer", OTHER)
+    officer.goto(f"{OTHER}/fraud/warnings/")
+    rows = officer.locator("li.warning-row[data-status='dispatched']")
+    before = rows.count()
+    officer.wait_for_timeout(1000)  # the page's event stream is connected
+    resident = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN").new_page()
+    resident.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(resident, "resident")
+    resident.goto(f"{BASE}/fraud/check/")
+    resident.locator("textarea[name=text]").fill(SCAM)
+    resident.get_by_role("button", name="查一查").click()
+    resident.get_by_role("button", name="我正准备转账").click()
+    resident.wait_for_load_state()
+    for _ in range(150):  # 15 s, no reload
+        if rows.count() > before:
+            print("production journey: the warning reached the officer's page on the other web process, live")
+            return True
+        officer.wait_for_timeout(100)
+    print("production journey: the warning did not reach the officer's open page on the other process", file=sys.stderr)
+    return False
 
 
 def main() -> int:
@@ -64,6 +96,8 @@ def main() -> int:
         desk.wait_for_load_state()
         if "居住证" not in desk.content():
             print(f"production journey: the officer does not see {number}", file=sys.stderr)
+            return 1
+        if OTHER and not live_across_processes(browser, errors):
             return 1
         browser.close()
     if errors:
