@@ -405,7 +405,12 @@ def _event_for(shift: Shift, *, people: int, is_mine: bool) -> Event:
     event.add("summary", title)
     event.add("dtstart", shift.starts_at.astimezone(dt.UTC))
     event.add("dtend", shift.ends_at.astimezone(dt.UTC))
-    event.add("dtstamp", shift.created_at.astimezone(dt.UTC))
+    # A calendar keeps the copy with the highest SEQUENCE (RFC 5545 3.8.7.4): each change bumps it.
+    event.add("sequence", shift.sequence)
+    event.add("dtstamp", (shift.updated_at or shift.created_at).astimezone(dt.UTC))
+    event.add("created", shift.created_at.astimezone(dt.UTC))
+    if shift.updated_at:
+        event.add("last-modified", shift.updated_at.astimezone(dt.UTC))
     place = shift.where
     if place:
         event.add("location", place)
@@ -413,7 +418,7 @@ def _event_for(shift: Shift, *, people: int, is_mine: bool) -> Event:
     if shift.is_night and people == 1 and not shift.is_called_off:
         lines.append(_("Needs a buddy: nobody walks alone at night."))
     if shift.is_called_off:
-        lines.append(str(shift.get_status_display()))
+        lines.append(str(shift.get_status_display()) + (f": {shift.cancel_reason}" if shift.cancel_reason else ""))
     event.add("description", "\n".join(lines))
     event.add("status", "CANCELLED" if shift.is_called_off else "CONFIRMED")
     return event
@@ -454,6 +459,16 @@ def shift_calendar(*, shift: Shift, member_id: int | None) -> bytes:
     cal.add("version", "2.0")
     cal.add_component(_event_for(shift, people=people.count(), is_mine=people.filter(member_id=member_id).exists()))
     return cal.to_ical()
+
+
+def team_leaders_for(*, team: Team) -> list[str]:
+    """Return the names of a team's leaders, for its settings page."""
+    return [
+        name or username
+        for name, username in team.memberships.filter(is_leader=True)
+        .order_by("user_id")
+        .values_list("user__display_name", "user__username")
+    ]
 
 
 def border_segments_for(*, user: User) -> QuerySet:
