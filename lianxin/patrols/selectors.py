@@ -351,12 +351,26 @@ class ShiftRow:
 
 
 def roster_for(*, user: User, team: Team, now: dt.datetime, days: int = ROSTER_DAYS) -> list[ShiftRow]:
-    """Return the team's shifts not yet over and starting within `days`, with their members (three queries)."""
+    """Return the team's shifts not yet over and starting within `days`, with their members (two queries)."""
+    return roster_rows_for(user=user, teams=[team], now=now, days=days)
+
+
+def shift_row_for(*, user: User, shift: Shift, now: dt.datetime) -> ShiftRow:
+    """Return one shift as the roster shows it, read afresh (after a sign-up or a withdrawal)."""
+    return _rows(user, list(shift_list_for(user=user).filter(pk=shift.pk)), now)[0]
+
+
+def roster_rows_for(*, user: User, teams: list[Team], now: dt.datetime, days: int = ROSTER_DAYS) -> list[ShiftRow]:
+    """Return the shifts of these teams not yet over and starting within `days`, in time order (two queries)."""
     shifts = list(
         shift_list_for(user=user)
-        .filter(team=team, ends_at__gt=now, starts_at__lt=now + dt.timedelta(days=days))
+        .filter(team__in=[t.pk for t in teams], ends_at__gt=now, starts_at__lt=now + dt.timedelta(days=days))
         .order_by("starts_at", "id")
     )
+    return _rows(user, shifts, now)
+
+
+def _rows(user: User, shifts: list[Shift], now: dt.datetime) -> list[ShiftRow]:
     people: dict[int, list[tuple[int, str]]] = {s.pk: [] for s in shifts}
     for shift_id, member_id, name, username in (
         ShiftSignup.objects.filter(shift_id__in=people, withdrawn_at__isnull=True)

@@ -385,6 +385,8 @@ def _shift_action(request, pk, act):
 def shift_signup(request, pk):
     def act(shift):
         rosters.shift_signup(actor=request.user, shift=shift)
+        if selectors.shift_row_for(user=request.user, shift=shift, now=timezone.now()).needs_buddy:
+            messages.warning(request, rosters.alone_on_night_message())
         return _("You are on the shift of %(at)s.") % {
             "at": timezone.localtime(shift.starts_at).strftime("%m-%d %H:%M")
         }

@@ -87,6 +87,11 @@ BUDDY_PEOPLE_MIN = 2
 REASON_MAX_CHARS = 200
 
 
+def alone_on_night_message() -> str:
+    """Return what a member signing up first for a night shift is told (the page and the API say the same)."""
+    return _("You are the only one on this night shift so far: nobody walks alone at night. Wait for a buddy.")
+
+
 def _buddy_message() -> str:
     return _("A night shift needs at least %(n)d people: nobody walks alone at night.") % {"n": BUDDY_PEOPLE_MIN}
 
