@@ -246,8 +246,8 @@ class CoverageRow:
         return self.days_since is None or self.days_since >= COVERAGE_GAP_DAYS
 
 
-def coverage_for(*, user: User, now: dt.datetime) -> list[CoverageRow]:
-    """Return, for each grid and border segment, when an ended patrol last covered it and how often in COVERAGE_DAYS.
+def coverage_for(*, user: User, now: dt.datetime, days: int = COVERAGE_DAYS) -> list[CoverageRow]:
+    """Return, for each grid and border segment, when an ended patrol last covered it and how often in `days`.
 
     Reads the coverage each patrol kept when it ended (grid_ids, segment_ids); gaps first.
     """
@@ -255,7 +255,7 @@ def coverage_for(*, user: User, now: dt.datetime) -> list[CoverageRow]:
         return []
     from lianxin.places.models import Grid, Landmark
 
-    since = now - dt.timedelta(days=COVERAGE_DAYS)
+    since = now - dt.timedelta(days=days)
     rows = Patrol.objects.filter(station_id=user.station_id, status=PatrolStatus.ENDED, started_at__gte=since)
     last: dict[tuple[str, int], dt.datetime] = {}
     counts: dict[tuple[str, int], int] = {}
