@@ -28,6 +28,7 @@ from lianxin.patrols.models import (
     Shift,
     ShiftNotice,
     ShiftSignup,
+    TrackPoint,
 )
 from lianxin.patrols.roles import (
     PATROL_ROLES,
@@ -40,6 +41,8 @@ from lianxin.people.models import Team
 
 # The desk map draws at most this many points of one track (evenly thinned; the distance uses them all).
 MAP_POINTS_MAX = 600
+# The desk draws each patrol under way with at most this many points (200 patrols on one map).
+DESK_TRACK_POINTS = 200
 TEAM_LOG_ROWS = 50
 MONTHS_SHOWN = 6
 COVERAGE_DAYS = 30
@@ -91,7 +94,23 @@ def alert_get_for(*, user: User, pk) -> PatrolAlert:
 
 def track_for(*, patrol: Patrol, limit: int = MAP_POINTS_MAX) -> list[list[float]]:
     """Return the patrol's track as [lat, lon] pairs in time order, lone jumps left out, thinned to at most limit points."""
-    rows = list(patrol.points.order_by("recorded_at").values_list("lat", "lon"))
+    return _drawn(list(patrol.points.order_by("recorded_at").values_list("lat", "lon")), limit)
+
+
+def tracks_for(*, patrol_ids: list[int], limit: int = MAP_POINTS_MAX) -> dict[int, list[list[float]]]:
+    """Return track_for of several patrols, read in one query (the desk's map: every patrol under way)."""
+    rows: dict[int, list[tuple[float, float]]] = {pk: [] for pk in patrol_ids}
+    for pk, lat, lon in (
+        TrackPoint.objects.filter(patrol_id__in=patrol_ids)
+        .order_by("patrol_id", "recorded_at")
+        .values_list("patrol_id", "lat", "lon")
+        .iterator(chunk_size=20_000)
+    ):
+        rows[pk].append((lat, lon))
+    return {pk: _drawn(track, limit) for pk, track in rows.items()}
+
+
+def _drawn(rows: list[tuple[float, float]], limit: int) -> list[list[float]]:
     noise = spikes([r[0] for r in rows], [r[1] for r in rows])
     rows = [r for r, is_spike in zip(rows, noise, strict=True) if not is_spike]
     if len(rows) > limit:
@@ -188,7 +207,8 @@ def desk_picture_for(*, user: User, now: dt.datetime) -> dict:
     """Return what the duty desk's map shows: patrols under way with their tracks, open alerts, open findings."""
     if not may_watch(user):
         return {"patrols": [], "alerts": [], "findings": []}
-    active = patrol_list_for(user=user).filter(status=PatrolStatus.ACTIVE).order_by("started_at")
+    active = list(patrol_list_for(user=user).filter(status=PatrolStatus.ACTIVE).order_by("started_at"))
+    tracks = tracks_for(patrol_ids=[p.pk for p in active], limit=DESK_TRACK_POINTS)
     patrols = []
     for p in active:
         patrols.append(
@@ -201,7 +221,7 @@ def desk_picture_for(*, user: User, now: dt.datetime) -> dict:
                 "last": [p.last_lat, p.last_lon] if p.last_lat is not None else None,
                 "distance_m": round(p.distance_m),
                 "km": f"{p.distance_m / 1000:.2f}",
-                "track": track_for(patrol=p, limit=200),
+                "track": tracks[p.pk],
                 "url": reverse("patrols:detail", args=[p.pk]),
             }
         )

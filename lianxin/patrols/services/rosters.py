@@ -43,7 +43,7 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from dateutil.rrule import WEEKLY, rrule  # type: ignore[import-untyped]
+from dateutil.rrule import WEEKLY, rrule  # type: ignore[import-untyped,unused-ignore]
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
