@@ -253,6 +253,32 @@ def _rosters(demo: Demo) -> None:
     for shift in made["border", dt.time(9, 0)] + made["border", dt.time(20, 0)]:
         for member in rng.sample(border, 3):
             rosters.shift_signup(actor=member, shift=shift, now=demo.now)
+    # The border team's leader moves an evening half an hour earlier and cancels a morning (path under repair):
+    # the members signed up are told, their calendars get the new version.
+    border_leader = border_team.memberships.filter(is_leader=True).select_related("user").get().user
+    evening = made["border", dt.time(20, 0)][0]
+    earlier_at = dt.datetime.combine(evening.starts_at.astimezone(zone).date(), dt.time(19, 30), tzinfo=zone)
+    if earlier_at > demo.now:
+        rosters.shift_edit(
+            actor=border_leader,
+            shift=evening,
+            change=rosters.ShiftChange(
+                starts_on=evening.starts_at.astimezone(zone).date(),
+                start=dt.time(19, 30),
+                hours=evening.hours,
+                place=evening.place,
+                segment=evening.segment,
+                min_people=evening.min_people,
+            ),
+            now=demo.now,
+        )
+    mornings_border = made["border", dt.time(9, 0)]
+    rosters.shift_cancel(
+        actor=border_leader,
+        shift=mornings_border[min(1, len(mornings_border) - 1)],
+        reason="江边步道维修，本次暂停",
+        now=demo.now,
+    )
     # A heat wave or a cold snap is forecast for a morning of the silver-hair team: called off, its members told.
     mornings = made["patrol", dt.time(8, 30)]
     forecast = HEAT_FORECAST_C if today.month in WARM_MONTHS else COLD_FORECAST_C

@@ -171,6 +171,7 @@ class ShiftStatus(models.TextChoices):
     OPEN = "open", _("On")
     CALLED_OFF_HEAT = "called_off_heat", _("Called off for heat")
     CALLED_OFF_COLD = "called_off_cold", _("Called off for cold")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Shift(models.Model):
@@ -194,6 +195,11 @@ class Shift(models.Model):
     is_night = models.BooleanField(_("night shift"), default=False)
     status = models.CharField(_("status"), max_length=20, choices=ShiftStatus.choices, default=ShiftStatus.OPEN)
     forecast_c = models.FloatField(_("forecast temperature (°C)"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+    # iCalendar SEQUENCE: bumped on every change a calendar must pick up (time, place, status), with
+    # updated_at, so a phone that subscribed replaces its copy of the event instead of keeping both.
+    sequence = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
@@ -212,7 +218,12 @@ class Shift(models.Model):
 
     @property
     def is_called_off(self) -> bool:
+        """True when the shift is off: for heat, for cold, or cancelled by its leader."""
         return self.status != ShiftStatus.OPEN
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == ShiftStatus.CANCELLED
 
     @property
     def where(self) -> str:
@@ -257,6 +268,8 @@ class ShiftEventKind(models.TextChoices):
     CALLED_OFF = "called_off", _("Called off")
     REINSTATED = "reinstated", _("On again")
     REMINDED = "reminded", _("Reminded")
+    EDITED = "edited", _("Changed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class ShiftEvent(models.Model):
@@ -282,6 +295,8 @@ class NoticeKind(models.TextChoices):
     ALONE = "alone", _("Someone left alone on a night shift")
     CALLED_OFF = "called_off", _("Shift called off")
     REINSTATED = "reinstated", _("Shift on again")
+    CHANGED = "changed", _("Shift changed")
+    CANCELLED = "cancelled", _("Shift cancelled")
 
 
 class ShiftNotice(models.Model):

@@ -28,6 +28,7 @@ from lianxin.patrols.models import (
     Shift,
     ShiftNotice,
     ShiftSignup,
+    TrackPoint,
 )
 from lianxin.patrols.roles import (
     PATROL_ROLES,
@@ -40,6 +41,8 @@ from lianxin.people.models import Team
 
 # The desk map draws at most this many points of one track (evenly thinned; the distance uses them all).
 MAP_POINTS_MAX = 600
+# The desk draws each patrol under way with at most this many points (200 patrols on one map).
+DESK_TRACK_POINTS = 200
 TEAM_LOG_ROWS = 50
 MONTHS_SHOWN = 6
 COVERAGE_DAYS = 30
@@ -91,7 +94,23 @@ def alert_get_for(*, user: User, pk) -> PatrolAlert:
 
 def track_for(*, patrol: Patrol, limit: int = MAP_POINTS_MAX) -> list[list[float]]:
     """Return the patrol's track as [lat, lon] pairs in time order, lone jumps left out, thinned to at most limit points."""
-    rows = list(patrol.points.order_by("recorded_at").values_list("lat", "lon"))
+    return _drawn(list(patrol.points.order_by("recorded_at").values_list("lat", "lon")), limit)
+
+
+def tracks_for(*, patrol_ids: list[int], limit: int = MAP_POINTS_MAX) -> dict[int, list[list[float]]]:
+    """Return track_for of several patrols, read in one query (the desk's map: every patrol under way)."""
+    rows: dict[int, list[tuple[float, float]]] = {pk: [] for pk in patrol_ids}
+    for pk, lat, lon in (
+        TrackPoint.objects.filter(patrol_id__in=patrol_ids)
+        .order_by("patrol_id", "recorded_at")
+        .values_list("patrol_id", "lat", "lon")
+        .iterator(chunk_size=20_000)
+    ):
+        rows[pk].append((lat, lon))
+    return {pk: _drawn(track, limit) for pk, track in rows.items()}
+
+
+def _drawn(rows: list[tuple[float, float]], limit: int) -> list[list[float]]:
     noise = spikes([r[0] for r in rows], [r[1] for r in rows])
     rows = [r for r, is_spike in zip(rows, noise, strict=True) if not is_spike]
     if len(rows) > limit:
@@ -188,7 +207,8 @@ def desk_picture_for(*, user: User, now: dt.datetime) -> dict:
     """Return what the duty desk's map shows: patrols under way with their tracks, open alerts, open findings."""
     if not may_watch(user):
         return {"patrols": [], "alerts": [], "findings": []}
-    active = patrol_list_for(user=user).filter(status=PatrolStatus.ACTIVE).order_by("started_at")
+    active = list(patrol_list_for(user=user).filter(status=PatrolStatus.ACTIVE).order_by("started_at"))
+    tracks = tracks_for(patrol_ids=[p.pk for p in active], limit=DESK_TRACK_POINTS)
     patrols = []
     for p in active:
         patrols.append(
@@ -201,7 +221,7 @@ def desk_picture_for(*, user: User, now: dt.datetime) -> dict:
                 "last": [p.last_lat, p.last_lon] if p.last_lat is not None else None,
                 "distance_m": round(p.distance_m),
                 "km": f"{p.distance_m / 1000:.2f}",
-                "track": track_for(patrol=p, limit=200),
+                "track": tracks[p.pk],
                 "url": reverse("patrols:detail", args=[p.pk]),
             }
         )
@@ -246,8 +266,8 @@ class CoverageRow:
         return self.days_since is None or self.days_since >= COVERAGE_GAP_DAYS
 
 
-def coverage_for(*, user: User, now: dt.datetime) -> list[CoverageRow]:
-    """Return, for each grid and border segment, when an ended patrol last covered it and how often in COVERAGE_DAYS.
+def coverage_for(*, user: User, now: dt.datetime, days: int = COVERAGE_DAYS) -> list[CoverageRow]:
+    """Return, for each grid and border segment, when an ended patrol last covered it and how often in `days`.
 
     Reads the coverage each patrol kept when it ended (grid_ids, segment_ids); gaps first.
     """
@@ -255,7 +275,7 @@ def coverage_for(*, user: User, now: dt.datetime) -> list[CoverageRow]:
         return []
     from lianxin.places.models import Grid, Landmark
 
-    since = now - dt.timedelta(days=COVERAGE_DAYS)
+    since = now - dt.timedelta(days=days)
     rows = Patrol.objects.filter(station_id=user.station_id, status=PatrolStatus.ENDED, started_at__gte=since)
     last: dict[tuple[str, int], dt.datetime] = {}
     counts: dict[tuple[str, int], int] = {}
@@ -351,12 +371,26 @@ class ShiftRow:
 
 
 def roster_for(*, user: User, team: Team, now: dt.datetime, days: int = ROSTER_DAYS) -> list[ShiftRow]:
-    """Return the team's shifts not yet over and starting within `days`, with their members (three queries)."""
+    """Return the team's shifts not yet over and starting within `days`, with their members (two queries)."""
+    return roster_rows_for(user=user, teams=[team], now=now, days=days)
+
+
+def shift_row_for(*, user: User, shift: Shift, now: dt.datetime) -> ShiftRow:
+    """Return one shift as the roster shows it, read afresh (after a sign-up or a withdrawal)."""
+    return _rows(user, list(shift_list_for(user=user).filter(pk=shift.pk)), now)[0]
+
+
+def roster_rows_for(*, user: User, teams: list[Team], now: dt.datetime, days: int = ROSTER_DAYS) -> list[ShiftRow]:
+    """Return the shifts of these teams not yet over and starting within `days`, in time order (two queries)."""
     shifts = list(
         shift_list_for(user=user)
-        .filter(team=team, ends_at__gt=now, starts_at__lt=now + dt.timedelta(days=days))
+        .filter(team__in=[t.pk for t in teams], ends_at__gt=now, starts_at__lt=now + dt.timedelta(days=days))
         .order_by("starts_at", "id")
     )
+    return _rows(user, shifts, now)
+
+
+def _rows(user: User, shifts: list[Shift], now: dt.datetime) -> list[ShiftRow]:
     people: dict[int, list[tuple[int, str]]] = {s.pk: [] for s in shifts}
     for shift_id, member_id, name, username in (
         ShiftSignup.objects.filter(shift_id__in=people, withdrawn_at__isnull=True)
@@ -405,7 +439,12 @@ def _event_for(shift: Shift, *, people: int, is_mine: bool) -> Event:
     event.add("summary", title)
     event.add("dtstart", shift.starts_at.astimezone(dt.UTC))
     event.add("dtend", shift.ends_at.astimezone(dt.UTC))
-    event.add("dtstamp", shift.created_at.astimezone(dt.UTC))
+    # A calendar keeps the copy with the highest SEQUENCE (RFC 5545 3.8.7.4): each change bumps it.
+    event.add("sequence", shift.sequence)
+    event.add("dtstamp", (shift.updated_at or shift.created_at).astimezone(dt.UTC))
+    event.add("created", shift.created_at.astimezone(dt.UTC))
+    if shift.updated_at:
+        event.add("last-modified", shift.updated_at.astimezone(dt.UTC))
     place = shift.where
     if place:
         event.add("location", place)
@@ -413,7 +452,7 @@ def _event_for(shift: Shift, *, people: int, is_mine: bool) -> Event:
     if shift.is_night and people == 1 and not shift.is_called_off:
         lines.append(_("Needs a buddy: nobody walks alone at night."))
     if shift.is_called_off:
-        lines.append(str(shift.get_status_display()))
+        lines.append(str(shift.get_status_display()) + (f": {shift.cancel_reason}" if shift.cancel_reason else ""))
     event.add("description", "\n".join(lines))
     event.add("status", "CANCELLED" if shift.is_called_off else "CONFIRMED")
     return event
@@ -454,6 +493,16 @@ def shift_calendar(*, shift: Shift, member_id: int | None) -> bytes:
     cal.add("version", "2.0")
     cal.add_component(_event_for(shift, people=people.count(), is_mine=people.filter(member_id=member_id).exists()))
     return cal.to_ical()
+
+
+def team_leaders_for(*, team: Team) -> list[str]:
+    """Return the names of a team's leaders, for its settings page."""
+    return [
+        name or username
+        for name, username in team.memberships.filter(is_leader=True)
+        .order_by("user_id")
+        .values_list("user__display_name", "user__username")
+    ]
 
 
 def border_segments_for(*, user: User) -> QuerySet:

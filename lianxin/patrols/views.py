@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -251,6 +251,8 @@ ROSTER_FIELDS = {
     "min_people": gettext_lazy("Minimum people"),
     "temperature_c": gettext_lazy("Forecast (°C)"),
     "shift": gettext_lazy("Shift"),
+    "starts_on": gettext_lazy("Day"),
+    "reason": gettext_lazy("Reason"),
 }
 WEEKDAY_LABELS = (
     (0, gettext_lazy("Mon")),
@@ -383,6 +385,8 @@ def _shift_action(request, pk, act):
 def shift_signup(request, pk):
     def act(shift):
         rosters.shift_signup(actor=request.user, shift=shift)
+        if selectors.shift_row_for(user=request.user, shift=shift, now=timezone.now()).needs_buddy:
+            messages.warning(request, rosters.alone_on_night_message())
         return _("You are on the shift of %(at)s.") % {
             "at": timezone.localtime(shift.starts_at).strftime("%m-%d %H:%M")
         }
@@ -417,6 +421,77 @@ def shift_forecast(request, pk):
         )
 
     return _shift_action(request, pk, act)
+
+
+@login_required
+@require_POST
+def shift_edit(request, pk):
+    data = request.POST
+
+    def act(shift):
+        segment = None
+        if data.get("segment"):
+            segment = (
+                selectors.border_segments_for(user=request.user)
+                .filter(pk=_parsed(data.get("segment"), int) or 0)
+                .first()
+            )
+            if segment is None:
+                raise ValidationError({"segment": [_("Choose a border segment of this station.")]})
+        change = rosters.ShiftChange(
+            starts_on=_parsed(data.get("starts_on"), dt.date.fromisoformat),
+            start=_parsed(data.get("start"), dt.time.fromisoformat),
+            hours=_parsed(data.get("hours"), float),
+            place=data.get("place", ""),
+            segment=segment,
+            min_people=_parsed(data.get("min_people"), int),
+        )
+        rosters.shift_edit(actor=request.user, shift=shift, change=change)
+        return _("Shift changed; its members are told.")
+
+    return _shift_action(request, pk, act)
+
+
+@login_required
+@require_POST
+def shift_cancel(request, pk):
+    def act(shift):
+        rosters.shift_cancel(actor=request.user, shift=shift, reason=request.POST.get("reason", ""))
+        return _("Shift cancelled; its members are told.")
+
+    return _shift_action(request, pk, act)
+
+
+@login_required
+def team_settings(request, pk):
+    """A patrol team's roster settings for its leader or an officer: silver-hair (its limits apply) or not."""
+    teams = selectors.roster_teams_for(user=request.user)
+    team = next((t for t in teams if t.pk == pk), None)
+    if team is None:
+        raise Http404("no such team")
+    if not roster_roles.may_lead_roster(request.user, team):
+        raise PermissionDenied(_("Only the team's leader or an officer may change its roster."))
+    if request.method == "POST":
+        rosters.roster_policy_set(
+            actor=request.user, team=team, is_silver_hair=request.POST.get("is_silver_hair") == "on"
+        )
+        messages.success(request, _("Team settings saved."))
+        return redirect("patrols:team_settings", pk=team.pk)
+    return render(
+        request,
+        "patrols/team_settings.html",
+        {
+            "team": team,
+            "is_silver_hair": rosters.is_silver_hair(team),
+            "limits": {
+                "hours": settings.LIANXIN_PATROL_MAX_SHIFT_HOURS,
+                "heat": settings.LIANXIN_PATROL_HEAT_CUTOFF_C,
+                "cold": settings.LIANXIN_PATROL_COLD_CUTOFF_C,
+            },
+            "leaders": selectors.team_leaders_for(team=team),
+            "members": team.memberships.count(),
+        },
+    )
 
 
 @login_required

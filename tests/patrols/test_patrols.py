@@ -316,6 +316,12 @@ def test_coverage_of_grids_and_border_segments_with_gaps(world, patrol_team):
     assert selectors.coverage_for(user=world.volunteer, now=NOW) == []
     page = api(world.auxiliary).get("/patrols/desk/").content.decode()
     assert "边境线第2段" in page and "空档" in page
+    # Worked out again from the stored track (grids redrawn): the same answer, sampled in the database.
+    Patrol.objects.filter(pk=patrol.pk).update(grid_ids=[], segment_ids=[])
+    assert services.patrols_coverage_recompute(station_id=world.station.pk, since=NOW - dt.timedelta(days=1)) == 1
+    patrol.refresh_from_db()
+    assert patrol.grid_ids == [world.grid1.pk] and patrol.segment_ids == [segment.pk]
+    assert services.patrols_coverage_recompute(station_id=world.b.station.pk, since=NOW - dt.timedelta(days=1)) == 0
 
 
 def test_the_drawn_track_leaves_out_a_lone_jump(world, patrol_team):

@@ -17,12 +17,15 @@ from dataclasses import dataclass
 
 import gpxpy
 import gpxpy.gpx
+import numpy as np
+import shapely
+import shapely.errors
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from shapely.geometry import LineString
-from shapely.geometry import Point as ShapelyPoint
+from shapely.geometry import LineString, shape
+from shapely.geometry.base import BaseGeometry
 
 from lianxin.cases.models import Category, Channel, Priority
 from lianxin.cases.services import case_open
@@ -43,8 +46,7 @@ from lianxin.patrols.models import (
     TrackPoint,
 )
 from lianxin.patrols.roles import PATROL_ROLES, WATCH_ROLES, patrol_team_for
-from lianxin.places.geometry import grid_id_for_point
-from lianxin.places.models import Landmark
+from lianxin.places.models import Grid, Landmark
 
 POINTS_PER_UPLOAD_MAX = 5000
 GPX_POINTS_MAX = 200_000
@@ -237,29 +239,125 @@ def _recompute(patrol: Patrol, *, now: dt.datetime) -> None:
     patrol.save(update_fields=fields)
 
 
-def _coverage(station_id: int, lat: Sequence[float], lon: Sequence[float]) -> tuple[list[int], list[int]]:
-    """Return (grid ids, border segment ids) a track covers, from up to COVERAGE_SAMPLES of its fixes.
+@dataclass(frozen=True)
+class _Places:
+    """A station's grids (lowest id first) and border segments, as shapely geometries (WGS84 / degrees)."""
 
-    A segment counts when a fix passed within SEGMENT_NEAR_M of it (measured on a local plane
-    in metres: the station's area is a few kilometres across).
-    """
-    if not lat:
-        return [], []
-    step = max(1, len(lat) // COVERAGE_SAMPLES)
-    samples = list(zip(lat[::step], lon[::step], strict=True))
-    found = (grid_id_for_point(station_id=station_id, lat=a, lon=b) for a, b in samples)
-    grids = sorted({g for g in found if g is not None})
-    kx, ky = 111_320.0 * math.cos(math.radians(samples[0][0])), 110_574.0
-    segments = []
-    borders = Landmark.objects.filter(station_id=station_id, kind=Landmark.Kind.BORDER).values_list("id", "geometry")
-    for pk, geometry in borders:
+    grids: list[tuple[int, BaseGeometry]]
+    borders: list[tuple[int, list[tuple[float, float]]]]
+
+
+def _coverage_places(station_id: int) -> _Places:
+    grids = []
+    for grid_id, boundary in Grid.objects.filter(station_id=station_id).order_by("id").values_list("id", "boundary"):
         try:
-            line = LineString([(x * kx, y * ky) for x, y in geometry["coordinates"]])
+            polygon = shape(boundary)
+        except (KeyError, TypeError, ValueError, AttributeError, shapely.errors.GEOSException):
+            continue
+        shapely.prepare(polygon)
+        grids.append((grid_id, polygon))
+    borders = []
+    for pk, geometry in Landmark.objects.filter(station_id=station_id, kind=Landmark.Kind.BORDER).values_list(
+        "id", "geometry"
+    ):
+        try:
+            borders.append((pk, [(float(x), float(y)) for x, y in geometry["coordinates"]]))
         except (KeyError, TypeError, ValueError):
             continue
-        if any(line.distance(ShapelyPoint(b * kx, a * ky)) <= SEGMENT_NEAR_M for a, b in samples):
+    return _Places(grids, borders)
+
+
+def _coverage(
+    station_id: int, lat: Sequence[float], lon: Sequence[float], places: _Places | None = None
+) -> tuple[list[int], list[int]]:
+    """Return (grid ids, border segment ids) a track covers, from up to COVERAGE_SAMPLES of its fixes.
+
+    A fix in two grids (on a shared border) counts for the one with the lowest id, as
+    places.geometry.grid_id_for_point decides. A segment counts when a fix passed within
+    SEGMENT_NEAR_M of it (measured on a local plane in metres: the station's area is a few
+    kilometres across). Both tests run over all the samples at once (shapely's array functions):
+    a year of tracks is a thousand calls of this.
+    """
+    if not len(lat):
+        return [], []
+    step = max(1, len(lat) // COVERAGE_SAMPLES)
+    ys, xs = np.asarray(lat[::step], dtype=float), np.asarray(lon[::step], dtype=float)
+    places = places or _coverage_places(station_id)
+    grids = []
+    left = np.ones(len(xs), dtype=bool)
+    for grid_id, polygon in places.grids:
+        inside = left & shapely.intersects_xy(polygon, xs, ys)  # intersects a point = covers it
+        if inside.any():
+            grids.append(grid_id)
+            left &= ~inside
+    kx, ky = 111_320.0 * math.cos(math.radians(float(ys[0]))), 110_574.0
+    points = shapely.points(xs * kx, ys * ky)
+    segments = []
+    for pk, coordinates in places.borders:
+        try:
+            line = LineString([(x * kx, y * ky) for x, y in coordinates])
+        except (TypeError, ValueError, shapely.errors.GEOSException):
+            continue
+        if shapely.dwithin(line, points, SEGMENT_NEAR_M).any():
             segments.append(pk)
-    return grids, segments
+    return sorted(grids), segments
+
+
+def patrols_coverage_recompute(*, station_id: int, since: dt.datetime) -> int:
+    """Work out again the grids and segments of every ended patrol of a station started since `since`; return how many.
+
+    For when grids are redrawn or a border segment is added (each patrol's coverage is kept when
+    it ends). Steps: 1. read every n-th fix of each patrol in one query (n from its points_count,
+    about COVERAGE_SAMPLES a patrol, as _coverage samples; by id, which follows arrival), so a year
+    of tracks (2,000,000 fixes) is not read into Python whole; 2. test all the samples at once
+    against each grid (lowest id first) and each border segment (within SEGMENT_NEAR_M, on a local
+    plane in metres around the station's centre); 3. save each patrol's ids.
+    """
+    table, patrols = TrackPoint._meta.db_table, Patrol._meta.db_table
+    scope = Patrol.objects.filter(station_id=station_id, status=PatrolStatus.ENDED, started_at__gte=since)
+    ids = list(scope.order_by("id").values_list("id", flat=True))
+    if not ids:
+        return 0
+    sql = (
+        f"SELECT t.patrol_id, t.lat, t.lon FROM {table} t JOIN {patrols} p ON p.id = t.patrol_id "
+        "WHERE p.station_id = %s AND p.status = %s AND p.started_at >= %s "
+        "AND t.id %% (CASE WHEN p.points_count >= %s THEN p.points_count / %s ELSE 1 END) = 0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                station_id,
+                PatrolStatus.ENDED,
+                connection.ops.adapt_datetimefield_value(since),
+                2 * COVERAGE_SAMPLES,
+                COVERAGE_SAMPLES,
+            ],
+        )
+        rows = np.array(cursor.fetchall(), dtype=float).reshape(-1, 3)
+    owner, ys, xs = rows[:, 0].astype(np.int64), rows[:, 1], rows[:, 2]
+    places = _coverage_places(station_id)
+    found: dict[int, tuple[set[int], set[int]]] = {pk: (set(), set()) for pk in ids}
+    left = np.ones(len(xs), dtype=bool)
+    for grid_id, polygon in places.grids:
+        inside = left & shapely.intersects_xy(polygon, xs, ys)
+        left &= ~inside
+        for pk in np.unique(owner[inside]).tolist():
+            found[pk][0].add(grid_id)
+    if len(xs):
+        kx, ky = 111_320.0 * math.cos(math.radians(float(np.median(ys)))), 110_574.0
+        points = shapely.points(xs * kx, ys * ky)
+        for segment_id, coordinates in places.borders:
+            try:
+                line = LineString([(x * kx, y * ky) for x, y in coordinates])
+            except (TypeError, ValueError, shapely.errors.GEOSException):
+                continue
+            for pk in np.unique(owner[shapely.dwithin(line, points, SEGMENT_NEAR_M)]).tolist():
+                found[pk][1].add(segment_id)
+    kept = [Patrol(pk=pk, grid_ids=sorted(g), segment_ids=sorted(b)) for pk, (g, b) in found.items()]
+    with transaction.atomic():
+        Patrol.objects.bulk_update(kept, ["grid_ids", "segment_ids"], batch_size=500)
+    return len(kept)
 
 
 def _extend(patrol: Patrol, points: Sequence[PointIn], *, now: dt.datetime) -> bool:

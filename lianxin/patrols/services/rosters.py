@@ -23,6 +23,13 @@ The rules, decided here:
    hears once (the sweep claims the sign-up row with a conditional update of reminded_at, so two
    workers never remind twice; withdrawing and signing up again does not remind again).
 
+6. Change and cancel: whoever may make a team's shifts may change one that has not begun (day,
+   start, length, place or segment, minimum people; the silver-hair length limit and the buddy
+   rule are checked again) or cancel it with a reason. Either bumps the shift's iCalendar
+   SEQUENCE, so a subscribed calendar replaces its copy (a cancelled one shows STATUS:CANCELLED),
+   and the members signed up are told. A cancelled shift stays cancelled: it takes no sign-up,
+   no forecast and no change.
+
 Every change writes a ShiftEvent row; every message to a person is a ShiftNotice row, pushed
 live to their open pages (core.live, topic user:<id>).
 """
@@ -36,7 +43,7 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from dateutil.rrule import WEEKLY, rrule  # type: ignore[import-untyped]
+from dateutil.rrule import WEEKLY, rrule  # type: ignore[import-untyped,unused-ignore]
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -45,6 +52,7 @@ from django.utils.translation import gettext as _
 
 from lianxin.core.live import live_publish
 from lianxin.core.models import User
+from lianxin.core.services import audit_record
 from lianxin.patrols.models import (
     NoticeKind,
     RosterFeed,
@@ -74,6 +82,18 @@ PLACE_MAX_CHARS = 100
 FORECAST_RANGE_C = (-60.0, 60.0)
 FEED_TOKEN_BYTES = 24
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# The buddy rule: a night shift is planned for at least this many people.
+BUDDY_PEOPLE_MIN = 2
+REASON_MAX_CHARS = 200
+
+
+def alone_on_night_message() -> str:
+    """Return what a member signing up first for a night shift is told (the page and the API say the same)."""
+    return _("You are the only one on this night shift so far: nobody walks alone at night. Wait for a buddy.")
+
+
+def _buddy_message() -> str:
+    return _("A night shift needs at least %(n)d people: nobody walks alone at night.") % {"n": BUDDY_PEOPLE_MIN}
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
@@ -148,10 +168,26 @@ def _active_member_ids(shift: Shift) -> list[int]:
 
 @transaction.atomic
 def roster_policy_set(*, actor: User, team: Team, is_silver_hair: bool) -> RosterPolicy:
-    """Mark a patrol team as silver-hair (or not), so the shift-length and heat/cold limits apply to it."""
+    """Mark a patrol team as silver-hair (or not), so the shift-length and heat/cold limits apply to it.
+
+    The limits apply to shifts made or changed from now on; shifts already planned keep their
+    length (their leader may change them). A change is written to the audit log.
+    """
+    if team.kind not in PATROL_TEAM_KINDS:
+        raise ValidationError({"team": [_("Choose a patrol team.")]})
     if not may_lead_roster(actor, team):
         raise PermissionDenied(_("Only the team's leader or an officer may change its roster."))
+    before = RosterPolicy.objects.filter(team=team).values_list("is_silver_hair", flat=True).first() or False
     policy, _created = RosterPolicy.objects.update_or_create(team=team, defaults={"is_silver_hair": is_silver_hair})
+    if before != is_silver_hair:
+        audit_record(
+            actor=actor,
+            action="patrols.roster_policy_set",
+            target=team,
+            field="is_silver_hair",
+            detail=f"{before} -> {is_silver_hair}",
+            station_id=team.station_id,
+        )
     return policy
 
 
@@ -240,6 +276,8 @@ def shifts_create_weekly(
     starts = [at for at in starts if at > now]
     if not starts:
         raise ValidationError({"first_on": [_("No shift of this rule is still ahead; choose later dates.")]})
+    if min_people < BUDDY_PEOPLE_MIN and any(shift_is_night(starts_at=at, ends_at=at + length) for at in starts):
+        raise ValidationError({"min_people": [_buddy_message()]})
     text = f"FREQ=WEEKLY;BYDAY={','.join(WEEKDAY_CODES[d] for d in days)};BYHOUR={rule.start.hour};BYMINUTE={rule.start.minute}"
     series = ShiftSeries.objects.create(team=team, rrule=text, created_by=actor, created_at=now)
     shifts = Shift.objects.bulk_create(
@@ -282,6 +320,8 @@ def shift_signup(*, actor: User, shift: Shift, now: dt.datetime | None = None) -
         raise PermissionDenied(_("Only members of the team sign up for its shifts."))
     if shift.has_started_at(now):
         raise ValidationError({"shift": [_("This shift has begun; sign up for a later one.")]})
+    if shift.is_cancelled:
+        raise ValidationError({"shift": [_("This shift is cancelled.")]})
     if shift.is_called_off:
         raise ValidationError({"shift": [_("This shift is called off.")]})
     signup, created = ShiftSignup.objects.get_or_create(shift=shift, member=actor, defaults={"signed_up_at": now})
@@ -371,10 +411,17 @@ def shift_forecast_record(
         raise ValidationError({"temperature_c": [_("Give the forecast in °C, between -60 and 60.")]})
     if now >= shift.ends_at:
         raise ValidationError({"shift": [_("This shift is over.")]})
+    if shift.is_cancelled:
+        raise ValidationError({"shift": [_("This shift is cancelled.")]})
     before = shift.status
     shift.forecast_c = round(float(temperature_c), 1)
     shift.status = _status_for(shift, shift.forecast_c, silver=is_silver_hair(shift.team))
-    shift.save(update_fields=["forecast_c", "status"])
+    fields = ["forecast_c", "status"]
+    if shift.status != before:
+        # Called off or on again: the calendars must show it.
+        shift.sequence, shift.updated_at = shift.sequence + 1, now
+        fields += ["sequence", "updated_at"]
+    shift.save(update_fields=fields)
     _event(shift, ShiftEventKind.FORECAST, now=now, actor=actor, temperature_c=shift.forecast_c)
     if shift.status == before:
         return shift
@@ -394,6 +441,168 @@ def shift_forecast_record(
         _event(shift, ShiftEventKind.REINSTATED, now=now, actor=actor)
         text = _("The shift of %(team)s at %(at)s is on again (%(c)s °C forecast).") % values
         _notify(shift, members, kind=NoticeKind.REINSTATED, text=text, now=now)
+    return shift
+
+
+@dataclass(frozen=True)
+class ShiftChange:
+    """A shift as its leader changes it: the local day and start time, the length, where, how many people."""
+
+    starts_on: dt.date | None
+    start: dt.time | None
+    hours: float | None
+    place: str = ""
+    segment: Landmark | None = None
+    min_people: int | None = 2
+
+
+def _change_errors(shift: Shift, change: ShiftChange, *, place: str, now: dt.datetime) -> dict[str, list[str]]:
+    team = shift.team
+    today = now.astimezone(_zone()).date()
+    errors: dict[str, list[str]] = {}
+    if change.starts_on is None:
+        errors["starts_on"] = [_("Give the day of the shift.")]
+    elif change.starts_on > today + dt.timedelta(days=FIRST_ON_MAX_DAYS_AHEAD):
+        errors["starts_on"] = [_("The shift must be within a year from today.")]
+    if change.start is None:
+        errors["start"] = [_("Give the start time (hours:minutes).")]
+    if change.starts_on is not None and change.start is not None:
+        if dt.datetime.combine(change.starts_on, change.start, tzinfo=_zone()) <= now:
+            errors["starts_on"] = [_("The shift cannot start in the past.")]
+    limit = max_shift_hours(team)
+    if change.hours is None or not math.isfinite(change.hours) or change.hours * 60 < SHIFT_MINUTES_MIN:
+        errors["hours"] = [_("Give the length in hours (at least half an hour).")]
+    elif change.hours > limit:
+        errors["hours"] = [
+            _("At most %(h)s hours for this team: a longer shift is too much for its members.") % {"h": f"{limit:g}"}
+            if is_silver_hair(team)
+            else _("At most %(h)s hours for one shift.") % {"h": f"{limit:g}"}
+        ]
+    if len(place) > PLACE_MAX_CHARS:
+        errors["place"] = [_("At most %(n)d characters, please.") % {"n": PLACE_MAX_CHARS}]
+    if change.segment is not None and (
+        change.segment.station_id != team.station_id or change.segment.kind != Landmark.Kind.BORDER
+    ):
+        errors["segment"] = [_("Choose a border segment of this station.")]
+    if not isinstance(change.min_people, int) or not 1 <= change.min_people <= PEOPLE_MAX:
+        errors["min_people"] = [_("Between 1 and %(n)d people.") % {"n": PEOPLE_MAX}]
+    return errors
+
+
+def _may_change(actor: User, shift: Shift, now: dt.datetime) -> None:
+    if not may_lead_roster(actor, shift.team):
+        raise PermissionDenied(_("Only the team's leader or an officer may change its shifts."))
+    if shift.is_cancelled:
+        raise ValidationError({"shift": [_("This shift is cancelled.")]})
+    if shift.has_started_at(now):
+        raise ValidationError({"shift": [_("This shift has begun; it can no longer be changed.")]})
+
+
+@transaction.atomic
+def shift_edit(*, actor: User, shift: Shift, change: ShiftChange, now: dt.datetime | None = None) -> Shift:
+    """Change a shift that has not begun; the members signed up are told and calendars get the new version.
+
+    Steps: 1. check who asks and the shift's state (PermissionDenied; ValidationError on `shift`
+    for a cancelled or begun one); 2. check the fields as for a new shift (ValidationError naming
+    starts_on, start, hours, place, segment or min_people; the silver-hair length limit; a night
+    shift needs BUDDY_PEOPLE_MIN people); nothing is written then; 3. nothing changed: return the
+    shift as it is, nobody is told; 4. save, work out the night flag again, bump the SEQUENCE; a
+    new start time clears the reminders sent, so each member is reminded of the new time;
+    5. write the event row (old and new values) and tell the members signed up.
+    """
+    now = _now(now)
+    shift = _locked(shift)
+    _may_change(actor, shift, now)
+    place = (change.place or "").strip()
+    errors = _change_errors(shift, change, place=place, now=now)
+    if errors:
+        raise ValidationError(errors)
+    assert change.starts_on is not None and change.start is not None and change.hours is not None
+    assert change.min_people is not None
+    starts_at = dt.datetime.combine(change.starts_on, change.start, tzinfo=_zone())
+    ends_at = starts_at + dt.timedelta(minutes=round(change.hours * 60))
+    is_night = shift_is_night(starts_at=starts_at, ends_at=ends_at)
+    if is_night and change.min_people < BUDDY_PEOPLE_MIN:
+        raise ValidationError({"min_people": [_buddy_message()]})
+    before = {
+        "starts_at": _local(shift.starts_at),
+        "ends_at": _local(shift.ends_at),
+        "place": shift.place,
+        "segment": shift.segment_id,
+        "min_people": shift.min_people,
+    }
+    after = {
+        "starts_at": _local(starts_at),
+        "ends_at": _local(ends_at),
+        "place": place,
+        "segment": change.segment.pk if change.segment else None,
+        "min_people": change.min_people,
+    }
+    changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+    if not changed:
+        return shift
+    moved = shift.starts_at != starts_at
+    old_at = _local(shift.starts_at)
+    shift.starts_at, shift.ends_at, shift.is_night = starts_at, ends_at, is_night
+    shift.place, shift.segment, shift.min_people = place, change.segment, change.min_people
+    shift.sequence, shift.updated_at = shift.sequence + 1, now
+    shift.save(
+        update_fields=[
+            "starts_at",
+            "ends_at",
+            "is_night",
+            "place",
+            "segment",
+            "min_people",
+            "sequence",
+            "updated_at",
+        ]
+    )
+    if moved:
+        shift.signups.filter(withdrawn_at__isnull=True).update(reminded_at=None)
+    members = _active_member_ids(shift)
+    _event(shift, ShiftEventKind.EDITED, now=now, actor=actor, changes=changed, people=len(members))
+    values = {
+        "team": shift.team.name,
+        "old": old_at,
+        "at": _local(starts_at),
+        "until": f"{ends_at.astimezone(_zone()):%H:%M}",
+        "place": shift.where or shift.team.name,
+    }
+    text = _("The shift of %(team)s at %(old)s is changed: now %(at)s–%(until)s, %(place)s.") % values
+    if is_night and len(members) == 1:
+        text += " " + _("It is a night shift and you are the only one on it so far: do not set off alone.")
+    _notify(shift, members, kind=NoticeKind.CHANGED, text=text, now=now)
+    return shift
+
+
+@transaction.atomic
+def shift_cancel(*, actor: User, shift: Shift, reason: str, now: dt.datetime | None = None) -> Shift:
+    """Cancel a shift that has not begun, with a reason the members signed up are told.
+
+    Raises PermissionDenied for someone who does not lead the team, ValidationError on `reason`
+    (missing or too long) and on `shift` (already cancelled, or begun).
+    """
+    now = _now(now)
+    shift = _locked(shift)
+    _may_change(actor, shift, now)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the shift is cancelled; its members are told.")]})
+    if len(reason) > REASON_MAX_CHARS:
+        raise ValidationError({"reason": [_("At most %(n)d characters, please.") % {"n": REASON_MAX_CHARS}]})
+    before = shift.status
+    shift.status, shift.cancel_reason = ShiftStatus.CANCELLED, reason
+    shift.sequence, shift.updated_at = shift.sequence + 1, now
+    shift.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
+    members = _active_member_ids(shift)
+    _event(shift, ShiftEventKind.CANCELLED, now=now, actor=actor, reason=reason, was=before, people=len(members))
+    text = _("The shift of %(team)s at %(at)s is cancelled: %(reason)s") % {
+        "team": shift.team.name,
+        "at": _local(shift.starts_at),
+        "reason": reason,
+    }
+    _notify(shift, members, kind=NoticeKind.CANCELLED, text=text, now=now)
     return shift
 
 

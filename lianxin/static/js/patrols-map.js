@@ -46,14 +46,17 @@
     var d = JSON.parse(deskData.textContent);
     var deskMap = newMap(desk, d);
     var layer = L.layerGroup().addTo(deskMap);
+    var markers = {};
     var draw = function (picture) {
       layer.clearLayers();
+      markers = {};
       picture.patrols.forEach(function (p) {
         if (p.track.length > 1) L.polyline(p.track, {color: "#1d5fa8", weight: 3}).addTo(layer);
         if (p.last) {
           var m = L.circleMarker(p.last, {radius: 8, color: "#1d5fa8", fillColor: "#42a5f5", fillOpacity: 1}).addTo(layer);
           m.bindTooltip(text(p.member + " · " + p.km + " km"), {permanent: true, direction: "top"});
           m.bindPopup(link(p.url, p.member));
+          markers[p.id] = m;
         }
         var row = document.querySelector("[data-distance='" + p.id + "']");
         if (row) row.textContent = p.km + " km";
@@ -66,6 +69,16 @@
       });
     };
     draw(d.picture);
+    // A new fix moves its member's marker and distance at once, from the event itself; the routes
+    // (the whole picture, about 1 MB with 200 members on patrol) are read again at most every ROUTES_MS.
+    var ROUTES_MS = 2000;
+    var moved = function (data) {
+      if (!data || data.patrol == null) return;
+      var m = markers[data.patrol];
+      if (m && data.lat != null && data.lon != null) m.setLatLng([data.lat, data.lon]);
+      var row = document.querySelector("[data-distance='" + data.patrol + "']");
+      if (row && data.distance_m != null) row.textContent = (data.distance_m / 1000).toFixed(2) + " km";
+    };
     var pending = null;
     var refresh = function (event) {
       var kind = event && event.detail && event.detail.kind;
@@ -73,11 +86,12 @@
         window.location.reload();  // the lists beside the map change too
         return;
       }
+      if (kind === "patrol_point") moved(event.detail.data);
       if (pending) return;
       pending = setTimeout(function () {
         pending = null;
         fetch(desk.dataset.pictureUrl, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(draw).catch(function () {});
-      }, 300);
+      }, kind === "patrol_point" ? ROUTES_MS : 300);
     };
     document.addEventListener("lianxin:live", function (e) { if (String(e.detail.kind).indexOf("patrol_") === 0) refresh(e); });
     document.addEventListener("lianxin:live-open", refresh);
