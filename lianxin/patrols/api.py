@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja import Status as HttpStatus
 
 from lianxin.cases.models import Category
 from lianxin.core.api import READ_ERRORS, WRITE_ERRORS, DbId, Text, viewer
-from lianxin.core.errors import Conflict
+from lianxin.core.errors import Conflict, input_names
 from lianxin.patrols import selectors, services
 from lianxin.patrols.models import FindingKind, ShiftSignup
 from lianxin.patrols.roles import is_team_member
@@ -84,7 +85,7 @@ class HelpIn(Schema):
 
 @router.post("/start", response={201: PatrolOut, **WRITE_ERRORS}, summary="Start a patrol (or get the one running)")
 def start(request: HttpRequest):
-    return 201, _out(services.patrol_start(actor=viewer(request)))
+    return HttpStatus(201, _out(services.patrol_start(actor=viewer(request))))
 
 
 @router.get(
@@ -252,16 +253,17 @@ def finding(request: HttpRequest, patrol_id: DbId, payload: FindingIn):
     user = viewer(request)
     patrol = selectors.patrol_get_for(user=user, pk=patrol_id)
     category = Category.objects.filter(pk=payload.category_id, station_id=user.station_id).first()
-    f = services.finding_report(
-        patrol=patrol,
-        actor=user,
-        kind=payload.kind,
-        category=category,
-        description=payload.description,
-        lat=payload.lat,
-        lon=payload.lon,
-    )
-    return 201, {"id": f.pk, "case": f.case.number, "case_id": f.case_id}
+    with input_names({"category": "category_id", "location": "lon" if payload.lat is not None else "lat"}):
+        f = services.finding_report(
+            patrol=patrol,
+            actor=user,
+            kind=payload.kind,
+            category=category,
+            description=payload.description,
+            lat=payload.lat,
+            lon=payload.lon,
+        )
+    return HttpStatus(201, {"id": f.pk, "case": f.case.number, "case_id": f.case_id})
 
 
 @router.post("/{patrol_id}/help", response={201: dict, **WRITE_ERRORS}, summary="Ask the duty desk for help")
@@ -269,4 +271,4 @@ def help_(request: HttpRequest, patrol_id: DbId, payload: HelpIn):
     user = viewer(request)
     patrol = selectors.patrol_get_for(user=user, pk=patrol_id)
     alert = services.patrol_help(patrol=patrol, actor=user, lat=payload.lat, lon=payload.lon)
-    return 201, {"alert": alert.pk}
+    return HttpStatus(201, {"alert": alert.pk})

@@ -204,6 +204,13 @@ def test_api_start_points_finding_stop_and_wrong_station_404(world, patrol_team)
     )
     assert found.status_code == 201
     assert Case.objects.get(pk=found.json()["case_id"]).channel == Channel.PATROL_FINDING
+    # A category of another station is refused on the field the client sent (category_id, not category).
+    other = post(
+        client,
+        f"/{pid}/findings",
+        {"kind": "fire_hazard", "category_id": world.b.cat_papers.pk, "description": "楼道堆放杂物"},
+    )
+    assert other.status_code == 422 and [e["field"] for e in other.json()["detail"]] == ["category_id"]
     assert post(client, f"/{pid}/stop", {}).json()["status"] == "ended"
     # Station B's officer sees no such patrol; a resident neither.
     assert api(world.b.officer).get(f"/api/v1/patrols/{pid}").status_code == 404
