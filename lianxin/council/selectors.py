@@ -101,7 +101,7 @@ def speaker_of_device(*, meeting: Meeting, device_key: str) -> Speaker | None:
     """The device's place on the meeting's speaker list (with .place, counting from 1), or None."""
     speaker = Speaker.objects.filter(meeting=meeting, device_key=device_key).first() if device_key else None
     if speaker is not None:
-        speaker.place = (
+        speaker.place = (  # type: ignore[attr-defined]
             Speaker.objects.filter(meeting=meeting)
             .filter(Q(requested_at__lt=speaker.requested_at) | Q(requested_at=speaker.requested_at, id__lte=speaker.id))
             .count()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrulestr  # type: ignore[import-untyped,unused-ignore]
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,9 +42,11 @@ def _zone() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(settings.STATION_TIME_ZONE)
 
 
-def _require_host_role(actor: User) -> None:
-    if not has_role(actor, CASEWORKER_ROLES):
+def _require_host_role(actor: User) -> int:
+    """Refuse an actor who may not run councils; return their station's id."""
+    if not has_role(actor, CASEWORKER_ROLES) or actor.station_id is None:
         raise PermissionDenied(_("Your role may not run councils."))
+    return actor.station_id
 
 
 def rule_occurrences(*, rrule: str, first_at: dt.datetime, after: dt.datetime, count: int) -> list[dt.datetime]:
@@ -58,7 +60,7 @@ def rule_occurrences(*, rrule: str, first_at: dt.datetime, after: dt.datetime, c
     except (ValueError, TypeError) as exc:
         raise ValidationError({"rrule": [_("Not a recurrence rule: %(e)s") % {"e": exc}]}) from None
     local_after = after.astimezone(_zone()).replace(tzinfo=None)
-    found = []
+    found: list[dt.datetime] = []
     current = rule.after(local_after, inc=True)
     limit = local_after + dt.timedelta(days=RULE_LOOKAHEAD_DAYS)
     while current is not None and len(found) < count and current <= limit:
@@ -99,7 +101,7 @@ def series_create(
 
     A rule that never occurs within two years is refused (ValidationError on `rrule`).
     """
-    _require_host_role(actor)
+    station_id = _require_host_role(actor)
     host = host or actor
     errors = _validate_place(actor=actor, grid=grid, host=host, title=title, place=place)
     if timezone.is_naive(first_at):
@@ -112,7 +114,7 @@ def series_create(
     if not occurrences:
         raise ValidationError({"rrule": [_("This rule never occurs: no meeting would ever take place.")]})
     series = MeetingSeries.objects.create(
-        station_id=actor.station_id,
+        station_id=station_id,
         grid=grid,
         title=title.strip()[:100],
         place=place.strip()[:100],
@@ -178,7 +180,7 @@ def meeting_create(
     lon: float | None = None,
 ) -> Meeting:
     """Create a one-off council meeting."""
-    _require_host_role(actor)
+    station_id = _require_host_role(actor)
     host = host or actor
     errors = _validate_place(actor=actor, grid=grid, host=host, title=title, place=place)
     if starts_at is None or timezone.is_naive(starts_at):
@@ -186,7 +188,7 @@ def meeting_create(
     if errors:
         raise ValidationError(errors)
     return Meeting.objects.create(
-        station_id=actor.station_id,
+        station_id=station_id,
         grid=grid,
         title=title.strip()[:100],
         place=place.strip()[:100],
