@@ -8,13 +8,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vDuration
+from icalendar import Alarm, Calendar, Event, vDuration
 
 from lianxin.core.models import FeedToken, Role, User
 from lianxin.core.roles import CASEWORKER_ROLES, SUPERVISOR_ROLES, has_role
 from lianxin.legal.checkups import CHECKUP_ROLES
 from lianxin.legal.models import Booking, Checklist, CheckUp, Consultation, DutySlot, Enterprise, Finding, Training
-from lianxin.legal.services import room_url
+from lianxin.legal.services import REMINDER_MINUTES_BEFORE, room_url
 
 SLOTS_SHOWN_DAYS = 7
 INBOX_ROWS = 50
@@ -139,6 +139,12 @@ def booking_ics(*, booking: Booking, page_url: str) -> bytes:
         "description",
         f"值班律师：{slot.lawyer.display_name or slot.lawyer.username}\n视频会议室：{url}\n咨询记录：{page_url}",
     )
+    # The phone's calendar reminds the resident too, when the worker's reminder note does.
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"法律咨询视频会面 {case.number} 将在 {REMINDER_MINUTES_BEFORE} 分钟后开始")
+    alarm.add("trigger", -dt.timedelta(minutes=REMINDER_MINUTES_BEFORE))
+    event.add_component(alarm)
     cal.add_component(event)
     return cal.to_ical()
 

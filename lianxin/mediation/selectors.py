@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vDuration
+from icalendar import Alarm, Calendar, Event, vDuration
 
 from lianxin.cases.models import OPEN_STATUSES, Case
 from lianxin.core.models import FeedToken, Role, User
@@ -152,6 +152,10 @@ def inbox_for(*, user: User, now: dt.datetime | None = None) -> dict:
     }
 
 
+# When a session invitation's calendar reminds its holder: a day before, an hour before.
+INVITATION_ALARM_MINUTES = (24 * 60, 60)
+
+
 def session_ics(*, sessions, name: str, link=None, is_feed: bool = False) -> bytes:
     """Return sessions as an iCalendar file (an invitation for one, a room's feed for many).
 
@@ -179,6 +183,15 @@ def session_ics(*, sessions, name: str, link=None, is_feed: bool = False) -> byt
             url = link(s)
             event.add("url", url)
             event.add("description", _("The dispute's page (sign in): %(url)s") % {"url": url})
+        if not is_feed and s.state != Session.State.CANCELLED:
+            # An invitation reminds its holder the day before and an hour before; a subscribed feed
+            # leaves reminders to the calendar's own settings.
+            for minutes in INVITATION_ALARM_MINUTES:
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("description", f"调解 {s.dispute.case.number} · {s.room.name}")
+                alarm.add("trigger", -dt.timedelta(minutes=minutes))
+                event.add_component(alarm)
         cal.add_component(event)
     return cal.to_ical()
 

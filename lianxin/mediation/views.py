@@ -62,7 +62,9 @@ def rooms(request):
 def room_calendar(request, pk):
     room = selectors.room_get_for(user=request.user, pk=pk)
     sessions = room.sessions.select_related("dispute__case", "room").order_by("starts_at")
-    response = HttpResponse(selectors.session_ics(sessions=sessions, name=room.name), content_type="text/calendar")
+    response = HttpResponse(
+        selectors.session_ics(sessions=sessions, name=room.name, is_feed=True), content_type="text/calendar"
+    )
     response["Content-Disposition"] = f'inline; filename="room-{room.code}.ics"'
     return response
 

@@ -125,6 +125,9 @@ def test_booking_gives_a_valid_ics_with_the_room_link_and_assigns_the_lawyer(law
     event = next(e for e in Calendar.from_ical(ics.content).walk("VEVENT"))
     assert event.decoded("dtstart") == slot.starts_at
     assert str(event["location"]) == f"https://video.example.org/room/{booking.room_token}"
+    # The invitation reminds on the phone itself, as long before as the worker's reminder.
+    alarm = next(iter(event.walk("VALARM")))
+    assert alarm.decoded("trigger") == -dt.timedelta(minutes=services.REMINDER_MINUTES_BEFORE)
     # Another consultation cannot have the same slot.
     other = services.consultation_save(station=w.station, actor=w.resident_user, question="工资拖欠三个月", now=NOW)
     with pytest.raises(ValidationError) as exc:

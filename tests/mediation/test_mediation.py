@@ -92,8 +92,12 @@ def test_whole_flow_session_agreement_signatures_pdf(med_world, open_case):
     ics = _client(w.mediator).get(f"/mediation/sessions/{session.pk}.ics")
     event = next(iter(Calendar.from_ical(ics.content).walk("VEVENT")))
     assert event.decoded("dtstart") == session.starts_at and "婚姻家庭邻里纠纷调解室" in str(event["location"])
+    # The invitation reminds a day and an hour before; the room's feed carries no alarms of its own.
+    triggers = sorted(a.decoded("trigger") for a in event.walk("VALARM"))
+    assert triggers == [-dt.timedelta(days=1), -dt.timedelta(hours=1)]
     feed = _client(w.mediator).get(f"/mediation/rooms/{w.rooms['family'].pk}/calendar.ics")
     assert len(list(Calendar.from_ical(feed.content).walk("VEVENT"))) == 1
+    assert not list(Calendar.from_ical(feed.content).walk("VALARM"))
     services.session_record(
         actor=w.mediator, session=session, minutes="双方陈述，同意晚八点后降低音量。", attended=list(d.parties.all())
     )
