@@ -404,6 +404,9 @@ held-out figure, on a refit per variant, never per message:
 | same, template rows weight 0.3 (unbalanced) / written weight 30 | 0.622 / 0.626 | 0.771 / 0.756 |
 | linear SVM on the same features, L2-normalised rows, C 0.1 / 0.3 / 1 | 0.650 / 0.659 / 0.659 | 0.769 / 0.785 / 0.788 |
 | same SVM without the per-row normalisation / without intercept | 0.644 / 0.634 | 0.775 / 0.777 |
+| balanced head, cue bonus 0 / 0.2 / 0.8 per cue (0.08 ships) · cues as features ×3 / ×10 | 0.647 / 0.647 / 0.644 · 0.606 / 0.584 | — |
+| nearest centroid over the idf vectors (written rows weigh 1 / 10 / 100; written rows only) | 0.571 / 0.597 / 0.589; 0.560 | — |
+| balanced head mixed with the SVM / with a head on written rows only (0.524 alone) | 0.651–0.655 / 0.614–0.627 | — |
 | own TF-IDF vocabulary over scam rows only (char 1-3, 2-4, 1-4-grams), SVM | 0.56–0.59 | 0.71–0.78 |
 | balanced head plus 68 more free-written training scams (game, customer service, police, shopping, dating) | 0.636 (vs 0.667 without, same flags) | — |
 
