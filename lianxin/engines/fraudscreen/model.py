@@ -3,8 +3,8 @@
 Features are character 1-3-grams of the normalised text (digits folded), each counted and
 scaled by 1/sqrt(number of n-grams in the message); training's idf scaling is folded into the
 weights. One weight matrix holds the binary
-fraud head (column 0) and the fine typology/subtype head (the other columns), so one gather
-scores a message for both.
+fraud head (column 0), the fine typology/subtype head and the typology head (the other
+columns), so one gather scores a message for all three.
 """
 
 from __future__ import annotations
@@ -24,20 +24,24 @@ MODEL_PATH = Path(__file__).resolve().parent / "model.npz"
 @dataclass
 class Model:
     vocab: np.ndarray  # sorted int64 n-gram keys
-    weights: np.ndarray  # float32 (V, 1 + n_fine)
-    intercepts: np.ndarray  # float32 (1 + n_fine,)
+    weights: np.ndarray  # float32 (V, 1 + n_fine + n_typology)
+    intercepts: np.ndarray  # float32 (1 + n_fine + n_typology,)
     fine_labels: list[str]  # "typology|subtype" per fine column
     cue_names: list[str]  # lexicon cues used as extra features of the fine head, in row order
-    cue_weights: np.ndarray  # float32 (n_cues, n_fine)
+    cue_weights: np.ndarray  # float32 (n_cues, n_fine + n_typology)
     calibration: tuple[float, float]  # risk = sigmoid(a * score + b)
     thresholds: dict[str, float]  # {"medium": ..., "high": ...} on risk
     meta: dict = field(default_factory=dict)
+    # The typology head (columns after the fine ones): one column per national class, fitted
+    # on scam rows only with classes balanced; when empty the fine head also picks the typology.
+    typology_labels: list[str] = field(default_factory=list)
 
     def save(self, path: Path) -> None:
         """Write the model as a compressed npz (weights stored as float16 to stay small)."""
         header = {
             "fine_labels": self.fine_labels,
             "cue_names": self.cue_names,
+            "typology_labels": self.typology_labels,
             "calibration": list(self.calibration),
             "thresholds": self.thresholds,
             "meta": self.meta,
@@ -67,10 +71,12 @@ class Model:
                 calibration=tuple(header["calibration"]),
                 thresholds=header["thresholds"],
                 meta=header["meta"],
+                typology_labels=header.get("typology_labels", []),
             )
-        if model.weights.shape != (len(model.vocab), 1 + len(model.fine_labels)):
+        n_out = len(model.fine_labels) + len(model.typology_labels)
+        if model.weights.shape != (len(model.vocab), 1 + n_out):
             raise ValueError(f"{path}: weight matrix shape {model.weights.shape} does not match the vocabulary")
-        if model.cue_weights.shape != (len(model.cue_names), len(model.fine_labels)):
+        if model.cue_weights.shape != (len(model.cue_names), n_out):
             raise ValueError(f"{path}: cue weight shape {model.cue_weights.shape} does not match the cue list")
         return model
 

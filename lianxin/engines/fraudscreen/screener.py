@@ -152,6 +152,12 @@ class Screener:
         self._typology_position = {name: i for i, name in enumerate(TYPOLOGIES)}
         self._typology_onehot = np.zeros((len(model.fine_labels), len(TYPOLOGIES)))
         self._typology_onehot[np.arange(len(model.fine_labels)), self._fine_typology] = 1.0
+        self._n_fine = len(model.fine_labels)
+        # The typology head's columns (after the fine ones) mapped onto TYPOLOGIES.
+        self._typology_head = np.zeros((len(model.typology_labels), len(TYPOLOGIES)))
+        self._typology_head[
+            np.arange(len(model.typology_labels)), [TYPOLOGIES.index(t) for t in model.typology_labels]
+        ] = 1.0
         self._a, self._b = model.calibration
         self._intercept = float(model.intercepts[0])
         self._t_medium = model.thresholds["medium"]
@@ -194,7 +200,7 @@ class Screener:
         hits = find_cues(normal)
         fine = (self._w_fine[cols].sum(axis=0) * scale)[None, :]
         fine += cue_matrix([hits], self.model.cue_names) @ self.model.cue_weights
-        choice = self._typologies(softmax(fine + self.model.intercepts[1:]), [hits])[0]
+        choice = self._typologies(fine + self.model.intercepts[1:], [hits])[0]
         return self._verdict(text, risk, choice, hits, origin, 0, found)
 
     def risk_many(self, texts: list[str]) -> np.ndarray:
@@ -221,7 +227,7 @@ class Screener:
             hits_list = [cue_hits[row] for row in fraud_rows]
             scores = self._fine_scores(rows, cols, scale, fraud_rows, len(texts))
             scores += cue_matrix(hits_list, self.model.cue_names) @ self.model.cue_weights
-            choices = self._typologies(softmax(scores + self.model.intercepts[1:]), hits_list)
+            choices = self._typologies(scores + self.model.intercepts[1:], hits_list)
             choice_of = dict(zip(fraud_rows, choices))
         found_all = entity_mod.extract_batch_raw(joined, starts, batch.origin, texts)
         origin = batch.origin
@@ -277,14 +283,19 @@ class Screener:
         risk[too_short] = np.minimum(risk[too_short], self._t_medium / 2)
         return risk
 
-    def _typologies(self, fine_probs: np.ndarray, hits_per_row: list[list]) -> list[tuple[str, str | None]]:
-        """Choose (typology, subtype) for each row of fine probabilities.
+    def _typologies(self, scores: np.ndarray, hits_per_row: list[list]) -> list[tuple[str, str | None]]:
+        """Choose (typology, subtype) for each row of head scores (fine columns, then typology columns).
 
-        Typology: fine probabilities summed per typology plus CUE_TYPOLOGY_BONUS per cue naming
-        it. Subtype: the most probable fine column inside that typology; when that is the
-        generic column, the first cue that names a subtype of the typology.
+        Typology: the typology head's probabilities (or, in a model without one, the fine
+        probabilities summed per typology) plus CUE_TYPOLOGY_BONUS per cue naming it.
+        Subtype: the most probable fine column inside that typology; when that is the generic
+        column, the first cue that names a subtype of the typology.
         """
-        per_typology = fine_probs @ self._typology_onehot
+        fine_probs = softmax(scores[:, : self._n_fine])
+        if len(self._typology_head):
+            per_typology = softmax(scores[:, self._n_fine :]) @ self._typology_head
+        else:
+            per_typology = fine_probs @ self._typology_onehot
         per_typology += self._cue_bonus(hits_per_row)
         chosen = per_typology.argmax(axis=1)
         inside = np.where(self._typology_onehot[:, chosen].T > 0, fine_probs, -1.0)
@@ -292,7 +303,7 @@ class Screener:
         out = []
         for typology_index, fine_index, hits in zip(chosen.tolist(), best_fine, hits_per_row):
             typology = TYPOLOGIES[typology_index]
-            subtype = self._fine_subtype[fine_index]
+            subtype = self._fine_subtype[fine_index] if self._fine_typology[fine_index] == typology_index else None
             if subtype is None:
                 for _, _, cue in hits:
                     if (

@@ -43,7 +43,12 @@ FINE_C = 8.0
 CUE_FEATURE_SCALE = 1.0  # value of a fired cue in the fine head (n-gram rows sum to ~sqrt(n))
 # Weight of a row in both heads, by source (measured on out-of-source splits: see MODEL_CARD.md).
 SOURCE_WEIGHTS = {"lianxin_corpus": 1.0, "teleantifraud": 0.15, "written": 3.0}
-FINE_SOURCE_WEIGHTS = {"lianxin_corpus": 1.0, "teleantifraud": 0.15, "written": 10.0}  # the typology head
+FINE_SOURCE_WEIGHTS = {"lianxin_corpus": 1.0, "teleantifraud": 0.15, "written": 10.0}  # the fine head
+# The typology head: multinomial over the 12 national classes on scam rows only (own weights,
+# not shared with the fine head's 23 columns), rows weighted by FINE_SOURCE_WEIGHTS and then
+# balanced so every class weighs the same inside each source (see MODEL_CARD.md, issue 24).
+TYPOLOGY_C = 8.0
+TYPOLOGY_BALANCED = True
 # Bands are set for a false-positive rate on legitimate validation messages (written and
 # template sources counted equally): "medium" flags at most MEDIUM_FPR of them, "high" HIGH_FPR.
 MEDIUM_FPR = 0.03
@@ -169,6 +174,33 @@ def row_weights(rows: list[dict], weights: dict[str, float] | None = None) -> np
     return np.array([weights.get(r.get("source", ""), 1.0) for r in rows])
 
 
+def typology_row_weights(rows: list[dict]) -> np.ndarray:
+    """FINE_SOURCE_WEIGHTS per row; with TYPOLOGY_BALANCED, rescaled so that inside each source
+    every typology's rows sum to the same weight (the source's total stays the same)."""
+    weights = row_weights(rows, FINE_SOURCE_WEIGHTS)
+    if not TYPOLOGY_BALANCED:
+        return weights
+    source = np.array([r.get("source", "") for r in rows])
+    typ = np.array([r["typology"] for r in rows])
+    for s in np.unique(source):
+        in_source = source == s
+        classes = np.unique(typ[in_source])
+        share = weights[in_source].sum() / len(classes)
+        for t in classes:
+            mask = in_source & (typ == t)
+            weights[mask] *= share / weights[mask].sum()
+    return weights
+
+
+def _softmax_rows(lr: LogisticRegression) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients and intercepts with one row per class (sklearn keeps one row for two)."""
+    coef, intercept = lr.coef_, lr.intercept_
+    if len(lr.classes_) == 2:  # split the single row so softmax matches
+        coef = np.vstack([-coef / 2, coef / 2])
+        intercept = np.concatenate([-intercept / 2, intercept / 2])
+    return coef, intercept
+
+
 def fit_heads(train_rows: list[dict], *, meta: dict | None = None) -> Model:
     """Fit the binary and fine heads on ``train_rows`` (identity calibration, default thresholds)."""
     texts = [r["text"] for r in train_rows]
@@ -193,10 +225,17 @@ def fit_heads(train_rows: list[dict], *, meta: dict | None = None) -> Model:
         sample_weight=row_weights([train_rows[i] for i in fine_rows], FINE_SOURCE_WEIGHTS),
     )
     n_vocab = len(vocab)
-    fine_coef, fine_intercept = fine.coef_, fine.intercept_
-    if len(fine.classes_) == 2:  # sklearn keeps one row for two classes; split it so softmax matches
-        fine_coef = np.vstack([-fine_coef / 2, fine_coef / 2])
-        fine_intercept = np.concatenate([-fine_intercept / 2, fine_intercept / 2])
+    fine_coef, fine_intercept = _softmax_rows(fine)
+    typ_y = np.array([train_rows[i]["typology"] for i in fine_rows])
+    typology = LogisticRegression(C=TYPOLOGY_C, solver="lbfgs", max_iter=300, random_state=TRAIN_SEED)
+    typology.fit(
+        sp.hstack([x[fine_rows], sp.csr_matrix(cues)]).tocsr(),
+        typ_y,
+        sample_weight=typology_row_weights([train_rows[i] for i in fine_rows]),
+    )
+    typ_coef, typ_intercept = _softmax_rows(typology)
+    fine_coef = np.vstack([fine_coef, typ_coef])
+    fine_intercept = np.concatenate([fine_intercept, typ_intercept])
     weights = (np.hstack([binary.coef_.T, fine_coef[:, :n_vocab].T]) * idf[:, None]).astype(np.float32)
     intercepts = np.concatenate([binary.intercept_, fine_intercept]).astype(np.float32)
     model = Model(
@@ -209,6 +248,7 @@ def fit_heads(train_rows: list[dict], *, meta: dict | None = None) -> Model:
         calibration=(1.0, 0.0),
         thresholds={"medium": 0.5, "high": 0.9},
         meta=dict(meta or {}),
+        typology_labels=[str(c) for c in typology.classes_],
     )
     # Round-trip through float16 so calibration sees the weights that will ship.
     model.weights = model.weights.astype(np.float16).astype(np.float32)
@@ -299,9 +339,12 @@ Only derived weights are shipped; no shared data file is copied into the reposit
 Normalisation (full-width → ASCII, lower case, separators/emoji between characters dropped,
 a few traditional and look-alike characters mapped) → character 1-3-grams with digits folded,
 each weighted count/√(n-grams in the message) and by the n-gram's idf over the training rows
-(folded into the shipped weights, so screening does no extra work) → two logistic
-regressions sharing one weight matrix: a binary head (balanced classes) and a multinomial head over typology|subtype (with
-the lexicon's cues as extra features). Rows weigh by source: free-written 3 (binary) / 10
+(folded into the shipped weights, so screening does no extra work) → three logistic
+regressions sharing one weight matrix (one gather scores all three): a binary head (balanced
+classes), a multinomial fine head over typology|subtype and a multinomial typology head over
+the 12 national classes (both with the lexicon's cues as extra features). The typology head
+is fitted separately on the scam rows, with each class weighing the same inside each source;
+it picks the typology, the fine head then picks the subtype inside it. Rows weigh by source: free-written 3 (binary) / 10
 (typology), template 1, TeleAntiFraud 0.15. Training rows of the written corpus also get
 augmented copies: a quarter obfuscated like the template corpus, half of the signed SMS
 without the 【sender】 signature and opt-out tail (as many phones and data sets show them).
@@ -345,7 +388,33 @@ on about 900, the idf rows on 960), so compare rows within a block; the final fi
 | same, columns scaled by idf (chosen) | 0.878 / 0.973 / 0.594 | 0.907 |
 | same with idf, binary C 2 | 0.875 / 0.974 / 0.599 | 0.905 |
 | (960) idf, plus training batches of anti-fraud warnings and game/dating chat | 0.928 / 0.980 / 0.614 | 0.940 |
-| (1,021) plus six more training batches (shipped) | 0.920 / 0.981 / 0.611 | 0.936 |
+| (1,021) plus six more training batches (shipped before issue 24's typology work) | 0.920 / 0.981 / 0.611 | 0.936 |
+
+Issue 24 (typology on unseen wording; same 1,021 messages, same binary head, so binary F1,
+FPR and ROC AUC do not move; typology macro-F1 over the 12 classes on the held-out written
+scams, an unflagged scam counting as a miss, which caps it at 0.936). Chosen by this
+held-out figure, on a refit per variant, never per message:
+
+| typology variant | written held-out typology macro-F1 | template held-out |
+| --- | ---: | ---: |
+| fine head (23 typology|subtype columns) summed per typology, as before | 0.611 | 0.681 |
+| separate 12-class typology head, scam rows only, C 8, written weight 10 | 0.635 | 0.748 |
+| same, classes balanced inside each source (chosen, shipped) | 0.642–0.647 | 0.745–0.750 |
+| same, C 2 / C 32 | 0.630 / 0.641 | 0.761 / 0.740 |
+| same, template rows weight 0.3 (unbalanced) / written weight 30 | 0.622 / 0.626 | 0.771 / 0.756 |
+| linear SVM on the same features, L2-normalised rows, C 0.1 / 0.3 / 1 | 0.650 / 0.659 / 0.659 | 0.769 / 0.785 / 0.788 |
+| same SVM without the per-row normalisation / without intercept | 0.644 / 0.634 | 0.775 / 0.777 |
+| balanced head, cue bonus 0 / 0.2 / 0.8 per cue (0.08 ships) · cues as features ×3 / ×10 | 0.647 / 0.647 / 0.644 · 0.606 / 0.584 | — |
+| nearest centroid over the idf vectors (written rows weigh 1 / 10 / 100; written rows only) | 0.571 / 0.597 / 0.589; 0.560 | — |
+| balanced head mixed with the SVM / with a head on written rows only (0.524 alone) | 0.651–0.655 / 0.614–0.627 | — |
+| own TF-IDF vocabulary over scam rows only (char 1-3, 2-4, 1-4-grams), SVM | 0.56–0.59 | 0.71–0.78 |
+| balanced head plus 68 more free-written training scams (game, customer service, police, shopping, dating) | 0.636 (vs 0.667 without, same flags) | — |
+
+The SVM's small gain over the balanced logistic head is inside the noise and would need the
+row norm at screening time, so the logistic head ships; the extra written scams did not help
+and were not kept. Neither reaches the issue's 0.70: the confusions are between classes that
+share a script, and an idf-weighted character n-gram model without more real wording does not
+separate them.
 
 Fewer template rows do not help unseen wording: the template corpus still carries most of
 the scam vocabulary; what it lacked were legitimate messages close to scams and plain
@@ -356,7 +425,7 @@ first-contact scams, which the written corpus adds. The written held-out set is 
 
 - The written corpus is small (about 500 messages per side, not thousands; 385 held out):
   the held-out figures on it have wide error bars (one message is 0.3 points of F1), and real traffic will hold wording neither corpus has.
-- Typology on unseen wording is weak (macro-F1 about 0.45 on the held-out written batches):
+- Typology on unseen wording is weak (macro-F1 about 0.64 on the held-out written batches, short of the 0.70 asked):
   classes that share a script (customer service vs. fake credit repair vs. loans; shopping
   vs. game trading) are confused; see the confusion matrix. It does not collapse to one
   class.

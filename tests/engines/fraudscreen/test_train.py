@@ -40,6 +40,8 @@ def test_fit_on_a_small_sample_learns_and_round_trips(corpus, tmp_path):
     model.save(tmp_path / "m.npz")
     loaded = Model.load(tmp_path / "m.npz")
     assert loaded.fine_labels == model.fine_labels and loaded.meta == {"note": "test"}
+    assert loaded.typology_labels == model.typology_labels and len(model.typology_labels) >= 2
+    assert loaded.weights.shape[1] == 1 + len(model.fine_labels) + len(model.typology_labels)
     screener = Screener(loaded)
     risk = screener.risk_many([r["text"] for r in val_rows])
     y = np.array([r["label"] for r in val_rows])
@@ -125,3 +127,27 @@ def test_screen_train_reproduces_the_shipped_model(tmp_path, corpus):
     texts = [r["text"] for r in corpus if r["split"] == "val"]
     risk_rebuilt, risk_shipped = Screener(rebuilt).risk_many(texts), Screener(shipped).risk_many(texts)
     assert np.abs(risk_rebuilt - risk_shipped).max() < REBUILD_RISK_ATOL
+
+
+def test_typology_rows_weigh_the_same_per_class_inside_each_source():
+    rows = [{"source": "written", "typology": "A"}] * 3 + [{"source": "written", "typology": "B"}]
+    rows += [{"source": "lianxin_corpus", "typology": "A"}, {"source": "lianxin_corpus", "typology": "B"}] * 2
+    weights = train_mod.typology_row_weights(rows)
+    written = weights[:4]
+    assert written[:3].sum() == pytest.approx(written[3]) and written.sum() == pytest.approx(40.0)
+    assert weights[4:].sum() == pytest.approx(4.0)
+
+
+def test_the_typology_head_chooses_the_typology():
+    import copy
+
+    model = copy.deepcopy(Model.load(MODEL_PATH))
+    assert model.typology_labels, "the shipped model has a typology head"
+    target = "网黑案件"
+    n_fine = len(model.fine_labels)
+    model.intercepts[1 + n_fine + model.typology_labels.index(target)] += 100.0
+    text = "您好，我是京东客服，您的订单商品有质量问题，我们要给您退款，请下载会议软件共享屏幕。"
+    verdict = Screener(model).screen(text)
+    assert verdict.is_fraud and verdict.typology == target
+    assert Screener(model).screen_many([text])[0].typology == target
+    assert Screener.load().screen(text).typology != target
