@@ -162,6 +162,10 @@ def main() -> int:
                         f"{users:>5}  {cells['Name']:<26} {cells['Request Count']:>8} {cells['50%']:>7} "
                         f"{cells['95%']:>7} {cells['Failure Count']:>6} {float(cells['Requests/s']):>7.1f}"
                     )
+                # What the errors were (status or exception), so a figure with errors says why.
+                failures = Path(f"{prefix}_failures.csv")
+                for line in failures.read_text().splitlines()[1:] if failures.exists() else []:
+                    print(f"       error: {line}")
     finally:
         if web is not None:
             web.terminate()
