@@ -439,9 +439,7 @@ def ledger_trace(request, pk: int):
     others = list(FraudLoss.objects.filter(pk__in=ids).select_related("case"))
     try:
         if len(ids) != len(raw) or len(others) != len(set(ids)):
-            raise ValidationError(
-                {"other_losses": [_("Other victims of the same ring: choose losses from the list.")]}
-            )
+            raise ValidationError({"other_losses": [_("Other victims of the same ring: choose losses from the list.")]})
         svc.fundtrace_start(ledger=ledger, actor=request.user, other_losses=others)
     except (ValidationError, PermissionDenied) as exc:
         context = _ledger_context(request, ledger, trace_errors=error_lines(exc), chosen=set(ids))

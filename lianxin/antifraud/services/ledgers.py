@@ -362,10 +362,13 @@ def fundtrace_start(
     errors = []
     for other in others:
         if other.station_id != ledger.station_id:
-            errors.append(_("Other victims of the same ring: a chosen loss is another station's; choose this station's."))
+            errors.append(
+                _("Other victims of the same ring: a chosen loss is another station's; choose this station's.")
+            )
         elif other.status != LossStatus.OPEN:
             errors.append(
-                _("Other victims of the same ring: case %(c)s is closed; choose open losses.") % {"c": other.case.number}
+                _("Other victims of the same ring: case %(c)s is closed; choose open losses.")
+                % {"c": other.case.number}
             )
     if errors:
         raise ValidationError({"other_losses": errors})
@@ -529,7 +532,9 @@ def refund_plan_row_shares(trace: FundTrace, account: str) -> tuple[dict, dict[i
     plan = (trace.result or {}).get("refund_plan") or {}
     row = next((r for r in plan.get("accounts", ()) if r.get("account") == account), None)
     if row is None:
-        raise ValidationError({"account": [_("Account %(a)s has no row in this trace's refund plan.") % {"a": account}]})
+        raise ValidationError(
+            {"account": [_("Account %(a)s has no row in this trace's refund plan.") % {"a": account}]}
+        )
     by_seed = trace_seed_losses(trace)
     shares: dict[int, int] = {}
     for share in row.get("shares", ()):
@@ -570,8 +575,7 @@ def trace_refunds_record(
                 actor=actor,
                 amount_fen=amount,
                 from_account=account,
-                note=_("By the refund plan of the trace of %(d)s (%(m)s).")
-                % {"d": trace.created_at.date().isoformat(), "m": row.get("method", "")},
+                note=_("By the refund plan of the trace of %(d)s.") % {"d": trace.created_at.date().isoformat()},
                 now=now,
             )
         except ValidationError as exc:
