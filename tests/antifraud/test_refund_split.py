@@ -79,7 +79,7 @@ def _trace_together(w, capture, others):
 
 
 def test_two_victims_traced_together_get_the_engines_plan_and_one_click_records_it(
-    ring, client_for, django_capture_on_commit_callbacks
+    ring, client_for, api_as, django_capture_on_commit_callbacks
 ):
     w = ring
     trace = _trace_together(w, django_capture_on_commit_callbacks, [w.loss2])
@@ -117,7 +117,23 @@ def test_two_victims_traced_together_get_the_engines_plan_and_one_click_records_
     assert Refund.objects.count() == 2
     assert 'data-plan-account="' + FARMER in again.content.decode()
 
-    officer.post(f"/fraud/traces/{trace.pk}/refunds/", {"account": FIRST})
+    api = api_as(w.officer)
+    read = api.get(f"/bank/traces/{trace.pk}").json()
+    assert read["seed_losses"] == [w.loss.pk, w.loss2.pk] and read["recorded_accounts"] == [FARMER]
+    assert {v["loss_id"]: v["refund_fen"] for v in read["plan_by_victim"]} == {
+        w.loss.pk: by_seed["R0001"]["refund_fen"],
+        w.loss2.pk: by_seed["R0002"]["refund_fen"],
+    }
+    recorded = api.post(f"/bank/traces/{trace.pk}/refunds", {"account": FIRST})
+    assert recorded.status_code == 201, recorded.content
+    assert {r["loss_id"]: r["amount_fen"] for r in recorded.json()} == {
+        loss.pk: share[(FIRST, seed)]
+        for loss, seed in ((w.loss, "R0001"), (w.loss2, "R0002"))
+        if (FIRST, seed) in share
+    }
+    twice = api.post(f"/bank/traces/{trace.pk}/refunds", {"account": FIRST})
+    assert twice.status_code == 422 and "account" in twice.content.decode()
+    assert api_as(w.b.officer).post(f"/bank/traces/{trace.pk}/refunds", {"account": FIRST}).status_code == 404
     for loss, seed in ((w.loss, "R0001"), (w.loss2, "R0002")):
         loss.refresh_from_db()
         assert loss.refunded_fen == by_seed[seed]["refund_fen"]
