@@ -497,7 +497,9 @@ def trace_refunds(request, pk: int):
     """The bank returned a holding account's money: record each victim's share of the plan, all or nothing."""
     trace = sel.trace_get_for(user=request.user, pk=pk)
     try:
-        refunds = svc.trace_refunds_record(trace=trace, actor=request.user, account=request.POST.get("account", ""))
+        refunds = svc.trace_refunds_record(
+            trace=trace, actor=request.user, account=request.POST.get("plan_account", "")
+        )
     except (ValidationError, PermissionDenied) as exc:
         messages_from_error(request, exc)
     else:

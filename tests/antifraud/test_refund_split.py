@@ -107,12 +107,12 @@ def test_two_victims_traced_together_get_the_engines_plan_and_one_click_records_
     assert yuan(plan["unallocated_fen"]) in page[page.index('id="unallocated"') :]
     assert f"/fraud/traces/{trace.pk}/" in officer.get(f"/fraud/losses/{w.loss2.pk}/").content.decode()
 
-    response = officer.post(f"/fraud/traces/{trace.pk}/refunds/", {"account": FARMER})
+    response = officer.post(f"/fraud/traces/{trace.pk}/refunds/", {"plan_account": FARMER})
     assert response.status_code == 302
     made = {r.loss_id: r.amount_fen for r in Refund.objects.filter(trace=trace)}
     assert made == {w.loss.pk: share[(FARMER, "R0001")], w.loss2.pk: share[(FARMER, "R0002")]}
     assert all(r.plan_account == FARMER and r.from_account == FARMER for r in Refund.objects.all())
-    again = officer.post(f"/fraud/traces/{trace.pk}/refunds/", {"account": FARMER}, follow=True)
+    again = officer.post(f"/fraud/traces/{trace.pk}/refunds/", {"plan_account": FARMER}, follow=True)
     assert "已登记过" in again.content.decode()
     assert Refund.objects.count() == 2
     assert 'data-plan-account="' + FARMER in again.content.decode()
