@@ -14,9 +14,10 @@ from ninja.files import UploadedFile
 
 from lianxin.antifraud import selectors as sel
 from lianxin.antifraud import services as svc
-from lianxin.antifraud.present import victim_accounts_masked
+from lianxin.antifraud.present import refund_plan_by_victim, victim_accounts_masked
 from lianxin.antifraud.roles import BANK_ANSWER_ROLES, BANK_DESK_ROLES
 from lianxin.antifraud.services import channel, outbox
+from lianxin.antifraud.services.ledgers import trace_seed_losses
 from lianxin.core.api import READ_ERRORS, WRITE_ERRORS, DbId, viewer
 from lianxin.core.roles import has_role
 
@@ -140,12 +141,43 @@ def ledger_read(request: HttpRequest, pk: DbId):
     return _ledger_out(sel.ledger_get_for(user=_bank_user(request), pk=pk))
 
 
+class PlanRowOut(Schema):
+    account: str
+    amount_fen: int
+    method: str
+    reason: str
+
+
+class PlanVictimOut(Schema):
+    loss_id: int | None
+    case: str
+    loss_fen: int
+    refund_fen: int
+    rows: list[PlanRowOut]
+
+
 class TraceOut(Schema):
     id: int
     status: str
     error: str
     engine_version: str
     result: dict
+    other_losses: list[int]
+    seed_losses: list[int]
+    plan_by_victim: list[PlanVictimOut]
+    recorded_accounts: list[str]
+
+
+class PlanRefundIn(Schema):
+    account: str = Field(description="The plan's holding account whose money the bank returned")
+
+
+class RefundOut(Schema):
+    id: int
+    loss_id: int
+    case: str
+    amount_fen: int
+    from_account: str
 
 
 @router.get(
@@ -155,13 +187,55 @@ class TraceOut(Schema):
 )
 def trace_read(request: HttpRequest, pk: DbId):
     trace = sel.trace_get_for(user=viewer(request), pk=pk)
+    result = victim_accounts_masked(trace.result)
+    losses = {trace.loss_id: trace.loss}
+    losses.update((o.pk, o) for o in trace.other_losses.select_related("case").order_by("pk"))
+    recorded = set(trace.refunds.values_list("plan_account", flat=True))
+    plan = refund_plan_by_victim(result, trace_seed_losses(trace), losses, recorded)
     return {
         "id": trace.pk,
         "status": trace.status,
         "error": trace.error,
         "engine_version": trace.engine_version,
-        "result": victim_accounts_masked(trace.result),
+        "result": result,
+        "other_losses": [pk for pk in losses if pk != trace.loss_id],
+        "seed_losses": trace.seed_losses,
+        "plan_by_victim": [
+            {
+                "loss_id": v["loss"].pk if v["loss"] is not None else None,
+                "case": v["case_number"],
+                "loss_fen": v["loss_fen"],
+                "refund_fen": v["refund_fen"],
+                "rows": [{**r, "method": str(r["method"])} for r in v["rows"]],
+            }
+            for v in plan["victims"]
+        ],
+        "recorded_accounts": sorted(recorded),
     }
+
+
+@router.post(
+    "/traces/{pk}/refunds",
+    response={201: list[RefundOut], **WRITE_ERRORS},
+    summary="The bank returned a holding account's money: record each victim's share of the refund plan",
+)
+def trace_refunds(request: HttpRequest, pk: DbId, payload: PlanRefundIn):
+    user = viewer(request)
+    trace = sel.trace_get_for(user=user, pk=pk)
+    refunds = svc.trace_refunds_record(trace=trace, actor=user, account=payload.account)
+    return Status(
+        201,
+        [
+            {
+                "id": r.pk,
+                "loss_id": r.loss_id,
+                "case": r.loss.case.number,
+                "amount_fen": r.amount_fen,
+                "from_account": r.from_account,
+            }
+            for r in refunds
+        ],
+    )
 
 
 @router.post(

@@ -566,12 +566,17 @@ class FundTrace(models.Model):
     """One run of the funds tracing engine on a ledger, seeded by the loss's transfers.
 
     `result` is the engine's `Trace.to_dict()` unchanged: pages show it, never recompute it.
+    `other_losses` are other victims of the same ring traced together with the loss (their
+    transfers are seeds too, so the engine's refund plan splits held money among all of them);
+    `seed_losses` names, aligned with `seeds`, the loss each seed came from.
     """
 
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
     loss = models.ForeignKey(FraudLoss, on_delete=models.CASCADE, related_name="traces")
     ledger = models.ForeignKey(BankLedger, on_delete=models.CASCADE, related_name="traces")
+    other_losses = models.ManyToManyField(FraudLoss, blank=True, related_name="joined_traces")
     seeds = models.JSONField(default=list)
+    seed_losses = models.JSONField(default=list)
     status = models.CharField(max_length=10, choices=TraceStatus.choices, default=TraceStatus.QUEUED)
     result = models.JSONField(default=dict, blank=True)
     error = models.CharField(max_length=500, blank=True)
@@ -597,11 +602,21 @@ class Refund(models.Model):
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     returned_at = models.DateTimeField()
+    # Set when recorded from a trace's refund plan: the trace and the plan's holding account (one row each).
+    trace = models.ForeignKey(FundTrace, on_delete=models.SET_NULL, null=True, blank=True, related_name="refunds")
+    plan_account = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["returned_at", "id"]
         indexes = [models.Index(fields=["station", "returned_at"], name="refund_station_time")]
-        constraints = [models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["trace", "plan_account", "loss"],
+                condition=models.Q(trace__isnull=False),
+                name="refund_plan_row_once",
+            ),
+        ]
 
 
 class CampaignKind(models.TextChoices):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -233,3 +235,67 @@ def trace_workbook(*, result: dict, case_number: str, bank_name: str, officer_na
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+REFUND_METHODS = {"trace": _("FIFO tracing"), "pro_rata": _("Pro rata by loss")}
+
+
+def refund_plan_by_victim(result: dict, seed_losses: dict[str, int], losses: dict, recorded: set[str]) -> dict:
+    """The engine's refund plan (from a masked result) grouped per victim's loss; amounts are the engine's, added up.
+
+    `seed_losses` maps a seed's txn id to its loss id, `losses` loss id → FraudLoss (with its case),
+    `recorded` the plan's holding accounts whose returns are already recorded. Nothing of the split
+    is recomputed: each victim's figures are the sums of the engine's per-seed figures.
+    """
+    plan = result.get("refund_plan") or {}
+    victims: dict[int, dict] = {}
+
+    def victim(loss_id: int) -> dict:
+        if loss_id not in victims:
+            loss = losses.get(loss_id)
+            victims[loss_id] = {
+                "loss": loss,
+                "case_number": loss.case.number if loss is not None else "",
+                "accounts": [],
+                "loss_fen": 0,
+                "refund_fen": 0,
+                "rows": [],
+            }
+        return victims[loss_id]
+
+    for seed in plan.get("victims", ()):
+        v = victim(seed_losses.get(seed["seed_txn_id"], -1))
+        v["loss_fen"] += int(seed["loss_fen"])
+        v["refund_fen"] += int(seed["refund_fen"])
+        if seed.get("victim_account") and seed["victim_account"] not in v["accounts"]:
+            v["accounts"].append(seed["victim_account"])
+    accounts = []
+    for row in plan.get("accounts", ()):
+        per_loss: dict[int, int] = {}
+        for share in row.get("shares", ()):
+            loss_id = seed_losses.get(share["seed_txn_id"], -1)
+            per_loss[loss_id] = per_loss.get(loss_id, 0) + int(share["amount_fen"])
+        method = REFUND_METHODS.get(row.get("method", ""), row.get("method", ""))
+        for loss_id, amount in per_loss.items():
+            victim(loss_id)["rows"].append(
+                {"account": row["account"], "amount_fen": amount, "method": method, "reason": row.get("reason", "")}
+            )
+        accounts.append(
+            {
+                "account": row["account"],
+                "held_fen": row.get("held_fen", 0),
+                "method": method,
+                "reason": row.get("reason", ""),
+                "shares": [
+                    {"case_number": victim(k)["case_number"], "amount_fen": v} for k, v in sorted(per_loss.items())
+                ],
+                "is_recorded": row["account"] in recorded,
+            }
+        )
+    order = {loss_id: i for i, loss_id in enumerate(losses)}
+    return {
+        "victims": sorted(victims.values(), key=lambda v: order.get(v["loss"].pk if v["loss"] else -1, len(order))),
+        "accounts": accounts,
+        "unallocated_fen": int(plan.get("unallocated_fen", 0)),
+        "rule": plan.get("rule", ""),
+    }

@@ -335,6 +335,16 @@ def ledger_get_for(*, user: User, pk: int) -> BankLedger:
     return found
 
 
+def open_losses_besides(*, station_id: int, loss_id: int) -> list[FraudLoss]:
+    """The station's open losses other than one, newest first: other victims to trace together with it."""
+    return list(
+        FraudLoss.objects.filter(station_id=station_id, status=LossStatus.OPEN)
+        .exclude(pk=loss_id)
+        .select_related("case")
+        .order_by("-reported_at")[:200]
+    )
+
+
 def trace_get_for(*, user: User, pk: int) -> FundTrace:
     found = None
     if has_role(user, BANK_DESK_ROLES):

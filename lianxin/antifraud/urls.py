@@ -50,6 +50,7 @@ urlpatterns = [
     path("ledgers/<int:pk>/trace/", views_bank.ledger_trace, name="ledger_trace"),
     path("traces/<int:pk>/", views_bank.trace_detail, name="trace"),
     path("traces/<int:pk>/stop/", views_bank.trace_stop, name="trace_stop"),
+    path("traces/<int:pk>/refunds/", views_bank.trace_refunds, name="trace_refunds"),
     path("traces/<int:pk>/export.xlsx", views_bank.trace_export, name="trace_export"),
     path("traces/<int:pk>/export.pdf", views_bank.trace_export_pdf, name="trace_export_pdf"),
 ]

@@ -22,10 +22,11 @@ from django.views.decorators.http import require_POST
 from lianxin.antifraud import forms as f
 from lianxin.antifraud import selectors as sel
 from lianxin.antifraud import services as svc
-from lianxin.antifraud.models import LedgerStatus, RequestKind, RequestStatus, TraceStatus
+from lianxin.antifraud.models import FraudLoss, LedgerStatus, RequestKind, RequestStatus, TraceStatus
 from lianxin.antifraud.present import (
     duration_words,
     problem_rows,
+    refund_plan_by_victim,
     trace_graph,
     trace_workbook,
     victim_accounts_masked,
@@ -33,9 +34,9 @@ from lianxin.antifraud.present import (
 from lianxin.antifraud.present import yuan_exact as yuan
 from lianxin.antifraud.roles import BANK_ANSWER_ROLES, BANK_DESK_ROLES
 from lianxin.antifraud.services.bank import DEFAULT_LEGAL_BASIS, named_accounts
-from lianxin.antifraud.services.ledgers import account_hold_amount
+from lianxin.antifraud.services.ledgers import account_hold_amount, trace_seed_losses
 from lianxin.core import pii
-from lianxin.core.forms import form_errors_from, messages_from_error
+from lianxin.core.forms import error_lines, form_errors_from, messages_from_error
 from lianxin.core.roles import has_role, may_see_whole
 from lianxin.core.services import REVEAL_REASONS, personal_data_display, personal_data_reveal
 from lianxin.people.selectors import resident_get_for, resident_list_for
@@ -136,7 +137,9 @@ def _loss_page(request, loss, *, revealed: dict[int, str] | None = None, reveal_
             "requests": requests,
             "held_requests": held_requests,
             "ledgers": list(loss.ledgers.select_related("bank")),
-            "traces": list(loss.traces.select_related("ledger__bank")),
+            "traces": list(
+                (loss.traces.all() | loss.joined_traces.all()).distinct().select_related("ledger__bank", "loss__case")
+            ),
             "refunds": list(loss.refunds.select_related("recorded_by")),
             "clock": clock,
             "banks": sel.partner_banks(station_id=loss.station_id),
@@ -402,38 +405,46 @@ def bank_request_detail(request, pk: int):
 # --- ledgers and traces ----------------------------------------------------------------------------------------
 
 
+def _ledger_context(request, ledger, **extra) -> dict:
+    desk = has_role(request.user, BANK_DESK_ROLES)
+    return {
+        "ledger": ledger,
+        "problems": problem_rows(ledger.problems),
+        "traces": list(ledger.traces.all()) if desk else [],
+        "is_working": ledger.status in (LedgerStatus.QUEUED, LedgerStatus.INDEXING)
+        or (desk and ledger.traces.filter(status__in=(TraceStatus.QUEUED, TraceStatus.RUNNING)).exists()),
+        "may_trace": desk,
+        "other_losses": sel.open_losses_besides(station_id=ledger.station_id, loss_id=ledger.loss_id) if desk else [],
+        **extra,
+    }
+
+
 @login_required
 def ledger_detail(request, pk: int):
     """A ledger being read, then what was read (rows, accounts, bad rows by kind and line) and its traces."""
     _need(request, BANK_ANSWER_ROLES | BANK_DESK_ROLES)
     ledger = sel.ledger_get_for(user=request.user, pk=pk)
-    context = {
-        "ledger": ledger,
-        "problems": problem_rows(ledger.problems),
-        "traces": list(ledger.traces.all()) if has_role(request.user, BANK_DESK_ROLES) else [],
-        "is_working": ledger.status in (LedgerStatus.QUEUED, LedgerStatus.INDEXING)
-        or (
-            has_role(request.user, BANK_DESK_ROLES)
-            and ledger.traces.filter(status__in=(TraceStatus.QUEUED, TraceStatus.RUNNING)).exists()
-        ),
-        "may_trace": has_role(request.user, BANK_DESK_ROLES),
-    }
     template = "antifraud/_ledger_status.html" if request.GET.get("fragment") else "antifraud/ledger_detail.html"
-    return render(request, template, context)
+    return render(request, template, _ledger_context(request, ledger))
 
 
 @login_required
 @require_POST
 def ledger_trace(request, pk: int):
-    """Run the trace again (e.g. after more transfers were recorded), as of now."""
+    """Run the trace again as of now (e.g. after more transfers were recorded), with other victims of the ring."""
     _need(request, BANK_DESK_ROLES)
     ledger = sel.ledger_get_for(user=request.user, pk=pk)
+    raw = request.POST.getlist("other_losses")
+    ids = [int(v) for v in raw if v.strip().isdigit()]
+    others = list(FraudLoss.objects.filter(pk__in=ids).select_related("case"))
     try:
-        svc.fundtrace_start(ledger=ledger, actor=request.user)
+        if len(ids) != len(raw) or len(others) != len(set(ids)):
+            raise ValidationError({"other_losses": [_("Other victims of the same ring: choose losses from the list.")]})
+        svc.fundtrace_start(ledger=ledger, actor=request.user, other_losses=others)
     except (ValidationError, PermissionDenied) as exc:
-        messages_from_error(request, exc)
-    else:
-        messages.success(request, _("Tracing again; the page updates when it is done."))
+        context = _ledger_context(request, ledger, trace_errors=error_lines(exc), chosen=set(ids))
+        return render(request, "antifraud/ledger_detail.html", context, status=400)
+    messages.success(request, _("Tracing again; the page updates when it is done."))
     return redirect(reverse("antifraud:ledger", args=[ledger.pk]))
 
 
@@ -444,6 +455,9 @@ def trace_detail(request, pk: int):
     if trace.status != TraceStatus.DONE:
         return redirect(reverse("antifraud:ledger", args=[trace.ledger_id]))
     result = victim_accounts_masked(trace.result)
+    losses = {trace.loss_id: trace.loss}
+    losses.update((o.pk, o) for o in trace.other_losses.select_related("case").order_by("pk"))
+    recorded = set(trace.refunds.values_list("plan_account", flat=True))
     policies = result.get("policies", [])
     requested = set(trace.loss.requests.exclude(status="renewed").values_list("account", flat=True))
     accounts = []
@@ -469,9 +483,32 @@ def trace_detail(request, pk: int):
                 {**s, "amounts": [s.get("amount_fen", {}).get(p, 0) for p in policies]} for s in result.get("sinks", ())
             ],
             "graph": trace_graph(result),
-            "refund_plan": result.get("refund_plan", {}),
+            "plan": refund_plan_by_victim(result, trace_seed_losses(trace), losses, recorded),
+            "missing_losses": [
+                loss for pk, loss in losses.items() if pk != trace.loss_id and pk not in set(trace.seed_losses or ())
+            ],
         },
     )
+
+
+@login_required
+@require_POST
+def trace_refunds(request, pk: int):
+    """The bank returned a holding account's money: record each victim's share of the plan, all or nothing."""
+    trace = sel.trace_get_for(user=request.user, pk=pk)
+    try:
+        refunds = svc.trace_refunds_record(
+            trace=trace, actor=request.user, account=request.POST.get("plan_account", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages_from_error(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Money returned recorded for %(n)d victims: %(y)s yuan.")
+            % {"n": len(refunds), "y": yuan(sum(r.amount_fen for r in refunds))},
+        )
+    return redirect(reverse("antifraud:trace", args=[pk]) + "#refund-accounts")
 
 
 @login_required

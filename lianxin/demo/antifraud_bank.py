@@ -6,6 +6,9 @@
    stops the first-level account at 工商银行, the bank's liaison answers and uploads its ledger, the
    engine traces the money to the card farmer (卡农) at 建设银行 two hops away and to an account at
    农业银行; both are stopped from the trace within two hours of the report and all 49,000 comes back.
+   A second parent of the same class pays 8,000 yuan into the stopped first-level account half an
+   hour later; the officer traces both victims together and the refund plan (art. 8) returns each
+   their own money from it, recorded with one click.
 3. Today: a stop request waiting in the 工商银行 liaison's (`bank`) inbox within its clock, and one
    at 建设银行 past its clock, which the desk sees on its page.
 
@@ -30,11 +33,14 @@ from lianxin.antifraud.services import (
     bank_request_send,
     bank_requests_sweep,
     fundtrace_run,
+    fundtrace_start,
     ledger_index_run,
     ledger_upload,
+    loss_report,
     loss_transfer_add,
     loss_write_off,
     refund_record,
+    trace_refunds_record,
     trace_stop_requests,
     warning_acknowledge,
     warning_outcome_record,
@@ -52,6 +58,9 @@ VICTIM_ACCOUNT = "6217995550012345678"
 FIRST_ACCOUNT = "6222020412003456789"
 FARMER_ACCOUNT = "6227000731008765432"
 SPLIT_ACCOUNT = "6228480398001122334"
+SECOND_VICTIM_ACCOUNT = "6217995550087654321"
+SECOND_FEN = 800_000
+SECOND_MINUTES = 30  # after the first account was stopped: the money stays there
 LEDGER_NOISE_ROWS = 240
 BANK_NAMES = {"icbc": "工商银行", "ccb": "建设银行", "abc": "农业银行", "bankofdandong": "丹东银行"}
 WRITE_OFF_SHARE = 0.2
@@ -109,6 +118,18 @@ def _story_ledger(rng: random.Random, fake, start: dt.datetime) -> bytes:
             "工商银行",
             "农业银行",
             "网银",
+        ],
+        [
+            "ICBC0004",
+            SECOND_VICTIM_ACCOUNT,
+            FIRST_ACCOUNT,
+            f"{SECOND_FEN // 100}.00",
+            at(SECOND_MINUTES),
+            "陈淑芬",
+            "周强",
+            "农业银行",
+            "工商银行",
+            "手机银行",
         ],
     ]
     customers = [(_card(rng, "6222"), fake.name()) for _ in range(60)]
@@ -255,6 +276,7 @@ def _story(demo: Demo, rng: random.Random) -> None:
         note="止付成功，账户余额1,500元，其余已转出",
         now=reported + dt.timedelta(minutes=14),
     )
+    second = _second_victim(demo, paid_at)
     uploaded_at = reported + dt.timedelta(minutes=26)
     ledger = ledger_upload(
         loss=loss,
@@ -280,7 +302,14 @@ def _story(demo: Demo, rng: random.Random) -> None:
             note="已止付",
             now=uploaded_at + dt.timedelta(minutes=minutes),
         )
-    for request, days in ((first, 6), (stops[0], 6), (stops[1], 7)):
+    # Both parents traced together: the plan splits the first account's money between them.
+    together_at = uploaded_at + dt.timedelta(minutes=50)
+    ledger.refresh_from_db()
+    joint = fundtrace_start(ledger=ledger, actor=officer, other_losses=[second], now=together_at)
+    fundtrace_run(trace_id=joint.pk, now=together_at + dt.timedelta(minutes=1))
+    joint.refresh_from_db()
+    trace_refunds_record(trace=joint, actor=officer, account=FIRST_ACCOUNT, now=reported + dt.timedelta(days=6))
+    for request, days in ((stops[0], 6), (stops[1], 7)):
         request.refresh_from_db()
         refund_record(
             loss=loss,
@@ -290,6 +319,34 @@ def _story(demo: Demo, rng: random.Random) -> None:
             note="依据冻结资金返还规定原路返还",
             now=reported + dt.timedelta(days=days),
         )
+
+
+def _second_victim(demo: Demo, paid_at: dt.datetime) -> FraudLoss:
+    """Another parent of the class, told the same drinks story, pays into the same first-level account."""
+    u = demo.users
+    residents = [r for r in demo.residents if r.grid_id is not None and r.user_id is None]
+    at = paid_at + dt.timedelta(minutes=SECOND_MINUTES)
+    loss = loss_report(
+        station=demo.station,
+        actor=u["officer"],
+        resident=residents[-3],
+        channel="walk_in",
+        description="同班家长，也被冒充老师要求为“学校订购饮料”垫付货款，转出8,000元",
+        now=at + dt.timedelta(minutes=4),
+    )
+    loss_transfer_add(
+        loss=loss,
+        actor=u["officer"],
+        at=at,
+        amount_fen=SECOND_FEN,
+        from_account=SECOND_VICTIM_ACCOUNT,
+        to_account=FIRST_ACCOUNT,
+        to_bank="工商银行",
+        channel="手机银行",
+        txn_ref="ICBC0004",
+        now=at + dt.timedelta(minutes=6),
+    )
+    return loss
 
 
 def _today(demo: Demo, rng: random.Random) -> None:

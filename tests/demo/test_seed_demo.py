@@ -233,7 +233,7 @@ def test_the_demo_shows_the_police_bank_channel_at_work(seeded):
 
     story = FraudLoss.objects.get(station=seeded, transfers__txn_ref="ICBC0001")
     assert story.status == LossStatus.SETTLED and story.refunded_fen == STORY_FEN == story.total_fen
-    trace = FundTrace.objects.get(loss=story)
+    trace = FundTrace.objects.filter(loss=story).earliest("created_at")  # the first, the story's own
     farmer = next(r for r in trace.result["accounts"] if r["account"] == FARMER_ACCOUNT)
     assert farmer["level"] == 2 and farmer["bank"] == "建设银行"
     held = {m.key: m.seconds for m in loss_clock(loss=story)}
@@ -246,6 +246,10 @@ def test_the_demo_shows_the_police_bank_channel_at_work(seeded):
     attention = requests_needing_attention(user=officer, now=NOW)
     assert any(r.status == RequestStatus.SENT and r.is_answer_overdue(NOW) for r in attention)
     assert len(attention) < 5
+    joint = FundTrace.objects.filter(loss=story, other_losses__isnull=False).get()  # two parents traced together
+    second = joint.other_losses.get()
+    assert second.status == LossStatus.SETTLED and second.refunds.get().trace == joint
+    assert len({r.loss_id for r in joint.refunds.all()}) == 2
     closed = set(
         FraudLoss.objects.filter(station=seeded).exclude(status=LossStatus.OPEN).values_list("status", flat=True)
     )

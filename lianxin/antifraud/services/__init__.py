@@ -28,6 +28,7 @@ from lianxin.antifraud.services.ledgers import (
     fundtrace_start,
     ledger_index_run,
     ledger_upload,
+    trace_refunds_record,
     trace_stop_requests,
 )
 from lianxin.antifraud.services.outbox import bank_deliveries_sweep, message_deliver
@@ -63,6 +64,7 @@ __all__ = [
     "loss_write_off",
     "message_deliver",
     "refund_record",
+    "trace_refunds_record",
     "trace_stop_requests",
     "blacklist_add",
     "blacklist_import_csv",

@@ -31,13 +31,16 @@ from lianxin.antifraud.models import (
     FraudLoss,
     FundTrace,
     LedgerStatus,
+    LossStatus,
+    LossTransfer,
+    Refund,
     RequestKind,
     RequestStatus,
     RequestStepKind,
     TraceStatus,
 )
 from lianxin.antifraud.roles import BANK_ANSWER_ROLES, BANK_DESK_ROLES
-from lianxin.antifraud.services.bank import _note, _step, bank_request_send, yuan
+from lianxin.antifraud.services.bank import _note, _step, bank_request_send, refund_record, yuan
 from lianxin.antifraud.services.common import now_or
 from lianxin.core.models import Partner, PartnerKind, User
 from lianxin.core.roles import has_role
@@ -338,30 +341,60 @@ def ledger_index_run(*, ledger_id: int, now: dt.datetime | None = None) -> BankL
     return ledger
 
 
-def fundtrace_start(*, ledger: BankLedger, actor: User | None, now: dt.datetime | None = None) -> FundTrace:
-    """Queue a trace of the loss's transfers through a read ledger."""
+def fundtrace_start(
+    *,
+    ledger: BankLedger,
+    actor: User | None,
+    other_losses: list[FraudLoss] | None = None,
+    now: dt.datetime | None = None,
+) -> FundTrace:
+    """Queue a trace of the loss's transfers through a read ledger, with other victims of the same ring.
+
+    `other_losses` are open losses of the ledger's station whose transfers are traced together
+    with the ledger's own loss, so the engine's refund plan splits held money among all victims.
+    """
     now = now_or(now)
     if actor is not None and not (has_role(actor, BANK_DESK_ROLES) and actor.station_id == ledger.station_id):
         raise PermissionDenied(_("Your role may not run a trace."))
     if ledger.status != LedgerStatus.READY:
         raise ValidationError({"ledger": [_("The ledger is not read yet.")]})
+    others = list({o.pk: o for o in other_losses or () if o.pk != ledger.loss_id}.values())
+    errors = []
+    for other in others:
+        if other.station_id != ledger.station_id:
+            errors.append(
+                _("Other victims of the same ring: a chosen loss is another station's; choose this station's.")
+            )
+        elif other.status != LossStatus.OPEN:
+            errors.append(
+                _("Other victims of the same ring: case %(c)s is closed; choose open losses.")
+                % {"c": other.case.number}
+            )
+    if errors:
+        raise ValidationError({"other_losses": errors})
     with transaction.atomic():
         trace = FundTrace.objects.create(
             station_id=ledger.station_id, loss_id=ledger.loss_id, ledger=ledger, requested_by=actor, created_at=now
         )
+        if others:
+            trace.other_losses.set(others)
         transaction.on_commit(lambda: _enqueue_trace(trace.pk))
     return trace
 
 
 def fundtrace_run(*, trace_id: int, now: dt.datetime | None = None) -> FundTrace | None:
-    """Run one queued trace (the task's work): seeds from the loss's transfers, stops already placed, as of now."""
+    """Run one queued trace (the task's work): seeds from the transfers of the loss and of the other victims
+    traced with it (each seed's loss kept aligned in `seed_losses`), stops already placed, as of now."""
     now = now_or(now)
     if not FundTrace.objects.filter(pk=trace_id, status=TraceStatus.QUEUED).update(status=TraceStatus.RUNNING):
         return FundTrace.objects.filter(pk=trace_id).first()
     trace = FundTrace.objects.select_related("ledger", "loss").get(pk=trace_id)
     index_dir = str(Path(trace.ledger.path) / "index")
     offset = utc_offset_minutes(now)
-    transfers = list(trace.loss.transfers.all())
+    losses = [trace.loss, *trace.other_losses.order_by("pk")]
+    transfers = list(LossTransfer.objects.filter(loss_id=trace.loss_id)) + [
+        t for other in losses[1:] for t in LossTransfer.objects.filter(loss_id=other.pk)
+    ]
     hints = [
         adapters.SeedHint(
             txn_ref=t.txn_ref, to_account=t.to_account, amount_fen=t.amount_fen, at_epoch=int(t.at.timestamp())
@@ -371,7 +404,11 @@ def fundtrace_run(*, trace_id: int, now: dt.datetime | None = None) -> FundTrace
     error = ""
     try:
         found = adapters.ledger_find_seeds(index_dir=index_dir, utc_offset_minutes=offset, hints=hints)
-        seeds = [s for s in found if s]
+        seed_loss: dict[str, int] = {}  # a ledger transfer found for two losses' records seeds the first one
+        for txn, transfer in zip(found, transfers, strict=True):
+            if txn and txn not in seed_loss:
+                seed_loss[txn] = transfer.loss_id
+        seeds = list(seed_loss)
         if not transfers:
             error = _("Record the victim's transfers first: they are where the trace starts.")
         elif not seeds:
@@ -379,7 +416,7 @@ def fundtrace_run(*, trace_id: int, now: dt.datetime | None = None) -> FundTrace
         else:
             prior: dict[str, int] = {}
             for account in BankRequest.objects.filter(
-                loss=trace.loss,
+                loss__in=losses,
                 kind=RequestKind.STOP,
                 status__in=(RequestStatus.HELD, RequestStatus.LAPSED, RequestStatus.RENEWED),
             ).values_list("account", flat=True):
@@ -392,13 +429,14 @@ def fundtrace_run(*, trace_id: int, now: dt.datetime | None = None) -> FundTrace
                 prior_stops=prior,
             )
             trace.seeds = seeds
+            trace.seed_losses = [seed_loss[s] for s in seeds]
             trace.engine_version = str(trace.result.get("engine_version", ""))
     except adapters.LedgerUnreadable as exc:
         error = _("The trace could not run: %(e)s") % {"e": exc}
     trace.status = TraceStatus.FAILED if error else TraceStatus.DONE
     trace.error = error[:500]
     trace.finished_at = now
-    trace.save(update_fields=["status", "error", "result", "seeds", "engine_version", "finished_at"])
+    trace.save(update_fields=["status", "error", "result", "seeds", "seed_losses", "engine_version", "finished_at"])
     return trace
 
 
@@ -478,6 +516,74 @@ def trace_stop_requests(
         now,
     )
     return sent
+
+
+def trace_seed_losses(trace: FundTrace) -> dict[str, int]:
+    """The loss each of the trace's seeds came from, by the seed's ledger txn id (older traces: the trace's loss)."""
+    losses = trace.seed_losses if len(trace.seed_losses or ()) == len(trace.seeds or ()) else []
+    return {seed: (losses[i] if losses else trace.loss_id) for i, seed in enumerate(trace.seeds or ())}
+
+
+def refund_plan_row_shares(trace: FundTrace, account: str) -> tuple[dict, dict[int, int]]:
+    """The engine's refund plan row for a holding account and each victim's share of it, by loss id.
+
+    Shares are the engine's per-seed amounts added up per loss; nothing is recomputed.
+    """
+    plan = (trace.result or {}).get("refund_plan") or {}
+    row = next((r for r in plan.get("accounts", ()) if r.get("account") == account), None)
+    if row is None:
+        raise ValidationError(
+            {"account": [_("Account %(a)s has no row in this trace's refund plan.") % {"a": account}]}
+        )
+    by_seed = trace_seed_losses(trace)
+    shares: dict[int, int] = {}
+    for share in row.get("shares", ()):
+        loss_id = by_seed.get(share["seed_txn_id"], trace.loss_id)
+        shares[loss_id] = shares.get(loss_id, 0) + int(share["amount_fen"])
+    return row, shares
+
+
+@transaction.atomic
+def trace_refunds_record(
+    *, trace: FundTrace, actor: User, account: str, now: dt.datetime | None = None
+) -> list[Refund]:
+    """The bank returned a holding account's money: record each victim's share of the plan row as a Refund.
+
+    All or nothing (one transaction); each loss settles the usual way when its total is back. A
+    plan row already recorded is refused.
+    """
+    now = now_or(now)
+    if not (has_role(actor, BANK_DESK_ROLES) and actor.station_id == trace.station_id):
+        raise PermissionDenied(_("Your role may not record money returned."))
+    trace = FundTrace.objects.select_for_update().get(pk=trace.pk)
+    if trace.status != TraceStatus.DONE:
+        raise ValidationError({"account": [_("The trace has not finished.")]})
+    row, shares = refund_plan_row_shares(trace, account)
+    if Refund.objects.filter(trace=trace, plan_account=account).exists():
+        raise ValidationError(
+            {"account": [_("The returns from account %(a)s by this plan are already recorded.") % {"a": account}]}
+        )
+    if not shares:
+        raise ValidationError({"account": [_("The plan returns nothing from account %(a)s.") % {"a": account}]})
+    refunds = []
+    losses = FraudLoss.objects.select_related("case").in_bulk(list(shares))
+    for loss_id, amount in sorted(shares.items()):
+        loss = losses[loss_id]
+        try:
+            refund = refund_record(
+                loss=loss,
+                actor=actor,
+                amount_fen=amount,
+                from_account=account,
+                note=_("By the refund plan of the trace of %(d)s.") % {"d": trace.created_at.date().isoformat()},
+                now=now,
+            )
+        except ValidationError as exc:
+            raise ValidationError({"account": [f"{loss.case.number}: {m}" for m in exc.messages]}) from None
+        Refund.objects.filter(pk=refund.pk).update(trace=trace, plan_account=account)
+        refund.trace, refund.plan_account = trace, account
+        refunds.append(refund)
+    return refunds
 
 
 # The background tasks of this module (django-tasks), beside the services they run, so that
