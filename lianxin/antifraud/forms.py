@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from django import forms
 from django.conf import settings
@@ -119,7 +120,10 @@ class CampaignForm(forms.Form):
     def __init__(self, *args, grids=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.grids = {g.pk: g for g in grids}
-        self.fields["grid"].choices = [("", _("Whole station")), *((g.pk, g.name) for g in grids)]
+        cast(forms.ChoiceField, self.fields["grid"]).choices = [
+            ("", _("Whole station")),
+            *((g.pk, g.name) for g in grids),
+        ]
 
 
 __all__ = ["MESSAGE_MAX_CHARS"]

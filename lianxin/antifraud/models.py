@@ -304,7 +304,7 @@ class FraudWarning(models.Model):
 
     @property
     def who(self) -> str:
-        return self.resident.name if self.resident_id else self.contact_name
+        return self.resident.name if self.resident is not None else self.contact_name
 
     def seconds_to_contact(self) -> float | None:
         if self.contacted_at is None:

@@ -23,9 +23,9 @@ def highlight_segments(text: str, cues: list[dict], hits: list[dict]) -> list[Se
         if 0 <= start < end <= len(text):
             marks.append((start, end, str(cue.get("why", "")), False))
     for hit in hits or ():
-        start, end = hit.get("start"), hit.get("end")
-        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
-            marks.append((start, end, str(hit.get("reason", "")), True))
+        hit_start, hit_end = hit.get("start"), hit.get("end")
+        if isinstance(hit_start, int) and isinstance(hit_end, int) and 0 <= hit_start < hit_end <= len(text):
+            marks.append((hit_start, hit_end, str(hit.get("reason", "")), True))
     if not marks:
         return [Segment(text)]
     bounds = sorted({0, len(text), *(m[0] for m in marks), *(m[1] for m in marks)})

@@ -510,7 +510,7 @@ def _clock_note(request: BankRequest, kind: str, deadline: dt.datetime, now: dt.
         case=case, kind=EventKind.NOTE, data__bank_request=request.pk, data__clock=kind
     ).exists():
         return
-    text = CLOCK_NOTES[kind] % {
+    text = CLOCK_NOTES[RequestStepKind(kind)] % {
         "bank": request.bank.name,
         "kind": RequestKind(request.kind).label,
         "account": request.account,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from lianxin.antifraud.models import Campaign, CampaignKind
 from lianxin.antifraud.roles import CAMPAIGN_ROLES
-from lianxin.antifraud.services.common import now_or, require
+from lianxin.antifraud.services.common import now_or, own_station, require
 from lianxin.core.models import User
 from lianxin.places.models import Grid
 
@@ -61,7 +61,7 @@ def campaign_create(
     if errors:
         raise ValidationError(errors)
     return Campaign.objects.create(
-        station_id=actor.station_id,
+        station_id=own_station(actor).pk,
         kind=kind,
         title=title[:120],
         link=link,

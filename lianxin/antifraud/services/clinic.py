@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from lianxin.antifraud.models import Band, Consultation, Decision, FraudLoss, ScreeningSource, WarningSource
 from lianxin.antifraud.roles import DESK_ROLES
-from lianxin.antifraud.services.common import CATEGORY_CONSULT, desk_category, now_or, require
+from lianxin.antifraud.services.common import CATEGORY_CONSULT, desk_category, now_or, own_station, require
 from lianxin.antifraud.services.screening import screening_check, screening_keep
 from lianxin.antifraud.services.warnings import warning_raise
 from lianxin.cases.models import CartStop, Channel, Resolution, Status
@@ -49,9 +49,9 @@ def consultation_record(
         errors["decision"] = [_("Record what the resident decided.")]
     if cart_stop is not None and cart_stop.station_id != actor.station_id:
         errors["cart_stop"] = [_("That cart stop belongs to another station.")]
-    if errors:
+    if errors or resident is None:
         raise ValidationError(errors)
-    station = actor.station
+    station = own_station(actor)
     check = screening_check(station=station, text=text, grid=resident.grid, now=now)
     category = desk_category(station=station, code=CATEGORY_CONSULT)
     summary = _("Anti-fraud clinic: %(band)s, %(t)s. Decided: %(d)s.") % {

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lianxin.cases.models import Category
 from lianxin.cases.services import categories_create
@@ -29,6 +30,13 @@ def now_or(now: dt.datetime | None) -> dt.datetime:
     if timezone.is_naive(value):
         raise ValueError("now must be timezone-aware")
     return value
+
+
+def own_station(actor: User) -> Station:
+    """Return the actor's station; an account that belongs to no station may not act for one."""
+    if actor.station is None:
+        raise PermissionDenied(_("Your account belongs to no station."))
+    return actor.station
 
 
 def require(actor: User | None, roles: frozenset, message: str) -> None:

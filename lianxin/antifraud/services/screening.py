@@ -37,7 +37,7 @@ from lianxin.antifraud.services.blacklist import blacklist_match
 from lianxin.antifraud.services.common import CATEGORY_CONSULT, CATEGORY_LOSS, desk_category, now_or
 from lianxin.cases.models import Case, Channel, Priority, Status
 from lianxin.cases.services import case_open
-from lianxin.core.models import Role, Station, User
+from lianxin.core.models import Station, User
 from lianxin.people.models import Resident
 from lianxin.places.models import Grid
 
@@ -86,7 +86,8 @@ def _local_day(now: dt.datetime) -> dt.date:
 
 def _tally(*, station: Station, grid_id: int | None, band: str, now: dt.datetime) -> None:
     day = _local_day(now)
-    updated = ScreeningTally.objects.filter(station=station, on=day, grid_id=grid_id, band=band).update(
+    # grid_id None (a check from outside every grid) matches the tally kept with no grid.
+    updated = ScreeningTally.objects.filter(station=station, on=day, grid_id=grid_id, band=band).update(  # type: ignore[misc]
         count=F("count") + 1
     )
     if not updated:
@@ -94,7 +95,7 @@ def _tally(*, station: Station, grid_id: int | None, band: str, now: dt.datetime
             with transaction.atomic():
                 ScreeningTally.objects.create(station=station, on=day, grid_id=grid_id, band=band, count=1)
         except IntegrityError:  # another request created it first
-            ScreeningTally.objects.filter(station=station, on=day, grid_id=grid_id, band=band).update(
+            ScreeningTally.objects.filter(station=station, on=day, grid_id=grid_id, band=band).update(  # type: ignore[misc]
                 count=F("count") + 1
             )
 
@@ -196,9 +197,8 @@ def resident_pay_alert(
     r = check.result
     paid = decision == Decision.ALREADY_PAID
     title = _("Already paid: %(t)s") if paid else _("About to pay: %(t)s")
-    channel = Channel.FRAUD_SCREENING if signed_in and actor.role == Role.RESIDENT else Channel.ONLINE
-    if signed_in and actor.role != Role.RESIDENT:
-        channel = Channel.FRAUD_SCREENING
+    # Whoever is signed in (a resident, or staff on someone's behalf) files through fraud screening.
+    channel = Channel.FRAUD_SCREENING if signed_in else Channel.ONLINE
     case = case_open(
         station=station,
         actor=actor if signed_in else None,

@@ -34,7 +34,14 @@ from lianxin.antifraud.models import (
     WarningStep,
 )
 from lianxin.antifraud.roles import RESPONDER_ROLES, WARNING_RAISER_ROLES, ack_minutes
-from lianxin.antifraud.services.common import CATEGORY_LOSS, CATEGORY_WARNING, desk_category, now_or, require
+from lianxin.antifraud.services.common import (
+    CATEGORY_LOSS,
+    CATEGORY_WARNING,
+    desk_category,
+    now_or,
+    own_station,
+    require,
+)
 from lianxin.cases.models import Case, Channel, Priority, Resolution, Status
 from lianxin.cases.services import case_note, case_open, case_transition
 from lianxin.core import pii
@@ -77,7 +84,7 @@ def _candidates(
         else None
     )
     if grid is not None:
-        if grid.police_chief_id:
+        if grid.police_chief is not None:
             found.append(grid.police_chief)
         found.extend(grid.members.order_by("id"))
         # Patrol volunteers: of the grid's own patrol teams, or of a station-wide patrol who live in
@@ -236,7 +243,7 @@ def warning_raise(
     if responder is not None and (responder.station_id != station.id or not has_role(responder, RESPONDER_ROLES)):
         raise ValidationError({"responder": [_("Choose a responder of this station.")]})
     grid_id = resident.grid_id if resident is not None else None
-    if grid_id is None and lat is not None:
+    if grid_id is None and lat is not None and lon is not None:
         grid_id = grid_id_for_point(station_id=station.id, lat=lat, lon=lon)
     who = resident.name if resident else (contact_name or "").strip()
     if case is None:
@@ -260,7 +267,7 @@ def warning_raise(
         case=case,
         resident=resident,
         contact_name=(contact_name or "").strip()[:60],
-        contact_phone=(contact_phone or "").strip() or None,
+        contact_phone=(contact_phone or "").strip() or None,  # type: ignore[misc]  # None is stored as empty
         grid_id=grid_id,
         lat=lat,
         lon=lon,
@@ -414,10 +421,11 @@ def warning_outcome_record(
         if note:
             text += " " + note
         case_note(case=warning.case, actor=actor, text=text, now=now)
-        resolution = {
+        resolutions: dict[str, str] = {
             Outcome.DISSUADED: Resolution.RESOLVED_LOCALLY,
             Outcome.FALSE_ALARM: Resolution.NO_ACTION_NEEDED,
-        }.get(outcome)
+        }
+        resolution = resolutions.get(outcome)
         if resolution and warning.case.status in (Status.NEW, Status.ACCEPTED, Status.IN_PROGRESS):
             case_transition(case=warning.case, actor=actor, to_status=Status.RESOLVED, resolution=resolution, now=now)
     _publish(warning, to=None, event="closed")
@@ -537,7 +545,7 @@ def warnings_import_csv(*, actor: User, data: bytes, now: dt.datetime | None = N
         for resident, phone, name, risk, amount, deadline, ref in parsed:
             made.append(
                 warning_raise(
-                    station=actor.station,
+                    station=own_station(actor),
                     actor=actor,
                     source=WarningSource.CENTRE,
                     risk=risk,
