@@ -221,10 +221,12 @@ class BlacklistEntry(models.Model):
 
 
 class BlacklistHit(models.Model):
-    """One screening whose entities matched an active entry (the 'blacklist hits' figure)."""
+    """One screening whose entities matched an active entry (the 'blacklist hits' figure, per grid)."""
 
     entry = models.ForeignKey(BlacklistEntry, on_delete=models.CASCADE, related_name="hit_rows")
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="+")
+    # The screening's grid (the resident's, or where the check came from); none when unknown.
+    grid = models.ForeignKey(Grid, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     at = models.DateTimeField()
 
     class Meta:

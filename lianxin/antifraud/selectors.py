@@ -199,6 +199,8 @@ def figures(*, station_id: int, start: dt.datetime, end: dt.datetime, grid_id: i
     dissuaded = [w for w in warnings if w[4] == Outcome.DISSUADED]
     contact_seconds = [(w[2] - w[1]).total_seconds() for w in warnings if w[2] is not None]
     hits = BlacklistHit.objects.filter(station_id=station_id, at__gte=start, at__lt=end)
+    if grid_id:
+        hits = hits.filter(grid_id=grid_id)
     trainings = Campaign.objects.filter(
         station_id=station_id,
         kind=CampaignKind.TRAINING,

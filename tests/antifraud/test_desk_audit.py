@@ -222,3 +222,22 @@ def test_a_deleted_cases_screenshot_file_is_removed_and_a_reported_one_stays(wor
     assert Path(filed.path).exists()
     assert screenshots_purge(now=later) == 1
     assert not Path(filed.path).exists() and Path(reported.path).exists()
+
+
+def test_blacklist_hits_are_counted_per_grid(world):
+    """The audit's gap: a hit had no grid, so the figure was station-wide whatever grid was chosen."""
+    from lianxin.antifraud.selectors import figures
+    from lianxin.antifraud.services import blacklist_add, screening_check
+
+    now = dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC)
+    blacklist_add(actor=world.chief, kind="domain", value="gaj-check.top", reason="冒充公安网站", now=now)
+    screening_check(station=world.station, text=SCAM, grid=world.grid1, now=now)
+    screening_check(station=world.station, text=SCAM, grid=world.grid1, now=now)
+    screening_check(station=world.station, text=SCAM, grid=world.grid2, now=now)
+    screening_check(station=world.station, text=SCAM, now=now)  # from outside every grid
+    start, end = now - dt.timedelta(days=1), now + dt.timedelta(days=1)
+    by = {
+        g: figures(station_id=world.station.pk, start=start, end=end, grid_id=g)["blacklist_hits"].value
+        for g in (world.grid1.pk, world.grid2.pk, None)
+    }
+    assert by == {world.grid1.pk: 2, world.grid2.pk: 1, None: 4}

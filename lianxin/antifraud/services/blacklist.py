@@ -290,9 +290,16 @@ class _Found:
 
 
 def blacklist_match(
-    *, station: Station, entities: dict[str, list], now: dt.datetime | None = None, count_hits: bool = True
+    *,
+    station: Station,
+    entities: dict[str, list],
+    now: dt.datetime | None = None,
+    count_hits: bool = True,
+    grid_id: int | None = None,
 ) -> list[dict]:
     """Return the entities that are on the station's active blacklist, each with its entry; count the hits.
+
+    A counted hit is kept with the screening's grid_id, so the figure can be read per grid.
 
     One indexed query for all of a message's entities (station, kind, value_key).
     """
@@ -339,5 +346,7 @@ def blacklist_match(
     if hits and count_hits:
         with transaction.atomic():
             BlacklistEntry.objects.filter(pk__in=seen).update(hits=F("hits") + 1, last_hit_at=now)
-            BlacklistHit.objects.bulk_create([BlacklistHit(entry_id=pk, station=station, at=now) for pk in seen])
+            BlacklistHit.objects.bulk_create(
+                [BlacklistHit(entry_id=pk, station=station, grid_id=grid_id, at=now) for pk in seen]
+            )
     return hits

@@ -115,7 +115,9 @@ def screening_check(
     now = now_or(now)
     text = clean_message(text)
     result = adapters.screen(text)
-    hits = blacklist_match(station=station, entities=result.entities, now=now, count_hits=count)
+    hits = blacklist_match(
+        station=station, entities=result.entities, now=now, count_hits=count, grid_id=grid.pk if grid else None
+    )
     if count:
         _tally(station=station, grid_id=grid.pk if grid else None, band=result.band, now=now)
     return CheckResult(text=text, result=result, hits=hits)
