@@ -241,3 +241,25 @@ def test_blacklist_hits_are_counted_per_grid(world):
         for g in (world.grid1.pk, world.grid2.pk, None)
     }
     assert by == {world.grid1.pk: 2, world.grid2.pk: 1, None: 4}
+
+
+def test_a_reported_screenshot_goes_once_no_report_stands_on_it(world, settings, tmp_path):
+    """The audit's gap: a screenshot kept as a report's evidence stayed forever once the report was rejected."""
+    from lianxin.antifraud.models import BlacklistEntry, Screenshot
+    from lianxin.antifraud.services import blacklist_report, blacklist_review, screenshots_purge
+
+    settings.DATA_DIR = tmp_path
+    rejected = _stored_shot(world, settings, at=NOW)
+    accepted = _stored_shot(world, settings, at=NOW + dt.timedelta(seconds=1))
+    deleted = _stored_shot(world, settings, at=NOW + dt.timedelta(seconds=2))
+    for shot, phone in ((rejected, "13812345678"), (accepted, "13912345678"), (deleted, "13712345678")):
+        blacklist_report(station=world.station, actor=None, kind="phone", value=phone, evidence=SCAM, screenshot=shot)
+    later = NOW + dt.timedelta(days=2)
+    assert screenshots_purge(now=later) == 0  # all three are evidence of a standing report
+    entries = {e.screenshot_id: e for e in BlacklistEntry.objects.all()}
+    blacklist_review(actor=world.chief, entry=entries[rejected.pk], accept=False, reason="正常号码")
+    blacklist_review(actor=world.chief, entry=entries[accepted.pk], accept=True, reason="诈骗号码")
+    entries[deleted.pk].delete()
+    assert screenshots_purge(now=later) == 2
+    assert list(Screenshot.objects.values_list("pk", flat=True)) == [accepted.pk]
+    assert Path(accepted.path).exists() and not Path(rejected.path).exists() and not Path(deleted.path).exists()

@@ -24,7 +24,9 @@ from django_tasks import task
 from lianxin.antifraud import adapters
 from lianxin.antifraud.models import (
     Band,
+    BlacklistEntry,
     Decision,
+    EntryStatus,
     FraudLoss,
     Screening,
     ScreeningSource,
@@ -351,7 +353,9 @@ def screenshots_purge(*, now: dt.datetime | None = None, limit: int = 500) -> in
     1. Nobody reported or filed it within SCREENSHOT_KEEP_HOURS.
     2. Its case closed longer ago than LIANXIN_RETENTION_CASE_CONTACT_DAYS: the picture goes with
        the case's contact details under the same rule (cases.services.case_contact_retention_sweep).
-    3. A file under the screenshots folder whose row is gone (its case or station was deleted,
+    3. Kept only as a report's evidence, and no report stands on it any more (the officer
+       rejected it, or the entry was deleted), with no case: it goes like an unreported one.
+    4. A file under the screenshots folder whose row is gone (its case or station was deleted,
        which deletes the row but cannot remove the file), older than SCREENSHOT_KEEP_HOURS.
     Returns how many pictures were deleted (at most limit rows, then at most limit stray files).
     """
@@ -361,7 +365,12 @@ def screenshots_purge(*, now: dt.datetime | None = None, limit: int = 500) -> in
         case__status__in=(Status.CLOSED, Status.REJECTED, Status.MERGED),
         case__closed_at__lt=now - dt.timedelta(days=settings.LIANXIN_RETENTION_CASE_CONTACT_DAYS),
     )
-    old = list(Screenshot.objects.filter(unused | retained).order_by("uploaded_at")[:limit])
+    standing = BlacklistEntry.objects.filter(screenshot__isnull=False).exclude(status=EntryStatus.REJECTED)
+    no_report_stands = (
+        Q(is_kept=True, case__isnull=True, uploaded_at__lt=now - dt.timedelta(hours=SCREENSHOT_KEEP_HOURS))
+        & ~Q(pk__in=standing.values("screenshot_id"))
+    )
+    old = list(Screenshot.objects.filter(unused | retained | no_report_stands).order_by("uploaded_at")[:limit])
     for shot in old:
         Path(shot.path).unlink(missing_ok=True)
     Screenshot.objects.filter(pk__in=[s.pk for s in old]).delete()
