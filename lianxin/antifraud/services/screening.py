@@ -366,10 +366,9 @@ def screenshots_purge(*, now: dt.datetime | None = None, limit: int = 500) -> in
         case__closed_at__lt=now - dt.timedelta(days=settings.LIANXIN_RETENTION_CASE_CONTACT_DAYS),
     )
     standing = BlacklistEntry.objects.filter(screenshot__isnull=False).exclude(status=EntryStatus.REJECTED)
-    no_report_stands = (
-        Q(is_kept=True, case__isnull=True, uploaded_at__lt=now - dt.timedelta(hours=SCREENSHOT_KEEP_HOURS))
-        & ~Q(pk__in=standing.values("screenshot_id"))
-    )
+    no_report_stands = Q(
+        is_kept=True, case__isnull=True, uploaded_at__lt=now - dt.timedelta(hours=SCREENSHOT_KEEP_HOURS)
+    ) & ~Q(pk__in=standing.values("screenshot_id"))
     old = list(Screenshot.objects.filter(unused | retained | no_report_stands).order_by("uploaded_at")[:limit])
     for shot in old:
         Path(shot.path).unlink(missing_ok=True)
