@@ -20,14 +20,17 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
+from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from lianxin.core.models import FeedToken, User
-from lianxin.core.services import audit_record
+from lianxin.core.services import audit_record, last_used_stamp
 
 logger = logging.getLogger("lianxin.core")
 
@@ -118,16 +121,9 @@ def feed_token_verify(*, token: str, kind: str, now: dt.datetime | None = None) 
         return None
     if not feed.user.is_active:
         return None
-    moment = now or timezone.now()
-    stale_before = moment - dt.timedelta(seconds=FEED_STAMP_SECONDS)
-    if feed.last_used_at is None or feed.last_used_at < stale_before:
-        try:
-            with transaction.atomic():
-                FeedToken.objects.filter(pk=feed.pk).filter(
-                    Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before)
-                ).update(last_used_at=moment)
-        except OperationalError:
-            logger.info("feed token %s: last_used_at not stamped (database busy)", feed.lookup)
+    last_used_stamp(
+        feed, now=now or timezone.now(), every_seconds=FEED_STAMP_SECONDS, label=f"feed token {feed.lookup}"
+    )
     return feed
 
 
@@ -167,6 +163,26 @@ class FeedRow:
     def webcal(self) -> str:
         # webcal:// makes a phone open its calendar app and subscribe (the same URL, another scheme).
         return "webcal://" + self.url.split("://", 1)[-1] if self.url else ""
+
+
+def feed_links_post(request, rows: list[FeedRow], *, url_name_for, back: str) -> HttpResponse | None:
+    """Handle a feed-links page's POST for one of rows: stop a link, or make (or reset) one.
+
+    Returns the redirect to `back` after a link is stopped; after a link is made returns None,
+    with the new token and its whole URL (`url_name_for(kind)` names the feed's URL) on its row,
+    for the page to show once. A row the user may not have is a 404.
+    """
+    wanted = (request.POST.get("kind"), request.POST.get("target", ""))
+    row = next((r for r in rows if (r.kind, r.target_id) == wanted), None)
+    if row is None:
+        raise Http404("no such calendar")
+    if request.POST.get("op") == "revoke":
+        feed_token_revoke(user=request.user, kind=row.kind, target_id=row.target_id)
+        messages.success(request, _("Link stopped: a calendar that used it gets nothing more."))
+        return redirect(back)
+    row.token, token = feed_token_issue(user=request.user, kind=row.kind, target_id=row.target_id)
+    row.url = request.build_absolute_uri(reverse(url_name_for(row.kind), args=[token]))
+    return None
 
 
 def calendar_response(body: bytes, *, filename: str) -> HttpResponse:

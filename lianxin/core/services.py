@@ -246,6 +246,24 @@ def api_token_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def last_used_stamp(row, *, now: dt.datetime, every_seconds: int, label: str) -> None:
+    """Stamp row's last_used_at with now, at most once every every_seconds (one conditional UPDATE).
+
+    A read (an API call, a calendar's poll) must not wait on or fail for this write: a row stamped
+    recently is left alone, and a database that is busy (SQLite's write lock held) skips the stamp.
+    """
+    stale_before = now - dt.timedelta(seconds=every_seconds)
+    if row.last_used_at is not None and row.last_used_at >= stale_before:
+        return
+    try:
+        with transaction.atomic():
+            type(row).objects.filter(pk=row.pk).filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before)
+            ).update(last_used_at=now)
+    except OperationalError:
+        logger.info("%s: last_used_at not stamped (database busy)", label)
+
+
 def api_token_authenticate(*, key: str, now: dt.datetime | None = None) -> User | None:
     """Return the active user owning key, or None; stamps last_used_at at most once a minute.
 
@@ -258,16 +276,9 @@ def api_token_authenticate(*, key: str, now: dt.datetime | None = None) -> User 
     token = ApiToken.objects.select_related("user").filter(key_digest=api_token_digest(key), is_active=True).first()
     if token is None or not token.user.is_active:
         return None
-    moment = now or timezone.now()
-    stale_before = moment - dt.timedelta(seconds=TOKEN_STAMP_SECONDS)
-    if token.last_used_at is None or token.last_used_at < stale_before:
-        try:
-            with transaction.atomic():
-                ApiToken.objects.filter(pk=token.pk).filter(
-                    Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before)
-                ).update(last_used_at=moment)
-        except OperationalError:
-            logger.info("api token %s: last_used_at not stamped (database busy)", token.prefix)
+    last_used_stamp(
+        token, now=now or timezone.now(), every_seconds=TOKEN_STAMP_SECONDS, label=f"api token {token.prefix}"
+    )
     return token.user
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -293,18 +293,11 @@ def feeds(request):
         raise PermissionDenied(_("Only a duty lawyer has a rota calendar."))
     rows = _feed_rows(request.user)
     if request.method == "POST":
-        row = next(
-            (r for r in rows if (r.kind, r.target_id) == (request.POST.get("kind"), request.POST.get("target", ""))),
-            None,
+        stopped = core_feeds.feed_links_post(
+            request, rows, url_name_for=lambda _kind: "legal:duty_feed", back="legal:feeds"
         )
-        if row is None:
-            raise Http404("no such calendar")
-        if request.POST.get("op") == "revoke":
-            core_feeds.feed_token_revoke(user=request.user, kind=row.kind, target_id=row.target_id)
-            messages.success(request, _("Link stopped: a calendar that used it gets nothing more."))
-            return redirect("legal:feeds")
-        row.token, token = core_feeds.feed_token_issue(user=request.user, kind=row.kind, target_id=row.target_id)
-        row.url = request.build_absolute_uri(reverse("legal:duty_feed", args=[token]))
+        if stopped is not None:
+            return stopped
     return render(request, "legal/feeds.html", {"rows": rows})
 
 
