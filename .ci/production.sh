@@ -35,7 +35,7 @@ export LIANXIN_HTTPS=0            # plain HTTP on 127.0.0.1 (a real host termina
 export LIANXIN_REQUIRE_OTP=0      # the journey signs in with passwords; the TOTP flow has its own tests
 export LIANXIN_LOG_FORMAT=json
 export LIANXIN_ALLOWED_HOSTS=127.0.0.1,localhost
-export LIANXIN_DB_CONN_MAX_AGE=60
+export LIANXIN_DB_POOL=8           # connections per web process (CONN_MAX_AGE is no use under ASGI)
 # A job's lease in RQ is its timeout: a short one here, so the dead worker's job is found in ~2 min.
 export LIANXIN_RQ_JOB_TIMEOUT=60
 unset LIANXIN_DEMO DJANGO_SETTINGS_MODULE

@@ -154,6 +154,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+_pool_size = int(os.environ.get("LIANXIN_DB_POOL", "0"))
+if _pool_size and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Under ASGI each request runs its sync code in a thread of its own, so a connection kept per
+    # thread (CONN_MAX_AGE) is never reused: every request would open a new PostgreSQL session.
+    # A pool in the process hands the same few connections from request to request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": _pool_size, "timeout": 10}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -25,6 +25,15 @@ def published_keys_check(app_configs, **kwargs) -> list:
                 hint="Set LIANXIN_PII_KEYS (newest first) and run `lianxin pii rotate`; keep the key out of backups.",
             )
         )
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("postgresql") and not database.get("OPTIONS", {}).get("pool"):
+        problems.append(
+            Warning(
+                "PostgreSQL without a connection pool: under ASGI every request opens a new session.",
+                id="lianxin.W002",
+                hint="Set LIANXIN_DB_POOL (connections per web process, e.g. 8); see docs/DEPLOY.md.",
+            )
+        )
     if settings.DEMO_MODE:
         problems.append(
             Warning("Demo mode is on (LIANXIN_DEMO=1).", id="lianxin.W001", hint="Unset LIANXIN_DEMO in production.")

@@ -37,3 +37,25 @@ def test_without_keys_a_django_command_says_why_in_one_line():
     done = _run("check")
     assert done.returncode == 2
     assert "LIANXIN_SECRET_KEY" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_deploy_check_asks_for_a_pool_on_postgresql():
+    """Under ASGI a connection kept per thread is never reused; the deploy check says so, and the pool setting is taken."""
+    keys = {
+        "LIANXIN_SECRET_KEY": "a-station-secret-" + "x" * 40,
+        "LIANXIN_PII_KEYS": "k1:" + "ab" * 24,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/lianxin_unused",
+    }
+    without = _run("check", "--deploy", "--tag", "security", **keys)
+    assert "lianxin.W002" in without.stderr + without.stdout
+    pooled = _run("check", "--deploy", "--tag", "security", LIANXIN_DB_POOL="6", **keys)
+    assert "lianxin.W002" not in pooled.stderr + pooled.stdout
+    shown = _run(
+        "shell",
+        "-c",
+        "from django.conf import settings; d = settings.DATABASES['default']; print(d['CONN_MAX_AGE'], d['OPTIONS']['pool'])",
+        LIANXIN_DB_POOL="6",
+        LIANXIN_DB_CONN_MAX_AGE="60",
+        **keys,
+    )
+    assert shown.stdout.strip().splitlines()[-1] == "0 {'min_size': 2, 'max_size': 6, 'timeout': 10}", shown.stderr
