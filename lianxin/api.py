@@ -98,8 +98,9 @@ api = LianxinAPI(
     version="1",
     description=(
         "Cases, categories, grids and people of a community police station. POST /cases (and Open311's POST "
-        "requests) accept an Idempotency-Key header: a retry with the same key and body gets the first answer "
-        "again (Idempotent-Replay: true); the same key with another body is refused (422)."
+        "requests), and the creates whose description says so, accept an Idempotency-Key header: a retry with "
+        "the same key and body gets the first answer again (Idempotent-Replay: true); the same key with another "
+        "body is refused (422)."
     ),
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth(csrf=True)],

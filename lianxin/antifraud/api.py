@@ -148,3 +148,9 @@ def warning_create(request: HttpRequest, payload: WarningIn):
 @router.get("/warnings/{pk}", response={200: WarningOut, **READ_ERRORS}, summary="One warning")
 def warning_read(request: HttpRequest, pk: DbId):
     return _warning_out(warning_get_for(user=viewer(request), pk=pk))
+
+
+# The officers' fraud-loss endpoints live in their own module, under this router's prefix.
+from lianxin.antifraud.api_losses import router as losses_router  # noqa: E402
+
+router.add_router("", losses_router)

@@ -29,6 +29,12 @@ PLUGIN = AppPlugin(
             "antifraud:bank_inbox", _("Requests to the bank"), lambda u: has_role(u, BANK_ANSWER_ROLES), order=20
         ),
     ),
+    # The officers' fraud-loss creates (antifraud.api_losses) honour an Idempotency-Key header.
+    idempotent_paths=(
+        r"/api/v1/antifraud/losses",
+        r"/api/v1/antifraud/losses/\d+/(?:transfers|requests)",
+        r"/api/v1/antifraud/ledgers/\d+/traces",
+    ),
     home={Role.VOLUNTEER: "antifraud:warnings", Role.BANK_LIAISON: "antifraud:bank_inbox"},
     sweeps={
         "antifraud_warnings_escalate": "lianxin.antifraud.services.warnings_escalate",

@@ -196,10 +196,23 @@ def trace_graph(result: dict) -> dict:
     return {"nodes": list(nodes.values()), "links": links}
 
 
-def trace_workbook(*, result: dict, case_number: str, bank_name: str, officer_name: str, legal_basis: str) -> bytes:
+def plan_cases_per_account(plan: dict) -> dict[str, list[str]]:
+    """For each holding account of a grouped refund plan (refund_plan_by_victim), the victims' case numbers
+    whose money the engine's plan returns from it, in the plan's order."""
+    return {
+        row["account"]: [share["case_number"] for share in row.get("shares", ()) if share.get("case_number")]
+        for row in plan.get("accounts", ())
+    }
+
+
+def trace_workbook(
+    *, result: dict, plan: dict, case_number: str, bank_name: str, officer_name: str, legal_basis: str
+) -> bytes:
     """The trace's accounts as an XLSX file for the bank and the case file (amounts in yuan, as the engine gave them).
 
-    Raises ValueError when the trace found no account (an empty export helps nobody).
+    `plan` is the engine's refund plan grouped per victim (refund_plan_by_victim): each account row
+    names the victims' cases the plan returns money to from it, and a second sheet lists the plan
+    victim by victim. Raises ValueError when the trace found no account (an empty export helps nobody).
     """
     import io
 
@@ -223,15 +236,35 @@ def trace_workbook(*, result: dict, case_number: str, bank_name: str, officer_na
     sheet.append(
         [_("Level"), _("Account"), _("Holder"), _("Bank")]
         + [_("Held now, %(policy)s (yuan)") % {"policy": p} for p in policies]
-        + [_("Mule score"), _("Recommended"), _("until")]
+        + [_("Mule score"), _("Recommended"), _("until"), _("Returns to (cases)")]
     )
+    cases_of = plan_cases_per_account(plan)
     for row in accounts:
         held = row.get("tainted_held_now_fen") or {}
         sheet.append(
             [row.get("level"), row["account"], row.get("holder_name", ""), row.get("bank", "")]
             + [held.get(p, 0) / 100 for p in policies]
             + [row.get("mule_score"), row.get("recommended_action", ""), row.get("stop_deadline") or ""]
+            + ["; ".join(cases_of.get(row["account"], ()))]
         )
+    victims = book.create_sheet("refund plan")
+    victims.append([_("Refund plan (art. 8), per victim"), plan.get("rule", "")])
+    victims.append([])
+    victims.append(
+        [_("Case"), _("Victim's account"), _("Lost (traced transfers)"), _("The plan returns")]
+        + [_("Holding account"), _("Returns (yuan)"), _("Method")]
+    )
+    for v in plan.get("victims", ()):
+        head = [v["case_number"], ", ".join(v["accounts"]), v["loss_fen"] / 100, v["refund_fen"] / 100]
+        if not v["rows"]:
+            victims.append(head)
+        for i, r in enumerate(v["rows"]):
+            victims.append(
+                (head if i == 0 else [v["case_number"], "", None, None])
+                + [r["account"], r["amount_fen"] / 100, str(r["method"])]
+            )
+    victims.append([])
+    victims.append([_("Unallocated (held but no victim's to return)"), plan.get("unallocated_fen", 0) / 100])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -25,6 +25,7 @@ from lianxin.antifraud import services as svc
 from lianxin.antifraud.models import FraudLoss, LedgerStatus, RequestKind, RequestStatus, TraceStatus
 from lianxin.antifraud.present import (
     duration_words,
+    plan_cases_per_account,
     problem_rows,
     refund_plan_by_victim,
     trace_graph,
@@ -448,6 +449,19 @@ def ledger_trace(request, pk: int):
     return redirect(reverse("antifraud:ledger", args=[ledger.pk]))
 
 
+def _trace_losses(trace) -> dict:
+    """The trace's losses by id: its own first, then the other victims traced with it."""
+    losses = {trace.loss_id: trace.loss}
+    losses.update((o.pk, o) for o in trace.other_losses.select_related("case").order_by("pk"))
+    return losses
+
+
+def _trace_plan(trace, result: dict, losses: dict | None = None) -> dict:
+    """The engine's refund plan of a (masked) result grouped per victim, with the rows already recorded."""
+    recorded = set(trace.refunds.values_list("plan_account", flat=True))
+    return refund_plan_by_victim(result, trace_seed_losses(trace), losses or _trace_losses(trace), recorded)
+
+
 @login_required
 def trace_detail(request, pk: int):
     """The trace as the engine returned it: accounts by level with what they hold, sinks, totals, graph."""
@@ -455,9 +469,7 @@ def trace_detail(request, pk: int):
     if trace.status != TraceStatus.DONE:
         return redirect(reverse("antifraud:ledger", args=[trace.ledger_id]))
     result = victim_accounts_masked(trace.result)
-    losses = {trace.loss_id: trace.loss}
-    losses.update((o.pk, o) for o in trace.other_losses.select_related("case").order_by("pk"))
-    recorded = set(trace.refunds.values_list("plan_account", flat=True))
+    losses = _trace_losses(trace)
     policies = result.get("policies", [])
     requested = set(trace.loss.requests.exclude(status="renewed").values_list("account", flat=True))
     accounts = []
@@ -483,7 +495,7 @@ def trace_detail(request, pk: int):
                 {**s, "amounts": [s.get("amount_fen", {}).get(p, 0) for p in policies]} for s in result.get("sinks", ())
             ],
             "graph": trace_graph(result),
-            "plan": refund_plan_by_victim(result, trace_seed_losses(trace), losses, recorded),
+            "plan": _trace_plan(trace, result, losses),
             "missing_losses": [
                 loss for pk, loss in losses.items() if pk != trace.loss_id and pk not in set(trace.seed_losses or ())
             ],
@@ -535,8 +547,10 @@ def trace_export(request, pk: int):
     if trace.status != TraceStatus.DONE or not trace.result.get("accounts"):
         messages.error(request, _("This trace has no account to export."))
         return redirect(reverse("antifraud:ledger", args=[trace.ledger_id]))
+    result = victim_accounts_masked(trace.result)
     data = trace_workbook(
-        result=victim_accounts_masked(trace.result),
+        result=result,
+        plan=_trace_plan(trace, result),
         case_number=trace.loss.case.number,
         bank_name=trace.ledger.bank.name,
         officer_name=str(request.user),
@@ -558,15 +572,23 @@ def trace_export_pdf(request, pk: int):
         messages.error(request, _("This trace has no account to export."))
         return redirect(reverse("antifraud:ledger", args=[trace.ledger_id]))
     policies = trace.result.get("policies", [])
+    result = victim_accounts_masked(trace.result)
+    plan = _trace_plan(trace, result)
+    cases_of = plan_cases_per_account(plan)
     html = render_to_string(
         "antifraud/trace_pdf.html",
         {
-            "result": victim_accounts_masked(trace.result),
+            "result": result,
             "policies": policies,
             "accounts": [
-                {**row, "held": [row["tainted_held_now_fen"].get(p, 0) for p in policies]}
-                for row in trace.result["accounts"]
+                {
+                    **row,
+                    "held": [row["tainted_held_now_fen"].get(p, 0) for p in policies],
+                    "cases": cases_of.get(row["account"], []),
+                }
+                for row in result["accounts"]
             ],
+            "plan": plan,
             "case_number": trace.loss.case.number,
             "bank_name": trace.ledger.bank.name,
             "legal_basis": DEFAULT_LEGAL_BASIS[RequestKind.STOP],

@@ -1,7 +1,8 @@
 """Idempotency-Key for create requests: a client that retries after a dropped connection gets the
 first answer again instead of a second case.
 
-Applies to POST requests to the paths in IDEMPOTENT_PATHS that send an `Idempotency-Key`
+Applies to POST requests to the paths in IDEMPOTENT_PATHS, or matching an app's declared
+`idempotent_paths` (core.plugins), that send an `Idempotency-Key`
 header (1–100 printable characters). The first request runs inside one transaction with a
 placeholder row for (who asked, key); its 2xx answer is stored in that same transaction, so
 either both the case and the stored answer exist or neither does. A retry with the same key
@@ -14,17 +15,35 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+from functools import cache
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from lianxin.core.models import IdempotencyRecord
+from lianxin.core.plugins import plugins
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 KEY_MAX_CHARS = 100
 IDEMPOTENCY_KEEP_HOURS = 24
 IDEMPOTENT_PATHS = ("/api/v1/cases", "/open311/v2/requests.json", "/open311/v2/requests.xml")
+
+
+@cache
+def _app_paths() -> re.Pattern[str] | None:
+    """The installed apps' idempotent create paths as one pattern (None when no app declares any)."""
+    patterns = [f"(?:{p})" for plugin in plugins() for p in plugin.idempotent_paths]
+    return re.compile("|".join(patterns)) if patterns else None
+
+
+def is_idempotent_path(path: str) -> bool:
+    path = path.rstrip("/")
+    if path in IDEMPOTENT_PATHS:
+        return True
+    pattern = _app_paths()
+    return pattern is not None and pattern.fullmatch(path) is not None
 
 
 def _who(request: HttpRequest) -> str:
@@ -49,7 +68,7 @@ class IdempotencyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.META.get(HEADER)
-        if key is None or request.method != "POST" or request.path.rstrip("/") not in IDEMPOTENT_PATHS:
+        if key is None or request.method != "POST" or not is_idempotent_path(request.path):
             return self.get_response(request)
         if not (1 <= len(key) <= KEY_MAX_CHARS) or not key.isprintable():
             return _error(f"Idempotency-Key must be 1 to {KEY_MAX_CHARS} printable characters.", 422)

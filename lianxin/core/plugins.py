@@ -122,6 +122,7 @@ class AppPlugin:
     metrics: tuple[MetricSpec, ...] = ()
     audit_targets: Mapping[str, str] = field(default_factory=dict)
     on_duty: str = ""
+    idempotent_paths: tuple[str, ...] = ()
 
 
 @cache

@@ -178,3 +178,46 @@ def test_a_victim_with_no_transfer_in_the_ledger_is_said_on_the_page(
     page = client_for(w.officer).get(f"/fraud/traces/{trace.pk}/").content.decode()
     note = page[page.index('id="missing-losses"') :].split("</p>", 1)[0]
     assert w.loss2.case.number in note
+
+
+def test_the_exports_give_the_refund_plan_victim_by_victim(ring, client_for, django_capture_on_commit_callbacks):
+    """XLSX and PDF for the bank and the file: each holding account names the victims' cases it returns to, and the
+    plan is listed per victim with the engine's figures added up (as the page shows them), accounts masked."""
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    w = ring
+    trace = _trace_together(w, django_capture_on_commit_callbacks, [w.loss2])
+    plan = trace.result["refund_plan"]
+    by_seed = {v["seed_txn_id"]: v for v in plan["victims"]}
+    share = {(r["account"], s["seed_txn_id"]): s["amount_fen"] for r in plan["accounts"] for s in r["shares"]}
+    officer = client_for(w.officer)
+    numbers = {"R0001": w.loss.case.number, "R0002": w.loss2.case.number}
+
+    book = load_workbook(io.BytesIO(officer.get(f"/fraud/traces/{trace.pk}/export.xlsx").content))
+    accounts = list(book["trace"].iter_rows(values_only=True))
+    header = accounts[7]
+    returns_to = {row[1]: row[len(header) - 1] for row in accounts[8:]}
+    assert set(returns_to[FARMER].split("; ")) == set(numbers.values())
+    victims = list(book["refund plan"].iter_rows(values_only=True))
+    for seed, number in numbers.items():
+        rows = [r for r in victims if r and r[0] == number]
+        assert rows[0][2] == by_seed[seed]["loss_fen"] / 100 and rows[0][3] == by_seed[seed]["refund_fen"] / 100
+        assert {r[4]: r[5] for r in rows} == {
+            account: share[(account, seed)] / 100 for account in (FIRST, FARMER) if (account, seed) in share
+        }
+        assert rows[0][1].endswith("′") or "****" in rows[0][1]
+    assert VICTIM not in str(victims) and VICTIM2 not in str(victims)
+
+    response = officer.get(f"/fraud/traces/{trace.pk}/export.pdf")
+    assert response.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    section = text[text.index("返还方案（第八条），按受害人") :]
+    for seed, number in numbers.items():
+        part = section[section.index(number) :]
+        part = part[: part.index(numbers["R0002"])] if seed == "R0001" else part
+        assert yuan(by_seed[seed]["loss_fen"]) in part and yuan(by_seed[seed]["refund_fen"]) in part
+        assert yuan(share[(FARMER, seed)]) in part
+    assert VICTIM not in text and VICTIM2 not in text
