@@ -217,3 +217,39 @@ def test_a_warning_sent_while_the_stream_was_down_appears_after_reconnect(
     assert officer.evaluate("window.__notReloaded") is True
     assert officer.evaluate("window.__liveOpens") > opens
     assert not errors
+
+
+def test_the_video_page_plays_the_uploaded_file_with_ranges_and_counts_the_play(
+    asgi_server,
+    world,
+    browser,  # noqa: F811
+    settings,
+    tmp_path,
+):
+    from lianxin.antifraud.models import Campaign
+    from lianxin.antifraud.services import campaign_create
+    from lianxin.demo.antifraud import demo_video_file
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    made = demo_video_file()
+    if made is None:
+        pytest.skip("this OpenCV cannot write WebM")
+    video = campaign_create(actor=world.chief, kind="video", title="识破冒充公检法", video=made)
+    errors: list[str] = []
+    resident = phone(browser, asgi_server, errors)  # not signed in
+    ranges: list[int] = []
+    resident.on("response", lambda r: ranges.append(r.status) if r.url.endswith(f"/v/{video.pk}/file") else None)
+    resident.goto(f"/fraud/check/?station={world.station.code}")
+    resident.locator("#videos-link").click()
+    resident.get_by_role("link", name="识破冒充公检法").click()
+    player = resident.locator("video.campaign-video")
+    player.wait_for()
+    # Muted, a script may start it (the autoplay rule); a resident taps the player's own button.
+    with resident.expect_response(lambda r: r.url.endswith(f"/v/{video.pk}/viewed/")) as beacon:
+        player.evaluate("v => { v.muted = true; return v.play(); }")
+    assert beacon.value.status == 204
+    resident.wait_for_function("() => document.querySelector('video').currentTime > 1")
+    shot(resident, "fraud-6-video-page")
+    assert 206 in ranges  # the player asked for byte ranges and got them
+    assert Campaign.objects.get(pk=video.pk).views == 1
+    assert errors == []
