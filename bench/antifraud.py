@@ -1,10 +1,11 @@
-"""Benchmark the anti-fraud desk: the check page, a blacklist lookup among 1,000,000 entries, the live
+"""Benchmark the anti-fraud desk: the check page (in-process, and 20 concurrent users over uvicorn), a blacklist lookup among 1,000,000 entries, the live
 path of a warning to one of 200 connected responders, and OCR of a phone screenshot.
 
 Run from the worktree root (a throw-away SQLite database under a temp folder; Redis at
 127.0.0.1:6379 db 15 for the live path if it answers, else the in-process hub):
 
     /work/main/.venv/bin/python bench/antifraud.py [--entries 1000000] [--responders 200] [--skip-ocr]
+        [--workers 2] [--only-check]
 
 Prints its figures; asserts nothing.
 """
@@ -37,6 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+PLAIN = "明天上午九点社区体检，请带好身份证和医保卡，到社区卫生服务站排队"
 SCAM = "【公安局】您涉嫌洗钱，请立即把资金转入安全账户6222021234567890123，联系电话+86 138 1234 5678，详见 http://www.gaj-check.top/a"
 
 
@@ -158,7 +160,7 @@ def bench_check_page(station) -> None:
     client.post(f"/fraud/check/?station={station.code}", {"text": SCAM}, HTTP_HOST="localhost")
     times = []
     for i in range(300):
-        text = SCAM if i % 2 else "明天上午九点社区体检，请带好身份证和医保卡，到社区卫生服务站排队"
+        text = SCAM if i % 2 else PLAIN
         t = time.perf_counter()
         response = client.post(f"/fraud/check/?station={station.code}", {"text": text}, HTTP_HOST="localhost")
         times.append(time.perf_counter() - t)
@@ -170,6 +172,86 @@ def bench_check_page(station) -> None:
         adapters.screen(SCAM)
         engine.append(time.perf_counter() - t)
     print(f"  of which the engine: {ms(engine)}")
+
+
+# 20 residents on the check page at once, as locust users (bench.load.locust_stats): each reads the
+# page once (for its CSRF token), then pastes a scam SMS and a plain message in turn.
+CHECK_LOCUSTFILE = """
+import os, re
+from locust import HttpUser, between, constant, task
+
+STATION = os.environ["CHECK_STATION"]
+THINK = float(os.environ["CHECK_THINK_SECONDS"])
+TEXTS = (os.environ["CHECK_SCAM"], os.environ["CHECK_PLAIN"])
+
+
+class Resident(HttpUser):
+    wait_time = between(THINK / 2, THINK * 1.5) if THINK else constant(0)
+
+    def on_start(self):
+        page = self.client.get("/fraud/check/?station=" + STATION, name="check page (GET)")
+        self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        self.n = 0
+
+    @task
+    def paste(self):
+        self.n += 1
+        data = {"text": TEXTS[self.n % 2], "csrfmiddlewaretoken": self.token}
+        with self.client.post(
+            "/fraud/check/?station=" + STATION, data, name="pasted message", catch_response=True
+        ) as answer:
+            if answer.status_code != 200 or 'id="verdict"' not in answer.text:
+                answer.failure(f"status {answer.status_code}, no verdict")
+"""
+CHECK_USERS = 20
+CHECK_SECONDS = 20
+CHECK_PORT = 8798
+CHECK_THINK_SECONDS = (0.0, 2.0)  # back to back (the worst case), and a resident reading the answer
+
+
+def bench_check_page_concurrent(station, *, workers: int) -> None:
+    """The check page under CHECK_USERS concurrent residents against uvicorn (production settings, this SQLite)."""
+    import secrets
+
+    from bench.load import locust_stats, uvicorn_serving
+
+    env = {
+        **os.environ,
+        "LIANXIN_SECRET_KEY": secrets.token_hex(24),
+        "LIANXIN_PII_KEYS": f"bench:{secrets.token_hex(24)}",
+        "LIANXIN_HTTPS": "0",
+        "LIANXIN_REQUIRE_OTP": "0",
+        "LIANXIN_REDIS_URL": "",
+        "LIANXIN_LOG_LEVEL": "WARNING",
+        "CHECK_STATION": station.code,
+        "CHECK_SCAM": SCAM,
+        "CHECK_PLAIN": PLAIN,
+    }
+    env.pop("LIANXIN_DEMO", None)  # production settings: debug off
+    with uvicorn_serving(env=env, port=CHECK_PORT, workers=workers) as host, tempfile.TemporaryDirectory() as tmp:
+        locustfile = Path(tmp) / "locustfile.py"
+        locustfile.write_text(CHECK_LOCUSTFILE)
+        for think in CHECK_THINK_SECONDS:
+            load_before = Path("/proc/loadavg").read_text().split()[:3]
+            rows, failures = locust_stats(
+                locustfile=locustfile,
+                host=host,
+                users=CHECK_USERS,
+                seconds=CHECK_SECONDS,
+                env={**env, "CHECK_THINK_SECONDS": str(think)},
+                csv_prefix=Path(tmp) / f"think{think}",
+                spawn_rate=CHECK_USERS,
+            )
+            cells = next(r for r in rows if r.get("Name") == "pasted message")
+            how = f"{think:g} s think time" if think else "back to back"
+            print(
+                f"check page, {CHECK_USERS} concurrent users ({how}), uvicorn x{workers}, {CHECK_SECONDS} s: "
+                f"response time on loopback p50 {cells['50%']} ms, p95 {cells['95%']} ms, "
+                f"{float(cells['Requests/s']):.1f} req/s, {cells['Request Count']} posts, "
+                f"{cells['Failure Count']} errors; load before {' '.join(load_before)}"
+            )
+            for line in failures:
+                print(f"  error: {line}")
 
 
 def bench_live(station, chief, responders: int) -> None:
@@ -293,10 +375,15 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--responders", type=int, default=200)
     parser.add_argument("--skip-ocr", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn processes for the concurrent check page")
+    parser.add_argument("--only-check", action="store_true", help="the check page only (in-process and concurrent)")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     station, chief = setup_station()
     bench_check_page(station)
+    bench_check_page_concurrent(station, workers=args.workers)
+    if args.only_check:
+        return
     bench_blacklist(station, chief, args.entries)
     bench_live(station, chief, args.responders)
     if not args.skip_ocr:

@@ -11,12 +11,14 @@ the case-creation rate through the API. Nothing leaves this machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +60,90 @@ class Officer(HttpUser):
 """
 
 
+@contextlib.contextmanager
+def uvicorn_serving(*, env: dict[str, str], port: int, workers: int) -> Iterator[str]:
+    """Serve lianxin.asgi with `workers` uvicorn processes on 127.0.0.1:port for the block; yield the base URL.
+
+    Waits up to 60 s for /readyz to answer; the processes are stopped when the block ends.
+    """
+    web = subprocess.Popen(
+        [
+            str(BIN / "uvicorn"),
+            "lianxin.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--lifespan",
+            "off",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(60):
+            if subprocess.run(["curl", "-fsS", f"http://127.0.0.1:{port}/readyz"], capture_output=True).returncode == 0:
+                break
+            time.sleep(1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        web.terminate()
+        web.wait(timeout=20)
+
+
+def locust_stats(
+    *,
+    locustfile: Path,
+    host: str,
+    users: int,
+    seconds: int,
+    env: dict[str, str],
+    csv_prefix: Path,
+    spawn_rate: int | None = None,
+) -> tuple[list[dict[str, str]], list[str]]:
+    """Run locust headless against host for `seconds`; return its stats rows (one dict per endpoint) and failures.
+
+    Users start at spawn_rate per second (default a fifth of them). The rows are locust's own
+    stats CSV (times in ms, measured by the client: loopback plus the server); the failure lines
+    say what the errors were (status or exception).
+    """
+    subprocess.run(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(locustfile),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(spawn_rate or max(1, users // 5)),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            host,
+            "--csv",
+            str(csv_prefix),
+            "--only-summary",
+            # count from when every user has started (and signed in), not the logins' storm
+            "--reset-stats",
+        ],
+        env=env,
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    lines = Path(f"{csv_prefix}_stats.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    rows = [dict(zip(header, line.split(","), strict=False)) for line in lines[1:]]
+    failures = Path(f"{csv_prefix}_failures.csv")
+    return rows, failures.read_text().splitlines()[1:] if failures.exists() else []
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, nargs="+", default=[10, 50, 100])
@@ -81,7 +167,6 @@ def main() -> int:
     }
     env.pop("LIANXIN_DEMO", None)
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'CREATE DATABASE "{db}"'], check=True)
-    web = None
     try:
         lianxin = [str(BIN / "lianxin")]
         subprocess.run([*lianxin, "migrate", "--no-input", "-v0"], env=env, check=True)
@@ -95,30 +180,7 @@ def main() -> int:
         token = subprocess.run(
             [*lianxin, "create_api_token", "officer", "load test"], env=env, check=True, capture_output=True, text=True
         ).stdout.split()[-1]
-        web = subprocess.Popen(
-            [
-                str(BIN / "uvicorn"),
-                "lianxin.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(PORT),
-                "--workers",
-                str(args.workers),
-                "--lifespan",
-                "off",
-                "--no-access-log",
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(60):
-            if subprocess.run(["curl", "-fsS", f"http://127.0.0.1:{PORT}/readyz"], capture_output=True).returncode == 0:
-                break
-            time.sleep(1)
-        with tempfile.TemporaryDirectory() as tmp:
+        with uvicorn_serving(env=env, port=PORT, workers=args.workers), tempfile.TemporaryDirectory() as tmp:
             locustfile = Path(tmp) / "locustfile.py"
             locustfile.write_text(LOCUSTFILE)
             print(
@@ -129,36 +191,15 @@ def main() -> int:
                 f"{'users':>5}  {'endpoint':<26} {'requests':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6} {'req/s':>7}"
             )
             for users in args.users:
-                prefix = Path(tmp) / f"u{users}"
-                subprocess.run(
-                    [
-                        str(BIN / "locust"),
-                        "-f",
-                        str(locustfile),
-                        "--headless",
-                        "-u",
-                        str(users),
-                        "-r",
-                        str(max(1, users // 5)),
-                        "-t",
-                        f"{args.seconds}s",
-                        "--host",
-                        f"http://127.0.0.1:{PORT}",
-                        "--csv",
-                        str(prefix),
-                        "--only-summary",
-                        # count from when every user has started (and signed in), not the logins' storm
-                        "--reset-stats",
-                    ],
+                rows, failures = locust_stats(
+                    locustfile=locustfile,
+                    host=f"http://127.0.0.1:{PORT}",
+                    users=users,
+                    seconds=args.seconds,
                     env={**env, "LOAD_TOKEN": token},
-                    check=False,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
+                    csv_prefix=Path(tmp) / f"u{users}",
                 )
-                rows = Path(f"{prefix}_stats.csv").read_text().splitlines()
-                header = rows[0].split(",")
-                for line in rows[1:]:
-                    cells = dict(zip(header, line.split(","), strict=False))
+                for cells in rows:
                     if cells.get("Name") in ("Aggregated", "login"):
                         continue
                     print(
@@ -166,13 +207,9 @@ def main() -> int:
                         f"{cells['95%']:>7} {cells['Failure Count']:>6} {float(cells['Requests/s']):>7.1f}"
                     )
                 # What the errors were (status or exception), so a figure with errors says why.
-                failures = Path(f"{prefix}_failures.csv")
-                for line in failures.read_text().splitlines()[1:] if failures.exists() else []:
+                for line in failures:
                     print(f"       error: {line}")
     finally:
-        if web is not None:
-            web.terminate()
-            web.wait(timeout=20)
         subprocess.run(
             ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)']
         )

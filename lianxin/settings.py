@@ -221,6 +221,11 @@ LIANXIN_TIP_PHOTOS_MAX = int(os.environ.get("LIANXIN_TIP_PHOTOS_MAX", "3"))
 LIANXIN_TIP_PHOTO_MAX_BYTES = int(os.environ.get("LIANXIN_TIP_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
 LIANXIN_TIP_PHOTO_MAX_PIXELS = int(os.environ.get("LIANXIN_TIP_PHOTO_MAX_PIXELS", str(40_000_000)))
 LIANXIN_TIP_PHOTO_MAX_SIDE_PX = int(os.environ.get("LIANXIN_TIP_PHOTO_MAX_SIDE_PX", "2048"))
+# An anti-fraud video uploaded with a campaign (antifraud.services.campaigns): its largest size
+# in bytes (MP4, WebM or Ogg, checked by the file's first bytes), stored under MEDIA_ROOT and
+# played by the public video page through a view that answers byte ranges. A proxy in front
+# must let a body this large through (nginx: client_max_body_size).
+LIANXIN_CAMPAIGN_VIDEO_MAX_BYTES = int(os.environ.get("LIANXIN_CAMPAIGN_VIDEO_MAX_BYTES", str(200 * 1024 * 1024)))
 # Trust the first X-Forwarded-For hop for the caller's address (only behind your own proxy).
 LIANXIN_TRUST_X_FORWARDED_FOR = os.environ.get("LIANXIN_TRUST_X_FORWARDED_FOR", "0") == "1"
 

@@ -108,6 +108,11 @@ class CampaignForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=CampaignKind.choices)
     title = forms.CharField(label=_("Title"), max_length=120)
     link = forms.CharField(label=_("Link"), required=False, max_length=200)
+    video = forms.FileField(
+        label=_("Or the video file (MP4, WebM or Ogg)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/webm,video/ogg,video/quicktime"}),
+    )
     held_on = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("Place"), required=False, max_length=120)
     enterprise = forms.CharField(label=_("Enterprise"), required=False, max_length=120)

@@ -634,6 +634,10 @@ class Campaign(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=CampaignKind.choices)
     title = models.CharField(_("title"), max_length=120)
     link = models.URLField(_("link"), blank=True)
+    # A video's own file (MP4, WebM or Ogg), under MEDIA_ROOT, never in the web root: the public
+    # video page plays it through antifraud.views.campaign_video; deleted with the campaign.
+    video = models.FileField(_("video file"), max_length=200, blank=True)
+    video_content_type = models.CharField(max_length=40, blank=True)
     views = models.PositiveIntegerField(_("views"), default=0)
     held_on = models.DateField(_("date"), null=True, blank=True)
     place = models.CharField(_("place"), max_length=120, blank=True)

@@ -260,11 +260,30 @@ def review_queue_count(*, user: User) -> int:
     return blacklist_list_for(user=user, status=EntryStatus.PROPOSED).count()
 
 
+def _public_videos() -> QuerySet[Campaign]:
+    # Only videos are public, and only those with something to play; talks and trainings carry
+    # attendance lists and are the desk's own.
+    return Campaign.objects.filter(kind=CampaignKind.VIDEO).exclude(link="", video="")
+
+
 def campaign_video_get(*, pk: int) -> Campaign:
-    """A video's public play link (anyone may watch); 404 if it has no link."""
-    campaign = Campaign.objects.filter(pk=pk).exclude(link="").first()
+    """A video for its public page (anyone may watch); 404 if it is not a video or has nothing to play."""
+    campaign = _public_videos().filter(pk=pk).first()
     if campaign is None:
         raise Http404("no such video")
+    return campaign
+
+
+def campaign_video_list(*, station_id: int) -> QuerySet[Campaign]:
+    """A station's videos for residents, newest first."""
+    return _public_videos().filter(station_id=station_id)
+
+
+def campaign_get_for(*, user: User, pk: int) -> Campaign:
+    """One campaign of the user's station (the desk's roles); 404 otherwise."""
+    campaign = campaign_list_for(user=user).filter(pk=pk).first()
+    if campaign is None:
+        raise Http404("no such campaign")
     return campaign
 
 

@@ -28,7 +28,11 @@ urlpatterns = [
     path("blacklist/import/", views.blacklist_import, name="blacklist_import"),
     path("blacklist/<int:pk>/review/", views.blacklist_review, name="blacklist_review"),
     path("campaigns/", views.campaigns, name="campaigns"),
+    path("campaigns/<int:pk>/delete/", views.campaign_delete, name="campaign_delete"),
+    path("videos/", views.video_list, name="videos"),
     path("v/<int:pk>/", views.campaign_play, name="campaign_play"),
+    path("v/<int:pk>/file", views.campaign_video, name="campaign_video"),
+    path("v/<int:pk>/viewed/", views.campaign_viewed, name="campaign_viewed"),
     # the police–bank channel
     path("losses/", views_bank.loss_list, name="losses"),
     path("losses/new/", views_bank.loss_new, name="loss_new"),

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +36,8 @@ from lianxin.antifraud.views_bank import with_clock
 from lianxin.cases.selectors import cart_stop_open_for
 from lianxin.core.errors import Conflict
 from lianxin.core.forms import form_errors_from, messages_from_error
+from lianxin.core.ranged import ranged_file_response
+from lianxin.core.ratelimit import client_address
 from lianxin.core.roles import has_role
 from lianxin.core.selectors import station_list_public
 from lianxin.people.selectors import resident_get_for, resident_list_for
@@ -566,7 +570,9 @@ def blacklist_import(request):
 @login_required
 def campaigns(request):
     _need(request, DESK_ROLES)
-    form = f.CampaignForm(request.POST or None, grids=list(request.user.station.grids.order_by("code")))
+    form = f.CampaignForm(
+        request.POST or None, request.FILES or None, grids=list(request.user.station.grids.order_by("code"))
+    )
     if request.method == "POST":
         _need(request, CAMPAIGN_ROLES)
         if form.is_valid():
@@ -577,6 +583,7 @@ def campaigns(request):
                     kind=d["kind"],
                     title=d["title"],
                     link=d["link"],
+                    video=d["video"],
                     held_on=d["held_on"],
                     place=d["place"],
                     enterprise=d["enterprise"],
@@ -598,12 +605,73 @@ def campaigns(request):
             "campaigns": sel.campaign_list_for(user=request.user)[:50],
             "reach": sel.reach_per_grid(station_id=request.user.station_id),
             "form": form,
+            "may_record": has_role(request.user, CAMPAIGN_ROLES),
         },
     )
 
 
+@login_required
+@require_POST
+def campaign_delete(request, pk: int):
+    _need(request, CAMPAIGN_ROLES)
+    campaign = sel.campaign_get_for(user=request.user, pk=pk)
+    try:
+        svc.campaign_delete(actor=request.user, campaign=campaign)
+    except (ValidationError, PermissionDenied) as exc:
+        messages_from_error(request, exc)
+    else:
+        messages.success(request, _("Campaign deleted."))
+    return redirect("antifraud:campaigns")
+
+
+# --- the residents' videos (public) --------------------------------------------------------------------------
+
+
+def video_list(request):
+    """The station's anti-fraud videos for residents (linked from the check page); no sign-in needed."""
+    station = _station(request)
+    if station is None:
+        return render(request, "antifraud/check_station.html", {"stations": station_list_public()})
+    return render(
+        request,
+        "antifraud/video_list.html",
+        {"station": station, "videos": sel.campaign_video_list(station_id=station.pk)},
+    )
+
+
 def campaign_play(request, pk: int):
-    """Count a view of a video and send the viewer to it (the link residents share)."""
+    """The page that plays a video: its own file in a <video> player, or its link to open; public.
+
+    Shows the title, the player or link and the view count only: nothing of who recorded it.
+    The view is counted by campaign_viewed when the player first plays (or the link is opened).
+    """
     campaign = sel.campaign_video_get(pk=pk)
-    svc.campaign_view_count(campaign=campaign)
+    return render(request, "antifraud/campaign_play.html", {"video": campaign})
+
+
+def campaign_video(request, pk: int):
+    """A video's file, whole or in the byte range the player asks for (206), so a phone can seek."""
+    campaign = sel.campaign_video_get(pk=pk)
+    if not campaign.video or request.method not in ("GET", "HEAD"):
+        raise Http404("no video file")
+    try:
+        return ranged_file_response(
+            request, path=Path(default_storage.path(campaign.video.name)), content_type=campaign.video_content_type
+        )
+    except OSError:
+        raise Http404("file gone") from None
+
+
+@require_POST
+def campaign_viewed(request, pk: int):
+    """Count a play: the page's player posts here on its first "play", the link's button when tapped.
+
+    The same viewer (address and browser) within a while counts once (campaign_view_count). A
+    script's beacon gets 204; the link's button (a plain form) is sent on to the link.
+    """
+    campaign = sel.campaign_video_get(pk=pk)
+    viewer = f"{client_address(request)}|{request.headers.get('User-Agent', '')}"
+    svc.campaign_view_count(campaign=campaign, viewer=viewer)
+    if request.headers.get("X-Requested-With") == "fetch" or not campaign.link:
+        return HttpResponse(status=204)
     return redirect(campaign.link)

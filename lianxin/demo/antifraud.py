@@ -15,11 +15,14 @@ Written only through antifraud.services with explicit times. What each role find
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
+
+from django.core.files.base import ContentFile
 
 from lianxin.antifraud.models import (
     BlacklistEntry,
     BlacklistHit,
-    Campaign,
     Consultation,
     Decision,
     FraudLoss,
@@ -35,6 +38,7 @@ from lianxin.antifraud.services import (
     blacklist_add,
     blacklist_report,
     campaign_create,
+    campaigns_delete_for_station,
     consultation_record,
     resident_pay_alert,
     screening_check,
@@ -90,7 +94,7 @@ def reset(station: Station) -> None:
     BlacklistEntry.objects.filter(station=station).delete()
     ScreeningTally.objects.filter(station=station).delete()
     Screenshot.objects.filter(station=station).delete()
-    Campaign.objects.filter(station=station).delete()
+    campaigns_delete_for_station(station_id=station.pk)
 
 
 def seed(demo: Demo) -> None:
@@ -224,15 +228,18 @@ def seed(demo: Demo) -> None:
     # 7. The police–bank channel: the older losses, the 49,000-yuan story, today's requests.
     antifraud_bank.seed(demo, history_losses=history_losses)
 
-    # 8. Campaigns: short videos, talks in the grids, trainings for finance staff.
-    for title, views in zip(
-        ("识破冒充公检法", "刷单就是诈骗", "银发族防骗指南", "广场舞里学反诈"), VIDEO_VIEWS, strict=True
+    # 8. Campaigns: short videos, talks in the grids, trainings for finance staff. The first video
+    # plays from its own file (a few seconds made here), the others are links.
+    for i, (title, views) in enumerate(
+        zip(("识破冒充公检法", "刷单就是诈骗", "银发族防骗指南", "广场舞里学反诈"), VIDEO_VIEWS, strict=True)
     ):
+        video = demo_video_file() if i == 0 else None
         campaign_create(
             actor=u["chief"],
             kind="video",
             title=title,
-            link="https://example.org/videos/antifraud",
+            link="" if video is not None else "https://example.org/videos/antifraud",
+            video=video,
             views=views,
             now=start,
         )
@@ -262,6 +269,40 @@ def seed(demo: Demo) -> None:
             materials="识别涉诈转账的十个信号",
             now=start,
         )
+
+
+DEMO_VIDEO_SECONDS = 4
+DEMO_VIDEO_FPS = 12
+DEMO_VIDEO_SIZE_PX = (480, 270)
+
+
+def demo_video_file() -> ContentFile | None:
+    """Make a few seconds of WebM (VP8) to play: a card saying "96110 · do not transfer", a bar filling.
+
+    Written with OpenCV, which the OCR package already brings (no new dependency); None if this
+    OpenCV cannot write WebM, and the demo's video stays a link.
+    """
+    try:
+        import cv2
+        import numpy as np
+    except ImportError:
+        return None
+    width, height = DEMO_VIDEO_SIZE_PX
+    frames = DEMO_VIDEO_SECONDS * DEMO_VIDEO_FPS
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "demo.webm"
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"VP80"), DEMO_VIDEO_FPS, (width, height))
+        if not writer.isOpened():
+            return None
+        for n in range(frames):
+            frame = np.full((height, width, 3), (40, 40, 178), np.uint8)  # BGR: the warning red
+            cv2.putText(frame, "96110", (110, 130), cv2.FONT_HERSHEY_DUPLEX, 2.6, (255, 255, 255), 4, cv2.LINE_AA)
+            cv2.putText(frame, "STOP - DO NOT TRANSFER", (70, 190), cv2.FONT_HERSHEY_DUPLEX, 0.9, (255, 255, 255), 2)
+            cv2.rectangle(frame, (40, 225), (40 + (width - 80) * (n + 1) // frames, 240), (255, 255, 255), -1)
+            writer.write(frame)
+        writer.release()
+        data = path.read_bytes() if path.exists() else b""
+    return ContentFile(data, name="demo.webm") if data else None
 
 
 def _resolve_if_open(case, actor, resolution: str, at: dt.datetime) -> None:

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import io
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from lianxin.antifraud.models import FraudWarning, Outcome
+from tests.browser.asgi import AsgiServer
 from tests.browser.test_journey import CHROMIUM, browser, phone, shot, sign_in  # noqa: F401
 
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -53,30 +51,20 @@ def scam_sms_png() -> bytes:
 
 
 @pytest.fixture
-def asgi_server(transactional_db, settings):
-    """Serve the ASGI app with uvicorn in a thread (the WSGI live_server cannot stream events)."""
-    import uvicorn
-
+def server(transactional_db, settings):
+    """The ASGI app under uvicorn (tests.browser.asgi), which a test may stop and start again."""
     settings.LIANXIN_REDIS_URL = ""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    from lianxin.asgi import application
+    server = AsgiServer()
+    server.start()
+    yield server
+    server.stop()
 
-    server = uvicorn.Server(
-        uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+
+@pytest.fixture
+def asgi_server(server):
+    return server.url
 
 
 def test_screenshot_about_to_pay_live_warning_dissuaded(asgi_server, world, browser, tmp_path, settings):  # noqa: F811
@@ -159,3 +147,109 @@ def test_a_live_refresh_keeps_what_the_responder_is_typing(asgi_server, world, b
     warning.refresh_from_db()
     assert (warning.outcome, warning.amount_protected_fen) == (Outcome.DISSUADED, 8_600_000)
     assert not errors
+
+
+# Counts the page's EventSources and its "lianxin:live-open" events, so the test can see the stream drop and
+# come back; and a mark on window that a reload would wipe.
+LIVE_PROBE = """
+window.__notReloaded = true;
+window.__liveOpens = 0;
+window.__sources = [];
+document.addEventListener("lianxin:live-open", function () { window.__liveOpens += 1; });
+var Native = window.EventSource;
+window.EventSource = function (url, options) {
+  var source = new Native(url, options);
+  window.__sources.push(source);
+  return source;
+};
+window.EventSource.prototype = Native.prototype;
+window.EventSource.CONNECTING = 0; window.EventSource.OPEN = 1; window.EventSource.CLOSED = 2;
+"""
+
+
+@pytest.mark.parametrize("outage", ["restart", "proxy_502"])
+def test_a_warning_sent_while_the_stream_was_down_appears_after_reconnect(
+    server,
+    world,
+    browser,  # noqa: F811
+    outage,
+):
+    """The server goes down under the responder's open page, a warning is sent meanwhile, and it shows once back.
+
+    The warning's push is lost (no stream is connected when it is sent); the page must catch up.
+    restart: the server is simply gone for a while (the browser's EventSource retries by itself).
+    proxy_502: the proxy in front answers 502 while the server restarts, which closes an EventSource
+    for good; the page must open a new stream itself once the server is back.
+    """
+    from lianxin.antifraud.models import WarningSource
+    from lianxin.antifraud.services import warning_raise
+
+    errors: list[str] = []
+    officer = phone(browser, server.url, errors)
+    officer.add_init_script(LIVE_PROBE)
+    sign_in(officer, "a_officer")
+    officer.goto("/fraud/warnings/")
+    officer.get_by_text("目前没有派给您的预警").wait_for()
+    officer.wait_for_function("() => window.__liveOpens >= 1")
+    opens = officer.evaluate("window.__liveOpens")
+
+    if outage == "proxy_502":
+        officer.context.route("**/live/", lambda route: route.fulfill(status=502, body="Bad Gateway"))
+    server.stop()
+    officer.wait_for_function("() => window.__sources.every((s) => s.readyState !== 1)")
+    if outage == "proxy_502":  # the reconnect met the proxy's 502: this EventSource will not try again
+        officer.wait_for_function("() => window.__sources.at(-1).readyState === 2")
+
+    warning = warning_raise(
+        station=world.station,
+        actor=world.officer,
+        source=WarningSource.CENTRE,
+        risk="反诈中心预警：疑似冒充公检法",
+        resident=world.resident,
+        responder=world.officer,
+    )
+    assert officer.locator("li.warning-row").count() == 0
+
+    server.start()
+    if outage == "proxy_502":
+        officer.context.unroute("**/live/")
+    officer.locator(f"li.warning-row[data-status='dispatched'] >> text={warning.case.number}").wait_for(timeout=20_000)
+    assert officer.evaluate("window.__notReloaded") is True
+    assert officer.evaluate("window.__liveOpens") > opens
+    assert not errors
+
+
+def test_the_video_page_plays_the_uploaded_file_with_ranges_and_counts_the_play(
+    asgi_server,
+    world,
+    browser,  # noqa: F811
+    settings,
+    tmp_path,
+):
+    from lianxin.antifraud.models import Campaign
+    from lianxin.antifraud.services import campaign_create
+    from lianxin.demo.antifraud import demo_video_file
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    made = demo_video_file()
+    if made is None:
+        pytest.skip("this OpenCV cannot write WebM")
+    video = campaign_create(actor=world.chief, kind="video", title="识破冒充公检法", video=made)
+    errors: list[str] = []
+    resident = phone(browser, asgi_server, errors)  # not signed in
+    ranges: list[int] = []
+    resident.on("response", lambda r: ranges.append(r.status) if r.url.endswith(f"/v/{video.pk}/file") else None)
+    resident.goto(f"/fraud/check/?station={world.station.code}")
+    resident.locator("#videos-link").click()
+    resident.get_by_role("link", name="识破冒充公检法").click()
+    player = resident.locator("video.campaign-video")
+    player.wait_for()
+    # Muted, a script may start it (the autoplay rule); a resident taps the player's own button.
+    with resident.expect_response(lambda r: r.url.endswith(f"/v/{video.pk}/viewed/")) as beacon:
+        player.evaluate("v => { v.muted = true; return v.play(); }")
+    assert beacon.value.status == 204
+    resident.wait_for_function("() => document.querySelector('video').currentTime > 1")
+    shot(resident, "fraud-6-video-page")
+    assert 206 in ranges  # the player asked for byte ranges and got them
+    assert Campaign.objects.get(pk=video.pk).views == 1
+    assert errors == []

@@ -289,3 +289,18 @@ def test_the_demo_shows_the_lookout_network_and_a_tip_photo_without_exif(seeded)
     photo = TipPhoto.objects.get(tip__source_user__username="lookout")
     with default_storage.open(photo.image.name, "rb") as handle, Image.open(handle) as image:
         assert not image.getexif() and image.format == "JPEG"
+
+
+def test_the_demo_plays_one_video_from_its_own_file_and_keeps_the_others_as_links(seeded, client):
+    from django.core.files.storage import default_storage
+
+    from lianxin.antifraud.models import Campaign
+    from lianxin.antifraud.services.campaigns import video_kind_of
+
+    videos = list(Campaign.objects.filter(station=seeded, kind="video").order_by("id"))
+    with_file = [v for v in videos if v.video]
+    assert len(with_file) == 1 and all(v.link for v in videos if not v.video)
+    with default_storage.open(with_file[0].video.name) as handle:
+        assert video_kind_of(handle.read(512)) == ("video/webm", "webm")
+    answer = client.get(f"/fraud/v/{with_file[0].pk}/file", headers={"Range": "bytes=0-99"})
+    assert answer.status_code == 206 and len(b"".join(answer.streaming_content)) == 100

@@ -21,7 +21,12 @@ from lianxin.antifraud.services.blacklist import (
     blacklist_report,
     blacklist_review,
 )
-from lianxin.antifraud.services.campaigns import campaign_create, campaign_view_count
+from lianxin.antifraud.services.campaigns import (
+    campaign_create,
+    campaign_delete,
+    campaign_view_count,
+    campaigns_delete_for_station,
+)
 from lianxin.antifraud.services.clinic import consultation_record
 from lianxin.antifraud.services.ledgers import (
     fundtrace_run,
@@ -72,7 +77,9 @@ __all__ = [
     "blacklist_report",
     "blacklist_review",
     "campaign_create",
+    "campaign_delete",
     "campaign_view_count",
+    "campaigns_delete_for_station",
     "consultation_record",
     "resident_pay_alert",
     "screening_check",
