@@ -202,6 +202,7 @@ class Resident(HttpUser):
         ) as answer:
             if answer.status_code != 200 or 'id="verdict"' not in answer.text:
                 answer.failure(f"status {answer.status_code}, no verdict")
+        server_time(self, answer, "pasted message: server time")
 """
 CHECK_USERS = 20
 CHECK_SECONDS = 20
@@ -213,7 +214,7 @@ def bench_check_page_concurrent(station, *, workers: int) -> None:
     """The check page under CHECK_USERS concurrent residents against uvicorn (production settings, this SQLite)."""
     import secrets
 
-    from bench.load import locust_stats, uvicorn_serving
+    from bench.load import SERVER_TIME_SNIPPET, locust_stats, uvicorn_serving
 
     env = {
         **os.environ,
@@ -230,7 +231,7 @@ def bench_check_page_concurrent(station, *, workers: int) -> None:
     env.pop("LIANXIN_DEMO", None)  # production settings: debug off
     with uvicorn_serving(env=env, port=CHECK_PORT, workers=workers) as host, tempfile.TemporaryDirectory() as tmp:
         locustfile = Path(tmp) / "locustfile.py"
-        locustfile.write_text(CHECK_LOCUSTFILE)
+        locustfile.write_text(CHECK_LOCUSTFILE + SERVER_TIME_SNIPPET)
         for think in CHECK_THINK_SECONDS:
             load_before = Path("/proc/loadavg").read_text().split()[:3]
             rows, failures = locust_stats(
@@ -243,9 +244,11 @@ def bench_check_page_concurrent(station, *, workers: int) -> None:
                 spawn_rate=CHECK_USERS,
             )
             cells = next(r for r in rows if r.get("Name") == "pasted message")
+            server = next(r for r in rows if r.get("Name") == "pasted message: server time")
             how = f"{think:g} s think time" if think else "back to back"
             print(
                 f"check page, {CHECK_USERS} concurrent users ({how}), uvicorn x{workers}, {CHECK_SECONDS} s: "
+                f"server time (Server-Timing) p50 {server['50%']} ms, p95 {server['95%']} ms; "
                 f"response time on loopback p50 {cells['50%']} ms, p95 {cells['95%']} ms, "
                 f"{float(cells['Requests/s']):.1f} req/s, {cells['Request Count']} posts, "
                 f"{cells['Failure Count']} errors; load before {' '.join(load_before)}"

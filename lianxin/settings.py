@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 AUTH_USER_MODEL = "core.User"
 
 MIDDLEWARE = [
+    "lianxin.core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -7,6 +7,8 @@ cookie written by the switch (django.views.i18n.set_language) changes it.
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -20,6 +22,24 @@ class StationLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class ServerTimingMiddleware:
+    """`Server-Timing: app;dur=<ms>` on every answer: the time Django spent on it (W3C Server Timing).
+
+    First in the chain, so it covers every middleware and the view but not the wait in the ASGI
+    server's queue; the browser's developer tools and the benchmarks read it to tell the page's own
+    cost from queueing. It carries only a duration.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
 
 
 class SecondFactorMiddleware:

@@ -10,8 +10,9 @@ Last-Modified also gets the whole file (it changed since the player's first piec
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -47,16 +48,24 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return start, size - 1 if last == "" else min(int(last), size - 1)
 
 
-def _chunks(path: Path, start: int, length: int) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        handle.seek(start)
+async def _chunks(path: Path, start: int, length: int) -> AsyncIterator[bytes]:
+    """The bytes asked for, read CHUNK_BYTES at a time off the event loop.
+
+    An async iterator, because under ASGI Django reads a sync one into a list before sending the
+    first byte: a phone opening a 200 MB video would have held all of it in the web process.
+    """
+    handle = await asyncio.to_thread(path.open, "rb")
+    try:
+        await asyncio.to_thread(handle.seek, start)
         left = length
         while left > 0:
-            chunk = handle.read(min(CHUNK_BYTES, left))
+            chunk = await asyncio.to_thread(handle.read, min(CHUNK_BYTES, left))
             if not chunk:
                 return
             left -= len(chunk)
             yield chunk
+    finally:
+        await asyncio.to_thread(handle.close)
 
 
 def ranged_file_response(

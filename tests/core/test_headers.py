@@ -34,3 +34,12 @@ def test_cookies_are_secure_and_http_only_over_https(world, settings):
     session = response.cookies["sessionid"]
     assert session["secure"] and session["httponly"]
     assert login_page.cookies["csrftoken"]["httponly"]
+
+
+def test_every_answer_says_how_long_django_spent_on_it(db, client):
+    """Server-Timing carries the app's own time only (the benches read it to tell it from queueing)."""
+    import re
+
+    for path in ("/login/", "/fraud/check/", "/healthz", "/no-such-page/"):
+        timing = client.get(path)["Server-Timing"]
+        assert re.fullmatch(r"app;dur=\d+\.\d", timing), (path, timing)

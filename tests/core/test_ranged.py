@@ -42,4 +42,4 @@ def test_head_gives_the_headers_of_the_range_without_a_body(tmp_path):
     # If-Range naming this very file keeps the range.
     again = RequestFactory().get("/v", headers={"Range": "bytes=1-2", "If-Range": answer["ETag"]})
     kept = ranged_file_response(again, path=path, content_type="video/mp4")
-    assert kept.status_code == 206 and b"".join(kept.streaming_content) == bytes([1, 2])
+    assert kept.status_code == 206 and b"".join(kept) == bytes([1, 2])

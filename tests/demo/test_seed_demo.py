@@ -303,4 +303,4 @@ def test_the_demo_plays_one_video_from_its_own_file_and_keeps_the_others_as_link
     with default_storage.open(with_file[0].video.name) as handle:
         assert video_kind_of(handle.read(512)) == ("video/webm", "webm")
     answer = client.get(f"/fraud/v/{with_file[0].pk}/file", headers={"Range": "bytes=0-99"})
-    assert answer.status_code == 206 and len(b"".join(answer.streaming_content)) == 100
+    assert answer.status_code == 206 and len(b"".join(answer)) == 100
