@@ -19,6 +19,7 @@ Prints its figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -67,7 +68,7 @@ def proc_mb(pid: int, field: str) -> float:
     return 0.0
 
 
-def make_ledger(transfers: int, accounts: int, flows: int, fmt: str) -> tuple[Path, list[str]]:
+def make_ledger(transfers: int, accounts: int, flows: int, fmt: str, name: str = "generated") -> tuple[Path, list[str]]:
     import json
 
     from lianxin.engines.fundtrace.generate import GeneratorConfig, generate_ledger
@@ -75,22 +76,22 @@ def make_ledger(transfers: int, accounts: int, flows: int, fmt: str) -> tuple[Pa
     cfg = GeneratorConfig(
         utc_offset_minutes=UTC_OFFSET_MINUTES, n_accounts=accounts, n_flows=flows, target_transfers=transfers
     )
-    paths = generate_ledger(cfg, Path(DATA_DIR) / "generated", fmt=fmt)
+    paths = generate_ledger(cfg, Path(DATA_DIR) / name, fmt=fmt)
     truth = json.loads(paths["truth"].read_text(encoding="utf-8"))
     seeds = [s for flow in truth["flows"] for s in flow["seeds"]]
     return paths["ledger"], seeds
 
 
-def world():
+def world(code: str = "bench"):
     from lianxin.antifraud.models import FraudLoss
     from lianxin.antifraud.services.common import CATEGORY_LOSS, desk_category
     from lianxin.cases.services import case_open
     from lianxin.core.models import Partner, Role, Station, User
 
-    station = Station.objects.create(code="bench", name="bench", center_lat=40.1, center_lon=124.4)
-    officer = User.objects.create(username="bench_officer", station=station, role=Role.AUXILIARY)
+    station = Station.objects.create(code=code, name=code, center_lat=40.1, center_lon=124.4)
+    officer = User.objects.create(username=f"{code}_officer", station=station, role=Role.AUXILIARY)
     bank = Partner.objects.create(station=station, kind="bank", code="icbc", name="中国工商银行丹东分行")
-    liaison = User.objects.create(username="bench_bank", station=station, role=Role.BANK_LIAISON, partner=bank)
+    liaison = User.objects.create(username=f"{code}_bank", station=station, role=Role.BANK_LIAISON, partner=bank)
     case = case_open(
         station=station,
         actor=officer,
@@ -188,6 +189,38 @@ def web_process_rss(client, trace, ledger, runs: int) -> None:
     result); the web process never opens the ledger's index, so its memory should not grow with the
     ledger. The session of the bench's signed-in client is reused (database sessions).
     """
+    import urllib.request
+
+    with web_process() as (base, server_pid):
+        idle = proc_mb(server_pid, "VmRSS")
+        cookie = f"sessionid={client.cookies['sessionid'].value}"
+        paths = (f"/fraud/traces/{trace.pk}/", f"/fraud/ledgers/{ledger.pk}/", f"/api/v1/bank/traces/{trace.pk}")
+        timings: dict[str, list[float]] = {p: [] for p in paths}
+        for _ in range(runs):
+            for path in paths:
+                request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+                t0 = time.perf_counter()
+                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback only
+                    response.read()
+                    status = response.status
+                timings[path].append(time.perf_counter() - t0)
+                assert status == 200, (path, status)
+        for path, times in timings.items():
+            print(f"web process {path}: p50 {pct(times, 0.5) * 1000:.0f} ms, p95 {pct(times, 0.95) * 1000:.0f} ms")
+        print(
+            f"web process RSS: {idle:,.0f} MB after start, {proc_mb(server_pid, 'VmRSS'):,.0f} MB after serving, "
+            f"peak {proc_mb(server_pid, 'VmHWM'):,.0f} MB ({ledger.rows_read:,} transfers, "
+            f"{len(trace.result.get('accounts', []))} accounts, result {len(json.dumps(trace.result)) / 1e6:.1f} MB)"
+        )
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+@contextlib.contextmanager
+def web_process():
+    """Run a separate web process (uvicorn, one process) on this bench's database and DATA_DIR.
+
+    Yields (its base URL, its pid).
+    """
     import urllib.error
     import urllib.request
 
@@ -214,27 +247,7 @@ def web_process_rss(client, trace, ledger, runs: int) -> None:
                 if server.poll() is not None:
                     raise SystemExit(server.stderr.read().decode()[-2000:] if server.stderr else "died") from None
                 time.sleep(0.2)
-        idle = proc_mb(server.pid, "VmRSS")
-        cookie = f"sessionid={client.cookies['sessionid'].value}"
-        paths = (f"/fraud/traces/{trace.pk}/", f"/fraud/ledgers/{ledger.pk}/", f"/api/v1/bank/traces/{trace.pk}")
-        timings: dict[str, list[float]] = {p: [] for p in paths}
-        for _ in range(runs):
-            for path in paths:
-                request = urllib.request.Request(base + path, headers={"Cookie": cookie})
-                t0 = time.perf_counter()
-                with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback only
-                    response.read()
-                    status = response.status
-                timings[path].append(time.perf_counter() - t0)
-                assert status == 200, (path, status)
-        for path, times in timings.items():
-            print(f"web process {path}: p50 {pct(times, 0.5) * 1000:.0f} ms, p95 {pct(times, 0.95) * 1000:.0f} ms")
-        print(
-            f"web process RSS: {idle:,.0f} MB after start, {proc_mb(server.pid, 'VmRSS'):,.0f} MB after serving, "
-            f"peak {proc_mb(server.pid, 'VmHWM'):,.0f} MB ({ledger.rows_read:,} transfers, "
-            f"{len(trace.result.get('accounts', []))} accounts, result {len(json.dumps(trace.result)) / 1e6:.1f} MB)"
-        )
-        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)

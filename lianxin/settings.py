@@ -350,6 +350,11 @@ for _rung_setting in ("MISSED", "SOS", "OFFLINE"):
     if globals()[f"LIANXIN_CARE_RUNG_MINUTES_{_rung_setting}"] < 1:
         raise ImproperlyConfigured(f"LIANXIN_CARE_RUNG_MINUTES_{_rung_setting} must be at least 1 (minutes).")
 
+# Bank ledgers uploaded as a zipped AMLSim output (lianxin.antifraud.services.ledgers): checked before
+# anything is extracted, against these caps on all members' uncompressed bytes and on their number.
+ANTIFRAUD_LEDGER_ZIP_MAX_BYTES = int(os.environ.get("LIANXIN_LEDGER_ZIP_MAX_BYTES", str(2 * 1024**3)))
+ANTIFRAUD_LEDGER_ZIP_MAX_MEMBERS = int(os.environ.get("LIANXIN_LEDGER_ZIP_MAX_MEMBERS", "64"))
+
 # Every handler masks personal numbers (a phone typed into a search must not reach a log whole);
 # uvicorn's access log goes through the same filter.
 LOGGING: dict[str, Any] = {

@@ -173,14 +173,15 @@ class IndexResult:
     engine_version: str
 
 
-def ledger_index(*, source: str, index_dir: str, utc_offset_minutes: int) -> IndexResult:
-    """Read a CSV or Parquet ledger (by its suffix) with the engine and write its index into `index_dir`.
+def ledger_index(*, source: str, index_dir: str, utc_offset_minutes: int, fmt: str | None = None) -> IndexResult:
+    """Read a ledger with the engine and write its index into `index_dir`.
 
-    Raises LedgerUnreadable with the engine's message.
+    `fmt`: "csv", "parquet" or "amlsim" (`source` is then an AMLSim output folder); by default
+    Parquet or CSV by the file's suffix. Raises LedgerUnreadable with the engine's message.
     """
     started = time.perf_counter()
     try:
-        fmt = "parquet" if source.endswith(".parquet") else "csv"
+        fmt = fmt or ("parquet" if source.endswith(".parquet") else "csv")
         ledger = fundtrace.Ledger.open(source, utc_offset_minutes=utc_offset_minutes, fmt=fmt)
         ledger.save(index_dir)
     except fundtrace.LedgerError as exc:

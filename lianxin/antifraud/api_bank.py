@@ -127,7 +127,9 @@ def _ledger_out(ledger) -> dict:
 
 
 @router.post(
-    "/requests/{pk}/ledger", response={202: LedgerOut, **WRITE_ERRORS}, summary="Upload the ledger (CSV or XLSX)"
+    "/requests/{pk}/ledger",
+    response={202: LedgerOut, **WRITE_ERRORS},
+    summary="Upload the ledger (CSV, XLSX, Parquet, or an AMLSim output as .zip)",
 )
 def request_ledger(request: HttpRequest, pk: DbId, file: File[UploadedFile]):
     user = _bank_user(request)

@@ -183,7 +183,7 @@ class AnswerForm(forms.Form):
 
 
 class LedgerForm(forms.Form):
-    file = forms.FileField(label=_("Ledger (CSV, Excel .xlsx or Parquet)"), required=False)
+    file = forms.FileField(label=_("Ledger (CSV, Excel .xlsx, Parquet or AMLSim output as .zip)"), required=False)
     bank = forms.IntegerField(label=_("Bank"), required=False)
 
 

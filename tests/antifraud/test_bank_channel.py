@@ -136,21 +136,18 @@ def _wait(predicate, seconds: float = 30) -> None:
     raise AssertionError("timed out")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_bank_simulator_holds_answers_twice_and_sends_the_ledger(world, live_server, settings, tmp_path):
-    from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: F401
-
+def live_loss(world, settings, tmp_path, port: int):
+    """A loss case of 49,000 yuan paid an hour ago into FIRST, for a bank whose system listens on `port` (the
+    simulator); tasks run at once, ledgers under tmp_path. Returns (loss, when it was paid)."""
     from lianxin.antifraud.models import FraudLoss
     from lianxin.antifraud.services import loss_transfer_add
     from lianxin.antifraud.services.common import CATEGORY_LOSS, desk_category
     from lianxin.cases.services import case_open
-    from lianxin.core.services import api_token_create
 
     settings.DATA_DIR = tmp_path
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     world.bank.name = "中国工商银行丹东分行"
     world.bank.save(update_fields=["name"])
-    port = free_port()
     BankLink.objects.create(
         bank=world.bank,
         key_id="icbc-1",
@@ -174,6 +171,16 @@ def test_the_bank_simulator_holds_answers_twice_and_sends_the_ledger(world, live
     loss_transfer_add(
         loss=loss, actor=world.officer, at=paid, amount_fen=LOST_FEN, to_account=FIRST, txn_ref="T0001", now=now
     )
+    return loss, paid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bank_simulator_holds_answers_twice_and_sends_the_ledger(world, live_server, settings, tmp_path):
+    from lianxin.core.services import api_token_create
+
+    port = free_port()
+    loss, paid = live_loss(world, settings, tmp_path, port)
+    now = timezone.now()
     ledger = tmp_path / "ledger.csv"
     ledger.write_bytes(csv_bytes(story_rows(paid)))
     _token, key = api_token_create(user=world.bank_liaison, name="bank system")

@@ -1,10 +1,17 @@
-"""Bank ledgers (调单 results) and traces: upload (CSV or XLSX), indexing and tracing in background tasks,
-and stop requests straight from a trace.
+"""Bank ledgers (调单 results) and traces: upload (CSV, XLSX, Parquet or a zipped AMLSim output), indexing and
+tracing in background tasks, and stop requests straight from a trace.
 
 A ledger is checked for its columns in the request (a missing column is named at once); the
 engine reads its rows in a task and reports bad rows by kind and line (the spreadsheet's row
 number for XLSX, the file's line for CSV; the header is line 1), keeping the good ones. The
 file and its index live under DATA_DIR, never in the web root.
+
+An AMLSim output is a folder (transactions.csv and nodes.csv), so it comes as a .zip. The zip is
+checked in the request without extracting anything: at most ANTIFRAUD_LEDGER_ZIP_MAX_MEMBERS
+members, at most ANTIFRAUD_LEDGER_ZIP_MAX_BYTES uncompressed in all (a zip bomb is refused before
+it is opened), no member path that would leave the folder, no encrypted member, and the two files
+with AMLSim's columns. The task extracts only those two members, by their sizes and under fixed
+names, into a private temporary folder (0700) beside the upload, indexes it and removes it.
 """
 
 from __future__ import annotations
@@ -14,9 +21,11 @@ import csv
 import datetime as dt
 import io
 import shutil
+import tempfile
 import uuid
+import zipfile
 import zoneinfo
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,6 +59,15 @@ LEDGER_CSV = "ledger.csv"
 LEDGER_PARQUET = "ledger.parquet"
 LEDGER_MAX_BYTES = 1024 * 1024 * 1024  # 1 GiB: about ten million transfers as CSV
 XLSX_MAX_ROWS = 1_048_576  # Excel's own limit
+LEDGER_AMLSIM_ZIP = "amlsim.zip"
+DEFAULT_LEDGER_ZIP_MAX_BYTES = 2 * 1024 * 1024 * 1024  # 2 GiB uncompressed: AMLSim's 1M-account outputs fit
+DEFAULT_LEDGER_ZIP_MAX_MEMBERS = 64  # an AMLSim output folder holds about ten files
+# The files of an AMLSim output the engine reads (engines.fundtrace.ingest), with the columns it needs.
+AMLSIM_FILES = {
+    "transactions.csv": ("sourceNodeId", "targetNodeId", "value", "time"),
+    "nodes.csv": ("nodeid", "isFraud", "init_balance"),
+}
+ZIP_HEADER_PEEK_BYTES = 4096
 COPY_CHUNK_BYTES = 1 << 20
 # Column names in Chinese bank exports → the engine's names.
 HEADER_ALIASES = {
@@ -75,6 +93,16 @@ COLUMN_WORDS = {
     "timestamp": "交易时间",
     "amount": "交易金额",
 }
+
+
+def ledger_zip_max_bytes() -> int:
+    """Bytes an uploaded AMLSim zip may hold uncompressed, all members together (ANTIFRAUD_LEDGER_ZIP_MAX_BYTES)."""
+    return int(getattr(settings, "ANTIFRAUD_LEDGER_ZIP_MAX_BYTES", DEFAULT_LEDGER_ZIP_MAX_BYTES))
+
+
+def ledger_zip_max_members() -> int:
+    """Members (files and folders) an uploaded AMLSim zip may have (ANTIFRAUD_LEDGER_ZIP_MAX_MEMBERS)."""
+    return int(getattr(settings, "ANTIFRAUD_LEDGER_ZIP_MAX_MEMBERS", DEFAULT_LEDGER_ZIP_MAX_MEMBERS))
 
 
 def _ledger_root() -> Path:
@@ -155,6 +183,126 @@ def _parquet_check(raw_path: Path) -> None:
         raise ValidationError({"file": [_("A Parquet ledger must use the column names txn_id, from_account, ….")]})
 
 
+def _zip_member_is_unsafe(name: str) -> bool:
+    """A member name that would land outside the extraction folder (absolute, a drive, `..`, a backslash path)."""
+    if not name or name.startswith(("/", "\\")) or "\\" in name or "\x00" in name:
+        return True
+    parts = PurePosixPath(name).parts
+    return ".." in parts or (bool(parts) and parts[0].endswith(":"))
+
+
+def _amlsim_members(raw_path: Path) -> dict[str, zipfile.ZipInfo]:
+    """Check an uploaded AMLSim zip without extracting it; return the members the engine reads, by file name.
+
+    Raises ValidationError on `file` naming what is wrong: not a zip, too many members, too large
+    uncompressed, a path leaving the folder, an encrypted member, a missing AMLSim file or column.
+    The two files may sit at the top of the zip or in one folder (a zipped output directory).
+    """
+    try:
+        archive = zipfile.ZipFile(raw_path)
+    except (zipfile.BadZipFile, OSError):
+        raise ValidationError({"file": [_("This file is not a zip archive.")]}) from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > ledger_zip_max_members():
+            raise ValidationError(
+                {
+                    "file": [
+                        _("The zip has %(n)d members; at most %(m)d are accepted.")
+                        % {"n": len(infos), "m": ledger_zip_max_members()}
+                    ]
+                }
+            )
+        unsafe = [i.filename for i in infos if _zip_member_is_unsafe(i.filename)]
+        if unsafe:
+            raise ValidationError(
+                {"file": [_("The zip has a path outside its folder: %(p)s") % {"p": unsafe[0][:100]}]}
+            )
+        total = sum(i.file_size for i in infos)
+        if total > ledger_zip_max_bytes():
+            raise ValidationError(
+                {
+                    "file": [
+                        _("The zip holds %(n)s MB uncompressed; at most %(m)s MB are accepted.")
+                        % {"n": f"{total / 1e6:,.0f}", "m": f"{ledger_zip_max_bytes() / 1e6:,.0f}"}
+                    ]
+                }
+            )
+        if any(i.flag_bits & 0x1 for i in infos):
+            raise ValidationError({"file": [_("The zip is encrypted; send it without a password.")]})
+        found: dict[str, list[zipfile.ZipInfo]] = {}
+        for info in infos:
+            path = PurePosixPath(info.filename)
+            if not info.is_dir() and path.name in AMLSIM_FILES and len(path.parts) <= 2:
+                found.setdefault(path.name, []).append(info)
+        missing = [name for name in AMLSIM_FILES if name not in found]
+        if missing:
+            raise ValidationError(
+                {
+                    "file": [
+                        _("The zip has no %(f)s: an AMLSim output holds transactions.csv and nodes.csv.") % {"f": name}
+                        for name in missing
+                    ]
+                }
+            )
+        members = {}
+        for name, copies in found.items():
+            if len(copies) > 1:
+                raise ValidationError(
+                    {"file": [_("The zip has %(f)s more than once; zip one AMLSim output.") % {"f": name}]}
+                )
+            members[name] = copies[0]
+        if len({PurePosixPath(m.filename).parent for m in members.values()}) > 1:
+            raise ValidationError(
+                {"file": [_("transactions.csv and nodes.csv must be in the same folder of the zip.")]}
+            )
+        for name, columns in AMLSIM_FILES.items():
+            try:
+                with archive.open(members[name]) as member:
+                    head = member.readline(ZIP_HEADER_PEEK_BYTES).decode("utf-8-sig")
+            except (zipfile.BadZipFile, UnicodeDecodeError, OSError, NotImplementedError):
+                raise ValidationError({"file": [_("%(f)s in the zip cannot be read.") % {"f": name}]}) from None
+            header = [c.strip() for c in next(csv.reader([head]), [])]
+            absent = [c for c in columns if c not in header]
+            if absent:
+                raise ValidationError(
+                    {
+                        "file": [
+                            _("%(f)s in the zip has no column %(c)s (AMLSim's columns are %(all)s).")
+                            % {"f": name, "c": c, "all": ", ".join(columns)}
+                            for c in absent
+                        ]
+                    }
+                )
+    return members
+
+
+def _amlsim_extract(zip_path: Path, into: Path) -> None:
+    """Extract the AMLSim files of a checked zip into `into`, under their own fixed names (never the member's path).
+
+    Bytes are counted as they are written: more than the member's stated size, or than the zip
+    limit in all, stops with LedgerUnreadable (a lying header is not trusted).
+    """
+    budget = ledger_zip_max_bytes()
+    try:
+        members = _amlsim_members(zip_path)
+    except ValidationError as exc:
+        raise adapters.LedgerUnreadable("; ".join(exc.messages)) from None
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            for name, info in members.items():
+                written = 0
+                with archive.open(info) as member, (into / name).open("wb") as out:
+                    while chunk := member.read(COPY_CHUNK_BYTES):
+                        written += len(chunk)
+                        budget -= len(chunk)
+                        if written > info.file_size or budget < 0:
+                            raise adapters.LedgerUnreadable(f"{name}: larger than the zip says")
+                        out.write(chunk)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise adapters.LedgerUnreadable(f"the zip cannot be extracted: {exc}") from None
+
+
 def _cell_text(value, zone: zoneinfo.ZoneInfo) -> str:
     """A spreadsheet cell as the engine reads text: times as ISO 8601 (a cell's time without zone is the
     station's local time), numbers without float noise, empty as empty."""
@@ -215,10 +363,11 @@ def ledger_upload(
     bank: Partner | None = None,
     now: dt.datetime | None = None,
 ) -> BankLedger:
-    """Store a bank's ledger extract (CSV or XLSX) for a loss and queue its indexing; nothing is kept on error.
+    """Store a bank's ledger extract (CSV, XLSX, Parquet or a zipped AMLSim output) for a loss and queue its
+    indexing; nothing is kept on error.
 
     A bank's liaison uploads against a request to their bank; the desk may upload one a bank
-    sent by other means (naming the bank). Columns are checked here; rows in the task.
+    sent by other means (naming the bank). Columns (and a zip's members) are checked here; rows in the task.
     """
     now = now_or(now)
     bank = request.bank if request is not None else bank
@@ -232,8 +381,10 @@ def ledger_upload(
         raise ValidationError({"file": [_("Choose the ledger file to upload.")]})
     name = Path(getattr(upload, "name", "") or "ledger").name[:200]
     suffix = Path(name).suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".parquet"):
-        raise ValidationError({"file": [_("Upload the ledger as CSV, Excel (.xlsx) or Parquet.")]})
+    if suffix not in (".csv", ".xlsx", ".parquet", ".zip"):
+        raise ValidationError(
+            {"file": [_("Upload the ledger as CSV, Excel (.xlsx), Parquet or an AMLSim output as .zip.")]}
+        )
     size = int(getattr(upload, "size", 0) or 0)
     if size == 0:
         raise ValidationError({"file": [_("The file is empty.")]})
@@ -249,6 +400,9 @@ def ledger_upload(
         if suffix == ".parquet":
             _parquet_check(raw_path)
             raw_path.rename(folder / LEDGER_PARQUET)
+        elif suffix == ".zip":
+            _amlsim_members(raw_path)
+            raw_path.rename(folder / LEDGER_AMLSIM_ZIP)
         else:
             csv_path = folder / LEDGER_CSV
             if suffix == ".xlsx":
@@ -263,7 +417,7 @@ def ledger_upload(
                 request=request,
                 bank=bank,
                 file_name=name,
-                file_format=suffix.lstrip("."),
+                file_format="amlsim" if suffix == ".zip" else suffix.lstrip("."),
                 path=str(folder),
                 size_bytes=size,
                 uploaded_by=actor,
@@ -301,11 +455,18 @@ def ledger_index_run(*, ledger_id: int, now: dt.datetime | None = None) -> BankL
     folder = Path(ledger.path)
     offset = utc_offset_minutes(now)
     error = ""
+    unpacked: Path | None = None
     try:
+        if ledger.file_format == "amlsim":
+            unpacked = Path(tempfile.mkdtemp(prefix="amlsim-", dir=folder))  # 0700: this process's only
+            _amlsim_extract(folder / LEDGER_AMLSIM_ZIP, unpacked)
+            source, fmt = str(unpacked), "amlsim"
+        elif ledger.file_format == "parquet":
+            source, fmt = str(folder / LEDGER_PARQUET), "parquet"
+        else:
+            source, fmt = str(folder / LEDGER_CSV), "csv"
         result = adapters.ledger_index(
-            source=str(folder / (LEDGER_PARQUET if ledger.file_format == "parquet" else LEDGER_CSV)),
-            index_dir=str(folder / "index"),
-            utc_offset_minutes=offset,
+            source=source, index_dir=str(folder / "index"), utc_offset_minutes=offset, fmt=fmt
         )
         ledger.rows_read, ledger.accounts = result.n_transfers, result.n_accounts
         ledger.problems, ledger.engine_version, ledger.seconds = result.problems, result.engine_version, result.seconds
@@ -319,6 +480,9 @@ def ledger_index_run(*, ledger_id: int, now: dt.datetime | None = None) -> BankL
                 ) % {"a": ledger.request.account}
     except adapters.LedgerUnreadable as exc:
         error = _("The ledger could not be read: %(e)s") % {"e": exc}
+    finally:
+        if unpacked is not None:
+            shutil.rmtree(unpacked, ignore_errors=True)
     ledger.status = LedgerStatus.FAILED if error else LedgerStatus.READY
     ledger.error = error[:500]
     ledger.finished_at = now_or(None) if now is None else now

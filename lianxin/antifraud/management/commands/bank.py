@@ -2,9 +2,12 @@
 
 It listens on 127.0.0.1 for the station's signed requests (checking each signature), and answers each
 one by posting a signed answer back to the station: it may accept and hold, answer late, answer
-twice, refuse, or be down (answer 503 so the station retries and dead-letters). With a token it also
-uploads a ledger file for the request. Bounded: it stops after --requests requests or --seconds.
-Only loopback addresses are used. Each thing it does is printed as one JSON line.
+twice (a new message with the same idempotency key), refuse, or be down (answer 503 so the station
+retries and dead-letters). To prove the station's checks it can also misbehave: `--tamper signature`
+signs with a secret that is not the bank's, `--tamper request` answers a request id the station never
+sent, `--replay` sends each signed answer a second time byte for byte. With a token it also uploads a
+ledger file for the request. Bounded: it stops after --requests requests or --seconds. Only loopback
+addresses are used. Each thing it does is printed as one JSON line.
 """
 
 from __future__ import annotations
@@ -23,14 +26,17 @@ from django.core.management.base import BaseCommand, CommandError
 from lianxin.antifraud.services.outbox import HEADER_KEY, HEADER_SIGNATURE, HEADER_TIMESTAMP, sign
 
 BEHAVIOURS = ("accept", "late", "twice", "empty", "reject", "down")
+TAMPERS = ("signature", "request")
+LATE_FACTOR = 10  # "late" waits this many times --delay before answering
+UNKNOWN_REQUEST_OFFSET = 10_000_000  # --tamper request: an id this far past the real one was never sent
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def post_signed(url: str, key_id: str, secret: str, body: dict) -> tuple[int, dict]:
-    """POST a JSON body signed as a bank's system; return (status, JSON answer)."""
+def signed_request(url: str, key_id: str, secret: str, body: dict) -> urllib.request.Request:
+    """A POST of a JSON body signed as a bank's system (sendable again as it is: a replay)."""
     raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
     timestamp = int(time.time())
-    request = urllib.request.Request(
+    return urllib.request.Request(
         url,
         data=raw,
         method="POST",
@@ -41,6 +47,10 @@ def post_signed(url: str, key_id: str, secret: str, body: dict) -> tuple[int, di
             HEADER_SIGNATURE: sign(secret, timestamp, raw),
         },
     )
+
+
+def send(request: urllib.request.Request) -> tuple[int, dict]:
+    """Send a request; return (status, JSON answer)."""
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback only
             return answer.status, json.loads(answer.read() or b"{}")
@@ -81,7 +91,23 @@ class Command(BaseCommand):
         parser.add_argument("--key-id", required=True)
         parser.add_argument("--secret", required=True)
         parser.add_argument("--port", type=int, default=8765, help="port to listen on (127.0.0.1)")
-        parser.add_argument("--behaviour", choices=BEHAVIOURS, default="accept")
+        parser.add_argument(
+            "--behaviour",
+            choices=BEHAVIOURS,
+            default="accept",
+            help="accept (hold), late (answer after --delay × 10), twice (resend with the same idempotency key), "
+            "empty, reject, down (answer the station's requests with 503)",
+        )
+        parser.add_argument(
+            "--tamper",
+            choices=TAMPERS,
+            default=None,
+            help="misbehave on purpose: 'signature' signs answers with a wrong secret (the station must answer 401), "
+            "'request' answers a request id the station never sent (404)",
+        )
+        parser.add_argument(
+            "--replay", action="store_true", help="send each signed answer twice, byte for byte (the station: 409)"
+        )
         parser.add_argument("--hold-fen", type=int, default=None, help="hold at most this much (default: all)")
         parser.add_argument("--delay", type=float, default=0.2, help="seconds before answering (late: more)")
         parser.add_argument("--token", default="", help="the bank's API token, to upload --ledger")
@@ -104,11 +130,13 @@ class Command(BaseCommand):
             out.flush()
 
         def answer(body: dict) -> None:
-            time.sleep(opts["delay"] * (10 if opts["behaviour"] == "late" else 1))
+            time.sleep(opts["delay"] * (LATE_FACTOR if opts["behaviour"] == "late" else 1))
             kind = {"accept": "held", "late": "held", "twice": "held", "empty": "empty", "reject": "rejected"}
             held = body["amount_fen"] if opts["hold_fen"] is None else min(opts["hold_fen"], body["amount_fen"])
+            request_id = body["request_id"] + (UNKNOWN_REQUEST_OFFSET if opts["tamper"] == "request" else 0)
+            secret = opts["secret"] + ("-not-the-banks" if opts["tamper"] == "signature" else "")
             message = {
-                "request_id": body["request_id"],
+                "request_id": request_id,
                 "idempotency_key": f"sim-{body['request_id']}",
                 "answer": kind[opts["behaviour"]],
                 "held_fen": held,
@@ -117,8 +145,12 @@ class Command(BaseCommand):
             for attempt in range(2 if opts["behaviour"] == "twice" else 1):
                 if attempt:  # a bank system that resends after a second: a new message, the same key
                     time.sleep(1.1)
-                status, reply = post_signed(answer_url, opts["key_id"], opts["secret"], message)
-                say(event="answered", request_id=body["request_id"], status=status, reply=reply)
+                signed = signed_request(answer_url, opts["key_id"], secret, message)
+                status, reply = send(signed)
+                say(event="answered", request_id=request_id, status=status, reply=reply, tamper=opts["tamper"])
+                if opts["replay"]:  # the very same bytes and headers again, as an eavesdropper would
+                    status, reply = send(signed)
+                    say(event="replayed", request_id=request_id, status=status, reply=reply)
             if opts["ledger"] and opts["token"]:
                 status, reply = upload_ledger(
                     f"{station}/api/v1/bank/requests/{body['request_id']}/ledger", opts["token"], Path(opts["ledger"])
