@@ -47,6 +47,9 @@ NODES_JS = """() => {
 }"""
 
 
+PROBE = '<img src="x" id="xss-probe">'
+
+
 def big_trace(world, tmp_path) -> FundTrace:
     """A loss whose transfers are the seeds of every planted flow, traced through the bank's uploaded ledger."""
     paths = generate_ledger(GeneratorConfig(utc_offset_minutes=480, **LEDGER), tmp_path / "generated", fmt="csv")
@@ -116,7 +119,9 @@ def _check_usable(page, graph: dict, name: str, *, is_touch: bool = False) -> No
         page.mouse.move(x, y)
     tooltip = page.locator(".trace-tooltip")
     tooltip.wait_for(state="visible")
-    assert target["id"] in tooltip.inner_text()
+    assert target["id"] in tooltip.inner_text() and PROBE in tooltip.inner_text()
+    assert page.locator("#xss-probe").count() == 0
+    assert "第" in tooltip.inner_text() and "级" in tooltip.inner_text()  # the level, in the page's language
     shot(page, f"{name}-tooltip")
     # Not frozen: the first account's mule score opens when asked.
     details = page.locator("#trace-accounts li details").first
@@ -139,6 +144,10 @@ def test_a_trace_of_several_hundred_accounts_draws_and_stays_usable(
     trace = big_trace(world, tmp_path)
     assert trace.status == TraceStatus.DONE, trace.error
     assert len(trace.result["accounts"]) >= 300
+    # Holder names come from a bank's ledger: one that is HTML must show as text in the tooltip, never run.
+    for row in trace.result["accounts"]:
+        row["holder_name"] = PROBE
+    trace.save(update_fields=["result"])
     graph = trace_graph(victim_accounts_masked(trace.result))  # as the page draws it: victims masked
     errors: list[str] = []
 

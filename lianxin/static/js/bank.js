@@ -61,6 +61,9 @@
   // Marks for bench/graph.py and the browser tests: the script starts, the chart's first render finishes.
   if (window.performance && performance.mark) performance.mark("trace-graph-start");
   var g = JSON.parse(data.textContent);
+  // Holder names, banks and sink kinds come from a bank's ledger: escaped before ECharts shows them as HTML.
+  var esc = window.echarts.format.encodeHTML;
+  var say = el.dataset;
   function yuan(fen) { return (fen / 100).toLocaleString(undefined, { minimumFractionDigits: 2 }); }
   var colours = { victim: "#c62828", account: "#1565c0", sink: "#6d4c41", other: "#9e9e9e" };
   // Up to LAYERED_FROM nodes ECharts' force layout places them (animated, draggable). From there it would
@@ -117,7 +120,7 @@
       symbolSize: n.kind === "victim" ? (big ? 14 : 26) : big ? Math.max(5, Math.min(16, 5 + size / 2)) : Math.max(10, Math.min(40, 10 + size)),
       itemStyle: { color: colours[n.kind] || colours.other },
       label: { show: g.nodes.length <= 60, formatter: (n.holder ? n.holder + "\n" : "") + n.id.slice(-4) },
-      tooltip: { formatter: n.id + (n.holder ? " " + n.holder : "") + (n.bank ? " · " + n.bank : "") + (n.level ? " · L" + n.level : "") + (held ? "<br>held " + yuan(held) : "") + (n.sink ? "<br>" + n.sink : "") },
+      tooltip: { formatter: esc(n.id) + (n.holder ? " " + esc(n.holder) : "") + (n.bank ? " · " + esc(n.bank) : "") + (n.level ? " · " + esc(say.labelLevel.replace("#", n.level)) : "") + (held ? "<br>" + esc(say.labelHeld) + " " + yuan(held) : "") + (n.sink ? "<br>" + esc(n.sink) : "") },
     };
   });
   var links = g.links.map(function (l) {
@@ -127,7 +130,7 @@
       // In a big trace nearly every edge carries victim money: thin and faint, so the columns show through;
       // hovering a node brings its own edges forward (emphasis: adjacency).
       lineStyle: { width: victim && !big ? 3 : 1, color: victim ? "#c62828" : "#bbb", opacity: big ? 0.25 : 1, curveness: big ? 0 : 0.1 },
-      tooltip: { formatter: l.source.slice(-4) + " → " + l.target.slice(-4) + "<br>" + yuan(l.amount_fen) + (victim ? "<br>victim " + yuan(victim) : "") + "<br>" + l.at },
+      tooltip: { formatter: esc(l.source.slice(-4)) + " → " + esc(l.target.slice(-4)) + "<br>" + yuan(l.amount_fen) + (victim ? "<br>" + esc(say.labelVictim) + " " + yuan(victim) : "") + "<br>" + esc(l.at) },
     };
   });
   var chart = window.echarts.init(el);
