@@ -162,6 +162,9 @@ if _pool_size and DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # A pool in the process hands the same few connections from request to request.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": _pool_size, "timeout": 10}
+# Requests let into Django at once per web process (lianxin.asgi.BoundedRequests); the rest wait in
+# the event loop. Defaults to the pool's size, so no request waits on the pool; 0 = no bound.
+LIANXIN_WEB_CONCURRENCY = int(os.environ.get("LIANXIN_WEB_CONCURRENCY", str(_pool_size if _pool_size else 0)))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

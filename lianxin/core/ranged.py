@@ -15,6 +15,7 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.http import http_date
 
@@ -68,6 +69,16 @@ async def _chunks(path: Path, start: int, length: int) -> AsyncIterator[bytes]:
         await asyncio.to_thread(handle.close)
 
 
+def _hand_back_the_connection() -> None:
+    """A video can stream for minutes: give this request's database connection back to the pool first.
+
+    Django returns it only when the answer is done. Nothing after the view needs it for a file
+    (a later query opens one again). Inside a transaction (tests, ATOMIC blocks) it is kept.
+    """
+    if not connection.in_atomic_block:
+        connection.close()
+
+
 def ranged_file_response(
     request: HttpRequest, *, path: Path, content_type: str
 ) -> HttpResponse | StreamingHttpResponse:
@@ -93,6 +104,7 @@ def ranged_file_response(
             response = HttpResponse(status=206 if wanted else 200)
         else:
             response = StreamingHttpResponse(_chunks(path, first, length), status=206 if wanted else 200)
+            _hand_back_the_connection()
         response["Content-Length"] = str(length)
         if wanted is not None:
             response["Content-Range"] = f"bytes {first}-{last}/{size}"
