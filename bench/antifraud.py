@@ -232,6 +232,17 @@ def bench_check_page_concurrent(station, *, workers: int) -> None:
     with uvicorn_serving(env=env, port=CHECK_PORT, workers=workers) as host, tempfile.TemporaryDirectory() as tmp:
         locustfile = Path(tmp) / "locustfile.py"
         locustfile.write_text(CHECK_LOCUSTFILE + SERVER_TIME_SNIPPET)
+        # Warm both processes first (each loads the screening model and its templates on its first
+        # post): the figures are the steady state a station's server is in.
+        locust_stats(
+            locustfile=locustfile,
+            host=host,
+            users=CHECK_USERS,
+            seconds=5,
+            env={**env, "CHECK_THINK_SECONDS": "0"},
+            csv_prefix=Path(tmp) / "warm",
+            spawn_rate=CHECK_USERS,
+        )
         for think in CHECK_THINK_SECONDS:
             load_before = Path("/proc/loadavg").read_text().split()[:3]
             rows, failures = locust_stats(

@@ -4,8 +4,9 @@ Django runs each request's sync code in a thread of its own under ASGI, so a pro
 has as many threads as requests in flight, all sharing one interpreter lock and the database
 pool: 50 busy users made every answer slow at once and ran the pool dry. `BoundedRequests` lets
 at most settings.LIANXIN_WEB_CONCURRENCY requests into Django at a time per process; the others
-wait their turn in the event loop, first come first served. A request's turn ends when its
-answer starts, so a live stream or a long download holds no turn while it flows.
+wait their turn in the event loop, first come first served. A turn starts once the request's body
+is in and ends when its answer starts, so a slow upload, a live stream or a long download holds
+none while it flows.
 """
 
 from __future__ import annotations
@@ -34,13 +35,21 @@ class BoundedRequests:
         if self._turns is None:  # made in the server's own event loop
             self._turns = asyncio.Semaphore(self.limit)
         turns = self._turns
-        await turns.acquire()
-        held = True
+        state = {"held": False, "taken": False}
+
+        async def receive_then_wait_for_a_turn():
+            # Django reads the whole body before it runs anything: a phone uploading a video
+            # slowly holds no turn. The turn is taken when the last piece of the body is in.
+            message = await receive()
+            if not state["taken"] and message["type"] == "http.request" and not message.get("more_body", False):
+                state["taken"] = True
+                await turns.acquire()
+                state["held"] = True
+            return message
 
         def give_back() -> None:
-            nonlocal held
-            if held:
-                held = False
+            if state["held"]:
+                state["held"] = False
                 turns.release()
 
         async def send_and_give_back(message) -> None:
@@ -49,7 +58,7 @@ class BoundedRequests:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_give_back)
+            await self.app(scope, receive_then_wait_for_a_turn, send_and_give_back)
         finally:
             give_back()
 

@@ -1,4 +1,4 @@
-"""lianxin.asgi.BoundedRequests: at most N requests in Django at once, first come first served; a stream holds no turn."""
+"""lianxin.asgi.BoundedRequests: at most N requests in Django at once, first come first served; an upload or a stream holds no turn."""
 
 from __future__ import annotations
 
@@ -12,8 +12,14 @@ def _run(app, paths: list[str]) -> list[str]:
         done: list[str] = []
 
         async def one(path: str) -> None:
+            pieces = 5 if path.startswith("/upload") else 1
+
             async def receive():
-                return {"type": "http.request", "body": b"", "more_body": False}
+                nonlocal pieces
+                pieces -= 1
+                if pieces > 0:
+                    await asyncio.sleep(0.05)  # a phone sending its body slowly
+                return {"type": "http.request", "body": b"x", "more_body": pieces > 0}
 
             async def send(message):
                 if message["type"] == "http.response.body" and not message.get("more_body"):
@@ -36,6 +42,8 @@ class Recorder:
         self.order: list[str] = []
 
     async def __call__(self, scope, receive, send) -> None:
+        while (await receive()).get("more_body"):  # as Django does: the whole body first
+            pass
         self.inside += 1
         self.most = max(self.most, self.inside)
         self.order.append(scope["path"])
@@ -68,16 +76,26 @@ def test_a_streaming_answer_gives_its_turn_back_when_it_starts():
     assert done.index("/short-1") < done.index("/stream-a") and done.index("/short-2") < done.index("/stream-b")
 
 
+def test_a_slow_upload_holds_no_turn_while_its_body_comes_in():
+    app = Recorder()
+    done = _run(BoundedRequests(app, 1), ["/upload-a", "/short-1", "/short-2"])
+    assert done.index("/short-1") < done.index("/upload-a") and done.index("/short-2") < done.index("/upload-a")
+
+
 def test_an_app_that_fails_before_answering_gives_its_turn_back():
     async def broken(scope, receive, send):
+        await receive()
         raise RuntimeError("boom")
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
 
     bounded = BoundedRequests(broken, 1)
 
     async def main() -> None:
         for _ in range(3):  # would hang on the second call if the turn were kept
             try:
-                await asyncio.wait_for(bounded({"type": "http", "path": "/"}, None, None), timeout=2)
+                await asyncio.wait_for(bounded({"type": "http", "path": "/"}, receive, None), timeout=2)
             except RuntimeError:
                 pass
 
