@@ -40,6 +40,26 @@ def server_time(user, response, name):
         )
 """
 
+# Creation alone: API clients posting cases back to back (issue 16's goal: >= 150 cases/s with two
+# workers on PostgreSQL). No think time: this is the rate the profile can take, not a user.
+CREATE_LOCUSTFILE = """
+import os
+from locust import HttpUser, task, constant
+
+TOKEN = os.environ["LOAD_TOKEN"]
+
+
+class Client(HttpUser):
+    wait_time = constant(0)
+
+    @task
+    def create(self):
+        body = {"channel": "walk_in", "category": "id-card", "description": "压测：咨询换证材料"}
+        server_time(self, self.client.post("/api/v1/cases", json=body, headers={"Authorization": "Bearer " + TOKEN},
+                    name="create case"), "create case: server time")
+"""
+CREATE_USERS = 20
+
 LOCUSTFILE = """
 import os, random
 from locust import HttpUser, task, between
@@ -224,6 +244,27 @@ def main() -> int:
                 # What the errors were (status or exception), so a figure with errors says why.
                 for line in failures:
                     print(f"       error: {line}")
+            # The creation rate on its own, API clients back to back.
+            creators = Path(tmp) / "create.py"
+            creators.write_text(CREATE_LOCUSTFILE + SERVER_TIME_SNIPPET)
+            rows, failures = locust_stats(
+                locustfile=creators,
+                host=f"http://127.0.0.1:{PORT}",
+                users=CREATE_USERS,
+                seconds=args.seconds,
+                env={**env, "LOAD_TOKEN": token},
+                csv_prefix=Path(tmp) / "create",
+                spawn_rate=CREATE_USERS,
+            )
+            made = next(r for r in rows if r.get("Name") == "create case")
+            own = next((r for r in rows if r.get("Name") == "create case: server time"), {"50%": "-", "95%": "-"})
+            print(
+                f"creation alone, {CREATE_USERS} API clients back to back: {float(made['Requests/s']):.1f} cases/s, "
+                f"p50 {made['50%']} / p95 {made['95%']} ms (Django's own p50 {own['50%']} / p95 {own['95%']} ms), "
+                f"{made['Failure Count']} errors"
+            )
+            for line in failures:
+                print(f"       error: {line}")
     finally:
         subprocess.run(
             ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)']

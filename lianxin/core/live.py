@@ -15,6 +15,7 @@ by itself) re-reads what it missed from there.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import threading
@@ -101,6 +102,16 @@ def _redis_url() -> str:
     return getattr(settings, "LIANXIN_REDIS_URL", "") or ""
 
 
+@functools.lru_cache(maxsize=8)
+def _publisher(url: str):
+    """One client per Redis URL and process, its connections pooled (redis-py's pool is thread-safe and
+    starts afresh in a forked child). A case's creation publishes to a dozen topics: a new client and
+    TCP connection for each cost about 2 ms of the request."""
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=2)
+
+
 def _publish_now(event: LiveEvent) -> None:
     url = _redis_url()
     if not url:
@@ -109,9 +120,7 @@ def _publish_now(event: LiveEvent) -> None:
     import redis
 
     try:
-        client = redis.Redis.from_url(url, socket_timeout=2)
-        client.publish(CHANNEL_PREFIX + event.topic, event.to_json())
-        client.close()
+        _publisher(url).publish(CHANNEL_PREFIX + event.topic, event.to_json())
     except redis.RedisError:
         # The record is saved; a page that missed the push sees it on its next read.
         logger.exception("live: could not publish %s on %s", event.kind, event.topic)
