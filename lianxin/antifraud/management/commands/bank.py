@@ -167,21 +167,22 @@ class Command(BaseCommand):
                 except ValueError:
                     timestamp = -1
                 good = sign(opts["secret"], timestamp, raw) == (self.headers.get(HEADER_SIGNATURE) or "")
+                # Each line is written before the answer, so whoever sees the answer finds the line.
                 if not good:
+                    say(event="refused", reason="bad signature")
                     self.send_response(401)
                     self.end_headers()
-                    say(event="refused", reason="bad signature")
                     return
                 if opts["behaviour"] == "down":
+                    say(event="down")
                     self.send_response(503)
                     self.end_headers()
-                    say(event="down")
                     return
                 body = json.loads(raw)
-                self.send_response(202)
-                self.end_headers()
                 seen.append(body["request_id"])
                 say(event="received", request_id=body["request_id"], account=body["account"])
+                self.send_response(202)
+                self.end_headers()
                 threading.Thread(target=answer, args=(body,), daemon=True).start()
 
             def log_message(self, *args):  # quiet: the JSON lines say what happened
