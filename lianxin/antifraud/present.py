@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +47,17 @@ def highlight_segments(text: str, cues: list[dict], hits: list[dict]) -> list[Se
             )
         )
     return out
+
+
+def panel_state(warnings) -> str:
+    """A short digest of what the warning panel shows, so a live refresh that changes nothing leaves
+    the page alone (a responder typing an outcome keeps the very field they type in)."""
+    shown = [
+        (w.pk, w.status, w.outcome, w.amount_protected_fen, w.responder_id, w.risk, w.amount_at_stake_fen, w.grid_id)
+        + (w.received_at.isoformat(), w.who, w.case.number)
+        for w in warnings
+    ]
+    return hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest()
 
 
 def yuan(fen: int | None) -> str:

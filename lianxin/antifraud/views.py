@@ -29,7 +29,7 @@ from lianxin.antifraud import selectors as sel
 from lianxin.antifraud import services as svc
 from lianxin.antifraud.adapters import EngineUnavailable
 from lianxin.antifraud.models import Decision, EntryStatus, Screenshot, ScreenshotStatus, WarningSource
-from lianxin.antifraud.present import highlight_segments, yuan
+from lianxin.antifraud.present import highlight_segments, panel_state, yuan
 from lianxin.antifraud.roles import BLACKLIST_ROLES, CAMPAIGN_ROLES, DESK_ROLES, RESPONDER_ROLES, duty_phone
 from lianxin.antifraud.services.screening import SCREENSHOT_KEEP_HOURS
 from lianxin.antifraud.views_bank import with_clock
@@ -337,7 +337,7 @@ def warning_panel(request):
 def _warning_panel_context(request) -> dict:
     open_only = request.GET.get("open") == "1"
     warnings = list(sel.warning_list_for(user=request.user, open_only=open_only)[:30])
-    return {"warnings": warnings, "outcome_form": f.OutcomeForm()}
+    return {"warnings": warnings, "outcome_form": f.OutcomeForm(), "panel_state": panel_state(warnings)}
 
 
 @login_required

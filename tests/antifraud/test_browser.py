@@ -137,9 +137,25 @@ def test_a_live_refresh_keeps_what_the_responder_is_typing(asgi_server, world, b
     officer.goto("/fraud/warnings/")
     officer.get_by_label("结果如何").select_option(Outcome.DISSUADED)
     officer.get_by_label("保护金额（元）").fill("86000")
+    live = "document.dispatchEvent(new CustomEvent('lianxin:live', {detail: {kind: 'fraud_warning'}}))"
+    marked = "document.querySelector('#warning-panel ul').__mark === 1"
+    officer.evaluate("document.querySelector('#warning-panel ul').__mark = 1")
     with officer.expect_response(lambda r: "/warnings/panel/" in r.url):
-        officer.evaluate("document.dispatchEvent(new CustomEvent('lianxin:live', {detail: {kind: 'fraud_warning'}}))")
-    officer.wait_for_timeout(300)  # the panel is swapped after the answer arrives
+        officer.evaluate(live)  # an event that changes nothing this responder sees
+    officer.wait_for_timeout(300)  # the panel would be swapped after the answer arrives
+    assert officer.evaluate(marked)  # not redrawn: the very field being typed in stays
+    warning_raise(
+        station=world.station,
+        actor=world.officer,
+        source=WarningSource.CENTRE,
+        risk="第二条预警：疑似刷单返利",
+        resident=world.resident,
+        responder=world.officer,
+    )
+    with officer.expect_response(lambda r: "/warnings/panel/" in r.url):
+        officer.evaluate(live)  # a new warning for this responder: the panel is redrawn
+    officer.locator("#warning-panel", has_text="第二条预警").wait_for()
+    assert not officer.evaluate(marked)
     assert officer.get_by_label("保护金额（元）").input_value() == "86000"
     assert officer.get_by_label("结果如何").input_value() == Outcome.DISSUADED
     officer.get_by_role("button", name="登记结果").click()

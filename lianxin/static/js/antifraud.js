@@ -1,5 +1,6 @@
 // The anti-fraud pages' two moving parts, without a library:
-// 1. #warning-panel re-reads itself when a live "fraud_warning" event arrives (or the stream reconnects);
+// 1. #warning-panel re-reads itself when a live "fraud_warning" event arrives (or the stream reconnects),
+//    and redraws only if what it shows has changed;
 // 2. #shot-status polls its status URL while a screenshot is being read, then shows the verdict.
 (function () {
   "use strict";
@@ -43,6 +44,13 @@
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
           if (html === null) return;
+          // Nothing shown has changed (the catch-up after a reload, an event about someone else's
+          // warning): leave the page as it is, the field being typed in included.
+          var fresh = document.createElement("template");
+          fresh.innerHTML = html;
+          var now = panel.querySelector("[data-state]");
+          var next = fresh.content.querySelector("[data-state]");
+          if (now && next && now.dataset.state === next.dataset.state) return;
           var lost = typed(panel);  // typed while the request was on its way
           Object.keys(lost).forEach(function (k) { kept[k] = lost[k]; });
           panel.innerHTML = html;
