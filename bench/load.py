@@ -96,8 +96,10 @@ class Officer(HttpUser):
 
 
 @contextlib.contextmanager
-def uvicorn_serving(*, env: dict[str, str], port: int, workers: int) -> Iterator[str]:
+def uvicorn_serving(*, env: dict[str, str], port: int, workers: int, extra: list[str]) -> Iterator[str]:
     """Serve lianxin.asgi with `workers` uvicorn processes on 127.0.0.1:port for the block; yield the base URL.
+
+    `extra` goes to uvicorn as it is (e.g. `--loop asyncio --http h11` to time the pure-Python server).
 
     Waits up to 60 s for /readyz to answer; the processes are stopped when the block ends.
     """
@@ -114,6 +116,7 @@ def uvicorn_serving(*, env: dict[str, str], port: int, workers: int) -> Iterator
             "--lifespan",
             "off",
             "--no-access-log",
+            *extra,
         ],
         env=env,
         cwd=ROOT,
@@ -184,6 +187,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, nargs="+", default=[10, 50, 100])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--uvicorn", default="", help="more uvicorn options, e.g. '--loop asyncio --http h11'")
     args = parser.parse_args()
     db = f"lianxin_load_{int(time.time())}"
     env = {
@@ -215,11 +219,14 @@ def main() -> int:
         token = subprocess.run(
             [*lianxin, "create_api_token", "officer", "load test"], env=env, check=True, capture_output=True, text=True
         ).stdout.split()[-1]
-        with uvicorn_serving(env=env, port=PORT, workers=args.workers), tempfile.TemporaryDirectory() as tmp:
+        with (
+            uvicorn_serving(env=env, port=PORT, workers=args.workers, extra=args.uvicorn.split()),
+            tempfile.TemporaryDirectory() as tmp,
+        ):
             locustfile = Path(tmp) / "locustfile.py"
             locustfile.write_text(LOCUSTFILE + SERVER_TIME_SNIPPET)
             print(
-                f"load: {args.workers} uvicorn workers, PostgreSQL, Redis; {args.seconds} s per step; "
+                f"load: {args.workers} uvicorn workers {args.uvicorn}, PostgreSQL, Redis; {args.seconds} s per step; "
                 f"load average {os.getloadavg()[0]:.2f}"
             )
             print(
