@@ -122,14 +122,17 @@ def test_a_live_refresh_keeps_what_the_responder_is_typing(asgi_server, world, b
     from lianxin.antifraud.models import WarningSource
     from lianxin.antifraud.services import warning_acknowledge, warning_raise
 
-    warning = warning_raise(
-        station=world.station,
-        actor=world.officer,
-        source=WarningSource.CENTRE,
-        risk="反诈中心预警：疑似冒充客服退款",
-        resident=world.resident,
-        responder=world.officer,
-    )
+    def centre_warning(risk: str):
+        return warning_raise(
+            station=world.station,
+            actor=world.officer,
+            source=WarningSource.CENTRE,
+            risk=risk,
+            resident=world.resident,
+            responder=world.officer,
+        )
+
+    warning = centre_warning("反诈中心预警：疑似冒充客服退款")
     warning_acknowledge(warning=warning, actor=world.officer)
     errors: list[str] = []
     officer = phone(browser, asgi_server, errors)
@@ -144,14 +147,7 @@ def test_a_live_refresh_keeps_what_the_responder_is_typing(asgi_server, world, b
         officer.evaluate(live)  # an event that changes nothing this responder sees
     officer.wait_for_timeout(300)  # the panel would be swapped after the answer arrives
     assert officer.evaluate(marked)  # not redrawn: the very field being typed in stays
-    warning_raise(
-        station=world.station,
-        actor=world.officer,
-        source=WarningSource.CENTRE,
-        risk="第二条预警：疑似刷单返利",
-        resident=world.resident,
-        responder=world.officer,
-    )
+    centre_warning("第二条预警：疑似刷单返利")
     with officer.expect_response(lambda r: "/warnings/panel/" in r.url):
         officer.evaluate(live)  # a new warning for this responder: the panel is redrawn
     officer.locator("#warning-panel", has_text="第二条预警").wait_for()
