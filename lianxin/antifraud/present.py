@@ -54,7 +54,7 @@ def panel_state(warnings) -> str:
     the page alone (a responder typing an outcome keeps the very field they type in)."""
     shown = [
         (w.pk, w.status, w.outcome, w.amount_protected_fen, w.responder_id, w.risk, w.amount_at_stake_fen, w.grid_id)
-        + (w.received_at.isoformat(), w.who, w.case.number)
+        + (w.received_at.isoformat(), w.who, w.resident.address if w.resident else "", w.case.number)
         for w in warnings
     ]
     return hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest()
