@@ -132,6 +132,18 @@ def test_the_officers_page_acknowledges_and_records_dissuaded_86000_yuan(world, 
     assert other.status == WarningStatus.DISPATCHED  # nothing half-written
 
 
+def test_the_panel_and_the_warning_page_say_amounts_as_a_person_would(world, client_for):
+    warning = _raise(world, amount_at_stake_fen=12_345_650)  # 123,456.5 yuan at stake
+    client = client_for(world.officer)
+    client.post(f"/fraud/warnings/{warning.pk}/ack/")
+    client.post(f"/fraud/warnings/{warning.pk}/outcome/", {"outcome": "dissuaded", "amount_yuan": "86000"})
+    panel = client.get("/fraud/warnings/panel/").content.decode()
+    page = client.get(f"/fraud/warnings/{warning.pk}/").content.decode()
+    for shown in (panel, page):
+        assert "123,456.5" in shown and "86,000" in shown
+        assert "123457" not in shown and "86000" not in shown  # no rounding, no bare digits
+
+
 def test_warnings_csv_all_or_nothing(world):
     from django.core.exceptions import ValidationError
 

@@ -2,6 +2,7 @@
 
 from django import template
 
+from lianxin.antifraud.present import yuan as yuan_words
 from lianxin.antifraud.present import yuan_exact
 
 register = template.Library()
@@ -11,6 +12,12 @@ register = template.Library()
 def yuan(fen) -> str:
     """Format integer fen as yuan with thousands separators (4900000 → 49,000.00); empty for no value."""
     return yuan_exact(fen)
+
+
+@register.filter
+def yuan_brief(fen) -> str:
+    """Format integer fen as yuan as a person says it, separators and no empty cents (8600000 → 86,000)."""
+    return yuan_words(fen)
 
 
 @register.filter
