@@ -238,7 +238,8 @@ def main() -> int:
             locustfile = Path(tmp) / "locustfile.py"
             locustfile.write_text(LOCUSTFILE + SERVER_TIME_SNIPPET)
             print(
-                f"load: {args.workers} uvicorn workers {args.uvicorn}, PostgreSQL, Redis; {args.seconds} s per step; "
+                f"load: {args.workers} uvicorn workers {args.uvicorn}".rstrip()
+                + f", PostgreSQL, Redis; {args.seconds} s per step; "
                 f"load average {os.getloadavg()[0]:.2f}"
             )
             print(
